@@ -1,0 +1,79 @@
+"""Checks and encodings of the ``sensitive`` argument shared by estimators and metrics."""
+
+import numpy as np
+import pandas as pd
+from sklearn.utils.multiclass import type_of_target
+
+
+def _as_frame(sensitive):
+    """Return ``sensitive`` as a DataFrame with one column per attribute."""
+    if isinstance(sensitive, pd.DataFrame):
+        return sensitive.reset_index(drop=True)
+    if isinstance(sensitive, pd.Series):
+        return sensitive.reset_index(drop=True).to_frame()
+    array = np.asarray(sensitive)
+    if array.ndim == 0 or array.ndim > 2:
+        raise ValueError(
+            "sensitive must be 1-D (one attribute) or 2-D (one column per attribute, "
+            f"intersectional groups); got an array with {array.ndim} dimensions."
+        )
+    return pd.DataFrame(array.reshape(len(array), -1))
+
+
+def encode_groups(sensitive, n_samples=None, *, min_group_size=1):
+    """Encode ``sensitive`` as integer group codes.
+
+    A 1-D ``sensitive`` holds one label per sample (int, str, bool or pandas
+    Categorical). A 2-D ``sensitive`` holds several attributes; each unique row
+    is one intersectional group.
+
+    Parameters
+    ----------
+    sensitive : array-like of shape (n_samples,) or (n_samples, n_attributes)
+        Group labels.
+    n_samples : int, default=None
+        Expected number of rows; a mismatch raises ``ValueError``.
+    min_group_size : int, default=1
+        Smallest number of samples a group may have.
+
+    Returns
+    -------
+    codes : ndarray of shape (n_samples,), dtype int64
+        Group index of each sample, in ``0 .. n_groups - 1``.
+    groups : list
+        The group labels in code order (tuples for 2-D ``sensitive``).
+    """
+    frame = _as_frame(sensitive)
+    if n_samples is not None and len(frame) != n_samples:
+        raise ValueError(
+            f"sensitive has {len(frame)} rows but X has {n_samples}; pass one "
+            "sensitive label per sample of X (slice it with the same index as X)."
+        )
+    if frame.isna().to_numpy().any():
+        raise ValueError(
+            "sensitive contains missing values (NaN/None); fill them with an explicit "
+            "group label (e.g. sensitive.fillna('unknown')) or drop those rows."
+        )
+    for column in frame.columns:
+        if type_of_target(frame[column].to_numpy()) == "continuous":
+            raise ValueError(
+                f"sensitive column {column!r} looks continuous (non-integer floats); this "
+                "estimator needs group labels. Bin it first (e.g. pd.cut) or use an "
+                "estimator that accepts continuous attributes (MINEDebiasedClassifier)."
+            )
+    if frame.shape[1] == 1:
+        codes, uniques = pd.factorize(frame.iloc[:, 0], sort=True)
+        groups = list(uniques)
+    else:
+        grouped = frame.groupby(list(frame.columns), sort=True, observed=True)
+        codes = grouped.ngroup().to_numpy()
+        groups = list(grouped.groups.keys())
+    codes = np.asarray(codes, dtype=np.int64)
+    counts = np.bincount(codes, minlength=len(groups))
+    if min_group_size > 1 and counts.min() < min_group_size:
+        small = [groups[i] for i in np.flatnonzero(counts < min_group_size)]
+        raise ValueError(
+            f"sensitive groups {small} have fewer than {min_group_size} samples; merge "
+            "rare groups into a larger one or collect more data for them."
+        )
+    return codes, groups
