@@ -1,0 +1,15 @@
+"""skinvariant: scikit-learn estimators that learn representations invariant to a
+sensitive or nuisance attribute."""
+
+from .classifiers import AdversarialClassifier, IIDMClassifier
+from .exceptions import DivergenceError, NoInvarianceWarning
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "AdversarialClassifier",
+    "DivergenceError",
+    "IIDMClassifier",
+    "NoInvarianceWarning",
+    "__version__",
+]

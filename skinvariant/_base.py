@@ -1,0 +1,345 @@
+"""What every public invariant estimator shares: validation, encoding, device,
+seeding, building the engine, and prediction from it."""
+
+import copy
+import warnings
+from contextlib import contextmanager
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    _fit_context,
+)
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+from torch import nn
+
+from ._engine import InvariantNet, softmax
+from ._validation import encode_groups
+from .exceptions import NoInvarianceWarning
+from .modules import InvariantNetwork, make_mlp
+
+OPTIMIZERS = {
+    "adam": torch.optim.Adam,
+    "adamw": torch.optim.AdamW,
+    "rmsprop": torch.optim.RMSprop,
+    "sgd": torch.optim.SGD,
+}
+
+COMMON_PARAMETERS_DOC = """\
+    n_components : int, default=16
+        Width of the representation returned by ``transform``, when the
+        default encoder is used.
+    hidden_layer_sizes : tuple of int, default=(64,)
+        Hidden layers of the default MLP encoder.
+    encoder : torch.nn.Module, default=None
+        Your own encoder mapping ``(n, n_features)`` float tensors to
+        ``(n, k)``; it replaces the default MLP (``hidden_layer_sizes`` and
+        ``n_components`` are then unused; ``n_components_`` gives ``k``). It is
+        copied at ``fit``, so the module you pass is never changed.
+    max_epochs : int, default=50
+        Passes over the training data.
+    batch_size : int, default=128
+        Rows per training step.
+    lr : float, default=1e-3
+        Learning rate of every optimizer.
+    optimizer : {"rmsprop", "adam", "adamw", "sgd"} or torch optimizer class, default="rmsprop"
+        Optimizer of the encoder/head and of the auxiliary networks.
+    validation_fraction : float, default=None
+        Share of the training rows held out, stratified by ``y``, to record
+        ``valid_loss`` (needed by skorch's ``EarlyStopping`` and ``Checkpoint``).
+    callbacks : list of skorch callbacks, default=None
+        Handed to the skorch net (e.g. ``ProgressBar()``, ``EarlyStopping()``,
+        ``LRScheduler(...)``). They are copied at ``fit``.
+    device : str or torch.device, default="auto"
+        ``"auto"`` trains on CUDA when available, else on the CPU.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weights, batch order and the validation split; an int makes two
+        fits identical on the same device. The global torch RNG is left as it was.
+    verbose : int, default=0
+        1 prints a table of the training losses per epoch."""
+
+COMMON_ATTRIBUTES_DOC = """\
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    sensitive_groups_ : list or None
+        Sensitive groups seen in ``fit`` (tuples for 2-D ``sensitive``); None
+        when fitted without ``sensitive``.
+    n_components_ : int
+        Width of the representation.
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names, when ``X`` has string column names.
+    device_ : str
+        Device the model was trained on.
+    history_ : skorch.History
+        Per-epoch records: ``train_loss`` (the total), ``train_task_loss``,
+        ``train_penalty`` (unweighted), ``train_critic_loss``,
+        ``train_adversary_acc``, ``valid_loss`` (with ``validation_fraction``),
+        ``dur``.
+    net_ : skinvariant._engine.InvariantNet
+        The trained skorch net."""
+
+
+def fill_doc(cls):
+    """Insert the shared parameter and attribute descriptions into a docstring."""
+    cls.__doc__ = cls.__doc__.replace("{common_parameters}", COMMON_PARAMETERS_DOC).replace(
+        "{common_attributes}", COMMON_ATTRIBUTES_DOC)
+    return cls
+
+
+def resolve_device(device):
+    """Return the training device for ``device`` ("auto" picks CUDA when available)."""
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        resolved = torch.device(device)
+    except RuntimeError as error:
+        raise ValueError(f"device={device!r} is not a torch device; use 'auto', 'cpu' "
+                         "or 'cuda'.") from error
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r} but CUDA is not available here; use "
+                         "device='auto' to fall back to the CPU.")
+    return str(resolved)
+
+
+@contextmanager
+def seeded_torch(seed, device):
+    """Seed torch inside a forked RNG state, leaving the caller's RNG untouched."""
+    torch_device = torch.device(device)
+    cuda_devices = [torch_device.index or 0] if torch_device.type == "cuda" else []
+    with torch.random.fork_rng(devices=cuda_devices):
+        torch.manual_seed(seed)
+        yield
+
+
+def check_layer_sizes(name, sizes):
+    """Return ``sizes`` as a tuple of positive ints, or raise naming ``name``."""
+    sizes = tuple(np.atleast_1d(sizes).tolist()) if len(np.atleast_1d(sizes)) else ()
+    if not all(isinstance(size, int) and size > 0 for size in sizes):
+        raise ValueError(f"{name} must be a tuple of positive ints, e.g. (64,); got {sizes!r}.")
+    return sizes
+
+
+def representation_width(encoder, n_features):
+    """Return the output width of ``encoder`` on ``(2, n_features)`` zeros."""
+    parameter = next(encoder.parameters(), None)
+    device = parameter.device if parameter is not None else "cpu"
+    was_training = encoder.training
+    encoder.eval()
+    try:
+        with torch.no_grad():
+            output = encoder(torch.zeros(2, n_features, device=device))
+    except RuntimeError as error:
+        raise ValueError(f"encoder failed on a batch of shape (2, {n_features}); it must "
+                         f"accept (n, n_features) float tensors: {error}") from error
+    finally:
+        encoder.train(was_training)
+    if output.ndim != 2:
+        raise ValueError("encoder must return a 2-D tensor (n, n_components); got shape "
+                         f"{tuple(output.shape)}.")
+    return output.shape[1]
+
+
+class InvariantClassifierBase(ClassifierMixin, TransformerMixin, ClassNamePrefixFeaturesOutMixin,
+                              BaseEstimator):
+    """Base of the invariant classifiers: subclasses only build their criterion."""
+
+    # Request ``sensitive`` at class level so metadata routing sends it to ``fit``
+    # without turning routing on globally.
+    __metadata_request__fit = {"sensitive": True}
+
+    _parameter_constraints = {
+        "lam": [Interval(Real, 0, None, closed="left")],
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": ["array-like"],
+        "encoder": [nn.Module, None],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "optimizer": [StrOptions(set(OPTIMIZERS)), type],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
+        "callbacks": [list, None],
+        "device": [str, torch.device],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def build_criterion(self, z_dim, n_groups, n_classes):
+        """Return the invariance criterion for this estimator."""
+        raise NotImplementedError
+
+    def engine_options(self):
+        """Extra keyword arguments for :class:`~skinvariant._engine.InvariantNet`."""
+        return {}
+
+    # -- fit ----------------------------------------------------------------
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, *, sensitive=None):
+        """Fit the encoder and head, with the representation made invariant to ``sensitive``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Numeric training data (encode categorical columns first, e.g. with
+            a ``ColumnTransformer`` in a ``Pipeline``).
+        y : array-like of shape (n_samples,)
+            Class labels of any type.
+        sensitive : array-like of shape (n_samples,) or (n_samples, n_attributes), default=None
+            The attribute the representation must not carry: group labels
+            (int, str, bool, categorical); 2-D means intersectional groups
+            (each unique row is one group). Without it no invariance is
+            enforced and a ``NoInvarianceWarning`` is raised.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        X, y = self._validate_training_data(X, y)
+        self.classes_, y_codes = np.unique(y, return_inverse=True)
+        sensitive_codes = self._encode_sensitive(sensitive, len(X))
+        self.device_ = resolve_device(self.device)
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        with seeded_torch(seed, self.device_):
+            net = self._build_net(X.shape[1], sensitive_codes is not None)
+            inputs = {"X": X}
+            if sensitive_codes is not None:
+                inputs["sensitive"] = sensitive_codes
+            net.fit(inputs, y_codes)
+        self.net_ = net
+        self.history_ = net.history
+        return self
+
+    def _validate_training_data(self, X, y):
+        X, y = self._validate_numeric(X, y=y, reset=True)
+        check_classification_targets(y)
+        n_classes = len(np.unique(y))
+        if n_classes < 2:
+            raise ValueError(f"y has only {n_classes} class; a classifier needs at least 2 "
+                             "classes in the training data.")
+        return X, y
+
+    def _validate_numeric(self, X, y="no_validation", reset=False):
+        non_numeric = _non_numeric_columns(X)
+        if non_numeric:
+            raise ValueError(
+                f"X has non-numeric columns {non_numeric}; encode them first, e.g. "
+                "make_pipeline(make_column_transformer((OneHotEncoder(), columns), "
+                "remainder=StandardScaler()), estimator).")
+        try:
+            return validate_data(self, X, y=y, reset=reset, dtype=np.float32)
+        except ValueError as error:
+            if "could not convert" not in str(error):
+                raise
+            raise ValueError(f"X must be numeric ({error}); encode categorical columns "
+                             "first, e.g. with OneHotEncoder in a ColumnTransformer.") from error
+
+    def _encode_sensitive(self, sensitive, n_samples):
+        if sensitive is None:
+            warnings.warn(
+                f"{type(self).__name__}.fit was called without sensitive=...: no invariance "
+                "is enforced and the model is a plain neural classifier. Pass "
+                "fit(X, y, sensitive=s) (with routing: enable_metadata_routing).",
+                NoInvarianceWarning, stacklevel=3)
+            self.sensitive_groups_ = None
+            return None
+        codes, groups = encode_groups(sensitive, n_samples, min_group_size=2)
+        if len(groups) < 2:
+            raise ValueError(f"sensitive has a single group ({groups[0]!r}); invariance needs "
+                             "at least 2 groups in the training data.")
+        self.sensitive_groups_ = groups
+        return codes
+
+    def _build_net(self, n_features, with_invariance):
+        network = self._build_network(n_features)
+        n_classes = len(self.classes_)
+        criterion = None
+        if with_invariance:
+            criterion = self.build_criterion(
+                self.n_components_, len(self.sensitive_groups_), n_classes)
+        optimizer = OPTIMIZERS.get(self.optimizer, self.optimizer)
+        return InvariantNet(
+            network, criterion=nn.CrossEntropyLoss, invariance=criterion, lam=self.lam,
+            optimizer=optimizer, lr=self.lr, max_epochs=self.max_epochs,
+            batch_size=self.batch_size, device=self.device_,
+            callbacks=copy.deepcopy(self.callbacks), verbose=self.verbose,
+            validation_fraction=self.validation_fraction, predict_nonlinearity=softmax,
+            **self.engine_options())
+
+    def _build_network(self, n_features):
+        if self.encoder is None:
+            sizes = check_layer_sizes("hidden_layer_sizes", self.hidden_layer_sizes)
+            encoder = make_mlp(n_features, sizes, self.n_components)
+            self.n_components_ = self.n_components
+        else:
+            encoder = copy.deepcopy(self.encoder)
+            self.n_components_ = representation_width(encoder, n_features)
+        return InvariantNetwork(encoder, self.n_components_, len(self.classes_))
+
+    # -- predict and transform -------------------------------------------------
+
+    def predict_proba(self, X):
+        """Return class probabilities, one column per entry of ``classes_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+        """
+        check_is_fitted(self)
+        X = self._validate_numeric(X)
+        return self.net_.predict_proba(X).astype(np.float64)
+
+    def predict(self, X):
+        """Return the predicted class labels.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    def transform(self, X):
+        """Return the invariant representation ``z`` of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_components_)
+        """
+        check_is_fitted(self)
+        X = self._validate_numeric(X)
+        return self.net_.encode(X).numpy().astype(np.float64)
+
+    @property
+    def _n_features_out(self):
+        return self.n_components_
+
+
+def _non_numeric_columns(X):
+    """Names of the columns of a DataFrame ``X`` that are neither numeric nor bool."""
+    if not isinstance(X, pd.DataFrame):
+        return []
+    return [column for column, dtype in X.dtypes.items()
+            if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype))]

@@ -1,0 +1,255 @@
+"""The one training engine: a skorch ``NeuralNet`` that trains an encoder and a
+head on the task loss plus ``lam`` times an invariance criterion's penalty.
+
+Data are kept as tensors on the training device and batches are fetched by
+index, never row by row. Each batch is ``({"X": x, "sensitive": s}, y)``.
+"""
+
+import math
+from collections import defaultdict
+
+import numpy as np
+import torch
+from sklearn.model_selection import train_test_split
+from skorch import NeuralNet
+
+from .exceptions import DivergenceError
+
+
+def softmax(logits):
+    """Class probabilities from logits (a module-level function, so it pickles)."""
+    return torch.softmax(logits, dim=-1)
+
+
+class TensorData(torch.utils.data.Dataset):
+    """Tensors held on one device, indexed by a batch of row indices at once.
+
+    Parameters
+    ----------
+    inputs : dict of str to torch.Tensor
+        Per-sample inputs, e.g. ``{"X": x, "sensitive": s}``.
+    y : torch.Tensor or None
+        Targets.
+    """
+
+    def __init__(self, inputs, y=None):
+        self.inputs = inputs
+        self.y = y
+
+    def __len__(self):
+        return len(self.inputs["X"])
+
+    def __getitem__(self, index):
+        batch = {name: values[index] for name, values in self.inputs.items()}
+        return batch, (self.y[index] if self.y is not None else None)
+
+    def subset(self, index):
+        """Return the rows ``index`` as a new :class:`TensorData`."""
+        return TensorData(*self[index])
+
+
+class BatchIterator:
+    """Yield batches of a :class:`TensorData` by index, shuffled when training.
+
+    Shuffling draws from torch's global generator, which the estimators seed
+    from ``random_state`` inside a forked RNG state.
+    """
+
+    def __init__(self, data, batch_size, shuffle):
+        self.data = data
+        self.batch_size = len(data) if batch_size == -1 else batch_size
+        self.shuffle = shuffle
+
+    def __len__(self):
+        return math.ceil(len(self.data) / self.batch_size)
+
+    def __iter__(self):
+        n_rows = len(self.data)
+        device = self.data.inputs["X"].device
+        order = torch.randperm(n_rows) if self.shuffle else torch.arange(n_rows)
+        order = order.to(device)
+        for start in range(0, n_rows, self.batch_size):
+            yield self.data[order[start:start + self.batch_size]]
+
+
+class InvariantNet(NeuralNet):
+    """skorch net training ``module`` (an encoder and a head) with an invariance criterion.
+
+    Parameters
+    ----------
+    module : skinvariant.modules.InvariantNetwork
+        The encoder and head.
+    invariance : skinvariant.criteria.InvarianceCriterion or None
+        The criterion; None trains on the task loss alone.
+    lam : float
+        Weight of the invariance penalty.
+    lam_ramp : bool
+        Ramp the weight as ``lam * (2 / (1 + exp(-10 p)) - 1)`` over training
+        progress ``p`` (Ganin et al. 2016).
+    validation_fraction : float or None
+        Share of the training rows held out (stratified by y) for ``valid_loss``.
+    **kwargs
+        Passed to :class:`skorch.NeuralNet`.
+    """
+
+    prefixes_ = NeuralNet.prefixes_ + ["invariance", "optimizer_invariance"]
+
+    def __init__(self, module, *args, invariance=None, lam=1.0, lam_ramp=False,
+                 validation_fraction=None, **kwargs):
+        kwargs.setdefault("train_split", None)
+        super().__init__(module, *args, **kwargs)
+        self.invariance = invariance
+        self.lam = lam
+        self.lam_ramp = lam_ramp
+        self.validation_fraction = validation_fraction
+
+    # -- components ---------------------------------------------------------
+
+    def initialize_module(self):
+        super().initialize_module()
+        self.invariance_ = None if self.invariance is None else self.initialized_instance(
+            self.invariance, self.get_params_for("invariance"))
+        return self
+
+    def initialize_optimizer(self, *_, **__):
+        args, kwargs = self.get_params_for_optimizer("optimizer", self.module_.named_parameters())
+        self.optimizer_ = self.optimizer(*args, **kwargs)
+        if self._has_critic():
+            args, kwargs = self.get_params_for_optimizer(
+                "optimizer_invariance", self.invariance_.named_parameters())
+            self.optimizer_invariance_ = self.optimizer(*args, **kwargs)
+        return self
+
+    def _has_critic(self):
+        return self.invariance_ is not None and any(True for _ in self.invariance_.parameters())
+
+    # -- data -----------------------------------------------------------------
+
+    def get_dataset(self, X, y=None):
+        if isinstance(X, TensorData):
+            return X
+        inputs = X if isinstance(X, dict) else {"X": X}
+        inputs = {name: torch.as_tensor(values).to(self.device) for name, values in inputs.items()}
+        if y is not None:
+            y = torch.as_tensor(y).to(self.device)
+        return TensorData(inputs, y)
+
+    def get_split_datasets(self, X, y=None, **fit_params):
+        data = self.get_dataset(X, y)
+        if not self.validation_fraction:
+            return data, None
+        rows = np.arange(len(data))
+        train_rows, valid_rows = train_test_split(
+            rows, test_size=self.validation_fraction,
+            stratify=data.y.cpu().numpy(), random_state=int(torch.randint(2**31 - 1, ()).item()))
+        return (data.subset(torch.as_tensor(train_rows, device=self.device)),
+                data.subset(torch.as_tensor(valid_rows, device=self.device)))
+
+    def get_iterator(self, dataset, training=False):
+        iterator = BatchIterator(dataset, self.batch_size, shuffle=training)
+        if training:
+            self._n_batches_per_epoch = len(iterator)
+        return iterator
+
+    def infer(self, x, **fit_params):
+        return self.module_(x["X"] if isinstance(x, dict) else x)
+
+    @torch.no_grad()
+    def encode(self, X):
+        """Return the representation ``z`` of ``X`` as a CPU tensor."""
+        self.check_is_fitted()
+        self._set_training(False)
+        data = self.get_dataset(X)
+        return torch.cat([self.module_.encoder(batch["X"]).cpu()
+                          for batch, _ in self.get_iterator(data)])
+
+    # -- training -------------------------------------------------------------
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        self._epoch_sums = defaultdict(float)
+        if self._criterion_active(X):
+            data = self.get_dataset(X, y)
+            self._set_training(False)
+            with torch.no_grad():
+                z = torch.cat([self.module_.encoder(batch["X"])
+                               for batch, _ in self.get_iterator(data)])
+            self.invariance_.initialize(z, data.inputs["sensitive"], data.y)
+
+    def _criterion_active(self, X):
+        return self.invariance_ is not None and isinstance(X, dict) and "sensitive" in X
+
+    def current_lam(self):
+        """The penalty weight at the current point of training."""
+        if not self.lam_ramp:
+            return self.lam
+        epoch = len(self.history) - 1
+        batch = len(self.history[-1, "batches"]) if len(self.history) else 0
+        progress = (epoch + batch / self._n_batches_per_epoch) / self.max_epochs
+        return self.lam * (2.0 / (1.0 + math.exp(-10.0 * progress)) - 1.0)
+
+    def train_step(self, batch, **fit_params):
+        inputs, y = batch
+        x, s = inputs["X"], inputs.get("sensitive")
+        invariance = self.invariance_ if s is not None else None
+        terms = self._critic_steps(x, s, y) if invariance is not None else {}
+        self._set_training(True)
+        self.optimizer_.zero_grad()
+        z = self.module_.encoder(x)
+        logits = self.module_.head(z)
+        task_loss = self.get_loss(logits, y, X=inputs, training=True)
+        loss = task_loss
+        if invariance is not None:
+            weighted_penalty, encoder_terms = invariance.encoder_loss(z, s, y, self.current_lam())
+            terms.update(encoder_terms)
+            loss = loss + weighted_penalty
+        joint = invariance is not None and invariance.trains_with_encoder
+        if joint:
+            self.optimizer_invariance_.zero_grad()
+        loss.backward()
+        self.notify("on_grad_computed", named_parameters=list(self.module_.named_parameters()),
+                    batch=batch, training=True)
+        self.optimizer_.step()
+        if joint:
+            self.optimizer_invariance_.step()
+        terms["task_loss"] = task_loss.detach()
+        return {"loss": loss, "y_pred": logits, "terms": terms}
+
+    def _critic_steps(self, x, s, y):
+        """Train the criterion's own networks on the detached representation."""
+        self._set_training(True)
+        with torch.no_grad():
+            z = self.module_.encoder(x)
+        terms = {}
+        for _ in range(self.invariance_.n_critic_steps):
+            self.optimizer_invariance_.zero_grad()
+            critic_loss, terms = self.invariance_.critic_loss(z, s, y)
+            critic_loss.backward()
+            self.optimizer_invariance_.step()
+            terms = {"critic_loss": critic_loss.detach(), **terms}
+        self.invariance_.after_critic(z, s, y)
+        return terms
+
+    def on_batch_end(self, net, batch=None, training=False, loss=None, terms=None, **kwargs):
+        if not training:
+            return
+        batch_size = len(batch[1])
+        for name, value in terms.items():
+            self._epoch_sums[name] = self._epoch_sums[name] + value * batch_size
+        self._epoch_sums["n_rows"] += batch_size
+        if not math.isfinite(self.history[-1, "batches", -1, "train_loss"]):
+            self._raise_divergence({**terms, "loss": loss.detach()})
+
+    def on_epoch_end(self, net, **kwargs):
+        n_rows = self._epoch_sums.pop("n_rows", 0)
+        means = {name: float(total / n_rows) for name, total in self._epoch_sums.items()}
+        self._epoch_sums = defaultdict(float)
+        if not all(math.isfinite(value) for value in means.values()):
+            self._raise_divergence(means)
+        for name, value in means.items():
+            self.history.record("train_" + name, value)
+
+    def _raise_divergence(self, terms):
+        bad = [name for name, value in terms.items() if not math.isfinite(float(value))]
+        raise DivergenceError(
+            f"Training diverged in epoch {len(self.history)}: {', '.join(bad)} became NaN or "
+            "infinite. Lower lr or lam, standardise X, or add a gradient penalty, and refit.")

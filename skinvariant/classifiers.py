@@ -1,0 +1,200 @@
+"""The public invariant classifiers; each is a criterion plus a thin estimator."""
+
+from numbers import Integral, Real
+
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ._base import InvariantClassifierBase, check_layer_sizes, fill_doc
+from .criteria import AdversarialCriterion, DiscriminatorMatchingCriterion
+from .criteria.adversarial import MODES
+
+__all__ = ["AdversarialClassifier", "IIDMClassifier"]
+
+_ADVERSARY_CONSTRAINTS = {
+    "adversary_hidden_layer_sizes": ["array-like"],
+    "n_adversary_steps": [Interval(Integral, 1, None, closed="left")],
+    "gradient_penalty": [Interval(Real, 0, None, closed="left")],
+}
+
+
+@fill_doc
+class AdversarialClassifier(InvariantClassifierBase):
+    """Classifier whose representation is made invariant by an adversary.
+
+    An adversary q(s|z) learns to predict the sensitive group from the
+    representation z; the encoder learns to predict y while defeating it
+    (adversarial invariance induction, Xie et al. 2017; gradient reversal,
+    Ganin et al. 2016). The min-max objective is
+    ``E[-log q(y|z) + lam * log q(s|z)]``.
+
+    Parameters
+    ----------
+    lam : float, default=1.0
+        Invariance weight: 0 trains a plain classifier; larger values trade
+        accuracy for invariance.
+    mode : {"alternating", "reversal", "nonsaturating"}, default="alternating"
+        ``"alternating"`` (AII): ``n_adversary_steps`` adversary steps, then
+        one encoder step on ``CE(y) - lam * CE(s)``. ``"reversal"``
+        (RevGrad): adversary and encoder step together through a
+        gradient-reversal layer. ``"nonsaturating"`` (NS): the encoder
+        minimises the adversary's cross-entropy against the other groups
+        (label flipping).
+    n_adversary_steps : int, default=1
+        Adversary steps per encoder step (kappa); unused by ``"reversal"``.
+    gradient_penalty : float, default=0.0
+        Weight of ``gamma / 2 * E||grad_z log q(s|z)||^2`` on the adversary
+        (AII+GP, Mescheder et al. 2018); stabilises the game.
+    adversary_hidden_layer_sizes : tuple of int, default=(100,)
+        Hidden layers of the adversary.
+    lam_ramp : bool, default=False
+        Ramp ``lam`` from 0 as ``2 / (1 + exp(-10 p)) - 1`` over training
+        progress p (Ganin et al. 2016).
+{common_parameters}
+
+    Attributes
+    ----------
+{common_attributes}
+
+    See Also
+    --------
+    IIDMClassifier : Matches the adversary's outputs across groups; more stable.
+
+    Examples
+    --------
+    >>> from skinvariant import AdversarialClassifier
+    >>> from skinvariant.datasets import make_attribute_blobs
+    >>> X, y, s = make_attribute_blobs(400, random_state=0)
+    >>> clf = AdversarialClassifier(lam=1.0, max_epochs=5, random_state=0)
+    >>> clf.fit(X, y, sensitive=s).transform(X).shape
+    (400, 16)
+    """
+
+    _parameter_constraints = {
+        **InvariantClassifierBase._parameter_constraints,
+        **_ADVERSARY_CONSTRAINTS,
+        "mode": [StrOptions(set(MODES))],
+        "lam_ramp": ["boolean"],
+    }
+
+    def __init__(self, lam=1.0, *, mode="alternating", n_adversary_steps=1,
+                 gradient_penalty=0.0, adversary_hidden_layer_sizes=(100,), lam_ramp=False,
+                 n_components=16, hidden_layer_sizes=(64,), encoder=None, max_epochs=50,
+                 batch_size=128, lr=1e-3, optimizer="rmsprop", validation_fraction=None,
+                 callbacks=None, device="auto", random_state=None, verbose=0):
+        self.lam = lam
+        self.mode = mode
+        self.n_adversary_steps = n_adversary_steps
+        self.gradient_penalty = gradient_penalty
+        self.adversary_hidden_layer_sizes = adversary_hidden_layer_sizes
+        self.lam_ramp = lam_ramp
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.encoder = encoder
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.optimizer = optimizer
+        self.validation_fraction = validation_fraction
+        self.callbacks = callbacks
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def build_criterion(self, z_dim, n_groups, n_classes):
+        return AdversarialCriterion(
+            z_dim, n_groups, mode=self.mode,
+            hidden_layer_sizes=check_layer_sizes(
+                "adversary_hidden_layer_sizes", self.adversary_hidden_layer_sizes),
+            n_adversary_steps=self.n_adversary_steps, gradient_penalty=self.gradient_penalty)
+
+    def engine_options(self):
+        return {"lam_ramp": self.lam_ramp}
+
+
+@fill_doc
+class IIDMClassifier(InvariantClassifierBase):
+    """Classifier made invariant by discriminator matching (IIDM).
+
+    An adversary q(s|z) is trained as in :class:`AdversarialClassifier`, but
+    the encoder is not asked to fool it: the adversary's output on a sample of
+    group j is pulled towards its average output on every other group (a
+    moving centroid), ``CE(y) + lam * mean KL(softmax(c_j) || q(.|z))``
+    (Iwasawa, Akuzawa and Matsuo, IJCAI 2020). This minimises the divergence
+    between the groups' representations and is far more stable than AII.
+
+    Parameters
+    ----------
+    lam : float, default=1.0
+        Invariance weight: 0 trains a plain classifier; larger values trade
+        accuracy for invariance.
+    decay : float, default=0.7
+        Decay of the centroids' moving average. Centroids start from the
+        whole training set and are updated after every adversary step.
+    semantic_alignment : bool, default=False
+        IIDM+: one centroid per (class, group); each sample is matched only to
+        the other groups of its own class, so that invariance does not fight
+        a legitimate link between y and s.
+    n_adversary_steps : int, default=1
+        Adversary steps per encoder step (kappa).
+    gradient_penalty : float, default=0.0
+        Weight of ``gamma / 2 * E||grad_z log q(s|z)||^2`` on the adversary.
+    adversary_hidden_layer_sizes : tuple of int, default=(100,)
+        Hidden layers of the adversary.
+{common_parameters}
+
+    Attributes
+    ----------
+{common_attributes}
+
+    See Also
+    --------
+    AdversarialClassifier : The adversarial baselines (AII, RevGrad, NS).
+
+    Examples
+    --------
+    >>> from skinvariant import IIDMClassifier
+    >>> from skinvariant.datasets import make_attribute_blobs
+    >>> X, y, s = make_attribute_blobs(400, random_state=0)
+    >>> clf = IIDMClassifier(lam=1.0, max_epochs=5, random_state=0).fit(X, y, sensitive=s)
+    >>> clf.predict_proba(X).shape
+    (400, 2)
+    """
+
+    _parameter_constraints = {
+        **InvariantClassifierBase._parameter_constraints,
+        **_ADVERSARY_CONSTRAINTS,
+        "decay": [Interval(Real, 0, 1, closed="left")],
+        "semantic_alignment": ["boolean"],
+    }
+
+    def __init__(self, lam=1.0, *, decay=0.7, semantic_alignment=False, n_adversary_steps=1,
+                 gradient_penalty=0.0, adversary_hidden_layer_sizes=(100,), n_components=16,
+                 hidden_layer_sizes=(64,), encoder=None, max_epochs=50, batch_size=128,
+                 lr=1e-3, optimizer="rmsprop", validation_fraction=None, callbacks=None,
+                 device="auto", random_state=None, verbose=0):
+        self.lam = lam
+        self.decay = decay
+        self.semantic_alignment = semantic_alignment
+        self.n_adversary_steps = n_adversary_steps
+        self.gradient_penalty = gradient_penalty
+        self.adversary_hidden_layer_sizes = adversary_hidden_layer_sizes
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.encoder = encoder
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.optimizer = optimizer
+        self.validation_fraction = validation_fraction
+        self.callbacks = callbacks
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def build_criterion(self, z_dim, n_groups, n_classes):
+        return DiscriminatorMatchingCriterion(
+            z_dim, n_groups, n_classes, decay=self.decay,
+            semantic_alignment=self.semantic_alignment,
+            hidden_layer_sizes=check_layer_sizes(
+                "adversary_hidden_layer_sizes", self.adversary_hidden_layer_sizes),
+            n_adversary_steps=self.n_adversary_steps, gradient_penalty=self.gradient_penalty)

@@ -1,0 +1,87 @@
+"""Invariance induction by discriminator matching (IIDM, Iwasawa et al. 2020).
+
+The adversary q(s|z) is trained as in adversarial invariance. The encoder is
+not asked to fool it; instead the adversary's output on a sample of group j is
+pushed towards the average output on each other group (its centroid), which
+minimises the divergence between the groups' representations.
+"""
+
+import torch
+import torch.nn.functional as F
+
+from .adversarial import AdversaryCriterion
+
+
+class DiscriminatorMatchingCriterion(AdversaryCriterion):
+    """Discriminator matching with moving centroids.
+
+    Parameters
+    ----------
+    z_dim, n_groups, hidden_layer_sizes, n_adversary_steps, gradient_penalty
+        See :class:`~skinvariant.criteria.adversarial.AdversaryCriterion`.
+    n_classes : int
+        Number of target classes (used by semantic alignment).
+    decay : float, default=0.7
+        Decay gamma of the centroids' moving average:
+        ``c <- gamma * c + (1 - gamma) * batch mean``.
+    semantic_alignment : bool, default=False
+        IIDM+: keep one centroid per (class, group) cell and match each sample
+        only to the cells of its own class.
+    """
+
+    def __init__(self, z_dim, n_groups, n_classes, *, decay=0.7, semantic_alignment=False,
+                 hidden_layer_sizes=(100,), n_adversary_steps=1, gradient_penalty=0.0):
+        super().__init__(z_dim, n_groups, hidden_layer_sizes=hidden_layer_sizes,
+                         n_adversary_steps=n_adversary_steps,
+                         gradient_penalty=gradient_penalty)
+        self.n_groups = n_groups
+        self.decay = decay
+        self.semantic_alignment = semantic_alignment
+        n_rows = n_classes if semantic_alignment else 1
+        # centroids[row, j]: moving average of the adversary's logits on group j
+        # (row = class under semantic alignment); seen marks cells with data.
+        self.register_buffer("centroids", torch.zeros(n_rows, n_groups, n_groups))
+        self.register_buffer("seen", torch.zeros(n_rows, n_groups, dtype=torch.bool))
+
+    def _cell_means(self, z, s, y):
+        """Mean adversary logits of each cell present in the batch, and the presence mask."""
+        rows = y if self.semantic_alignment else torch.zeros_like(s)
+        cells = rows * self.n_groups + s
+        n_cells = self.seen.numel()
+        logits = self.adversary(z)
+        sums = logits.new_zeros(n_cells, self.n_groups).index_add_(0, cells, logits)
+        counts = torch.bincount(cells, minlength=n_cells).to(logits.dtype)
+        means = sums / counts.clamp(min=1)[:, None]
+        return means.view_as(self.centroids), (counts > 0).view_as(self.seen)
+
+    @torch.no_grad()
+    def initialize(self, z, s, y):
+        means, present = self._cell_means(z, s, y)
+        self.centroids.copy_(means)
+        self.seen.copy_(present)
+
+    @torch.no_grad()
+    def after_critic(self, z, s, y):
+        means, present = self._cell_means(z, s, y)
+        moved = self.decay * self.centroids + (1 - self.decay) * means
+        # a cell absent from the batch keeps its centroid; a cell seen for the
+        # first time starts at its batch mean
+        updated = torch.where(self.seen[..., None], moved, means)
+        self.centroids.copy_(torch.where(present[..., None], updated, self.centroids))
+        self.seen |= present
+
+    def penalty(self, z, s, y):
+        log_q = F.log_softmax(self.adversary(z), dim=1)  # (n, K)
+        rows = y if self.semantic_alignment else torch.zeros_like(s)
+        target_log_p = F.log_softmax(self.centroids[rows], dim=2)  # (n, K groups j, K outputs)
+        target_p = target_log_p.exp()
+        # KL(softmax(c_j) || q(.|z_i)) for every sample i and group j
+        kl = (target_p * (target_log_p - log_q[:, None, :])).sum(dim=2)
+        partners = self.seen[rows].clone()
+        partners.scatter_(1, s[:, None], False)
+        n_partners = partners.sum(dim=1)
+        has_partner = n_partners > 0
+        if not has_partner.any():
+            return log_q.sum() * 0.0
+        per_sample = (kl * partners).sum(dim=1)[has_partner] / n_partners[has_partner]
+        return per_sample.mean()

@@ -1,0 +1,80 @@
+"""Torch building blocks: MLPs, the encoder/head network and gradient reversal."""
+
+import torch
+from torch import nn
+
+__all__ = ["InvariantNetwork", "grad_reverse", "make_mlp"]
+
+
+def make_mlp(n_inputs, hidden_layer_sizes, n_outputs):
+    """Return a ReLU multilayer perceptron with a linear output layer.
+
+    Parameters
+    ----------
+    n_inputs : int
+        Width of the input.
+    hidden_layer_sizes : sequence of int
+        Width of each hidden layer; empty gives a single linear layer.
+    n_outputs : int
+        Width of the output.
+
+    Returns
+    -------
+    torch.nn.Sequential
+    """
+    layers = []
+    width = n_inputs
+    for hidden in hidden_layer_sizes:
+        layers += [nn.Linear(width, hidden), nn.ReLU()]
+        width = hidden
+    layers.append(nn.Linear(width, n_outputs))
+    return nn.Sequential(*layers)
+
+
+class InvariantNetwork(nn.Module):
+    """An encoder giving the representation z and a linear head reading y from z.
+
+    Parameters
+    ----------
+    encoder : torch.nn.Module
+        Maps a batch of inputs ``(n, n_features)`` to ``(n, z_dim)``.
+    z_dim : int
+        Width of the representation.
+    n_classes : int
+        Number of target classes.
+    """
+
+    def __init__(self, encoder, z_dim, n_classes):
+        super().__init__()
+        self.encoder = encoder
+        self.head = nn.Linear(z_dim, n_classes)
+
+    def forward(self, X):
+        """Return the class logits of ``X``."""
+        return self.head(self.encoder(X))
+
+
+class _GradientReversal(torch.autograd.Function):
+    """Identity in the forward pass; multiplies the gradient by ``-scale``."""
+
+    @staticmethod
+    def forward(ctx, x, scale):
+        ctx.scale = scale
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return -ctx.scale * grad_output, None
+
+
+def grad_reverse(x, scale=1.0):
+    """Gradient reversal layer of Ganin et al. (2016).
+
+    Parameters
+    ----------
+    x : torch.Tensor
+        Input, returned unchanged.
+    scale : float, default=1.0
+        The gradient flowing back through the layer is multiplied by ``-scale``.
+    """
+    return _GradientReversal.apply(x, float(scale))
