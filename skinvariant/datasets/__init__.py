@@ -1,0 +1,11 @@
+"""Data sets for learning representations invariant to a sensitive attribute.
+
+The loaders read copies of UCI benchmarks bundled with the package (no
+download); the generators draw synthetic data whose sensitive attribute is
+known by construction.
+"""
+
+from ._generators import make_attribute_blobs
+from ._loaders import load_adult, load_german
+
+__all__ = ["load_adult", "load_german", "make_attribute_blobs"]

@@ -1,0 +1,342 @@
+"""Tests of the bundled data set loaders and the synthetic generators."""
+
+import socket
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import cross_val_score
+from sklearn.utils import Bunch
+
+from skinvariant.datasets import load_adult, load_german, make_attribute_blobs
+
+ADULT_CATEGORICAL = [
+    "workclass",
+    "education",
+    "marital-status",
+    "occupation",
+    "relationship",
+    "race",
+    "native-country",
+]
+ADULT_NUMERIC = [
+    "age",
+    "fnlwgt",
+    "education-num",
+    "capital-gain",
+    "capital-loss",
+    "hours-per-week",
+]
+GERMAN_NUMERIC = [
+    "month",
+    "credit_amount",
+    "investment_as_income_percentage",
+    "residence_since",
+    "number_of_credits",
+    "people_liable_for",
+]
+
+
+@pytest.fixture(scope="module")
+def adult():
+    return load_adult()
+
+
+@pytest.fixture(scope="module")
+def german():
+    return load_german()
+
+
+# --- load_adult -----------------------------------------------------------------
+
+
+def test_adult_default_drops_missing_rows_and_sex(adult):
+    assert adult.data.shape == (30162, 13)
+    assert len(adult.target) == len(adult.sensitive) == 30162
+    assert "sex" not in adult.data.columns
+    assert adult.data.notna().all().all()
+
+
+def test_adult_keeps_missing_rows_as_nan():
+    X, y, sex = load_adult(return_X_y_s=True, dropna=False)
+    assert X.shape == (32561, 13)
+    missing = X.isna().sum()
+    assert missing[missing > 0].to_dict() == {
+        "workclass": 1836,
+        "occupation": 1843,
+        "native-country": 583,
+    }
+    assert X.isna().any(axis=1).sum() == 32561 - 30162
+    assert y.mean() == pytest.approx(7841 / 32561)
+
+
+def test_adult_keeps_sex_on_request():
+    X, _, sex = load_adult(return_X_y_s=True, drop_sensitive=False)
+    assert X.shape == (30162, 14)
+    pd.testing.assert_series_equal(X["sex"], sex)
+
+
+def test_adult_target_is_binary_income(adult):
+    y = adult.target
+    assert y.name == "income"
+    assert y.dtype == np.int64
+    assert set(y.unique()) == {0, 1}
+    assert y.mean() == pytest.approx(0.249, abs=0.001)
+    assert adult.target_names == ["<=50K", ">50K"]
+
+
+def test_adult_sensitive_is_sex_with_about_one_third_women(adult):
+    sex = adult.sensitive
+    assert sex.name == adult.sensitive_name == "sex"
+    assert isinstance(sex.dtype, pd.CategoricalDtype)
+    assert list(sex.cat.categories) == ["Female", "Male"]
+    assert (sex == "Female").mean() == pytest.approx(0.324, abs=0.001)
+
+
+def test_adult_dtypes_and_stripped_values(adult):
+    X = adult.data
+    for column in ADULT_CATEGORICAL:
+        assert isinstance(X[column].dtype, pd.CategoricalDtype), column
+        categories = pd.Series(X[column].cat.categories)
+        assert (categories == categories.str.strip()).all(), column
+        assert "?" not in set(categories), column
+    for column in ADULT_NUMERIC:
+        assert pd.api.types.is_integer_dtype(X[column]), column
+    assert "Never-worked" not in X["workclass"].cat.categories
+
+
+def test_adult_bunch_fields(adult):
+    assert isinstance(adult, Bunch)
+    assert adult.feature_names == list(adult.data.columns)
+    features_with_sex = load_adult(drop_sensitive=False).feature_names
+    assert list(adult.frame.columns) == [*features_with_sex, "income"]
+    pd.testing.assert_series_equal(adult.frame["income"], adult.target)
+    assert "CC BY 4.0" in adult.DESCR
+    assert "Kohavi" in adult.DESCR
+    assert "30,162" in adult.DESCR
+
+
+def test_adult_return_X_y_s_matches_bunch(adult):
+    X, y, sex = load_adult(return_X_y_s=True)
+    pd.testing.assert_frame_equal(X, adult.data)
+    pd.testing.assert_series_equal(y, adult.target)
+    pd.testing.assert_series_equal(sex, adult.sensitive)
+
+
+def test_adult_as_numpy():
+    bunch = load_adult(as_frame=False)
+    assert isinstance(bunch.data, np.ndarray) and bunch.data.shape == (30162, 13)
+    assert bunch.data.dtype == object
+    assert isinstance(bunch.target, np.ndarray) and bunch.target.dtype == np.int64
+    assert isinstance(bunch.sensitive, np.ndarray)
+    assert set(bunch.sensitive) == {"Female", "Male"}
+    assert bunch.frame is None
+    assert bunch.sensitive_name == "sex"
+
+
+# --- load_german ----------------------------------------------------------------
+
+
+def test_german_default_shape_and_age_dropped(german):
+    assert german.data.shape == (1000, 19)
+    assert "age" not in german.data.columns
+    assert german.frame.shape == (1000, 21)
+
+
+def test_german_keeps_age_on_request():
+    X, _, young = load_german(return_X_y_s=True, drop_sensitive=False)
+    assert X.shape == (1000, 20)
+    assert ((X["age"] <= 25) == young).all()
+
+
+def test_german_target_is_good_credit(german):
+    y = german.target
+    assert y.name == "credit"
+    assert y.dtype == np.int64
+    assert set(y.unique()) == {0, 1}
+    assert y.mean() == pytest.approx(0.70)
+    assert german.target_names == ["bad", "good"]
+
+
+def test_german_sensitive_is_young(german):
+    young = german.sensitive
+    assert young.name == german.sensitive_name == "age_le_25"
+    assert young.dtype == bool
+    assert young.mean() == pytest.approx(0.19)
+    assert ((german.frame["age"] <= 25) == young).all()
+
+
+def test_german_decodes_codes_to_readable_labels(german):
+    X = german.data
+    categorical = [column for column in X.columns if column not in GERMAN_NUMERIC]
+    assert len(categorical) == 13
+    for column in categorical:
+        assert isinstance(X[column].dtype, pd.CategoricalDtype), column
+        assert X[column].notna().all(), column
+        assert not X[column].astype(str).str.match(r"A\d+$").any(), column
+    assert X["status"].iloc[0] == "< 0 DM"
+    assert X["purpose"].iloc[0] == "radio/television"
+    assert X["personal_status"].iloc[0] == "male: single"
+    assert X["foreign_worker"].iloc[0] == "yes"
+    assert list(X["savings"].cat.categories)[0] == "< 100 DM"
+
+
+def test_german_without_decoding_keeps_codes():
+    X, _, _ = load_german(return_X_y_s=True, decode=False)
+    assert X["status"].iloc[0] == "A11"
+    assert isinstance(X["purpose"].dtype, pd.CategoricalDtype)
+    assert list(X["purpose"].cat.categories)[-1] == "A410"
+
+
+def test_german_decoding_preserves_counts(german):
+    codes, _, _ = load_german(return_X_y_s=True, decode=False)
+    no_account = german.data["status"] == "no checking account"
+    assert ((codes["status"] == "A14") == no_account).all()
+    assert no_account.sum() == 394
+
+
+def test_german_bunch_and_numpy():
+    bunch = load_german(as_frame=False)
+    assert isinstance(bunch.data, np.ndarray) and bunch.data.shape == (1000, 19)
+    assert bunch.sensitive.dtype == bool
+    assert bunch.target.dtype == np.int64
+    assert bunch.frame is None
+    assert "Hofmann" in bunch.DESCR and "CC BY 4.0" in bunch.DESCR
+
+
+def test_loaders_read_package_files_only(monkeypatch):
+    def refuse_network(*args, **kwargs):
+        raise OSError("network access attempted")
+
+    monkeypatch.setattr(socket, "socket", refuse_network)
+    monkeypatch.setattr(socket, "create_connection", refuse_network)
+    assert load_adult().data.shape == (30162, 13)
+    assert load_german().data.shape == (1000, 19)
+
+
+# --- make_attribute_blobs ---------------------------------------------------------
+
+
+def test_blobs_shapes_and_dtypes():
+    X, y, s = make_attribute_blobs(n_samples=300, n_task_features=3, random_state=0)
+    assert X.shape == (300, 5) and X.dtype == np.float64
+    assert y.shape == s.shape == (300,)
+    assert y.dtype == s.dtype == np.int64
+    assert set(np.unique(s)) == {0, 1, 2}
+    assert set(np.unique(y)) == {0, 1}
+
+
+def test_blobs_group_means_lie_evenly_on_the_circle():
+    X, _, s = make_attribute_blobs(
+        n_samples=40000, n_groups=4, radius=2.0, cluster_std=0.5, random_state=0
+    )
+    expected = np.array([[0.0, 2.0], [2.0, 0.0], [0.0, -2.0], [-2.0, 0.0]])
+    observed = np.array([X[s == group, :2].mean(axis=0) for group in range(4)])
+    np.testing.assert_allclose(observed, expected, atol=0.02)
+    within_group_std = np.array([X[s == group, :2].std(axis=0) for group in range(4)])
+    np.testing.assert_allclose(within_group_std, 0.5, atol=0.02)
+
+
+def test_blobs_three_groups_at_120_degrees():
+    bunch = make_attribute_blobs(n_samples=30000, random_state=1, return_X_y_s=False)
+    angles = np.arctan2(bunch.group_centers[:, 0], bunch.group_centers[:, 1])
+    np.testing.assert_allclose(np.degrees(angles), [0.0, 120.0, -120.0], atol=1e-9)
+    observed = np.array(
+        [bunch.data[bunch.sensitive == group, :2].mean(axis=0) for group in range(3)]
+    )
+    np.testing.assert_allclose(observed, bunch.group_centers, atol=0.02)
+
+
+def test_blobs_groups_are_balanced_with_remainder_first():
+    _, _, s = make_attribute_blobs(n_samples=11, n_groups=3, random_state=0)
+    assert np.bincount(s).tolist() == [4, 4, 3]
+
+
+def test_blobs_unshuffled_rows_are_sorted_by_group():
+    _, _, s = make_attribute_blobs(n_samples=9, shuffle=False, random_state=0)
+    assert s.tolist() == [0, 0, 0, 1, 1, 1, 2, 2, 2]
+
+
+def test_blobs_are_reproducible():
+    first = make_attribute_blobs(n_samples=200, leakage=0.3, random_state=42)
+    second = make_attribute_blobs(n_samples=200, leakage=0.3, random_state=42)
+    other = make_attribute_blobs(n_samples=200, leakage=0.3, random_state=43)
+    for a, b in zip(first, second):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(first[0], other[0])
+
+
+def test_blobs_group_is_predictable_from_blob_coordinates():
+    X, _, s = make_attribute_blobs(n_samples=3000, random_state=0)
+    accuracy = cross_val_score(LogisticRegression(), X[:, :2], s, cv=3).mean()
+    assert 0.83 < accuracy < 0.91
+
+
+def test_blobs_target_is_predictable_from_task_features():
+    X, y, _ = make_attribute_blobs(n_samples=3000, random_state=0)
+    accuracy = cross_val_score(LogisticRegression(), X[:, 2:], y, cv=3).mean()
+    assert 0.80 < accuracy < 0.88
+
+
+def test_blobs_target_is_independent_of_group_without_leakage():
+    X, y, s = make_attribute_blobs(n_samples=3000, n_classes=3, random_state=0)
+    counts = pd.crosstab(s, y).to_numpy()
+    assert counts.max() - counts.min() <= 1
+    accuracy = cross_val_score(LogisticRegression(), X[:, :2], y, cv=3).mean()
+    assert accuracy < 1 / 3 + 0.04
+
+
+def test_blobs_target_follows_group_with_full_leakage():
+    _, y, s = make_attribute_blobs(
+        n_samples=300, n_groups=4, leakage=1.0, random_state=0
+    )
+    np.testing.assert_array_equal(y, s % 2)
+
+
+def test_blobs_target_is_predictable_from_blob_coordinates_with_full_leakage():
+    X, y, _ = make_attribute_blobs(
+        n_samples=3000, n_groups=2, leakage=1.0, random_state=0
+    )
+    accuracy = cross_val_score(LogisticRegression(), X[:, :2], y, cv=3).mean()
+    assert accuracy > 0.9
+
+
+def test_blobs_partial_leakage_rate():
+    _, y, s = make_attribute_blobs(
+        n_samples=20000, n_groups=2, leakage=0.5, random_state=0
+    )
+    # Half the labels are forced to s; the other half agree with s by chance.
+    assert np.mean(y == s) == pytest.approx(0.75, abs=0.02)
+
+
+def test_blobs_bunch_output():
+    bunch = make_attribute_blobs(
+        n_samples=50, n_groups=5, random_state=0, return_X_y_s=False
+    )
+    assert bunch.data.shape == (50, 4)
+    assert bunch.group_centers.shape == (5, 2)
+    np.testing.assert_allclose(np.linalg.norm(bunch.group_centers, axis=1), 1.0)
+    assert bunch.feature_names == ["attribute_0", "attribute_1", "task_0", "task_1"]
+
+
+@pytest.mark.parametrize(
+    "arguments, name",
+    [
+        ({"n_groups": 1}, "n_groups"),
+        ({"n_groups": 2.5}, "n_groups"),
+        ({"n_samples": 2, "n_groups": 3}, "n_samples"),
+        ({"n_classes": 1}, "n_classes"),
+        ({"n_task_features": 0}, "n_task_features"),
+        ({"cluster_std": 0.0}, "cluster_std"),
+        ({"cluster_std": -1.0}, "cluster_std"),
+        ({"radius": 0}, "radius"),
+        ({"class_separation": -0.1}, "class_separation"),
+        ({"leakage": 1.5}, "leakage"),
+        ({"leakage": -0.1}, "leakage"),
+        ({"leakage": float("nan")}, "leakage"),
+    ],
+)
+def test_blobs_reject_bad_arguments(arguments, name):
+    with pytest.raises(ValueError, match=name):
+        make_attribute_blobs(**arguments)
