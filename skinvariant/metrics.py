@@ -1,0 +1,710 @@
+"""Measures of group fairness and of how much a representation reveals ``sensitive``.
+
+Two families of measures live here:
+
+* group-fairness measures of predictions (demographic parity, equalized odds,
+  equal opportunity, worst-group accuracy), thin wrappers around
+  :mod:`fairlearn.metrics`, plus :func:`make_fairness_scorer` to use them as
+  ``scoring=`` in scikit-learn's model selection tools;
+* invariance measures of a representation ``Z``: :func:`sensitive_leakage`
+  (how well a fresh classifier reads ``sensitive`` from ``Z``) and
+  :func:`conditional_entropy` (a probe-based estimate of H(s | z)).
+
+:func:`fairness_report` gathers all of them for a fitted estimator.
+"""
+
+from contextlib import nullcontext
+
+import numpy as np
+import pandas as pd
+from fairlearn import metrics as fairlearn_metrics
+from sklearn.base import clone
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.metrics import accuracy_score, balanced_accuracy_score
+from sklearn.model_selection import train_test_split
+from sklearn.utils import Bunch, check_array
+from sklearn.utils.metadata_routing import MetadataRequest
+from threadpoolctl import threadpool_limits
+
+from skinvariant._validation import encode_groups
+
+__all__ = [
+    "FairnessScorer",
+    "conditional_entropy",
+    "demographic_parity_difference",
+    "equal_opportunity_difference",
+    "equalized_odds_difference",
+    "fairness_report",
+    "make_fairness_scorer",
+    "sensitive_leakage",
+    "worst_group_accuracy",
+]
+
+_PROBABILITY_FLOOR = 1e-15
+
+
+# Group-fairness measures of predictions
+# --------------------------------------
+
+
+def _default_pos_label(labels):
+    """Return the positive label of a binary problem whose labels are ``labels``."""
+    label_set = set(labels.tolist())
+    if label_set <= {0, 1} or label_set <= {-1, 1}:
+        return 1
+    if len(labels) == 2:
+        return labels[-1]
+    raise ValueError(
+        f"Binary fairness measures need two labels, got {sorted(map(str, label_set))}; "
+        "pass pos_label explicitly (every other label then counts as negative)."
+    )
+
+
+def _binarize(y_true, y_pred, pos_label):
+    """Map ``y_true`` and ``y_pred`` to 0/1 arrays, 1 meaning ``pos_label``."""
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    if pos_label is None:
+        pos_label = _default_pos_label(np.union1d(y_true, y_pred))
+    return (y_true == pos_label).astype(int), (y_pred == pos_label).astype(int)
+
+
+def _as_sensitive_features(sensitive):
+    """Return ``sensitive`` in a form fairlearn accepts (string column names)."""
+    if isinstance(sensitive, pd.DataFrame):
+        return sensitive.rename(columns=str)
+    return sensitive
+
+
+def demographic_parity_difference(y_true, y_pred, *, sensitive, pos_label=None):
+    """Largest gap in positive-prediction rate between groups.
+
+    Wraps :func:`fairlearn.metrics.demographic_parity_difference`:
+    ``max_a P(h(X)=1 | s=a) - min_a P(h(X)=1 | s=a)``. Lower is better; 0
+    means every group receives positive predictions at the same rate.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True labels (unused by this measure, kept for a uniform signature).
+    y_pred : array-like of shape (n_samples,)
+        Predicted labels.
+    sensitive : array-like of shape (n_samples,) or (n_samples, n_attributes)
+        Group labels; a 2-D ``sensitive`` defines intersectional groups (one
+        group per unique row).
+    pos_label : object, default=None
+        The positive label. By default 1 when the labels are within {0, 1}
+        (bools included) or {-1, 1}, otherwise the greater of the two labels
+        (e.g. ``"yes"`` over ``"no"``), as in scikit-learn. With an explicit
+        ``pos_label`` every other label counts as negative.
+
+    Returns
+    -------
+    difference : float
+        The demographic parity difference, in [0, 1].
+
+    Examples
+    --------
+    >>> from skinvariant.metrics import demographic_parity_difference
+    >>> demographic_parity_difference(
+    ...     [0, 1, 0, 1], [1, 1, 0, 1], sensitive=["a", "a", "b", "b"]
+    ... )
+    0.5
+    """
+    y_true, y_pred = _binarize(y_true, y_pred, pos_label)
+    difference = fairlearn_metrics.demographic_parity_difference(
+        y_true, y_pred, sensitive_features=_as_sensitive_features(sensitive)
+    )
+    return float(difference)
+
+
+def equalized_odds_difference(y_true, y_pred, *, sensitive, pos_label=None):
+    """Largest between-group gap in true-positive or false-positive rate.
+
+    Wraps :func:`fairlearn.metrics.equalized_odds_difference`: the larger of
+    the between-group differences of true-positive rate and of false-positive
+    rate. Lower is better; 0 means errors are distributed alike in every group.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True labels.
+    y_pred : array-like of shape (n_samples,)
+        Predicted labels.
+    sensitive : array-like of shape (n_samples,) or (n_samples, n_attributes)
+        Group labels; a 2-D ``sensitive`` defines intersectional groups.
+    pos_label : object, default=None
+        The positive label; see :func:`demographic_parity_difference`.
+
+    Returns
+    -------
+    difference : float
+        The equalized odds difference, in [0, 1].
+
+    Examples
+    --------
+    >>> from skinvariant.metrics import equalized_odds_difference
+    >>> equalized_odds_difference(
+    ...     ["no", "yes", "no", "yes"], ["no", "yes", "yes", "yes"],
+    ...     sensitive=["a", "a", "b", "b"],
+    ... )
+    1.0
+    """
+    y_true, y_pred = _binarize(y_true, y_pred, pos_label)
+    difference = fairlearn_metrics.equalized_odds_difference(
+        y_true, y_pred, sensitive_features=_as_sensitive_features(sensitive)
+    )
+    return float(difference)
+
+
+def equal_opportunity_difference(y_true, y_pred, *, sensitive, pos_label=None):
+    """Largest gap in true-positive rate (recall) between groups.
+
+    Wraps :func:`fairlearn.metrics.equal_opportunity_difference`:
+    ``max_a P(h(X)=1 | y=1, s=a) - min_a P(h(X)=1 | y=1, s=a)``. Lower is
+    better.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True labels.
+    y_pred : array-like of shape (n_samples,)
+        Predicted labels.
+    sensitive : array-like of shape (n_samples,) or (n_samples, n_attributes)
+        Group labels; a 2-D ``sensitive`` defines intersectional groups.
+    pos_label : object, default=None
+        The positive label; see :func:`demographic_parity_difference`.
+
+    Returns
+    -------
+    difference : float
+        The equal opportunity difference, in [0, 1].
+
+    Examples
+    --------
+    >>> from skinvariant.metrics import equal_opportunity_difference
+    >>> equal_opportunity_difference(
+    ...     [1, 1, 1, 1], [1, 1, 1, 0], sensitive=["a", "a", "b", "b"]
+    ... )
+    0.5
+    """
+    y_true, y_pred = _binarize(y_true, y_pred, pos_label)
+    difference = fairlearn_metrics.equal_opportunity_difference(
+        y_true, y_pred, sensitive_features=_as_sensitive_features(sensitive)
+    )
+    return float(difference)
+
+
+def worst_group_accuracy(y_true, y_pred, *, sensitive):
+    """Accuracy of the group on which the predictions are least accurate.
+
+    Computed with :class:`fairlearn.metrics.MetricFrame` over
+    :func:`sklearn.metrics.accuracy_score` (``.group_min()``). Higher is
+    better. Labels may be of any type and number of classes.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True labels.
+    y_pred : array-like of shape (n_samples,)
+        Predicted labels.
+    sensitive : array-like of shape (n_samples,) or (n_samples, n_attributes)
+        Group labels; a 2-D ``sensitive`` defines intersectional groups.
+
+    Returns
+    -------
+    accuracy : float
+        The smallest per-group accuracy, in [0, 1].
+
+    Examples
+    --------
+    >>> from skinvariant.metrics import worst_group_accuracy
+    >>> worst_group_accuracy(
+    ...     ["x", "y", "x", "y"], ["x", "y", "x", "x"], sensitive=[0, 0, 1, 1]
+    ... )
+    0.5
+    """
+    frame = fairlearn_metrics.MetricFrame(
+        metrics=accuracy_score,
+        y_true=np.asarray(y_true),
+        y_pred=np.asarray(y_pred),
+        sensitive_features=_as_sensitive_features(sensitive),
+    )
+    return float(frame.group_min())
+
+
+# Invariance measures of a representation
+# ---------------------------------------
+
+
+def _default_probe(random_state):
+    """Return the classifier that reads ``sensitive`` from a representation.
+
+    Gradient-boosted trees read non-linear leakage (interactions such as XOR,
+    radial boundaries) without feature scaling and fit 20k x 20 in about a
+    second on one thread; early stopping on a validation split keeps their
+    probabilities calibrated enough for a cross-entropy, so an independent
+    ``Z`` scores close to log K instead of overfitting noise. An MLP reads
+    oblique boundaries slightly better but is several times slower.
+    """
+    return HistGradientBoostingClassifier(
+        early_stopping=True, random_state=random_state
+    )
+
+
+def _probe_threads(probe):
+    """Context limiting the default probe to one OpenMP thread.
+
+    The default probe's many short parallel regions make it orders of
+    magnitude slower when other processes share the CPUs (measured on two
+    cores shared with other jobs: 0.04 s with one thread, 42 s with two),
+    while one thread is fast enough for the size of a test set. A user's
+    ``probe`` runs with the threads it asks for.
+    """
+    if probe is None:
+        return threadpool_limits(limits=1, user_api="openmp")
+    return nullcontext()
+
+
+def _fit_probe(Z, sensitive, probe, test_size, random_state):
+    """Fit a probe of ``sensitive`` on part of ``Z``; return it and the held-out rows.
+
+    Returns
+    -------
+    fitted : classifier
+        The fitted clone of ``probe`` (or the fitted default probe).
+    Z_test : ndarray of shape (n_test, n_features)
+        Held-out rows of ``Z``.
+    codes_test : ndarray of shape (n_test,)
+        Group codes of the held-out rows.
+    n_groups : int
+        Number of groups in ``sensitive``.
+    """
+    Z = check_array(Z, ensure_min_samples=2)
+    codes, groups = encode_groups(sensitive, len(Z), min_group_size=2)
+    if len(groups) < 2:
+        raise ValueError(
+            f"sensitive holds a single group ({groups[0]!r}); leakage and conditional "
+            "entropy need at least two groups."
+        )
+    Z_train, Z_test, codes_train, codes_test = train_test_split(
+        Z, codes, test_size=test_size, stratify=codes, random_state=random_state
+    )
+    fitted = _default_probe(random_state) if probe is None else clone(probe)
+    fitted.fit(Z_train, codes_train)
+    return fitted, Z_test, codes_test, len(groups)
+
+
+def sensitive_leakage(Z, sensitive, *, probe=None, test_size=0.3, random_state=0):
+    """How well a fresh classifier reads ``sensitive`` from a representation ``Z``.
+
+    The rows are split, stratified by group; a clone of ``probe`` learns to
+    predict the group from ``Z`` on the training part and is evaluated on the
+    held-out part. An invariant representation gives an accuracy close to
+    ``majority_rate`` and a balanced accuracy close to
+    ``chance_balanced_accuracy``.
+
+    Parameters
+    ----------
+    Z : array-like of shape (n_samples, n_features)
+        The representation, e.g. ``estimator.transform(X)``.
+    sensitive : array-like of shape (n_samples,) or (n_samples, n_attributes)
+        Group labels; a 2-D ``sensitive`` defines intersectional groups. Every
+        group needs at least 2 samples.
+    probe : classifier, default=None
+        Unfitted classifier used as the adversary; it is cloned. By default a
+        :class:`~sklearn.ensemble.HistGradientBoostingClassifier` with early
+        stopping, which reads non-linear leakage. A weak probe underestimates
+        leakage.
+    test_size : float or int, default=0.3
+        Share (or number) of rows held out for evaluation.
+    random_state : int, RandomState instance or None, default=0
+        Seed of the split and of the default probe.
+
+    Returns
+    -------
+    result : :class:`~sklearn.utils.Bunch`
+        With keys ``accuracy`` and ``balanced_accuracy`` (of the probe on the
+        held-out rows), ``majority_rate`` (share of the largest group among the
+        held-out rows: the accuracy of always guessing it),
+        ``chance_balanced_accuracy`` (1 / n_groups) and ``n_groups``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skinvariant.metrics import sensitive_leakage
+    >>> rng = np.random.default_rng(0)
+    >>> s = rng.integers(0, 2, 1000)
+    >>> noise = rng.normal(size=(1000, 2))
+    >>> leaky = np.column_stack([s + 0.1 * noise[:, 0], noise[:, 1]])
+    >>> sensitive_leakage(leaky, s).accuracy > 0.95
+    True
+    """
+    with _probe_threads(probe):
+        fitted, Z_test, codes_test, n_groups = _fit_probe(
+            Z, sensitive, probe, test_size, random_state
+        )
+        predicted = fitted.predict(Z_test)
+    return Bunch(
+        accuracy=float(accuracy_score(codes_test, predicted)),
+        balanced_accuracy=float(balanced_accuracy_score(codes_test, predicted)),
+        majority_rate=float(np.bincount(codes_test).max() / len(codes_test)),
+        chance_balanced_accuracy=1 / n_groups,
+        n_groups=n_groups,
+    )
+
+
+def _true_group_probabilities(probe, Z_test, codes_test, n_groups):
+    """Probability the probe assigns to each held-out row's true group."""
+    probabilities = np.zeros((len(codes_test), n_groups))
+    probabilities[:, probe.classes_] = probe.predict_proba(Z_test)
+    return probabilities[np.arange(len(codes_test)), codes_test]
+
+
+def conditional_entropy(Z, sensitive, *, probe=None, test_size=0.3, random_state=0):
+    """Probe estimate of the conditional entropy H(s | z), in nats.
+
+    The post-hoc measure used by Iwasawa et al. (IJCAI 2020) to evaluate
+    invariant representations: a fresh classifier learns ``P(s | z)`` on part
+    of the rows, and its cross-entropy on the held-out rows estimates
+    H(s | z). It is compared with the maximum ``log(n_groups)``.
+
+    With uniform groups, H(s | z) = log K if and only if ``z`` is independent
+    of ``s`` (perfect invariance), and 0 when ``z`` determines ``s``. The
+    cross-entropy is an upper bound of the true H(s | z), tight up to how well
+    the probe fits: a weak probe overestimates invariance, hence the strong
+    default probe (the same as :func:`sensitive_leakage`). Predicted
+    probabilities are clipped at 1e-15 so a confident mistake costs a finite
+    34.5 nats. With unbalanced groups the ratio of an independent ``Z`` is
+    H(s) / log K < 1; a ratio slightly above 1 means the probe found nothing
+    and overfit noise.
+
+    Parameters
+    ----------
+    Z : array-like of shape (n_samples, n_features)
+        The representation, e.g. ``estimator.transform(X)``.
+    sensitive : array-like of shape (n_samples,) or (n_samples, n_attributes)
+        Group labels; a 2-D ``sensitive`` defines intersectional groups. Every
+        group needs at least 2 samples.
+    probe : classifier with ``predict_proba``, default=None
+        Unfitted classifier used as the adversary; it is cloned. Default: see
+        :func:`sensitive_leakage`.
+    test_size : float or int, default=0.3
+        Share (or number) of rows held out for evaluation.
+    random_state : int, RandomState instance or None, default=0
+        Seed of the split and of the default probe.
+
+    Returns
+    -------
+    result : :class:`~sklearn.utils.Bunch`
+        With keys ``entropy`` (held-out cross-entropy, natural log),
+        ``max_entropy`` (log K) and ``ratio`` (entropy / log K: near 1 for an
+        invariant ``Z``, near 0 for one that reveals ``s``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skinvariant.metrics import conditional_entropy
+    >>> rng = np.random.default_rng(0)
+    >>> s = rng.integers(0, 2, 1000)
+    >>> conditional_entropy(rng.normal(size=(1000, 3)), s).ratio > 0.9
+    True
+    """
+    with _probe_threads(probe):
+        fitted, Z_test, codes_test, n_groups = _fit_probe(
+            Z, sensitive, probe, test_size, random_state
+        )
+        probabilities = _true_group_probabilities(fitted, Z_test, codes_test, n_groups)
+    entropy = float(-np.mean(np.log(np.clip(probabilities, _PROBABILITY_FLOOR, 1.0))))
+    max_entropy = float(np.log(n_groups))
+    return Bunch(entropy=entropy, max_entropy=max_entropy, ratio=entropy / max_entropy)
+
+
+# Scorers for model selection
+# ---------------------------
+
+_FAIRNESS_MEASURES = {
+    "demographic_parity_difference": (demographic_parity_difference, False),
+    "equalized_odds_difference": (equalized_odds_difference, False),
+    "equal_opportunity_difference": (equal_opportunity_difference, False),
+    "worst_group_accuracy": (worst_group_accuracy, True),
+}
+
+
+class FairnessScorer:
+    """Scorer of a fairness measure that receives ``sensitive`` by metadata routing.
+
+    Called as ``scorer(estimator, X, y_true, sensitive=...)``, it returns
+    ``metric(y_true, estimator.predict(X), sensitive=sensitive)``, negated
+    when ``greater_is_better`` is False. Its
+    :meth:`get_metadata_routing` always requests ``sensitive`` for ``score``,
+    so once ``sklearn.set_config(enable_metadata_routing=True)`` is set,
+    :class:`~sklearn.model_selection.GridSearchCV`, ``cross_validate`` and
+    friends pass each fold's slice of ``sensitive`` to it. Usually built with
+    :func:`make_fairness_scorer`.
+
+    Parameters
+    ----------
+    metric : callable
+        ``metric(y_true, y_pred, *, sensitive, **metric_kwargs) -> float``.
+    greater_is_better : bool
+        If False, the scorer returns the negated measure, following
+        scikit-learn's convention that a greater score is better.
+    metric_kwargs : dict, default=None
+        Extra keyword arguments of ``metric`` (e.g. ``{"pos_label": "yes"}``).
+
+    Attributes
+    ----------
+    name : str
+        The measure's name, prefixed with ``neg_`` when negated.
+    """
+
+    def __init__(self, metric, *, greater_is_better, metric_kwargs=None):
+        self.metric = metric
+        self.greater_is_better = greater_is_better
+        self.metric_kwargs = {} if metric_kwargs is None else dict(metric_kwargs)
+
+    @property
+    def name(self):
+        """The measure's name, prefixed with ``neg_`` when the score is negated."""
+        prefix = "" if self.greater_is_better else "neg_"
+        return prefix + getattr(self.metric, "__name__", type(self.metric).__name__)
+
+    def __call__(self, estimator, X, y_true, sensitive=None):
+        """Score ``estimator.predict(X)`` against ``y_true`` and ``sensitive``.
+
+        Parameters
+        ----------
+        estimator : fitted estimator with ``predict``
+            The model to evaluate.
+        X : array-like of shape (n_samples, n_features)
+            Input samples.
+        y_true : array-like of shape (n_samples,)
+            True labels.
+        sensitive : array-like of shape (n_samples,) or (n_samples, n_attributes)
+            Group labels of the rows of ``X``; required.
+
+        Returns
+        -------
+        score : float
+            The measure, negated if ``greater_is_better`` is False.
+
+        Raises
+        ------
+        ValueError
+            If ``sensitive`` is missing, which is what happens inside
+            scikit-learn's model selection tools when metadata routing is off.
+        """
+        if sensitive is None:
+            raise ValueError(
+                f"{self!r} needs the sensitive attribute of the scored rows, but got "
+                "sensitive=None. With metadata routing off, scikit-learn cannot pass "
+                "sensitive to scorers: enable it with "
+                "sklearn.set_config(enable_metadata_routing=True) and pass sensitive "
+                "to the tool, e.g. GridSearchCV(...).fit(X, y, sensitive=s) or "
+                "cross_validate(..., params={'sensitive': s})."
+            )
+        score = self.metric(
+            y_true, estimator.predict(X), sensitive=sensitive, **self.metric_kwargs
+        )
+        return score if self.greater_is_better else -score
+
+    def get_metadata_routing(self):
+        """Return the metadata this scorer requests: ``sensitive`` for ``score``.
+
+        Returns
+        -------
+        request : :class:`~sklearn.utils.metadata_routing.MetadataRequest`
+            A request that routes ``sensitive`` to the scorer's call.
+        """
+        request = MetadataRequest(owner=self.name)
+        request.score.add_request(param="sensitive", alias=True)
+        return request
+
+    def __repr__(self):
+        arguments = [repr(self.name)]
+        arguments += [f"{key}={value!r}" for key, value in self.metric_kwargs.items()]
+        return f"{type(self).__name__}({', '.join(arguments)})"
+
+
+def make_fairness_scorer(name, *, greater_is_better=None, **kwargs):
+    """Make a scorer of a fairness measure for ``scoring=`` in model selection.
+
+    The scorer computes the measure of ``estimator.predict(X)`` against ``y``
+    and the fold's ``sensitive``, which scikit-learn passes through metadata
+    routing. Enable routing (``sklearn.set_config(enable_metadata_routing=True)``,
+    before or after building the scorer) and pass ``sensitive`` to the tool::
+
+        GridSearchCV(model, grid, scoring=scorer).fit(X, y, sensitive=s)
+        cross_validate(model, X, y, scoring=scorer, params={"sensitive": s})
+
+    The scorer requests ``sensitive`` itself; this function does not change the
+    global configuration. With routing off, the scorer never receives
+    ``sensitive`` and raises a ``ValueError``.
+
+    Parameters
+    ----------
+    name : str or callable
+        One of ``"demographic_parity_difference"``, ``"equalized_odds_difference"``,
+        ``"equal_opportunity_difference"``, ``"worst_group_accuracy"``, or a
+        callable ``metric(y_true, y_pred, *, sensitive, **kwargs) -> float``.
+    greater_is_better : bool, default=None
+        Whether a greater measure is better. The differences are lower-is-better,
+        so by default their scorer returns the negated difference (named
+        ``neg_<name>``, like scikit-learn's ``neg_*`` scorers) and the best model
+        has the greatest score; ``worst_group_accuracy`` defaults to True.
+        Required for a callable ``name``.
+    **kwargs
+        Extra keyword arguments of the measure, e.g. ``pos_label="yes"``.
+
+    Returns
+    -------
+    scorer : FairnessScorer
+        A picklable callable ``scorer(estimator, X, y_true, sensitive=...)``.
+
+    Examples
+    --------
+    >>> import sklearn
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.model_selection import cross_validate
+    >>> from skinvariant.metrics import make_fairness_scorer
+    >>> X, y = make_classification(n_samples=300, random_state=0)
+    >>> s = (X[:, 0] > 0).astype(int)
+    >>> scorer = make_fairness_scorer("demographic_parity_difference")
+    >>> scorer
+    FairnessScorer('neg_demographic_parity_difference')
+    >>> with sklearn.config_context(enable_metadata_routing=True):
+    ...     scores = cross_validate(
+    ...         LogisticRegression(), X, y, scoring=scorer, params={"sensitive": s}
+    ...     )
+    >>> bool((scores["test_score"] <= 0).all())
+    True
+    """
+    if callable(name):
+        if greater_is_better is None:
+            raise ValueError(
+                "Pass greater_is_better=True or False with a callable measure: is a "
+                f"greater {getattr(name, '__name__', name)} a better model?"
+            )
+        return FairnessScorer(
+            name, greater_is_better=greater_is_better, metric_kwargs=kwargs
+        )
+    if name not in _FAIRNESS_MEASURES:
+        raise ValueError(
+            f"Unknown fairness measure {name!r}; use one of "
+            f"{sorted(_FAIRNESS_MEASURES)} or a callable "
+            "metric(y_true, y_pred, *, sensitive)."
+        )
+    metric, default_greater_is_better = _FAIRNESS_MEASURES[name]
+    if greater_is_better is None:
+        greater_is_better = default_greater_is_better
+    return FairnessScorer(
+        metric, greater_is_better=greater_is_better, metric_kwargs=kwargs
+    )
+
+
+# Report
+# ------
+
+_DESCRIPTIONS = {
+    "accuracy": "share of correct predictions",
+    "demographic_parity_difference": "largest gap in positive-prediction rate "
+    "between groups (lower is better)",
+    "equalized_odds_difference": "largest gap in true- or false-positive rate "
+    "between groups (lower is better)",
+    "equal_opportunity_difference": "largest gap in true-positive rate between "
+    "groups (lower is better)",
+    "worst_group_accuracy": "accuracy of the least accurate group (higher is better)",
+    "leakage_accuracy": "accuracy of a probe predicting sensitive from transform(X) "
+    "(lower is better; compare with leakage_majority_rate)",
+    "leakage_balanced_accuracy": "balanced accuracy of that probe (chance is "
+    "1 / n_groups)",
+    "leakage_majority_rate": "accuracy of always guessing the largest group",
+    "conditional_entropy_ratio": "probe estimate of H(s | z) / log(n_groups) "
+    "(1 means invariant, 0 means z reveals s)",
+}
+
+
+def _prediction_measures(y, y_pred, sensitive, pos_label):
+    """Accuracy and group-fairness measures of ``y_pred``."""
+    binary_measures = [
+        demographic_parity_difference,
+        equalized_odds_difference,
+        equal_opportunity_difference,
+    ]
+    measures = {"accuracy": accuracy_score(y, y_pred)}
+    for measure in binary_measures:
+        measures[measure.__name__] = measure(
+            y, y_pred, sensitive=sensitive, pos_label=pos_label
+        )
+    measures["worst_group_accuracy"] = worst_group_accuracy(
+        y, y_pred, sensitive=sensitive
+    )
+    return measures
+
+
+def _representation_measures(Z, sensitive):
+    """Leakage and conditional-entropy measures of the representation ``Z``."""
+    leakage = sensitive_leakage(Z, sensitive)
+    return {
+        "leakage_accuracy": leakage.accuracy,
+        "leakage_balanced_accuracy": leakage.balanced_accuracy,
+        "leakage_majority_rate": leakage.majority_rate,
+        "conditional_entropy_ratio": conditional_entropy(Z, sensitive).ratio,
+    }
+
+
+def fairness_report(estimator, X, y, sensitive, *, pos_label=None):
+    """Accuracy, group fairness and, for transformers, invariance of a fitted estimator.
+
+    All measures are computed on the given ``X`` (usually held-out test data):
+    the predictions ``estimator.predict(X)`` for accuracy and group fairness,
+    and, when the estimator has ``transform``, the representation
+    ``estimator.transform(X)`` for :func:`sensitive_leakage` and
+    :func:`conditional_entropy` (whose probes split these rows again).
+
+    Parameters
+    ----------
+    estimator : fitted estimator with ``predict``
+        The model to evaluate.
+    X : array-like of shape (n_samples, n_features)
+        Evaluation samples.
+    y : array-like of shape (n_samples,)
+        True binary labels of ``X``.
+    sensitive : array-like of shape (n_samples,) or (n_samples, n_attributes)
+        Group labels of ``X``; a 2-D ``sensitive`` defines intersectional groups.
+    pos_label : object, default=None
+        The positive label; see :func:`demographic_parity_difference`.
+
+    Returns
+    -------
+    report : pandas.DataFrame
+        One row per measure, indexed by its name (``accuracy``,
+        ``demographic_parity_difference``, ``equalized_odds_difference``,
+        ``equal_opportunity_difference``, ``worst_group_accuracy``, and with
+        ``transform`` also ``leakage_accuracy``, ``leakage_balanced_accuracy``,
+        ``leakage_majority_rate``, ``conditional_entropy_ratio``), with columns
+        ``value`` and ``description``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skinvariant.metrics import fairness_report
+    >>> X, y = make_classification(n_samples=300, random_state=0)
+    >>> s = (X[:, 0] > 0).astype(int)
+    >>> model = LogisticRegression().fit(X, y)
+    >>> fairness_report(model, X, y, s).index.tolist()  # doctest: +NORMALIZE_WHITESPACE
+    ['accuracy', 'demographic_parity_difference', 'equalized_odds_difference',
+     'equal_opportunity_difference', 'worst_group_accuracy']
+    """
+    measures = _prediction_measures(y, estimator.predict(X), sensitive, pos_label)
+    if hasattr(estimator, "transform"):
+        measures |= _representation_measures(estimator.transform(X), sensitive)
+    return pd.DataFrame(
+        {
+            "value": [float(value) for value in measures.values()],
+            "description": [_DESCRIPTIONS[name] for name in measures],
+        },
+        index=pd.Index(list(measures), name="measure"),
+    )

@@ -1,0 +1,404 @@
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+import sklearn
+from fairlearn import metrics as fairlearn_metrics
+from sklearn.datasets import make_classification
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_validate
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skinvariant.metrics import (
+    FairnessScorer,
+    conditional_entropy,
+    demographic_parity_difference,
+    equal_opportunity_difference,
+    equalized_odds_difference,
+    fairness_report,
+    make_fairness_scorer,
+    sensitive_leakage,
+    worst_group_accuracy,
+)
+
+BINARY_MEASURES = [
+    (demographic_parity_difference, fairlearn_metrics.demographic_parity_difference),
+    (equalized_odds_difference, fairlearn_metrics.equalized_odds_difference),
+    (equal_opportunity_difference, fairlearn_metrics.equal_opportunity_difference),
+]
+PREDICTION_ROWS = [
+    "accuracy",
+    "demographic_parity_difference",
+    "equalized_odds_difference",
+    "equal_opportunity_difference",
+    "worst_group_accuracy",
+]
+REPRESENTATION_ROWS = [
+    "leakage_accuracy",
+    "leakage_balanced_accuracy",
+    "leakage_majority_rate",
+    "conditional_entropy_ratio",
+]
+
+
+@pytest.fixture
+def random_predictions():
+    rng = np.random.default_rng(0)
+    n_samples = 500
+    y_true = rng.integers(0, 2, n_samples)
+    y_pred = rng.integers(0, 2, n_samples)
+    sensitive = rng.choice(["a", "b", "c"], n_samples)
+    return y_true, y_pred, sensitive
+
+
+@pytest.fixture
+def classification_data():
+    X, y = make_classification(n_samples=301, n_features=5, random_state=0)
+    sensitive = (X[:, 0] > 0).astype(int)
+    return X, y, sensitive
+
+
+class TransformingLogisticRegression(LogisticRegression):
+    """A classifier whose representation is its input, to exercise transform rows."""
+
+    def transform(self, X):
+        return np.asarray(X)
+
+
+class RecordingScorer(FairnessScorer):
+    """Demographic-parity scorer that keeps every ``sensitive`` it receives."""
+
+    def __init__(self):
+        super().__init__(demographic_parity_difference, greater_is_better=False)
+        self.received = []
+
+    def __call__(self, estimator, X, y_true, sensitive=None):
+        self.received.append(np.asarray(sensitive).copy())
+        return super().__call__(estimator, X, y_true, sensitive=sensitive)
+
+
+# Group-fairness measures
+# -----------------------
+
+
+@pytest.mark.parametrize(("ours", "fairlearns"), BINARY_MEASURES)
+def test_binary_measures_equal_fairlearn(random_predictions, ours, fairlearns):
+    y_true, y_pred, sensitive = random_predictions
+    expected = fairlearns(y_true, y_pred, sensitive_features=sensitive)
+    assert ours(y_true, y_pred, sensitive=sensitive) == pytest.approx(expected)
+
+
+def test_worst_group_accuracy_equals_fairlearn(random_predictions):
+    y_true, y_pred, sensitive = random_predictions
+    expected = fairlearn_metrics.accuracy_score_group_min(
+        y_true, y_pred, sensitive_features=sensitive
+    )
+    assert worst_group_accuracy(y_true, y_pred, sensitive=sensitive) == pytest.approx(
+        expected
+    )
+
+
+def test_measures_of_a_hand_computed_case():
+    # group a: y_true 1 1 0, y_pred 1 1 0 -> selection 2/3, TPR 1, FPR 0, accuracy 1
+    # group b: y_true 1 1 0, y_pred 1 0 1 -> selection 2/3, TPR 1/2, FPR 1, accuracy 1/3
+    y_true = [1, 1, 0, 1, 1, 0]
+    y_pred = [1, 1, 0, 1, 0, 1]
+    sensitive = ["a", "a", "a", "b", "b", "b"]
+    assert demographic_parity_difference(y_true, y_pred, sensitive=sensitive) == 0.0
+    assert equal_opportunity_difference(
+        y_true, y_pred, sensitive=sensitive
+    ) == pytest.approx(0.5)
+    assert equalized_odds_difference(y_true, y_pred, sensitive=sensitive) == 1.0
+    assert worst_group_accuracy(y_true, y_pred, sensitive=sensitive) == pytest.approx(
+        1 / 3
+    )
+
+
+def test_demographic_parity_of_a_known_vector():
+    y_pred = [1, 1, 0, 0, 0, 1]
+    sensitive = ["a", "a", "a", "b", "b", "b"]
+    difference = demographic_parity_difference(y_pred, y_pred, sensitive=sensitive)
+    assert difference == pytest.approx(2 / 3 - 1 / 3)
+
+
+@pytest.mark.parametrize(("ours", "fairlearns"), BINARY_MEASURES)
+def test_string_and_bool_labels_map_to_zero_one(random_predictions, ours, fairlearns):
+    y_true, y_pred, sensitive = random_predictions
+    expected = ours(y_true, y_pred, sensitive=sensitive)
+    as_strings = np.array(["no", "yes"])
+    assert ours(
+        as_strings[y_true], as_strings[y_pred], sensitive=sensitive
+    ) == pytest.approx(expected)
+    assert ours(
+        y_true.astype(bool), y_pred.astype(bool), sensitive=sensitive
+    ) == pytest.approx(expected)
+
+
+def test_pos_label_selects_the_positive_class(random_predictions):
+    y_true, y_pred, sensitive = random_predictions
+    as_strings = np.array(["no", "yes"])
+    flipped = equal_opportunity_difference(
+        1 - y_true, 1 - y_pred, sensitive=sensitive
+    )
+    assert equal_opportunity_difference(
+        as_strings[y_true], as_strings[y_pred], sensitive=sensitive, pos_label="no"
+    ) == pytest.approx(flipped)
+
+
+def test_more_than_two_labels_needs_pos_label():
+    with pytest.raises(ValueError, match="pos_label"):
+        demographic_parity_difference(
+            ["a", "b", "c"], ["a", "b", "c"], sensitive=[0, 0, 1]
+        )
+
+
+@pytest.mark.parametrize("as_frame", [False, True])
+def test_intersectional_sensitive_equals_combined_groups(random_predictions, as_frame):
+    y_true, y_pred, first = random_predictions
+    second = np.random.default_rng(1).integers(0, 2, len(first))
+    combined = np.char.add(first, second.astype(str))
+    sensitive = np.column_stack([first, second.astype(str)])
+    if as_frame:
+        sensitive = pd.DataFrame({0: first, 1: second})
+    for measure, _ in BINARY_MEASURES:
+        assert measure(y_true, y_pred, sensitive=sensitive) == pytest.approx(
+            measure(y_true, y_pred, sensitive=combined)
+        )
+    assert worst_group_accuracy(y_true, y_pred, sensitive=sensitive) == pytest.approx(
+        worst_group_accuracy(y_true, y_pred, sensitive=combined)
+    )
+
+
+# Invariance measures of a representation
+# ---------------------------------------
+
+
+def _leaky_and_independent_representations(group_probabilities, n_samples=3000):
+    rng = np.random.default_rng(0)
+    n_groups = len(group_probabilities)
+    sensitive = rng.choice(n_groups, n_samples, p=group_probabilities)
+    noise = rng.normal(size=(n_samples, 4))
+    leaky = np.column_stack([np.eye(n_groups)[sensitive], noise[:, :2]])
+    leaky += 0.1 * rng.normal(size=leaky.shape)
+    return leaky, noise, sensitive
+
+
+def test_leakage_of_a_representation_that_contains_sensitive():
+    leaky, _, sensitive = _leaky_and_independent_representations([0.7, 0.3])
+    leakage = sensitive_leakage(leaky, sensitive)
+    assert leakage.accuracy > 0.97
+    assert leakage.balanced_accuracy > 0.97
+
+
+def test_leakage_of_an_independent_representation_is_chance():
+    _, independent, sensitive = _leaky_and_independent_representations([0.7, 0.3])
+    leakage = sensitive_leakage(independent, sensitive)
+    assert leakage.majority_rate == pytest.approx(0.7, abs=0.03)
+    assert leakage.accuracy == pytest.approx(leakage.majority_rate, abs=0.05)
+    assert leakage.balanced_accuracy == pytest.approx(0.5, abs=0.05)
+    assert leakage.chance_balanced_accuracy == 0.5
+    assert leakage.n_groups == 2
+
+
+def test_leakage_accepts_frames_intersectional_groups_and_a_custom_probe():
+    leaky, _, sensitive = _leaky_and_independent_representations([0.25] * 4)
+    attributes = pd.DataFrame({"first": sensitive // 2, "second": sensitive % 2})
+    probe = LogisticRegression()
+    leakage = sensitive_leakage(pd.DataFrame(leaky), attributes, probe=probe)
+    assert leakage.n_groups == 4
+    assert leakage.chance_balanced_accuracy == 0.25
+    assert leakage.accuracy > 0.97
+    assert not hasattr(probe, "coef_")
+
+
+def test_leakage_needs_two_groups():
+    with pytest.raises(ValueError, match="two groups"):
+        sensitive_leakage(np.zeros((10, 2)), np.ones(10, dtype=int))
+
+
+def test_conditional_entropy_of_independent_and_leaky_representations():
+    leaky, independent, sensitive = _leaky_and_independent_representations([1 / 3] * 3)
+    invariant = conditional_entropy(independent, sensitive)
+    revealing = conditional_entropy(leaky, sensitive)
+    assert invariant.max_entropy == pytest.approx(np.log(3))
+    assert invariant.ratio == pytest.approx(invariant.entropy / np.log(3))
+    assert invariant.ratio > 0.9
+    assert revealing.ratio < 0.2
+
+
+def test_conditional_entropy_is_finite_for_a_confidently_wrong_probe():
+    sensitive = np.tile([0, 1], 50)
+    Z = np.column_stack([sensitive, np.zeros(100)])
+    Z[np.arange(100) % 4 == 1, 0] = 0  # a quarter of the rows look like the other group
+    result = conditional_entropy(Z, sensitive, probe=LogisticRegression(C=1e6))
+    assert np.isfinite(result.entropy)
+
+
+# Scorers
+# -------
+
+
+def test_scorer_negates_differences_by_default(classification_data):
+    X, y, sensitive = classification_data
+    model = LogisticRegression().fit(X, y)
+    difference = demographic_parity_difference(y, model.predict(X), sensitive=sensitive)
+    assert difference > 0
+    negated = make_fairness_scorer("demographic_parity_difference")
+    as_is = make_fairness_scorer(
+        "demographic_parity_difference", greater_is_better=True
+    )
+    assert negated(model, X, y, sensitive=sensitive) == pytest.approx(-difference)
+    assert as_is(model, X, y, sensitive=sensitive) == pytest.approx(difference)
+    assert repr(negated) == "FairnessScorer('neg_demographic_parity_difference')"
+    assert repr(as_is) == "FairnessScorer('demographic_parity_difference')"
+
+
+def test_worst_group_accuracy_scorer_is_greater_is_better(classification_data):
+    X, y, sensitive = classification_data
+    model = LogisticRegression().fit(X, y)
+    scorer = make_fairness_scorer("worst_group_accuracy")
+    expected = worst_group_accuracy(y, model.predict(X), sensitive=sensitive)
+    assert scorer(model, X, y, sensitive=sensitive) == pytest.approx(expected)
+    assert scorer.name == "worst_group_accuracy"
+
+
+def test_scorer_passes_keyword_arguments_to_the_measure(classification_data):
+    X, y, sensitive = classification_data
+    labels = np.array(["no", "yes"])
+    model = LogisticRegression().fit(X, labels[y])
+    scorer = make_fairness_scorer("equal_opportunity_difference", pos_label="no")
+    expected = equal_opportunity_difference(
+        labels[y], model.predict(X), sensitive=sensitive, pos_label="no"
+    )
+    assert scorer(model, X, labels[y], sensitive=sensitive) == pytest.approx(-expected)
+    assert repr(scorer) == (
+        "FairnessScorer('neg_equal_opportunity_difference', pos_label='no')"
+    )
+
+
+def test_scorer_without_sensitive_explains_routing(classification_data):
+    X, y, _ = classification_data
+    model = LogisticRegression().fit(X, y)
+    scorer = make_fairness_scorer("equalized_odds_difference")
+    with pytest.raises(ValueError, match="enable_metadata_routing=True"):
+        scorer(model, X, y)
+
+
+def test_search_with_routing_off_raises_the_routing_error(classification_data):
+    X, y, _ = classification_data
+    search = GridSearchCV(
+        LogisticRegression(),
+        {"C": [1.0]},
+        scoring=make_fairness_scorer("demographic_parity_difference"),
+        error_score="raise",
+        cv=3,
+    )
+    with pytest.raises(ValueError, match="routing off"):
+        search.fit(X, y)
+
+
+def test_make_fairness_scorer_leaves_routing_disabled():
+    make_fairness_scorer("demographic_parity_difference")
+    assert not sklearn.get_config()["enable_metadata_routing"]
+
+
+def test_scorer_pickles(classification_data):
+    X, y, sensitive = classification_data
+    model = LogisticRegression().fit(X, y)
+    scorer = make_fairness_scorer("equalized_odds_difference", pos_label=1)
+    restored = pickle.loads(pickle.dumps(scorer))
+    assert repr(restored) == repr(scorer)
+    assert restored(model, X, y, sensitive=sensitive) == scorer(
+        model, X, y, sensitive=sensitive
+    )
+
+
+def test_grid_search_routes_sensitive_to_a_dict_of_scorers(classification_data):
+    X, y, sensitive = classification_data
+    scorer = make_fairness_scorer("demographic_parity_difference")
+    search = GridSearchCV(
+        LogisticRegression(),
+        {"C": [0.1, 1]},
+        scoring={"acc": "accuracy", "dp": scorer},
+        refit="acc",
+        cv=3,
+    )
+    with sklearn.config_context(enable_metadata_routing=True):
+        search.fit(X, y, sensitive=sensitive)
+    dp_scores = search.cv_results_["mean_test_dp"]
+    assert np.all(np.isfinite(dp_scores))
+    assert np.all(dp_scores <= 0)
+
+
+def test_scorer_receives_the_sensitive_slice_of_each_test_fold(classification_data):
+    X, y, sensitive = classification_data
+    scorer = RecordingScorer()
+    search = GridSearchCV(
+        LogisticRegression(), {"C": [0.1, 1]}, scoring=scorer, cv=3, error_score="raise"
+    )
+    with sklearn.config_context(enable_metadata_routing=True):
+        search.fit(X, y, sensitive=sensitive)
+    test_folds = [test for _, test in StratifiedKFold(3).split(X, y)]
+    assert len(scorer.received) == 2 * len(test_folds)
+    for received, test in zip(scorer.received, test_folds * 2):
+        np.testing.assert_array_equal(received, sensitive[test])
+    assert sorted(map(len, scorer.received)) == sorted(map(len, test_folds * 2))
+
+
+def test_cross_validate_routes_sensitive_to_a_single_scorer(classification_data):
+    X, y, sensitive = classification_data
+    scorer = make_fairness_scorer("equal_opportunity_difference")
+    with sklearn.config_context(enable_metadata_routing=True):
+        scores = cross_validate(
+            LogisticRegression(),
+            X,
+            y,
+            scoring=scorer,
+            params={"sensitive": sensitive},
+            cv=3,
+            error_score="raise",
+        )
+    assert np.all(np.isfinite(scores["test_score"]))
+    assert np.all(scores["test_score"] <= 0)
+
+
+def test_make_fairness_scorer_rejects_unknown_names_and_unsigned_callables():
+    with pytest.raises(ValueError, match="Unknown fairness measure"):
+        make_fairness_scorer("statistical_parity")
+    with pytest.raises(ValueError, match="greater_is_better"):
+        make_fairness_scorer(worst_group_accuracy)
+    scorer = make_fairness_scorer(
+        demographic_parity_difference, greater_is_better=False
+    )
+    assert scorer.name == "neg_demographic_parity_difference"
+
+
+# Report
+# ------
+
+
+def test_report_of_an_estimator_without_transform(classification_data):
+    X, y, sensitive = classification_data
+    model = make_pipeline(StandardScaler(), LogisticRegression()).fit(X, y)
+    report = fairness_report(model, X, y, sensitive)
+    assert report.index.tolist() == PREDICTION_ROWS
+    assert list(report.columns) == ["value", "description"]
+    y_pred = model.predict(X)
+    assert report.loc["accuracy", "value"] == pytest.approx(accuracy_score(y, y_pred))
+    assert report.loc["demographic_parity_difference", "value"] == pytest.approx(
+        demographic_parity_difference(y, y_pred, sensitive=sensitive)
+    )
+
+
+def test_report_of_an_estimator_with_transform(classification_data):
+    X, y, sensitive = classification_data
+    model = make_pipeline(StandardScaler(), TransformingLogisticRegression()).fit(X, y)
+    report = fairness_report(model, X, y, sensitive)
+    assert report.index.tolist() == PREDICTION_ROWS + REPRESENTATION_ROWS
+    # sensitive is X[:, 0] > 0, so the representation reveals it
+    assert report.loc["leakage_accuracy", "value"] > 0.9
+    assert report.loc["conditional_entropy_ratio", "value"] < 0.5
+    assert report["value"].notna().all()
