@@ -35,9 +35,10 @@ OPTIMIZERS = {
 }
 
 COMMON_PARAMETERS_DOC = """\
-    n_components : int, default=16
+    n_components : int, default=8
         Width of the representation returned by ``transform``, when the
-        default encoder is used.
+        default encoder is used. A narrow representation is easier to make
+        invariant: each extra dimension is one more place to hide the attribute.
     hidden_layer_sizes : tuple of int, default=(64,)
         Hidden layers of the default MLP encoder.
     encoder : torch.nn.Module, default=None
@@ -206,6 +207,7 @@ class InvariantClassifierBase(ClassifierMixin, TransformerMixin, ClassNamePrefix
         self : object
             The fitted estimator.
         """
+        self.__dict__.pop("net_", None)  # a failed refit must not leave the old model
         X, y = self._validate_training_data(X, y)
         self.classes_, y_codes = np.unique(y, return_inverse=True)
         sensitive_codes = self._encode_sensitive(sensitive, len(X))
@@ -315,7 +317,8 @@ class InvariantClassifierBase(ClassifierMixin, TransformerMixin, ClassNamePrefix
         -------
         ndarray of shape (n_samples,)
         """
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        probabilities = self.predict_proba(X)
+        return self.classes_[np.argmax(probabilities, axis=1)]
 
     def transform(self, X):
         """Return the invariant representation ``z`` of ``X``.
@@ -331,6 +334,9 @@ class InvariantClassifierBase(ClassifierMixin, TransformerMixin, ClassNamePrefix
         check_is_fitted(self)
         X = self._validate_numeric(X)
         return self.net_.encode(X).numpy().astype(np.float64)
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "net_")
 
     @property
     def _n_features_out(self):

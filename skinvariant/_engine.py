@@ -129,10 +129,13 @@ class InvariantNet(NeuralNet):
         if isinstance(X, TensorData):
             return X
         inputs = X if isinstance(X, dict) else {"X": X}
-        inputs = {name: torch.as_tensor(values).to(self.device) for name, values in inputs.items()}
-        if y is not None:
-            y = torch.as_tensor(y).to(self.device)
-        return TensorData(inputs, y)
+        inputs = {name: self._to_device(values) for name, values in inputs.items()}
+        return TensorData(inputs, None if y is None else self._to_device(y))
+
+    def _to_device(self, values):
+        if isinstance(values, torch.Tensor):
+            return values.to(self.device)
+        return torch.from_numpy(np.array(values)).to(self.device)  # a writable copy
 
     def get_split_datasets(self, X, y=None, **fit_params):
         data = self.get_dataset(X, y)
