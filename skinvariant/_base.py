@@ -8,6 +8,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 import torch
 from sklearn.base import (
     BaseEstimator,
@@ -191,9 +192,9 @@ class InvariantClassifierBase(ClassifierMixin, TransformerMixin, ClassNamePrefix
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Numeric training data (encode categorical columns first, e.g. with
-            a ``ColumnTransformer`` in a ``Pipeline``).
+            a ``ColumnTransformer`` in a ``Pipeline``); sparse input is densified.
         y : array-like of shape (n_samples,)
             Class labels of any type.
         sensitive : array-like of shape (n_samples,) or (n_samples, n_attributes), default=None
@@ -240,12 +241,17 @@ class InvariantClassifierBase(ClassifierMixin, TransformerMixin, ClassNamePrefix
                 "make_pipeline(make_column_transformer((OneHotEncoder(), columns), "
                 "remainder=StandardScaler()), estimator).")
         try:
-            return validate_data(self, X, y=y, reset=reset, dtype=np.float32)
+            validated = validate_data(self, X, y=y, reset=reset, dtype=np.float32,
+                                      accept_sparse=True)
         except ValueError as error:
             if "could not convert" not in str(error):
                 raise
             raise ValueError(f"X must be numeric ({error}); encode categorical columns "
                              "first, e.g. with OneHotEncoder in a ColumnTransformer.") from error
+        # one-hot encoders emit sparse matrices; the network needs dense rows
+        if isinstance(validated, tuple):
+            return _dense(validated[0]), validated[1]
+        return _dense(validated)
 
     def _encode_sensitive(self, sensitive, n_samples):
         if sensitive is None:
@@ -341,6 +347,11 @@ class InvariantClassifierBase(ClassifierMixin, TransformerMixin, ClassNamePrefix
     @property
     def _n_features_out(self):
         return self.n_components_
+
+
+def _dense(X):
+    """``X`` as a dense array (sparse one-hot encodings are densified)."""
+    return X.toarray() if sp.issparse(X) else X
 
 
 def _non_numeric_columns(X):

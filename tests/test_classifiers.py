@@ -249,3 +249,11 @@ def test_cuda_fit_pickles_and_predicts_on_a_cpu_only_process(leaky_data, tmp_pat
     subprocess.run([sys.executable, "-c", script], check=True,
                    env={**__import__("os").environ, "CUDA_VISIBLE_DEVICES": ""})
     np.testing.assert_allclose(np.load(tmp_path / "cpu.npy"), model.predict_proba(X), atol=1e-5)
+
+
+def test_sparse_one_hot_input_is_accepted(leaky_data):
+    import scipy.sparse as sp
+
+    X, y, s = leaky_data
+    model = IIDMClassifier(max_epochs=2, random_state=0).fit(sp.csr_matrix(X), y, sensitive=s)
+    np.testing.assert_array_equal(model.predict_proba(sp.csr_matrix(X)), model.predict_proba(X))
