@@ -341,6 +341,11 @@ class InvariantClassifierBase(ClassifierMixin, TransformerMixin, ClassNamePrefix
         X = self._validate_numeric(X)
         return self.net_.encode(X).numpy().astype(np.float64)
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
     def __sklearn_is_fitted__(self):
         return hasattr(self, "net_")
 
