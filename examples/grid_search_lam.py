@@ -3,7 +3,8 @@
 Metadata routing sends each fold's slice of ``sensitive`` to the estimator's
 ``fit`` and to the fairness scorer. The search keeps, among the settings within
 one point of the best accuracy, the one with the smallest demographic parity
-difference.
+difference: a large lam can collapse the model to the majority class (parity
+difference 0 at base-rate accuracy), so accuracy must bound the choice.
 
 Run: python examples/grid_search_lam.py
 """
