@@ -15,6 +15,8 @@ from skorch import NeuralNet
 
 from .exceptions import DivergenceError
 
+EVAL_BATCH_SIZE = 4096
+
 
 def softmax(logits):
     """Class probabilities from logits (a module-level function, so it pickles)."""
@@ -57,7 +59,7 @@ class BatchIterator:
 
     def __init__(self, data, batch_size, shuffle):
         self.data = data
-        self.batch_size = len(data) if batch_size == -1 else batch_size
+        self.batch_size = batch_size
         self.shuffle = shuffle
 
     def __len__(self):
@@ -149,7 +151,9 @@ class InvariantNet(NeuralNet):
                 data.subset(torch.as_tensor(valid_rows, device=self.device)))
 
     def get_iterator(self, dataset, training=False):
-        iterator = BatchIterator(dataset, self.batch_size, shuffle=training)
+        # evaluation needs no small batches: larger ones cut Python overhead
+        batch_size = self.batch_size if training else max(self.batch_size, EVAL_BATCH_SIZE)
+        iterator = BatchIterator(dataset, batch_size, shuffle=training)
         if training:
             self._n_batches_per_epoch = len(iterator)
         return iterator
