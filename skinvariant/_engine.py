@@ -90,6 +90,10 @@ class InvariantNet(NeuralNet):
         progress ``p`` (Ganin et al. 2016).
     validation_fraction : float or None
         Share of the training rows held out (stratified by y) for ``valid_loss``.
+    clip_penalty_gradient : bool
+        Adaptive gradient clipping (Belghazi et al. 2018): on each parameter
+        tensor the penalty's gradient is rescaled to at most the norm of the
+        task loss's gradient, so an unbounded penalty cannot swamp the task.
     **kwargs
         Passed to :class:`skorch.NeuralNet`.
     """
@@ -97,13 +101,14 @@ class InvariantNet(NeuralNet):
     prefixes_ = NeuralNet.prefixes_ + ["invariance", "optimizer_invariance"]
 
     def __init__(self, module, *args, invariance=None, lam=1.0, lam_ramp=False,
-                 validation_fraction=None, **kwargs):
+                 validation_fraction=None, clip_penalty_gradient=False, **kwargs):
         kwargs.setdefault("train_split", None)
         super().__init__(module, *args, **kwargs)
         self.invariance = invariance
         self.lam = lam
         self.lam_ramp = lam_ramp
         self.validation_fraction = validation_fraction
+        self.clip_penalty_gradient = clip_penalty_gradient
 
     # -- components ---------------------------------------------------------
 
@@ -204,15 +209,18 @@ class InvariantNet(NeuralNet):
         z = self.module_.encoder(x)
         logits = self.module_.head(z)
         task_loss = self.get_loss(logits, y, X=inputs, training=True)
-        loss = task_loss
+        weighted_penalty = None
         if invariance is not None:
             weighted_penalty, encoder_terms = invariance.encoder_loss(z, s, y, self.current_lam())
             terms.update(encoder_terms)
-            loss = loss + weighted_penalty
         joint = invariance is not None and invariance.trains_with_encoder
         if joint:
             self.optimizer_invariance_.zero_grad()
-        loss.backward()
+        if weighted_penalty is not None and self.clip_penalty_gradient:
+            loss = self._backward_with_clipped_penalty(task_loss, weighted_penalty)
+        else:
+            loss = task_loss if weighted_penalty is None else task_loss + weighted_penalty
+            loss.backward()
         self.notify("on_grad_computed", named_parameters=list(self.module_.named_parameters()),
                     batch=batch, training=True)
         self.optimizer_.step()
@@ -220,6 +228,19 @@ class InvariantNet(NeuralNet):
             self.optimizer_invariance_.step()
         terms["task_loss"] = task_loss.detach()
         return {"loss": loss, "y_pred": logits, "terms": terms}
+
+    def _backward_with_clipped_penalty(self, task_loss, weighted_penalty):
+        """Set each encoder/head gradient to task + penalty, the penalty's norm capped by the task's."""
+        parameters = [p for p in self.module_.parameters() if p.requires_grad]
+        task_grads = torch.autograd.grad(task_loss, parameters, retain_graph=True, allow_unused=True)
+        penalty_grads = torch.autograd.grad(weighted_penalty, parameters, allow_unused=True)
+        for parameter, task_grad, penalty_grad in zip(parameters, task_grads, penalty_grads):
+            task_grad = torch.zeros_like(parameter) if task_grad is None else task_grad
+            if penalty_grad is not None:
+                scale = torch.clamp(task_grad.norm() / (penalty_grad.norm() + 1e-12), max=1.0)
+                task_grad = task_grad + scale * penalty_grad
+            parameter.grad = task_grad
+        return task_loss + weighted_penalty
 
     def _critic_steps(self, x, s, y):
         """Train the criterion's own networks on the detached representation."""

@@ -3,10 +3,12 @@
 from ._base import InvarianceCriterion
 from .adversarial import AdversarialCriterion, AdversaryCriterion
 from .matching import DiscriminatorMatchingCriterion
+from .mutual_info import MutualInformationCriterion
 
 __all__ = [
     "AdversarialCriterion",
     "AdversaryCriterion",
     "DiscriminatorMatchingCriterion",
     "InvarianceCriterion",
+    "MutualInformationCriterion",
 ]

@@ -1,0 +1,90 @@
+"""Mutual-information penalties: MINE (Belghazi et al. 2018) as used by
+Ragonesi et al. (CVPR-W 2021), and the CLUB upper bound (Cheng et al. 2020).
+
+``s`` reaches these criteria as float features: one-hot group indicators for a
+categorical attribute, standardised columns for a continuous one.
+"""
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+from ..modules import make_mlp
+from ._base import InvarianceCriterion
+
+ESTIMATORS = ("mine", "club")
+
+
+class MutualInformationCriterion(InvarianceCriterion):
+    """Penalise an estimate of I(z; s).
+
+    Parameters
+    ----------
+    z_dim : int
+        Width of the representation.
+    s_dim : int
+        Width of the encoded attribute (groups for one-hot, columns if continuous).
+    estimator : {"mine", "club"}, default="mine"
+        ``"mine"``: the Donsker-Varadhan lower bound
+        ``E_joint[T(z, s)] - log E_marginal[exp T(z, s~)]`` with a statistics
+        network T trained to maximise it, ``s~`` shuffled within the batch.
+        ``"club"``: the contrastive log-ratio upper bound with a classifier
+        q(s|z) trained by likelihood (categorical ``s`` only).
+    hidden_layer_sizes : tuple of int, default=(100, 100)
+        Hidden layers of T (or of q for CLUB).
+    n_estimator_steps : int, default=20
+        Steps of the estimator network per encoder step (K).
+    ema_rate : float, default=0.01
+        Rate of the moving average of ``E_marginal[exp T]`` whose inverse
+        weights the MINE gradient (the bias correction of Belghazi et al.).
+    """
+
+    def __init__(self, z_dim, s_dim, *, estimator="mine", hidden_layer_sizes=(100, 100),
+                 n_estimator_steps=20, ema_rate=0.01):
+        if estimator not in ESTIMATORS:
+            raise ValueError(f"estimator must be one of {ESTIMATORS}; got {estimator!r}.")
+        super().__init__(n_critic_steps=n_estimator_steps)
+        self.estimator = estimator
+        self.ema_rate = ema_rate
+        n_inputs, n_outputs = (z_dim + s_dim, 1) if estimator == "mine" else (z_dim, s_dim)
+        self.network = make_mlp(n_inputs, hidden_layer_sizes, n_outputs)
+        # log of the moving average of E_marginal[exp T]; NaN until the first batch
+        self.register_buffer("log_mean_exp_average", torch.tensor(float("nan")))
+
+    def critic_loss(self, z, s, y):
+        if self.estimator == "club":
+            loss = -(F.log_softmax(self.network(z), dim=1) * s).sum(1).mean()
+            return loss, {"mi_estimate": self._club(z, s).detach()}
+        joint, log_mean_exp = self._donsker_varadhan_terms(z, s)
+        self._update_average(log_mean_exp.detach())
+        # gradient of log E[exp T] estimated with the moving average in the denominator
+        corrected = torch.exp(log_mean_exp - self.log_mean_exp_average)
+        return -(joint - corrected), {"mi_estimate": (joint - log_mean_exp).detach()}
+
+    def penalty(self, z, s, y):
+        if self.estimator == "club":
+            return self._club(z, s)
+        joint, log_mean_exp = self._donsker_varadhan_terms(z, s)
+        return joint - log_mean_exp
+
+    def _donsker_varadhan_terms(self, z, s):
+        """``E_joint[T]`` and ``log E_marginal[exp T]`` on one batch."""
+        shuffled = s[torch.randperm(len(s), device=s.device)]
+        joint = self.network(torch.cat([z, s], dim=1)).mean()
+        marginal = self.network(torch.cat([z, shuffled], dim=1)).squeeze(1)
+        return joint, torch.logsumexp(marginal, dim=0) - math.log(len(marginal))
+
+    def _update_average(self, log_mean_exp):
+        if torch.isnan(self.log_mean_exp_average):
+            self.log_mean_exp_average.copy_(log_mean_exp)
+            return
+        self.log_mean_exp_average.copy_(torch.logaddexp(
+            math.log1p(-self.ema_rate) + self.log_mean_exp_average,
+            math.log(self.ema_rate) + log_mean_exp))
+
+    def _club(self, z, s):
+        """CLUB: ``E_joint[log q(s|z)] - E_z E_s'[log q(s'|z)]``, s' from the batch's groups."""
+        log_q = F.log_softmax(self.network(z), dim=1)
+        group_frequencies = s.mean(dim=0)
+        return ((log_q * s).sum(1) - log_q @ group_frequencies).mean()
