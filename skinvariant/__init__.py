@@ -1,7 +1,7 @@
 """skinvariant: scikit-learn estimators that learn representations invariant to a
 sensitive or nuisance attribute."""
 
-from .classifiers import AdversarialClassifier, IIDMClassifier
+from .classifiers import AdversarialClassifier, IIDMClassifier, MINEDebiasedClassifier
 from .exceptions import DivergenceError, NoInvarianceWarning
 
 __version__ = "0.1.0.dev0"
@@ -10,6 +10,7 @@ __all__ = [
     "AdversarialClassifier",
     "DivergenceError",
     "IIDMClassifier",
+    "MINEDebiasedClassifier",
     "NoInvarianceWarning",
     "__version__",
 ]

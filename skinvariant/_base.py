@@ -176,8 +176,8 @@ class InvariantClassifierBase(ClassifierMixin, TransformerMixin, ClassNamePrefix
         "verbose": ["verbose"],
     }
 
-    def build_criterion(self, z_dim, n_groups, n_classes):
-        """Return the invariance criterion for this estimator."""
+    def build_criterion(self, z_dim, n_classes):
+        """Return the invariance criterion for this estimator, once ``sensitive`` is encoded."""
         raise NotImplementedError
 
     def engine_options(self):
@@ -274,8 +274,7 @@ class InvariantClassifierBase(ClassifierMixin, TransformerMixin, ClassNamePrefix
         n_classes = len(self.classes_)
         criterion = None
         if with_invariance:
-            criterion = self.build_criterion(
-                self.n_components_, len(self.sensitive_groups_), n_classes)
+            criterion = self.build_criterion(self.n_components_, n_classes)
         optimizer = OPTIMIZERS.get(self.optimizer, self.optimizer)
         return InvariantNet(
             network, criterion=nn.CrossEntropyLoss, invariance=criterion, lam=self.lam,

@@ -20,6 +20,57 @@ def _as_frame(sensitive):
     return pd.DataFrame(array.reshape(len(array), -1))
 
 
+def _checked_frame(sensitive, n_samples):
+    """``sensitive`` as a DataFrame, checked for its length and missing values."""
+    frame = _as_frame(sensitive)
+    if n_samples is not None and len(frame) != n_samples:
+        raise ValueError(
+            f"sensitive has {len(frame)} rows but X has {n_samples}; pass one "
+            "sensitive label per sample of X (slice it with the same index as X)."
+        )
+    if frame.isna().to_numpy().any():
+        raise ValueError(
+            "sensitive contains missing values (NaN/None); fill them with an explicit "
+            "group label (e.g. sensitive.fillna('unknown')) or drop those rows."
+        )
+    return frame
+
+
+def continuous_columns(sensitive):
+    """Names of the columns of ``sensitive`` holding non-integer floats."""
+    frame = _as_frame(sensitive)
+    return [column for column in frame.columns
+            if type_of_target(frame[column].dropna().to_numpy()) == "continuous"]
+
+
+def standardize_continuous(sensitive, n_samples=None):
+    """Return a continuous ``sensitive`` standardised, with its means and scales.
+
+    Parameters
+    ----------
+    sensitive : array-like of shape (n_samples,) or (n_samples, n_attributes)
+        Numeric attribute values.
+    n_samples : int, default=None
+        Expected number of rows.
+
+    Returns
+    -------
+    standardized : ndarray of shape (n_samples, n_attributes), dtype float32
+    mean, scale : ndarray of shape (n_attributes,)
+    """
+    frame = _checked_frame(sensitive, n_samples)
+    try:
+        values = frame.to_numpy(dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise ValueError("a continuous sensitive attribute must be numeric; pass "
+                         "sensitive_type='categorical' for group labels.") from error
+    mean, scale = values.mean(axis=0), values.std(axis=0)
+    if np.any(scale == 0):
+        raise ValueError("sensitive has a constant column; a constant attribute carries no "
+                         "information to remove.")
+    return ((values - mean) / scale).astype(np.float32), mean, scale
+
+
 def encode_groups(sensitive, n_samples=None, *, min_group_size=1):
     """Encode ``sensitive`` as integer group codes.
 
@@ -43,24 +94,13 @@ def encode_groups(sensitive, n_samples=None, *, min_group_size=1):
     groups : list
         The group labels in code order (tuples for 2-D ``sensitive``).
     """
-    frame = _as_frame(sensitive)
-    if n_samples is not None and len(frame) != n_samples:
+    frame = _checked_frame(sensitive, n_samples)
+    for column in continuous_columns(frame):
         raise ValueError(
-            f"sensitive has {len(frame)} rows but X has {n_samples}; pass one "
-            "sensitive label per sample of X (slice it with the same index as X)."
+            f"sensitive column {column!r} looks continuous (non-integer floats); this "
+            "estimator needs group labels. Bin it first (e.g. pd.cut) or use an "
+            "estimator that accepts continuous attributes (MINEDebiasedClassifier)."
         )
-    if frame.isna().to_numpy().any():
-        raise ValueError(
-            "sensitive contains missing values (NaN/None); fill them with an explicit "
-            "group label (e.g. sensitive.fillna('unknown')) or drop those rows."
-        )
-    for column in frame.columns:
-        if type_of_target(frame[column].to_numpy()) == "continuous":
-            raise ValueError(
-                f"sensitive column {column!r} looks continuous (non-integer floats); this "
-                "estimator needs group labels. Bin it first (e.g. pd.cut) or use an "
-                "estimator that accepts continuous attributes (MINEDebiasedClassifier)."
-            )
     if frame.shape[1] == 1:
         codes, uniques = pd.factorize(frame.iloc[:, 0], sort=True)
         groups = list(uniques)

@@ -2,13 +2,20 @@
 
 from numbers import Integral, Real
 
+import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import InvariantClassifierBase, check_layer_sizes, fill_doc
-from .criteria import AdversarialCriterion, DiscriminatorMatchingCriterion
+from ._validation import continuous_columns, standardize_continuous
+from .criteria import (
+    AdversarialCriterion,
+    DiscriminatorMatchingCriterion,
+    MutualInformationCriterion,
+)
 from .criteria.adversarial import MODES
+from .criteria.mutual_info import ESTIMATORS
 
-__all__ = ["AdversarialClassifier", "IIDMClassifier"]
+__all__ = ["AdversarialClassifier", "IIDMClassifier", "MINEDebiasedClassifier"]
 
 _ADVERSARY_CONSTRAINTS = {
     "adversary_hidden_layer_sizes": ["array-like"],
@@ -102,9 +109,9 @@ class AdversarialClassifier(InvariantClassifierBase):
         self.random_state = random_state
         self.verbose = verbose
 
-    def build_criterion(self, z_dim, n_groups, n_classes):
+    def build_criterion(self, z_dim, n_classes):
         return AdversarialCriterion(
-            z_dim, n_groups, mode=self.mode,
+            z_dim, len(self.sensitive_groups_), mode=self.mode,
             hidden_layer_sizes=check_layer_sizes(
                 "adversary_hidden_layer_sizes", self.adversary_hidden_layer_sizes),
             n_adversary_steps=self.n_adversary_steps, gradient_penalty=self.gradient_penalty)
@@ -193,10 +200,151 @@ class IIDMClassifier(InvariantClassifierBase):
         self.random_state = random_state
         self.verbose = verbose
 
-    def build_criterion(self, z_dim, n_groups, n_classes):
+    def build_criterion(self, z_dim, n_classes):
         return DiscriminatorMatchingCriterion(
-            z_dim, n_groups, n_classes, decay=self.decay,
+            z_dim, len(self.sensitive_groups_), n_classes, decay=self.decay,
             semantic_alignment=self.semantic_alignment,
             hidden_layer_sizes=check_layer_sizes(
                 "adversary_hidden_layer_sizes", self.adversary_hidden_layer_sizes),
             n_adversary_steps=self.n_adversary_steps, gradient_penalty=self.gradient_penalty)
+
+
+@fill_doc
+class MINEDebiasedClassifier(InvariantClassifierBase):
+    """Classifier whose representation carries little mutual information with ``sensitive``.
+
+    A statistics network T(z, s) estimates I(z; s) through the
+    Donsker-Varadhan bound ``E_joint[T] - log E_marginal[exp T]`` (MINE,
+    Belghazi et al. 2018), trained ``n_estimator_steps`` times on the detached
+    representation before every encoder step; the encoder minimises
+    ``CE(y) + lam * I_hat(z; s)`` (Ragonesi et al., CVPR-W 2021). The
+    attribute may be categorical (one-hot encoded, 2-D for intersectional
+    groups) or continuous (one or more numeric columns, standardised).
+
+    Parameters
+    ----------
+    lam : float, default=1.0
+        Weight of the mutual-information penalty.
+    estimator : {"mine", "club"}, default="mine"
+        ``"mine"`` pushes down a lower bound of I(z; s), as in the paper.
+        ``"club"`` pushes down the CLUB upper bound (Cheng et al. 2020) with a
+        classifier q(s|z) trained by likelihood; categorical ``sensitive`` only.
+        A lower bound that falls does not prove the information has gone:
+        check with a fresh probe (``skinvariant.metrics.sensitive_leakage``).
+    n_estimator_steps : int, default=20
+        Steps of the estimator network per encoder step (K). The paper uses
+        40 to 80 and finds more is better; each step costs one small forward
+        and backward pass.
+    statistics_hidden_layer_sizes : tuple of int, default=(100, 100)
+        Hidden layers of the statistics network (or of q for CLUB).
+    ema_rate : float, default=0.01
+        Rate of the moving average of ``E_marginal[exp T]`` used to correct the
+        bias of the MINE gradient.
+    adaptive_clipping : bool, default=True
+        Rescale the penalty's gradient on each parameter tensor to at most the
+        norm of the task gradient, so the unbounded estimate cannot swamp the task.
+    sensitive_type : {"auto", "categorical", "continuous"}, default="auto"
+        How to read ``sensitive``; ``"auto"`` treats non-integer floats as
+        continuous and anything else as group labels. The decision is stored
+        in ``sensitive_type_``.
+{common_parameters}
+
+    Attributes
+    ----------
+{common_attributes}
+    sensitive_type_ : {"categorical", "continuous"}
+        How ``sensitive`` was read.
+    sensitive_mean_, sensitive_scale_ : ndarray of shape (n_attributes,)
+        Standardisation of a continuous ``sensitive``; None for groups.
+    mutual_information_ : float
+        The estimate of I(z; s) in the last epoch (mean over its batches);
+        ``history_[:, "train_mi_estimate"]`` holds one per epoch.
+
+    See Also
+    --------
+    skinvariant.metrics.make_mutual_information_scorer : Choose ``lam`` without validation data.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skinvariant import MINEDebiasedClassifier
+    >>> from skinvariant.datasets import make_attribute_blobs
+    >>> X, y, s = make_attribute_blobs(400, random_state=0)
+    >>> age = s + np.random.RandomState(0).normal(size=len(s))  # a continuous attribute
+    >>> clf = MINEDebiasedClassifier(max_epochs=3, random_state=0).fit(X, y, sensitive=age)
+    >>> clf.sensitive_type_
+    'continuous'
+    """
+
+    _parameter_constraints = {
+        **InvariantClassifierBase._parameter_constraints,
+        "estimator": [StrOptions(set(ESTIMATORS))],
+        "n_estimator_steps": [Interval(Integral, 1, None, closed="left")],
+        "statistics_hidden_layer_sizes": ["array-like"],
+        "ema_rate": [Interval(Real, 0, 1, closed="neither")],
+        "adaptive_clipping": ["boolean"],
+        "sensitive_type": [StrOptions({"auto", "categorical", "continuous"})],
+    }
+
+    def __init__(self, lam=1.0, *, estimator="mine", n_estimator_steps=20,
+                 statistics_hidden_layer_sizes=(100, 100), ema_rate=0.01, adaptive_clipping=True,
+                 sensitive_type="auto", n_components=8, hidden_layer_sizes=(64,), encoder=None,
+                 max_epochs=50, batch_size=128, lr=1e-3, optimizer="rmsprop",
+                 validation_fraction=None, callbacks=None, device="auto", random_state=None,
+                 verbose=0):
+        self.lam = lam
+        self.estimator = estimator
+        self.n_estimator_steps = n_estimator_steps
+        self.statistics_hidden_layer_sizes = statistics_hidden_layer_sizes
+        self.ema_rate = ema_rate
+        self.adaptive_clipping = adaptive_clipping
+        self.sensitive_type = sensitive_type
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.encoder = encoder
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.optimizer = optimizer
+        self.validation_fraction = validation_fraction
+        self.callbacks = callbacks
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _encode_sensitive(self, sensitive, n_samples):
+        self.sensitive_mean_ = self.sensitive_scale_ = None
+        continuous = self.sensitive_type == "continuous" or (
+            self.sensitive_type == "auto" and sensitive is not None
+            and bool(continuous_columns(sensitive)))
+        if sensitive is None or not continuous:
+            codes = super()._encode_sensitive(sensitive, n_samples)
+            self.sensitive_type_ = "categorical"
+            if codes is None:
+                return None
+            return np.eye(len(self.sensitive_groups_), dtype=np.float32)[codes]
+        values, self.sensitive_mean_, self.sensitive_scale_ = standardize_continuous(
+            sensitive, n_samples)
+        self.sensitive_type_ = "continuous"
+        self.sensitive_groups_ = None
+        return values
+
+    def build_criterion(self, z_dim, n_classes):
+        if self.estimator == "club" and self.sensitive_type_ == "continuous":
+            raise ValueError("estimator='club' needs a categorical sensitive attribute; use "
+                             "estimator='mine' for a continuous one.")
+        s_dim = (len(self.sensitive_groups_) if self.sensitive_type_ == "categorical"
+                 else len(self.sensitive_mean_))
+        return MutualInformationCriterion(
+            z_dim, s_dim, estimator=self.estimator,
+            hidden_layer_sizes=check_layer_sizes(
+                "statistics_hidden_layer_sizes", self.statistics_hidden_layer_sizes),
+            n_estimator_steps=self.n_estimator_steps, ema_rate=self.ema_rate)
+
+    def engine_options(self):
+        return {"clip_penalty_gradient": self.adaptive_clipping}
+
+    @property
+    def mutual_information_(self):
+        """The last epoch's estimate of I(z; s)."""
+        return float(self.history_[-1, "train_mi_estimate"])

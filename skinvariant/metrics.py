@@ -35,7 +35,9 @@ __all__ = [
     "equal_opportunity_difference",
     "equalized_odds_difference",
     "fairness_report",
+    "lowest_mutual_information",
     "make_fairness_scorer",
+    "make_mutual_information_scorer",
     "sensitive_leakage",
     "worst_group_accuracy",
 ]
@@ -708,3 +710,91 @@ def fairness_report(estimator, X, y, sensitive, *, pos_label=None):
         },
         index=pd.Index(list(measures), name="measure"),
     )
+
+
+# Choosing lam without validation data (Ragonesi et al. 2021, section 5.1)
+# ----------------------------------------------------------------------
+
+
+def _mutual_information_of(estimator):
+    """The fitted ``mutual_information_`` of ``estimator`` or of a pipeline's last step."""
+    final = estimator[-1] if hasattr(estimator, "steps") else estimator
+    if not hasattr(final, "mutual_information_"):
+        raise ValueError(f"{type(final).__name__} has no mutual_information_; this scorer "
+                         "needs a fitted MINEDebiasedClassifier (or a pipeline ending in one).")
+    return final.mutual_information_
+
+
+def _negated_training_mutual_information(estimator, X, y_true=None):
+    return -_mutual_information_of(estimator)
+
+
+def make_mutual_information_scorer():
+    """Scorer returning minus the estimator's training estimate of I(z; s).
+
+    The estimate comes from the model's own statistics network on the training
+    data, so choosing ``lam`` with it needs no validation data (the paper's
+    procedure); ``X`` is ignored. Greater is better, like every scikit-learn
+    scorer: the best candidate has the lowest mutual information. Combine it
+    with an accuracy scorer and :func:`lowest_mutual_information` to keep only
+    the settings that still fit the data.
+
+    Returns
+    -------
+    scorer : callable
+        ``scorer(estimator, X, y)``.
+
+    Examples
+    --------
+    >>> from sklearn.model_selection import GridSearchCV
+    >>> from skinvariant import MINEDebiasedClassifier
+    >>> from skinvariant.metrics import lowest_mutual_information, make_mutual_information_scorer
+    >>> search = GridSearchCV(
+    ...     MINEDebiasedClassifier(), {"lam": [0.1, 1.0, 10.0]}, return_train_score=True,
+    ...     scoring={"accuracy": "accuracy", "mi": make_mutual_information_scorer()},
+    ...     refit=lowest_mutual_information(max_accuracy_drop=0.02))
+    """
+    return _negated_training_mutual_information
+
+
+def lowest_mutual_information(max_accuracy_drop=0.02, *, accuracy="accuracy", mi="mi"):
+    """A ``refit`` rule for ``GridSearchCV``: the lowest mutual information that still fits.
+
+    Among the candidates whose mean *training* accuracy is within
+    ``max_accuracy_drop`` of the best, pick the one with the lowest mutual
+    information (Ragonesi et al. 2021, section 5.1: the highest lam that still
+    fits the training data while minimising the estimate). Needs
+    ``return_train_score=True`` and the scorers named ``accuracy`` and ``mi``.
+
+    Parameters
+    ----------
+    max_accuracy_drop : float, default=0.02
+        How far below the best training accuracy a candidate may fall.
+    accuracy, mi : str, default="accuracy", "mi"
+        Names of the accuracy scorer and of :func:`make_mutual_information_scorer`.
+
+    Returns
+    -------
+    refit : callable
+        ``refit(cv_results) -> int``, the index of the chosen candidate.
+    """
+    return _LowestMutualInformation(max_accuracy_drop, accuracy, mi)
+
+
+class _LowestMutualInformation:
+    """Picklable refit rule built by :func:`lowest_mutual_information`."""
+
+    def __init__(self, max_accuracy_drop, accuracy, mi):
+        self.max_accuracy_drop = max_accuracy_drop
+        self.accuracy = accuracy
+        self.mi = mi
+
+    def __call__(self, cv_results):
+        train_key = f"mean_train_{self.accuracy}"
+        if train_key not in cv_results:
+            raise ValueError(f"cv_results has no {train_key!r}; pass return_train_score=True "
+                             f"and a scorer named {self.accuracy!r} to the search.")
+        train_accuracy = np.asarray(cv_results[train_key])
+        negated_mi = np.asarray(cv_results[f"mean_test_{self.mi}"], dtype=float)
+        fits = train_accuracy >= np.nanmax(train_accuracy) - self.max_accuracy_drop
+        return int(np.nanargmax(np.where(fits, negated_mi, -np.inf)))

@@ -1,0 +1,115 @@
+"""What MINEDebiasedClassifier adds: continuous attributes, its estimate, CLUB, clipping."""
+
+import numpy as np
+import pytest
+import torch
+from sklearn.linear_model import LinearRegression
+from sklearn.model_selection import GridSearchCV, cross_val_predict
+
+from skinvariant import DivergenceError, MINEDebiasedClassifier
+from skinvariant.criteria import MutualInformationCriterion
+
+
+def continuous_attribute_data(n_samples=800, seed=0):
+    """Column 0 carries y, column 1 a continuous attribute a (e.g. age); y independent of a."""
+    rng = np.random.RandomState(seed)
+    age = rng.normal(40, 10, n_samples)
+    y = rng.randint(0, 2, n_samples)
+    X = np.c_[2.0 * y + 0.6 * rng.randn(n_samples), (age - 40) / 10 + 0.3 * rng.randn(n_samples),
+              rng.randn(n_samples, 2)]
+    return X, y, age
+
+
+def probe_r2(Z, target):
+    predicted = cross_val_predict(LinearRegression(), Z, target, cv=3)
+    return 1 - np.var(target - predicted) / np.var(target)
+
+
+def test_continuous_attribute_is_detected_standardised_and_removed():
+    X, y, age = continuous_attribute_data()
+    fitted = {lam: MINEDebiasedClassifier(lam=lam, n_estimator_steps=5, max_epochs=40,
+                                          random_state=0).fit(X, y, sensitive=age)
+              for lam in (0.0, 1.0)}
+    model = fitted[1.0]
+    assert model.sensitive_type_ == "continuous" and model.sensitive_groups_ is None
+    assert model.sensitive_mean_ == pytest.approx([age.mean()])
+    plain, invariant = (probe_r2(fitted[lam].transform(X), age) for lam in (0.0, 1.0))
+    assert plain > 0.6  # z carries age when nothing stops it
+    assert invariant < 0.6 * plain
+    assert fitted[1.0].score(X, y) > fitted[0.0].score(X, y) - 0.05
+
+
+def test_estimate_is_high_where_z_carries_s_and_falls_with_lam(leaky_data):
+    X, y, s = leaky_data
+    estimates = {lam: MINEDebiasedClassifier(lam=lam, n_estimator_steps=5, max_epochs=30,
+                                             random_state=0).fit(X, y, sensitive=s).mutual_information_
+                 for lam in (0.0, 1.0)}
+    assert estimates[0.0] > 0.25  # I(z; s) <= log 2 = 0.69 nats for two balanced groups
+    assert estimates[1.0] < 0.5 * estimates[0.0]
+
+
+def test_sensitive_type_can_be_forced(leaky_data):
+    X, y, s = leaky_data
+    model = MINEDebiasedClassifier(sensitive_type="continuous", max_epochs=1, n_estimator_steps=1)
+    assert model.fit(X, y, sensitive=s).sensitive_type_ == "continuous"
+    model.set_params(sensitive_type="auto").fit(X, y, sensitive=s)
+    assert model.sensitive_type_ == "categorical" and model.sensitive_groups_ == [0, 1]
+
+
+def test_club_refuses_a_continuous_attribute():
+    X, y, age = continuous_attribute_data(200)
+    with pytest.raises(ValueError, match="club.*categorical"):
+        MINEDebiasedClassifier(estimator="club", max_epochs=1).fit(X, y, sensitive=age)
+
+
+def test_constant_continuous_attribute_is_refused():
+    X, y, _ = continuous_attribute_data(200)
+    with pytest.raises(ValueError, match="constant"):
+        MINEDebiasedClassifier(sensitive_type="continuous", max_epochs=1).fit(
+            X, y, sensitive=np.full(len(y), 3.5))
+
+
+def test_diverging_estimate_stops_with_an_error(leaky_data):
+    X, y, s = leaky_data
+    model = MINEDebiasedClassifier(optimizer="sgd", lr=1e12, max_epochs=3, random_state=0)
+    with pytest.raises(DivergenceError, match="epoch 1"):
+        model.fit(X * 1e6, y, sensitive=s)
+
+
+def test_donsker_varadhan_estimate_separates_dependent_from_independent_pairs():
+    torch.manual_seed(0)
+    s = torch.randn(2000, 1)
+    criterion = MutualInformationCriterion(1, 1, n_estimator_steps=1)
+    optimizer = torch.optim.Adam(criterion.parameters(), lr=1e-2)
+    for _ in range(300):
+        optimizer.zero_grad()
+        criterion.critic_loss(s + 0.1 * torch.randn_like(s), s, None)[0].backward()
+        optimizer.step()
+    with torch.no_grad():
+        dependent = criterion.penalty(s + 0.1 * torch.randn_like(s), s, None).item()
+        independent = criterion.penalty(torch.randn_like(s), s, None).item()
+    # true I = 0.5 log(1 + 1/0.01) = 2.3 nats; DV is a lower bound
+    assert 1.0 < dependent < 2.4
+    assert independent < 0.3
+
+
+def test_adaptive_clipping_caps_the_penalty_gradient_by_the_task_gradient(leaky_data):
+    X, y, s = leaky_data
+    model = MINEDebiasedClassifier(lam=1e6, max_epochs=2, n_estimator_steps=2, random_state=0)
+    model.fit(X, y, sensitive=s)  # an enormous lam cannot blow up the encoder
+    assert np.all(np.isfinite(model.transform(X)))
+    assert model.score(X, y) > 0.6
+
+
+def test_grid_search_picks_lam_by_lowest_mutual_information(leaky_data):
+    from skinvariant.metrics import lowest_mutual_information, make_mutual_information_scorer
+
+    X, y, s = leaky_data
+    search = GridSearchCV(
+        MINEDebiasedClassifier(n_estimator_steps=5, max_epochs=20, random_state=0),
+        {"lam": [0.0, 1.0]}, cv=2, return_train_score=True,
+        scoring={"accuracy": "accuracy", "mi": make_mutual_information_scorer()},
+        refit=lowest_mutual_information(max_accuracy_drop=0.05))
+    search.fit(X, y, sensitive=s)
+    assert search.best_params_ == {"lam": 1.0}
+    assert search.cv_results_["mean_test_mi"][1] > search.cv_results_["mean_test_mi"][0]
