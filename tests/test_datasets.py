@@ -340,3 +340,40 @@ def test_blobs_bunch_output():
 def test_blobs_reject_bad_arguments(arguments, name):
     with pytest.raises(ValueError, match=name):
         make_attribute_blobs(**arguments)
+
+
+def test_colored_digits_bias_colour_by_class_in_training_only():
+    from skinvariant.datasets import make_colored_digits
+    from skinvariant.datasets._generators import DIGIT_CLASS_COLORS
+
+    X_train, X_test, y_train, y_test, c_train, c_test = make_colored_digits(0.02, random_state=0)
+    assert X_train.shape == (1257, 192) and X_test.shape == (540, 192)
+    assert c_train.shape == (1257, 3) and set(np.unique(y_train)) == set(range(10))
+    deviation = c_train - DIGIT_CLASS_COLORS[y_train]
+    assert np.abs(deviation).mean() < 0.03  # training colours sit near their class colour
+    # test colours are random: far from the class colour and uniform on [0, 1]
+    assert np.abs(c_test - DIGIT_CLASS_COLORS[y_test]).mean() > 0.2
+    assert 0.4 < c_test.mean() < 0.6
+    # the brightest pixel of a digit is its colour (images reach full intensity)
+    pixels = X_train.reshape(-1, 64, 3)
+    brightest = pixels[np.arange(len(pixels)), pixels.sum(2).argmax(1)]
+    np.testing.assert_allclose(brightest, c_train, atol=1e-12)
+
+
+def test_colored_digits_binned_colour_and_reproducibility():
+    from skinvariant.datasets import make_colored_digits
+
+    first = make_colored_digits(0.05, color="binned", n_bins=4, random_state=3)
+    second = make_colored_digits(0.05, color="binned", n_bins=4, random_state=3)
+    for a, b in zip(first, second):
+        np.testing.assert_array_equal(a, b)
+    assert first[4].dtype.kind == "i" and first[4].min() >= 0 and first[4].max() <= 3
+
+
+def test_colored_digits_bad_arguments_name_the_argument():
+    from skinvariant.datasets import make_colored_digits
+
+    with pytest.raises(ValueError, match="sigma"):
+        make_colored_digits(-1)
+    with pytest.raises(ValueError, match="color"):
+        make_colored_digits(0.02, color="hsv")

@@ -1,8 +1,11 @@
 """Synthetic data sets whose features carry a known sensitive attribute."""
 
+import colorsys
 import numbers
 
 import numpy as np
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
 from sklearn.utils import Bunch, check_random_state
 
 
@@ -190,3 +193,80 @@ def make_attribute_blobs(
         group_centers=group_centers,
         feature_names=feature_names,
     )
+
+
+# Ten well-separated colours, one per digit class (hues evenly spaced on the
+# colour wheel, full saturation and value), as in the colour-biased digits of
+# Kim et al. (CVPR 2019) used by Ragonesi et al. (CVPR-W 2021).
+DIGIT_CLASS_COLORS = np.array([colorsys.hsv_to_rgb(k / 10, 1.0, 1.0) for k in range(10)])
+
+
+def make_colored_digits(sigma=0.02, *, test_size=0.3, color="rgb", n_bins=4,
+                        random_state=None):
+    """Colour-biased digits: in training each class has its own colour, in test colours are random.
+
+    Built from scikit-learn's bundled 8x8 digits (no download). Each image
+    (scaled to a peak of 1) is painted with one RGB colour, so its brightest
+    pixel is its colour. In the training split
+    the colour of a digit of class k is drawn from a Gaussian around a
+    class-specific mean with standard deviation ``sigma`` per channel (clipped
+    to [0, 1]), so colour predicts the class; in the test split the colour is
+    uniform at random. A model that learns colour instead of shape fails the
+    test split; the smaller ``sigma``, the stronger the bias (Ragonesi et al.
+    2021, section 5.1; they use sigma from 0.02 to 0.05 on MNIST).
+
+    Parameters
+    ----------
+    sigma : float, default=0.02
+        Standard deviation of the training colours around their class mean.
+    test_size : float, default=0.3
+        Share of the 1,797 digits in the test split (stratified by class).
+    color : {"rgb", "binned"}, default="rgb"
+        How the colour is returned as the sensitive attribute: continuous RGB
+        in [0, 1], or each channel binned into ``n_bins`` integer levels (a
+        2-D categorical attribute; each unique row is one group), the
+        discrete encoding of the paper.
+    n_bins : int, default=4
+        Levels per channel when ``color="binned"``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the split and the colours.
+
+    Returns
+    -------
+    X_train, X_test : ndarray of shape (n, 192)
+        Coloured images, flattened as 8 x 8 pixels x 3 channels.
+    y_train, y_test : ndarray of shape (n,)
+        Digit classes.
+    color_train, color_test : ndarray of shape (n, 3)
+        The colour of each image (float RGB, or int bins).
+
+    Examples
+    --------
+    >>> from skinvariant.datasets import make_colored_digits
+    >>> X_train, X_test, y_train, y_test, c_train, c_test = make_colored_digits(0.02, random_state=0)
+    >>> X_train.shape, c_train.shape
+    ((1257, 192), (1257, 3))
+    """
+    _check_real("sigma", sigma, low=0)
+    _check_real("test_size", test_size, low=0, high=1, include_low=False)
+    _check_integer("n_bins", n_bins, 2)
+    if color not in ("rgb", "binned"):
+        raise ValueError(f"color must be 'rgb' or 'binned'; got {color!r}.")
+    rng = check_random_state(random_state)
+    digits = load_digits()
+    # each image scaled to a peak of 1, so its brightest pixel is exactly its colour
+    images = digits.images / digits.images.max(axis=(1, 2), keepdims=True)
+    y = digits.target
+    train, test = train_test_split(np.arange(len(y)), test_size=test_size, stratify=y,
+                                   random_state=rng)
+    train_colors = np.clip(DIGIT_CLASS_COLORS[y[train]]
+                           + rng.normal(0.0, sigma, (len(train), 3)), 0.0, 1.0)
+    test_colors = rng.uniform(0.0, 1.0, (len(test), 3))
+    outputs = []
+    for rows, colors in ((train, train_colors), (test, test_colors)):
+        painted = images[rows][..., None] * colors[:, None, None, :]
+        outputs.append(painted.reshape(len(rows), -1))
+    if color == "binned":
+        train_colors, test_colors = (np.minimum((c * n_bins).astype(int), n_bins - 1)
+                                     for c in (train_colors, test_colors))
+    return outputs[0], outputs[1], y[train], y[test], train_colors, test_colors
