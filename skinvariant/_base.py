@@ -35,6 +35,8 @@ OPTIMIZERS = {
     "sgd": torch.optim.SGD,
 }
 
+MANY_GROUPS = 50
+
 COMMON_PARAMETERS_DOC = """\
     n_components : int, default=8
         Width of the representation returned by ``transform``, when the
@@ -57,7 +59,8 @@ COMMON_PARAMETERS_DOC = """\
         Optimizer of the encoder/head and of the auxiliary networks.
     validation_fraction : float, default=None
         Share of the training rows held out, stratified by ``y``, to record
-        ``valid_loss`` (needed by skorch's ``EarlyStopping`` and ``Checkpoint``).
+        ``valid_loss`` (which skorch's ``EarlyStopping`` and ``Checkpoint``
+        monitor by default).
     callbacks : list of skorch callbacks, default=None
         Handed to the skorch net (e.g. ``ProgressBar()``, ``EarlyStopping()``,
         ``LRScheduler(...)``). They are copied at ``fit``.
@@ -82,12 +85,14 @@ COMMON_ATTRIBUTES_DOC = """\
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Feature names, when ``X`` has string column names.
     device_ : str
-        Device the model was trained on.
+        Device the model is on (the training device; "cpu" once a model
+        trained on CUDA is unpickled where CUDA is absent).
     history_ : skorch.History
         Per-epoch records: ``train_loss`` (the total), ``train_task_loss``,
-        ``train_penalty`` (unweighted), ``train_critic_loss``,
-        ``train_adversary_acc``, ``valid_loss`` (with ``validation_fraction``),
-        ``dur``.
+        ``train_penalty`` (unweighted), ``train_critic_loss`` (the auxiliary
+        network's own loss, when it trains in separate steps), the criterion's
+        monitor (``train_adversary_acc`` or ``train_mi_estimate``),
+        ``valid_loss`` (with ``validation_fraction``), ``dur``.
     net_ : skinvariant._engine.InvariantNet
         The trained skorch net."""
 
@@ -200,8 +205,9 @@ class InvariantClassifierBase(ClassifierMixin, TransformerMixin, ClassNamePrefix
         sensitive : array-like of shape (n_samples,) or (n_samples, n_attributes), default=None
             The attribute the representation must not carry: group labels
             (int, str, bool, categorical); 2-D means intersectional groups
-            (each unique row is one group). Without it no invariance is
-            enforced and a ``NoInvarianceWarning`` is raised.
+            (each unique row is one group); continuous values where the
+            estimator accepts them (``MINEDebiasedClassifier``). Without it no
+            invariance is enforced and a ``NoInvarianceWarning`` is raised.
 
         Returns
         -------
@@ -263,6 +269,11 @@ class InvariantClassifierBase(ClassifierMixin, TransformerMixin, ClassNamePrefix
             self.sensitive_groups_ = None
             return None
         codes, groups = encode_groups(sensitive, n_samples, min_group_size=2)
+        if len(groups) > MANY_GROUPS:
+            warnings.warn(
+                f"sensitive has {len(groups)} groups; if it is a quantity (e.g. age in years) "
+                "bin it (pd.cut) or use MINEDebiasedClassifier(sensitive_type='continuous').",
+                UserWarning, stacklevel=3)
         if len(groups) < 2:
             raise ValueError(f"sensitive has a single group ({groups[0]!r}); invariance needs "
                              "at least 2 groups in the training data.")
@@ -344,6 +355,11 @@ class InvariantClassifierBase(ClassifierMixin, TransformerMixin, ClassNamePrefix
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "net_" in state:  # skorch maps a CUDA model to the CPU where CUDA is absent
+            self.device_ = str(self.net_.device)
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "net_")

@@ -98,17 +98,17 @@ class InvariantNet(NeuralNet):
         Passed to :class:`skorch.NeuralNet`.
     """
 
-    prefixes_ = NeuralNet.prefixes_ + ["invariance", "optimizer_invariance"]
-
     def __init__(self, module, *args, invariance=None, lam=1.0, lam_ramp=False,
                  validation_fraction=None, clip_penalty_gradient=False, **kwargs):
-        kwargs.setdefault("train_split", None)
-        super().__init__(module, *args, **kwargs)
+        # set before skorch's __init__: afterwards skorch would try to register
+        # the criterion module as an initialized component
         self.invariance = invariance
         self.lam = lam
         self.lam_ramp = lam_ramp
         self.validation_fraction = validation_fraction
         self.clip_penalty_gradient = clip_penalty_gradient
+        kwargs.setdefault("train_split", None)
+        super().__init__(module, *args, **kwargs)
 
     # -- components ---------------------------------------------------------
 
@@ -179,16 +179,18 @@ class InvariantNet(NeuralNet):
 
     def on_train_begin(self, net, X=None, y=None, **kwargs):
         self._epoch_sums = defaultdict(float)
-        if self._criterion_active(X):
-            data = self.get_dataset(X, y)
-            self._set_training(False)
-            with torch.no_grad():
-                z = torch.cat([self.module_.encoder(batch["X"])
-                               for batch, _ in self.get_iterator(data)])
-            self.invariance_.initialize(z, data.inputs["sensitive"], data.y)
 
-    def _criterion_active(self, X):
-        return self.invariance_ is not None and isinstance(X, dict) and "sensitive" in X
+    def on_epoch_begin(self, net, dataset_train=None, **kwargs):
+        """Open the epoch; before the first, let the criterion see the whole training split."""
+        super().on_epoch_begin(net, dataset_train=dataset_train, **kwargs)
+        first_epoch = len(self.history) == 1
+        if not first_epoch or self.invariance_ is None or "sensitive" not in dataset_train.inputs:
+            return
+        self._set_training(False)
+        with torch.no_grad():
+            z = torch.cat([self.module_.encoder(batch["X"])
+                           for batch, _ in self.get_iterator(dataset_train)])
+        self.invariance_.initialize(z, dataset_train.inputs["sensitive"], dataset_train.y)
 
     def current_lam(self):
         """The penalty weight at the current point of training."""

@@ -138,7 +138,8 @@ class IIDMClassifier(InvariantClassifierBase):
         accuracy for invariance.
     decay : float, default=0.7
         Decay of the centroids' moving average. Centroids start from the
-        whole training set and are updated after every adversary step.
+        whole training split and are updated once per batch, after the
+        adversary's steps.
     semantic_alignment : bool, default=False
         IIDM+: one centroid per (class, group); each sample is matched only to
         the other groups of its own class, so that invariance does not fight
@@ -347,4 +348,7 @@ class MINEDebiasedClassifier(InvariantClassifierBase):
     @property
     def mutual_information_(self):
         """The last epoch's estimate of I(z; s)."""
+        if "train_mi_estimate" not in self.history_[-1]:
+            raise AttributeError("mutual_information_ is only estimated when fit receives "
+                                 "sensitive=...; this model was fitted without it.")
         return float(self.history_[-1, "train_mi_estimate"])

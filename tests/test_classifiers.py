@@ -271,3 +271,31 @@ def test_sparse_one_hot_input_is_accepted(leaky_data):
     X, y, s = leaky_data
     model = IIDMClassifier(max_epochs=2, random_state=0).fit(sp.csr_matrix(X), y, sensitive=s)
     np.testing.assert_array_equal(model.predict_proba(sp.csr_matrix(X)), model.predict_proba(X))
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_auxiliary_network_is_a_registered_skorch_component(Estimator, leaky_data):
+    # registration is what moves the adversary / statistics network to the
+    # training device and lets a CUDA pickle load on a CPU-only machine
+    X, y, s = leaky_data
+    net = Estimator(max_epochs=1, random_state=0).fit(X, y, sensitive=s).net_
+    assert "invariance" in net._modules
+    assert {"invariance_", "optimizer_invariance_"} <= set(net.cuda_dependent_attributes_)
+    adversary_params = {id(p) for p in net.invariance_.parameters()}
+    encoder_params = {id(p) for group in net.optimizer_.param_groups for p in group["params"]}
+    assert adversary_params.isdisjoint(encoder_params)  # each network has its own optimizer
+
+
+def test_many_integer_groups_warn_that_the_attribute_may_be_a_quantity(leaky_data):
+    X, y, _ = leaky_data
+    age = np.repeat(np.arange(18, 98), 10)
+    with pytest.warns(UserWarning, match="80 groups.*continuous"):
+        IIDMClassifier(max_epochs=1).fit(X, y, sensitive=age)
+
+
+def test_mutual_information_without_sensitive_says_why(leaky_data):
+    X, y, _ = leaky_data
+    with pytest.warns(NoInvarianceWarning):
+        model = MINEDebiasedClassifier(max_epochs=1).fit(X, y)
+    with pytest.raises(AttributeError, match="fitted without"):
+        model.mutual_information_

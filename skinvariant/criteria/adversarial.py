@@ -92,7 +92,9 @@ class AdversarialCriterion(AdversaryCriterion):
         if self.mode != "reversal":
             return super().encoder_loss(z, s, y, lam)
         # One joint step: the adversary descends its cross-entropy while the
-        # reversed gradient makes the encoder ascend it, scaled by lam.
+        # reversed gradient makes the encoder ascend it, scaled by lam. The
+        # returned term therefore holds +CE (the adversary's loss) while the
+        # recorded penalty is -CE, as in the other modes.
         logits = self.adversary(grad_reverse(z, lam))
         cross_entropy = F.cross_entropy(logits, s)
         loss = cross_entropy + self.adversary_gradient_penalty(z, s)

@@ -49,8 +49,10 @@ class DiscriminatorMatchingCriterion(AdversaryCriterion):
         cells = rows * self.n_groups + s
         n_cells = self.seen.numel()
         logits = self.adversary(z)
-        sums = logits.new_zeros(n_cells, self.n_groups).index_add_(0, cells, logits)
-        counts = torch.bincount(cells, minlength=n_cells).to(logits.dtype)
+        # a one-hot product rather than index_add_, which is not deterministic on CUDA
+        membership = F.one_hot(cells, n_cells).to(logits.dtype)
+        sums = membership.T @ logits
+        counts = membership.sum(dim=0)
         means = sums / counts.clamp(min=1)[:, None]
         return means.view_as(self.centroids), (counts > 0).view_as(self.seen)
 

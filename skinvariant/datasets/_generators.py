@@ -201,7 +201,7 @@ def make_attribute_blobs(
 DIGIT_CLASS_COLORS = np.array([colorsys.hsv_to_rgb(k / 10, 1.0, 1.0) for k in range(10)])
 
 
-def make_colored_digits(sigma=0.02, *, test_size=0.3, color="rgb", n_bins=4,
+def make_colored_digits(sigma=0.02, *, test_size=0.3, color="rgb", n_bins=2,
                         random_state=None):
     """Colour-biased digits: in training each class has its own colour, in test colours are random.
 
@@ -226,8 +226,10 @@ def make_colored_digits(sigma=0.02, *, test_size=0.3, color="rgb", n_bins=4,
         in [0, 1], or each channel binned into ``n_bins`` integer levels (a
         2-D categorical attribute; each unique row is one group), the
         discrete encoding of the paper.
-    n_bins : int, default=4
-        Levels per channel when ``color="binned"``.
+    n_bins : int, default=2
+        Levels per channel when ``color="binned"`` (8 colour groups). More
+        levels can leave a group with a single training sample, which the
+        estimators refuse.
     random_state : int, RandomState instance or None, default=None
         Seeds the split and the colours.
 
