@@ -3,7 +3,7 @@
 import torch
 from torch import nn
 
-__all__ = ["InvariantNetwork", "grad_reverse", "make_mlp"]
+__all__ = ["BatchStandardize", "InvariantNetwork", "grad_reverse", "make_mlp"]
 
 
 def make_mlp(n_inputs, hidden_layer_sizes, n_outputs):
@@ -29,6 +29,30 @@ def make_mlp(n_inputs, hidden_layer_sizes, n_outputs):
         width = hidden
     layers.append(nn.Linear(width, n_outputs))
     return nn.Sequential(*layers)
+
+
+class BatchStandardize(nn.Module):
+    """Standardise each column with the statistics of the batch itself.
+
+    Put in front of an adversary, it makes the adversary blind to the scale of
+    the representation, so an encoder cannot hide the attribute by shrinking
+    z (which a fresh probe would still read). Unlike ``BatchNorm1d`` it has no
+    running statistics and accepts a batch of one row (which maps to zeros).
+
+    Parameters
+    ----------
+    eps : float, default=1e-5
+        Added to the standard deviation.
+    """
+
+    def __init__(self, eps=1e-5):
+        super().__init__()
+        self.eps = eps
+
+    def forward(self, x):
+        """Return ``(x - mean) / (std + eps)`` over the batch, per column."""
+        centered = x - x.mean(dim=0, keepdim=True)
+        return centered / (centered.pow(2).mean(dim=0, keepdim=True).sqrt() + self.eps)
 
 
 class InvariantNetwork(nn.Module):

@@ -18,8 +18,9 @@ def batch():
 
 
 def group_mean_logits(criterion, z, s, group):
+    """Mean adversary output over the group's rows, from one forward over the whole batch."""
     with torch.no_grad():
-        return criterion.adversary(z[s == group]).mean(0)
+        return criterion.adversary(z)[s == group].mean(0)
 
 
 def test_centroids_start_at_each_groups_mean_adversary_output(batch):
@@ -95,3 +96,17 @@ def test_gradient_reversal_is_identity_forward_and_scaled_negation_backward():
 def test_unknown_mode_is_refused():
     with pytest.raises(ValueError, match="mode must be one of"):
         AdversarialCriterion(3, 2, mode="minimax")
+
+
+def test_adversary_cannot_be_fooled_by_shrinking_the_representation(batch):
+    z, s, y = batch
+    criterion = AdversarialCriterion(3, 3)
+    with torch.no_grad():
+        torch.testing.assert_close(criterion.adversary(z), criterion.adversary(1e-2 * z),
+                                   rtol=1e-3, atol=1e-3)
+
+
+def test_batch_standardize_accepts_a_single_row():
+    from skinvariant.modules import BatchStandardize
+
+    assert torch.equal(BatchStandardize()(torch.tensor([[3.0, -1.0]])), torch.zeros(1, 2))

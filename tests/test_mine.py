@@ -113,3 +113,21 @@ def test_grid_search_picks_lam_by_lowest_mutual_information(leaky_data):
     search.fit(X, y, sensitive=s)
     assert search.best_params_ == {"lam": 1.0}
     assert search.cv_results_["mean_test_mi"][1] > search.cv_results_["mean_test_mi"][0]
+
+
+def test_routing_slices_a_continuous_attribute_per_fold():
+    import sklearn
+    from sklearn.model_selection import KFold, cross_validate
+
+    X, y, age = continuous_attribute_data(300)
+    received = []
+
+    class Recording(MINEDebiasedClassifier):
+        def fit(self, X, y, *, sensitive=None):
+            received.append(len(sensitive))
+            return super().fit(X, y, sensitive=sensitive)
+
+    with sklearn.config_context(enable_metadata_routing=True):
+        cross_validate(Recording(max_epochs=1, n_estimator_steps=1), X, y, cv=KFold(3),
+                       params={"sensitive": age})
+    assert received == [200, 200, 200]

@@ -12,8 +12,9 @@ representation; the encoder is trained against it in one of three ways:
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 
-from ..modules import grad_reverse, make_mlp
+from ..modules import BatchStandardize, grad_reverse, make_mlp
 from ._base import InvarianceCriterion
 
 MODES = ("alternating", "reversal", "nonsaturating")
@@ -40,7 +41,9 @@ class AdversaryCriterion(InvarianceCriterion):
     def __init__(self, z_dim, n_groups, *, hidden_layer_sizes=(100,),
                  n_adversary_steps=1, gradient_penalty=0.0):
         super().__init__(n_critic_steps=n_adversary_steps)
-        self.adversary = make_mlp(z_dim, hidden_layer_sizes, n_groups)
+        # the adversary reads z standardised per batch, so shrinking z cannot fool it
+        self.adversary = nn.Sequential(BatchStandardize(),
+                                       *make_mlp(z_dim, hidden_layer_sizes, n_groups))
         self.gradient_penalty = gradient_penalty
 
     def critic_loss(self, z, s, y):
