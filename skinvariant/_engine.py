@@ -12,6 +12,7 @@ import numpy as np
 import torch
 from sklearn.model_selection import train_test_split
 from skorch import NeuralNet
+from skorch.utils import TeeGenerator
 
 from .exceptions import DivergenceError
 
@@ -223,7 +224,7 @@ class InvariantNet(NeuralNet):
         else:
             loss = task_loss if weighted_penalty is None else task_loss + weighted_penalty
             loss.backward()
-        self.notify("on_grad_computed", named_parameters=list(self.module_.named_parameters()),
+        self.notify("on_grad_computed", named_parameters=TeeGenerator(self.module_.named_parameters()),
                     batch=batch, training=True)
         self.optimizer_.step()
         if joint:
@@ -266,7 +267,7 @@ class InvariantNet(NeuralNet):
         for name, value in terms.items():
             self._epoch_sums[name] = self._epoch_sums[name] + value * batch_size
         self._epoch_sums["n_rows"] += batch_size
-        if not math.isfinite(self.history[-1, "batches", -1, "train_loss"]):
+        if not math.isfinite(self.history[-1]["batches"][-1]["train_loss"]):
             self._raise_divergence({**terms, "loss": loss.detach()})
 
     def on_epoch_end(self, net, **kwargs):
