@@ -1,0 +1,34 @@
+"""The Adult split and preprocessing shared by adult_tradeoff.py and speed.py."""
+
+import numpy as np
+from sklearn.compose import make_column_transformer
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from skinvariant.datasets import load_adult
+
+
+def make_preprocessor(X):
+    """One-hot encode the categorical columns of ``X``; standardise the rest."""
+    categorical = X.select_dtypes(include="category").columns.tolist()
+    return make_column_transformer(
+        (OneHotEncoder(handle_unknown="ignore"), categorical), remainder=StandardScaler(),
+        sparse_threshold=0)
+
+
+def adult_split(random_state=0):
+    """Return the preprocessed 70/30 split of Adult (stratified by y), sex as sensitive.
+
+    Returns
+    -------
+    X_train, X_test : ndarray of float32
+    y_train, y_test : ndarray of int
+    s_train, s_test : ndarray of str
+    """
+    X, y, s = load_adult(return_X_y_s=True)
+    X_train, X_test, y_train, y_test, s_train, s_test = train_test_split(
+        X, y, s, test_size=0.3, stratify=y, random_state=random_state)
+    preprocessor = make_preprocessor(X_train).fit(X_train)
+    return (preprocessor.transform(X_train).astype(np.float32),
+            preprocessor.transform(X_test).astype(np.float32),
+            np.asarray(y_train), np.asarray(y_test), np.asarray(s_train), np.asarray(s_test))
