@@ -131,3 +131,19 @@ def test_routing_slices_a_continuous_attribute_per_fold():
         cross_validate(Recording(max_epochs=1, n_estimator_steps=1), X, y, cv=KFold(3),
                        params={"sensitive": age})
     assert received == [200, 200, 200]
+
+
+def test_routing_off_legacy_fit_params_reach_each_fold():
+    from sklearn.model_selection import KFold
+
+    X, y, age = continuous_attribute_data(300)
+    received = []
+
+    class Recording(MINEDebiasedClassifier):
+        def fit(self, X, y, *, sensitive=None):
+            received.append(len(sensitive))
+            return super().fit(X, y, sensitive=sensitive)
+
+    GridSearchCV(Recording(max_epochs=1, n_estimator_steps=1), {"lam": [0.5]}, cv=KFold(3)).fit(
+        X, y, sensitive=age)
+    assert received == [200, 200, 200, 300]  # three folds, then the refit
