@@ -16,19 +16,22 @@ def make_preprocessor(X):
         sparse_threshold=0)
 
 
-def adult_split(random_state=0):
-    """Return the preprocessed 70/30 split of Adult (stratified by y), sex as sensitive.
+def preprocessed_split(X, y, s, random_state=0):
+    """70/30 split stratified by y, preprocessed with ``make_preprocessor`` fitted on the train part.
 
     Returns
     -------
     X_train, X_test : ndarray of float32
-    y_train, y_test : ndarray of int
-    s_train, s_test : ndarray of str
+    y_train, y_test, s_train, s_test : ndarray
     """
-    X, y, s = load_adult(return_X_y_s=True)
     X_train, X_test, y_train, y_test, s_train, s_test = train_test_split(
         X, y, s, test_size=0.3, stratify=y, random_state=random_state)
     preprocessor = make_preprocessor(X_train).fit(X_train)
     return (preprocessor.transform(X_train).astype(np.float32),
             preprocessor.transform(X_test).astype(np.float32),
             np.asarray(y_train), np.asarray(y_test), np.asarray(s_train), np.asarray(s_test))
+
+
+def adult_split(random_state=0):
+    """The preprocessed 70/30 split of Adult, sex as sensitive (see ``preprocessed_split``)."""
+    return preprocessed_split(*load_adult(return_X_y_s=True), random_state=random_state)

@@ -18,24 +18,15 @@ import numpy as np
 import pandas as pd
 import torch
 from sklearn.linear_model import LinearRegression, LogisticRegression
-from sklearn.model_selection import cross_val_predict, train_test_split
+from sklearn.model_selection import cross_val_predict
 
-from adult_data import make_preprocessor
+from adult_data import preprocessed_split as split
 from skinvariant import MINEDebiasedClassifier
 from skinvariant.datasets import load_adult, load_german
 from skinvariant.metrics import equal_opportunity_difference
 
 
 RESULTS = Path(__file__).parent / "results"
-
-
-def split(X, y, s, seed):
-    X_train, X_test, y_train, y_test, s_train, s_test = train_test_split(
-        X, y, s, test_size=0.3, stratify=y, random_state=seed)
-    preprocessor = make_preprocessor(X_train).fit(X_train)
-    return (preprocessor.transform(X_train).astype(np.float32),
-            preprocessor.transform(X_test).astype(np.float32),
-            np.asarray(y_train), np.asarray(y_test), np.asarray(s_train), np.asarray(s_test))
 
 
 def fairness_rows(name, data, lams, max_epochs, seeds):

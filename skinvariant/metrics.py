@@ -70,6 +70,13 @@ def _binarize(y_true, y_pred, pos_label):
     return (y_true == pos_label).astype(int), (y_pred == pos_label).astype(int)
 
 
+def _binary_group_difference(fairlearn_metric, y_true, y_pred, sensitive, pos_label):
+    """Call a fairlearn group-difference metric on 0/1 labels, as a float."""
+    y_true, y_pred = _binarize(y_true, y_pred, pos_label)
+    return float(fairlearn_metric(
+        y_true, y_pred, sensitive_features=_as_sensitive_features(sensitive)))
+
+
 def _as_sensitive_features(sensitive):
     """Return ``sensitive`` in a form fairlearn accepts (string column names)."""
     if isinstance(sensitive, pd.DataFrame):
@@ -112,11 +119,9 @@ def demographic_parity_difference(y_true, y_pred, *, sensitive, pos_label=None):
     ... )
     0.5
     """
-    y_true, y_pred = _binarize(y_true, y_pred, pos_label)
-    difference = fairlearn_metrics.demographic_parity_difference(
-        y_true, y_pred, sensitive_features=_as_sensitive_features(sensitive)
+    return _binary_group_difference(
+        fairlearn_metrics.demographic_parity_difference, y_true, y_pred, sensitive, pos_label
     )
-    return float(difference)
 
 
 def equalized_odds_difference(y_true, y_pred, *, sensitive, pos_label=None):
@@ -151,11 +156,9 @@ def equalized_odds_difference(y_true, y_pred, *, sensitive, pos_label=None):
     ... )
     1.0
     """
-    y_true, y_pred = _binarize(y_true, y_pred, pos_label)
-    difference = fairlearn_metrics.equalized_odds_difference(
-        y_true, y_pred, sensitive_features=_as_sensitive_features(sensitive)
+    return _binary_group_difference(
+        fairlearn_metrics.equalized_odds_difference, y_true, y_pred, sensitive, pos_label
     )
-    return float(difference)
 
 
 def equal_opportunity_difference(y_true, y_pred, *, sensitive, pos_label=None):
@@ -189,11 +192,9 @@ def equal_opportunity_difference(y_true, y_pred, *, sensitive, pos_label=None):
     ... )
     0.5
     """
-    y_true, y_pred = _binarize(y_true, y_pred, pos_label)
-    difference = fairlearn_metrics.equal_opportunity_difference(
-        y_true, y_pred, sensitive_features=_as_sensitive_features(sensitive)
+    return _binary_group_difference(
+        fairlearn_metrics.equal_opportunity_difference, y_true, y_pred, sensitive, pos_label
     )
-    return float(difference)
 
 
 def worst_group_accuracy(y_true, y_pred, *, sensitive):

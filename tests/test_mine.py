@@ -20,6 +20,16 @@ def continuous_attribute_data(n_samples=800, seed=0):
     return X, y, age
 
 
+class RecordingMINE(MINEDebiasedClassifier):
+    """Records how many sensitive values each fit received."""
+
+    received = []
+
+    def fit(self, X, y, *, sensitive=None):
+        RecordingMINE.received.append(len(sensitive))
+        return super().fit(X, y, sensitive=sensitive)
+
+
 def probe_r2(Z, target):
     predicted = cross_val_predict(LinearRegression(), Z, target, cv=3)
     return 1 - np.var(target - predicted) / np.var(target)
@@ -120,15 +130,9 @@ def test_routing_slices_a_continuous_attribute_per_fold():
     from sklearn.model_selection import KFold, cross_validate
 
     X, y, age = continuous_attribute_data(300)
-    received = []
-
-    class Recording(MINEDebiasedClassifier):
-        def fit(self, X, y, *, sensitive=None):
-            received.append(len(sensitive))
-            return super().fit(X, y, sensitive=sensitive)
-
+    RecordingMINE.received = received = []
     with sklearn.config_context(enable_metadata_routing=True):
-        cross_validate(Recording(max_epochs=1, n_estimator_steps=1), X, y, cv=KFold(3),
+        cross_validate(RecordingMINE(max_epochs=1, n_estimator_steps=1), X, y, cv=KFold(3),
                        params={"sensitive": age})
     assert received == [200, 200, 200]
 
@@ -137,13 +141,7 @@ def test_routing_off_legacy_fit_params_reach_each_fold():
     from sklearn.model_selection import KFold
 
     X, y, age = continuous_attribute_data(300)
-    received = []
-
-    class Recording(MINEDebiasedClassifier):
-        def fit(self, X, y, *, sensitive=None):
-            received.append(len(sensitive))
-            return super().fit(X, y, sensitive=sensitive)
-
-    GridSearchCV(Recording(max_epochs=1, n_estimator_steps=1), {"lam": [0.5]}, cv=KFold(3)).fit(
+    RecordingMINE.received = received = []
+    GridSearchCV(RecordingMINE(max_epochs=1, n_estimator_steps=1), {"lam": [0.5]}, cv=KFold(3)).fit(
         X, y, sensitive=age)
     assert received == [200, 200, 200, 300]  # three folds, then the refit
