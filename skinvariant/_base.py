@@ -2,6 +2,8 @@
 seeding, building the engine, and prediction from it."""
 
 import copy
+import inspect
+import re
 import warnings
 from contextlib import contextmanager
 from numbers import Integral, Real
@@ -38,24 +40,24 @@ OPTIMIZERS = {
 MANY_GROUPS = 50
 
 COMMON_PARAMETERS_DOC = """\
-    n_components : int, default=8
+    n_components : int, default={default:n_components}
         Width of the representation returned by ``transform``, when the
         default encoder is used. A narrow representation is easier to make
         invariant: each extra dimension is one more place to hide the attribute.
-    hidden_layer_sizes : tuple of int, default=(64,)
+    hidden_layer_sizes : tuple of int, default={default:hidden_layer_sizes}
         Hidden layers of the default MLP encoder.
     encoder : torch.nn.Module, default=None
         Your own encoder mapping ``(n, n_features)`` float tensors to
         ``(n, k)``; it replaces the default MLP (``hidden_layer_sizes`` and
         ``n_components`` are then unused; ``n_components_`` gives ``k``). It is
         copied at ``fit``, so the module you pass is never changed.
-    max_epochs : int, default=50
+    max_epochs : int, default={default:max_epochs}
         Passes over the training data.
-    batch_size : int, default=128
+    batch_size : int, default={default:batch_size}
         Rows per training step.
-    lr : float, default=1e-3
+    lr : float, default={default:lr}
         Learning rate of every optimizer.
-    optimizer : {"rmsprop", "adam", "adamw", "sgd"} or torch optimizer class, default="rmsprop"
+    optimizer : {"rmsprop", "adam", "adamw", "sgd"} or torch optimizer class, default={default:optimizer}
         Optimizer of the encoder/head and of the auxiliary networks.
     validation_fraction : float, default=None
         Share of the training rows held out, stratified by ``y``, to record
@@ -91,16 +93,24 @@ COMMON_ATTRIBUTES_DOC = """\
         Per-epoch records: ``train_loss`` (the total), ``train_task_loss``,
         ``train_penalty`` (unweighted), ``train_critic_loss`` (the auxiliary
         network's own loss, when it trains in separate steps), the criterion's
-        monitor (``train_adversary_acc`` or ``train_mi_estimate``),
+        monitor (``train_adversary_acc``, ``train_mi_estimate`` or
+        ``train_unpaired_fraction``),
         ``valid_loss`` (with ``validation_fraction``), ``dur``.
     net_ : skinvariant._engine.InvariantNet
         The trained skorch net."""
 
 
 def fill_doc(cls):
-    """Insert the shared parameter and attribute descriptions into a docstring."""
-    cls.__doc__ = cls.__doc__.replace("{common_parameters}", COMMON_PARAMETERS_DOC).replace(
+    """Insert the shared parameter and attribute descriptions into a docstring.
+
+    ``{default:name}`` in the shared text becomes the default of ``name`` in
+    the class's own ``__init__``, so each class documents its own defaults.
+    """
+    defaults = {name: parameter.default
+                for name, parameter in inspect.signature(cls.__init__).parameters.items()}
+    doc = cls.__doc__.replace("{common_parameters}", COMMON_PARAMETERS_DOC).replace(
         "{common_attributes}", COMMON_ATTRIBUTES_DOC)
+    cls.__doc__ = re.sub(r"\{default:(\w+)\}", lambda match: repr(defaults[match[1]]), doc)
     return cls
 
 
@@ -157,9 +167,13 @@ def representation_width(encoder, n_features):
     return output.shape[1]
 
 
-class InvariantClassifierBase(ClassifierMixin, TransformerMixin, ClassNamePrefixFeaturesOutMixin,
-                              BaseEstimator):
-    """Base of the invariant classifiers: subclasses only build their criterion."""
+class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, BaseEstimator):
+    """Base of the invariant estimators: fit, and ``transform`` to the representation.
+
+    Subclasses build their criterion (``build_criterion``) and may pass options
+    to the engine (``engine_options``) or build their own encoder
+    (``_build_encoder``).
+    """
 
     # Request ``sensitive`` at class level so metadata routing sends it to ``fit``
     # without turning routing on globally.
@@ -296,45 +310,18 @@ class InvariantClassifierBase(ClassifierMixin, TransformerMixin, ClassNamePrefix
             **self.engine_options())
 
     def _build_network(self, n_features):
-        if self.encoder is None:
-            sizes = check_layer_sizes("hidden_layer_sizes", self.hidden_layer_sizes)
-            encoder = make_mlp(n_features, sizes, self.n_components)
-            self.n_components_ = self.n_components
-        else:
-            encoder = copy.deepcopy(self.encoder)
-            self.n_components_ = representation_width(encoder, n_features)
+        encoder, self.n_components_ = self._build_encoder(n_features)
         return InvariantNetwork(encoder, self.n_components_, len(self.classes_))
 
-    # -- predict and transform -------------------------------------------------
+    def _build_encoder(self, n_features):
+        """Return the encoder module and the width of the representation it gives."""
+        if self.encoder is None:
+            sizes = check_layer_sizes("hidden_layer_sizes", self.hidden_layer_sizes)
+            return make_mlp(n_features, sizes, self.n_components), self.n_components
+        encoder = copy.deepcopy(self.encoder)
+        return encoder, representation_width(encoder, n_features)
 
-    def predict_proba(self, X):
-        """Return class probabilities, one column per entry of ``classes_``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes)
-        """
-        check_is_fitted(self)
-        X = self._validate_numeric(X)
-        return self.net_.predict_proba(X).astype(np.float64)
-
-    def predict(self, X):
-        """Return the predicted class labels.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-        """
-        probabilities = self.predict_proba(X)
-        return self.classes_[np.argmax(probabilities, axis=1)]
+    # -- transform ----------------------------------------------------------------
 
     def transform(self, X):
         """Return the invariant representation ``z`` of ``X``.
@@ -367,6 +354,39 @@ class InvariantClassifierBase(ClassifierMixin, TransformerMixin, ClassNamePrefix
     @property
     def _n_features_out(self):
         return self.n_components_
+
+
+class InvariantClassifierBase(ClassifierMixin, InvariantEstimatorBase):
+    """Base of the invariant classifiers: the estimator base plus predictions of its head."""
+
+    def predict_proba(self, X):
+        """Return class probabilities, one column per entry of ``classes_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+        """
+        check_is_fitted(self)
+        X = self._validate_numeric(X)
+        return self.net_.predict_proba(X).astype(np.float64)
+
+    def predict(self, X):
+        """Return the predicted class labels.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        probabilities = self.predict_proba(X)
+        return self.classes_[np.argmax(probabilities, axis=1)]
 
 
 def _dense(X):

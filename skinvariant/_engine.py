@@ -56,12 +56,26 @@ class BatchIterator:
 
     Shuffling draws from torch's global generator, which the estimators seed
     from ``random_state`` inside a forked RNG state.
+
+    Parameters
+    ----------
+    data : TensorData
+        The rows to iterate over.
+    batch_size : int
+        Rows per batch (the last batch may be smaller).
+    shuffle : bool
+        Draw a new random order each pass.
+    strata : torch.Tensor of shape (n_rows,), default=None
+        Integer cell of each row (e.g. its (class, group) pair). When given,
+        each cell's rows are spread evenly over the batches, so every batch
+        holds every cell that has at least as many rows as there are batches.
     """
 
-    def __init__(self, data, batch_size, shuffle):
+    def __init__(self, data, batch_size, shuffle, strata=None):
         self.data = data
         self.batch_size = batch_size
         self.shuffle = shuffle
+        self.strata = strata
 
     def __len__(self):
         return math.ceil(len(self.data) / self.batch_size)
@@ -71,8 +85,31 @@ class BatchIterator:
         device = self.data.inputs["X"].device
         order = torch.randperm(n_rows) if self.shuffle else torch.arange(n_rows)
         order = order.to(device)
-        for start in range(0, n_rows, self.batch_size):
-            yield self.data[order[start:start + self.batch_size]]
+        if self.strata is None:
+            for start in range(0, n_rows, self.batch_size):
+                yield self.data[order[start:start + self.batch_size]]
+            return
+        batch_of_row = self._stratified_batches(self.strata[order])
+        order = order[torch.argsort(batch_of_row, stable=True)]
+        for rows in torch.split(order, torch.bincount(batch_of_row, minlength=len(self)).tolist()):
+            if len(rows):
+                yield self.data[rows]
+
+    def _stratified_batches(self, strata):
+        """Batch number of each row: the k-th of a cell's n rows goes to batch k * B // n.
+
+        Each cell's batches are rotated by a random offset, so the cells' larger
+        and smaller shares do not pile up in the same batches.
+        """
+        n_batches = len(self)
+        _, cells, cell_sizes = torch.unique(strata, return_inverse=True, return_counts=True)
+        rank_in_cell = torch.empty_like(cells)
+        by_cell = torch.argsort(cells, stable=True)
+        cell_starts = torch.cumsum(cell_sizes, 0) - cell_sizes
+        rank_in_cell[by_cell] = torch.arange(len(cells), device=cells.device) - torch.repeat_interleave(
+            cell_starts, cell_sizes)
+        offsets = torch.randint(n_batches, (len(cell_sizes),)).to(cells.device)
+        return (rank_in_cell * n_batches // cell_sizes[cells] + offsets[cells]) % n_batches
 
 
 class InvariantNet(NeuralNet):
@@ -95,12 +132,16 @@ class InvariantNet(NeuralNet):
         Adaptive gradient clipping (Belghazi et al. 2018): on each parameter
         tensor the penalty's gradient is rescaled to at most the norm of the
         task loss's gradient, so an unbounded penalty cannot swamp the task.
+    stratify_batches : bool
+        Spread every (class, group) cell evenly over the training batches,
+        for criteria that compare groups within a batch.
     **kwargs
         Passed to :class:`skorch.NeuralNet`.
     """
 
     def __init__(self, module, *args, invariance=None, lam=1.0, lam_ramp=False,
-                 validation_fraction=None, clip_penalty_gradient=False, **kwargs):
+                 validation_fraction=None, clip_penalty_gradient=False, stratify_batches=False,
+                 **kwargs):
         # set before skorch's __init__: afterwards skorch would try to register
         # the criterion module as an initialized component
         self.invariance = invariance
@@ -108,6 +149,7 @@ class InvariantNet(NeuralNet):
         self.lam_ramp = lam_ramp
         self.validation_fraction = validation_fraction
         self.clip_penalty_gradient = clip_penalty_gradient
+        self.stratify_batches = stratify_batches
         kwargs.setdefault("train_split", None)
         super().__init__(module, *args, **kwargs)
 
@@ -120,7 +162,9 @@ class InvariantNet(NeuralNet):
         return self
 
     def initialize_optimizer(self, *_, **__):
-        args, kwargs = self.get_params_for_optimizer("optimizer", self.module_.named_parameters())
+        trainable = [(name, parameter) for name, parameter in self.module_.named_parameters()
+                     if parameter.requires_grad]  # a frozen encoder is left out
+        args, kwargs = self.get_params_for_optimizer("optimizer", trainable)
         self.optimizer_ = self.optimizer(*args, **kwargs)
         if self._has_critic():
             args, kwargs = self.get_params_for_optimizer(
@@ -159,10 +203,20 @@ class InvariantNet(NeuralNet):
     def get_iterator(self, dataset, training=False):
         # evaluation needs no small batches: larger ones cut Python overhead
         batch_size = self.batch_size if training else max(self.batch_size, EVAL_BATCH_SIZE)
-        iterator = BatchIterator(dataset, batch_size, shuffle=training)
+        strata = self._cells(dataset) if training and self.stratify_batches else None
+        iterator = BatchIterator(dataset, batch_size, shuffle=training, strata=strata)
         if training:
             self._n_batches_per_epoch = len(iterator)
         return iterator
+
+    @staticmethod
+    def _cells(dataset):
+        """The (class, group) cell of each row, or None without ``sensitive``."""
+        s = dataset.inputs.get("sensitive")
+        if s is None:
+            return None
+        pairs = torch.cat([dataset.y.reshape(len(s), 1), s.reshape(len(s), -1).long()], dim=1)
+        return torch.unique(pairs, dim=0, return_inverse=True)[1]
 
     def infer(self, x, **fit_params):
         return self.module_(x["X"] if isinstance(x, dict) else x)
@@ -206,7 +260,8 @@ class InvariantNet(NeuralNet):
         inputs, y = batch
         x, s = inputs["X"], inputs.get("sensitive")
         invariance = self.invariance_ if s is not None else None
-        terms = self._critic_steps(x, s, y) if invariance is not None else {}
+        has_critic_steps = invariance is not None and invariance.n_critic_steps > 0
+        terms = self._critic_steps(x, s, y) if has_critic_steps else {}
         self._set_training(True)
         self.optimizer_.zero_grad()
         z = self.module_.encoder(x)

@@ -15,6 +15,8 @@ class InvarianceCriterion(nn.Module):
     2. ``after_critic(z.detach(), s, y)`` to update buffers;
     3. ``encoder_loss(z, s, y, lam)`` for the encoder/head step.
 
+    Steps 1 and 2 are skipped for criteria with ``n_critic_steps=0``.
+
     Criteria whose networks learn from the encoder's loss itself (gradient
     reversal) set ``trains_with_encoder = True``; their optimizer then steps
     together with the encoder's.
