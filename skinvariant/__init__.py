@@ -1,13 +1,21 @@
 """skinvariant: scikit-learn estimators that learn representations invariant to a
 sensitive or nuisance attribute."""
 
-from .classifiers import AdversarialClassifier, IIDMClassifier, MINEDebiasedClassifier
+from .classifiers import (
+    AdversarialClassifier,
+    AffinityClassifier,
+    IIDMClassifier,
+    MINEDebiasedClassifier,
+)
 from .exceptions import DivergenceError, NoInvarianceWarning
+from .transformers import AffinityTransformer
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "AdversarialClassifier",
+    "AffinityClassifier",
+    "AffinityTransformer",
     "DivergenceError",
     "IIDMClassifier",
     "MINEDebiasedClassifier",

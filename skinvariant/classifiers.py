@@ -14,8 +14,14 @@ from .criteria import (
 )
 from .criteria.adversarial import MODES
 from .criteria.mutual_info import ESTIMATORS
+from .transformers import AffinityTransformer
 
-__all__ = ["AdversarialClassifier", "IIDMClassifier", "MINEDebiasedClassifier"]
+__all__ = [
+    "AdversarialClassifier",
+    "AffinityClassifier",
+    "IIDMClassifier",
+    "MINEDebiasedClassifier",
+]
 
 _ADVERSARY_CONSTRAINTS = {
     "adversary_hidden_layer_sizes": ["array-like"],
@@ -352,3 +358,47 @@ class MINEDebiasedClassifier(InvariantClassifierBase):
             raise AttributeError("mutual_information_ is only estimated when fit receives "
                                  "sensitive=...; this model was fitted without it.")
         return float(self.history_[-1, "train_mi_estimate"])
+
+
+@fill_doc
+class AffinityClassifier(InvariantClassifierBase, AffinityTransformer):
+    """Classifier on a representation in which every sample has a near twin in another group.
+
+    :class:`AffinityTransformer` with ``predict``, ``predict_proba`` and
+    ``score`` from its own linear head: the encoder minimises
+    ``CE(y) + lam * L_aff``, where ``L_aff`` is the L1 distance in the
+    representation from each sample to its nearest neighbour of the same
+    class and another group, within a stratified batch (paper 004).
+
+    Parameters
+    ----------
+    lam : float, default=0.01
+        Weight of the affinity loss; see :class:`AffinityTransformer`.
+    same_class : bool, default=True
+        Pair each sample only with samples of its own class (eq. 3); False
+        pairs it with any class (eq. 2).
+    freeze_encoder : bool, default=False
+        Train only a fair layer (and the head) on top of a fixed, pretrained
+        ``encoder``; see :class:`AffinityTransformer`.
+{common_parameters}
+
+    Attributes
+    ----------
+{common_attributes}
+
+    See Also
+    --------
+    AffinityTransformer : The representation alone, as a Pipeline step.
+
+    Examples
+    --------
+    >>> from skinvariant import AffinityClassifier
+    >>> from skinvariant.datasets import make_attribute_blobs
+    >>> X, y, s = make_attribute_blobs(400, random_state=0)
+    >>> clf = AffinityClassifier(max_epochs=5, random_state=0).fit(X, y, sensitive=s)
+    >>> clf.predict(X[:3]).shape
+    (3,)
+    >>> weights = clf.reattach_sensitive(X, y, s)
+    >>> sorted(weights)[:3]
+    ['accuracy_with_sensitive', 'accuracy_without_sensitive', 'groups']
+    """

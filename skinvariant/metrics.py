@@ -33,11 +33,13 @@ __all__ = [
     "conditional_entropy",
     "demographic_parity_difference",
     "equal_opportunity_difference",
+    "equality_gap",
     "equalized_odds_difference",
     "fairness_report",
     "lowest_mutual_information",
     "make_fairness_scorer",
     "make_mutual_information_scorer",
+    "parity_gap",
     "sensitive_leakage",
     "worst_group_accuracy",
 ]
@@ -195,6 +197,70 @@ def equal_opportunity_difference(y_true, y_pred, *, sensitive, pos_label=None):
     return _binary_group_difference(
         fairlearn_metrics.equal_opportunity_difference, y_true, y_pred, sensitive, pos_label
     )
+
+
+def parity_gap(y_true, y_pred, *, sensitive, pos_label=None):
+    """Paper 004's parity gap ``|P(y_hat=1 | s=a) - P(y_hat=1 | s=b)|``.
+
+    The same measure as :func:`demographic_parity_difference`, under the name
+    of paper 004 (eq. 6), and computed by it: with more than two groups it is
+    the largest gap between any two groups.
+
+    Parameters
+    ----------
+    y_true, y_pred, sensitive, pos_label
+        See :func:`demographic_parity_difference`.
+
+    Returns
+    -------
+    gap : float
+        In [0, 1]; lower is better.
+
+    Examples
+    --------
+    >>> from skinvariant.metrics import parity_gap
+    >>> parity_gap([0, 1, 0, 1], [1, 1, 0, 1], sensitive=["a", "a", "b", "b"])
+    0.5
+    """
+    return demographic_parity_difference(y_true, y_pred, sensitive=sensitive, pos_label=pos_label)
+
+
+def equality_gap(y_true, y_pred, *, sensitive, rate="tpr", pos_label=None):
+    """Paper 004's equality gap: the between-group gap in true-positive (or true-negative) rate.
+
+    With ``rate="tpr"`` it is ``|TPR_a - TPR_b|`` (paper 004 eq. 5), the same
+    measure as :func:`equal_opportunity_difference` and computed by it. With
+    ``rate="tnr"`` it is its twin ``|TNR_a - TNR_b|``, computed by
+    :func:`fairlearn.metrics.true_negative_rate_difference`. With more than
+    two groups either is the largest gap between any two groups.
+
+    Parameters
+    ----------
+    y_true, y_pred, sensitive, pos_label
+        See :func:`demographic_parity_difference`.
+    rate : {"tpr", "tnr"}, default="tpr"
+        Compare true-positive rates (recall of the positives) or
+        true-negative rates (recall of the negatives).
+
+    Returns
+    -------
+    gap : float
+        In [0, 1]; lower is better.
+
+    Examples
+    --------
+    >>> from skinvariant.metrics import equality_gap
+    >>> y_true, y_pred, s = [1, 0, 1, 0], [1, 0, 0, 1], ["a", "a", "b", "b"]
+    >>> equality_gap(y_true, y_pred, sensitive=s), equality_gap(y_true, y_pred, sensitive=s, rate="tnr")
+    (1.0, 1.0)
+    """
+    if rate == "tpr":
+        return equal_opportunity_difference(y_true, y_pred, sensitive=sensitive,
+                                            pos_label=pos_label)
+    if rate == "tnr":
+        return _binary_group_difference(fairlearn_metrics.true_negative_rate_difference,
+                                        y_true, y_pred, sensitive, pos_label)
+    raise ValueError(f"rate must be 'tpr' or 'tnr'; got {rate!r}.")
 
 
 def worst_group_accuracy(y_true, y_pred, *, sensitive):
@@ -430,6 +496,8 @@ _FAIRNESS_MEASURES = {
     "equalized_odds_difference": (equalized_odds_difference, False),
     "equal_opportunity_difference": (equal_opportunity_difference, False),
     "worst_group_accuracy": (worst_group_accuracy, True),
+    "parity_gap": (parity_gap, False),
+    "equality_gap": (equality_gap, False),
 }
 
 
@@ -548,7 +616,8 @@ def make_fairness_scorer(name, *, greater_is_better=None, **kwargs):
     ----------
     name : str or callable
         One of ``"demographic_parity_difference"``, ``"equalized_odds_difference"``,
-        ``"equal_opportunity_difference"``, ``"worst_group_accuracy"``, or a
+        ``"equal_opportunity_difference"``, ``"worst_group_accuracy"``,
+        ``"parity_gap"``, ``"equality_gap"`` (paper 004's names), or a
         callable ``metric(y_true, y_pred, *, sensitive, **kwargs) -> float``.
     greater_is_better : bool, default=None
         Whether a greater measure is better. The differences are lower-is-better,

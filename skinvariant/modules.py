@@ -3,7 +3,7 @@
 import torch
 from torch import nn
 
-__all__ = ["BatchStandardize", "InvariantNetwork", "grad_reverse", "make_mlp"]
+__all__ = ["BatchStandardize", "FrozenEncoder", "InvariantNetwork", "grad_reverse", "make_mlp"]
 
 
 def make_mlp(n_inputs, hidden_layer_sizes, n_outputs):
@@ -53,6 +53,35 @@ class BatchStandardize(nn.Module):
         """Return ``(x - mean) / (std + eps)`` over the batch, per column."""
         centered = x - x.mean(dim=0, keepdim=True)
         return centered / (centered.pow(2).mean(dim=0, keepdim=True).sqrt() + self.eps)
+
+
+class FrozenEncoder(nn.Module):
+    """A pretrained module used as a fixed feature extractor.
+
+    Its parameters get no gradient and it stays in evaluation mode even while
+    the network around it trains, so dropout is off and batch-norm statistics
+    do not move: its weights and buffers are exactly those it came with.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        The pretrained module; its parameters are set to ``requires_grad=False``.
+    """
+
+    def __init__(self, module):
+        super().__init__()
+        self.module = module.requires_grad_(False).eval()
+
+    def train(self, mode=True):
+        """Set this wrapper's mode; the wrapped module stays in evaluation mode."""
+        super().train(mode)
+        self.module.eval()
+        return self
+
+    def forward(self, x):
+        """Return the wrapped module's output, computed without a graph."""
+        with torch.no_grad():
+            return self.module(x)
 
 
 class InvariantNetwork(nn.Module):

@@ -17,6 +17,7 @@ from torch import nn
 
 from skinvariant import (
     AdversarialClassifier,
+    AffinityClassifier,
     DivergenceError,
     IIDMClassifier,
     MINEDebiasedClassifier,
@@ -35,8 +36,11 @@ CONFIGURATIONS = {
     "nonsaturating": lambda **kw: AdversarialClassifier(mode="nonsaturating", **kw),
     "mine": lambda **kw: MINEDebiasedClassifier(n_estimator_steps=5, **kw),
     "club": lambda **kw: MINEDebiasedClassifier(estimator="club", n_estimator_steps=5, **kw),
+    "affinity": lambda **kw: AffinityClassifier(**kw),
 }
-ESTIMATORS = [IIDMClassifier, AdversarialClassifier, MINEDebiasedClassifier]
+ESTIMATORS = [IIDMClassifier, AdversarialClassifier, MINEDebiasedClassifier, AffinityClassifier]
+MONITORS = {"mine": "train_mi_estimate", "club": "train_mi_estimate",
+            "affinity": "train_unpaired_fraction"}
 
 
 def probe(model, X, s):
@@ -45,7 +49,7 @@ def probe(model, X, s):
                              random_state=0)
 
 
-REMOVES_INFORMATION = ["iidm", "iidm+", "aii", "aii+gp", "mine", "club"]
+REMOVES_INFORMATION = ["iidm", "iidm+", "aii", "aii+gp", "mine", "club", "affinity"]
 
 
 @pytest.mark.parametrize("name", REMOVES_INFORMATION)
@@ -96,8 +100,8 @@ def test_pandas_input_and_categorical_sensitive(Estimator, leaky_data):
     sensitive = pd.Series(pd.Categorical(np.array(["f", "m"])[s]))
     model = Estimator(max_epochs=2, random_state=0).fit(frame, y, sensitive=sensitive)
     assert list(model.feature_names_in_) == ["income", "proxy", "a", "b"]
-    assert model.transform(frame).shape == (len(X), 8)
-    assert len(model.get_feature_names_out()) == 8
+    assert model.transform(frame).shape == (len(X), model.n_components)
+    assert len(model.get_feature_names_out()) == model.n_components
     with pytest.raises(ValueError, match="feature names"):
         model.predict(frame[["proxy", "income", "a", "b"]])
 
@@ -131,7 +135,7 @@ def test_random_state_makes_fits_identical_and_spares_global_rng(Estimator, leak
 def test_history_records_each_term_per_epoch(name, leaky_data):
     X, y, s = leaky_data
     model = CONFIGURATIONS[name](max_epochs=4, random_state=0).fit(X, y, sensitive=s)
-    monitor = "train_mi_estimate" if name in ("mine", "club") else "train_adversary_acc"
+    monitor = MONITORS.get(name, "train_adversary_acc")
     assert len(model.history_) == 4
     for key in ("train_loss", "train_task_loss", "train_penalty", monitor):
         values = model.history_[:, key]
@@ -202,7 +206,7 @@ def test_bad_inputs_raise_a_clear_error(Estimator, bad_input, message, leaky_dat
         Estimator(max_epochs=1).fit(X, y, sensitive=s)
 
 
-@pytest.mark.parametrize("Estimator", [IIDMClassifier, AdversarialClassifier])
+@pytest.mark.parametrize("Estimator", [IIDMClassifier, AdversarialClassifier, AffinityClassifier])
 def test_continuous_sensitive_is_refused_by_group_estimators(Estimator, leaky_data):
     X, y, s = leaky_data
     with pytest.raises(ValueError, match="looks continuous.*MINEDebiasedClassifier"):
@@ -273,7 +277,7 @@ def test_sparse_one_hot_input_is_accepted(leaky_data):
     np.testing.assert_array_equal(model.predict_proba(sp.csr_matrix(X)), model.predict_proba(X))
 
 
-@pytest.mark.parametrize("Estimator", ESTIMATORS)
+@pytest.mark.parametrize("Estimator", [IIDMClassifier, AdversarialClassifier, MINEDebiasedClassifier])
 def test_auxiliary_network_is_a_registered_skorch_component(Estimator, leaky_data):
     # registration is what moves the adversary / statistics network to the
     # training device and lets a CUDA pickle load on a CPU-only machine

@@ -4,7 +4,13 @@ import warnings
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skinvariant import AdversarialClassifier, IIDMClassifier, MINEDebiasedClassifier
+from skinvariant import (
+    AdversarialClassifier,
+    AffinityClassifier,
+    AffinityTransformer,
+    IIDMClassifier,
+    MINEDebiasedClassifier,
+)
 from skinvariant.exceptions import NoInvarianceWarning
 
 EXPECTED_FAILED_CHECKS = {
@@ -16,7 +22,8 @@ EXPECTED_FAILED_CHECKS = {
 
 @parametrize_with_checks(
     [IIDMClassifier(max_epochs=30), AdversarialClassifier(max_epochs=30),
-     MINEDebiasedClassifier(max_epochs=30, n_estimator_steps=2)],
+     MINEDebiasedClassifier(max_epochs=30, n_estimator_steps=2),
+     AffinityClassifier(max_epochs=30), AffinityTransformer(max_epochs=30)],
     expected_failed_checks=lambda estimator: EXPECTED_FAILED_CHECKS,
 )
 def test_sklearn_compatible(estimator, check):

@@ -1,11 +1,13 @@
 """Invariance criteria: one module per idea, all speaking :class:`InvarianceCriterion`."""
 
 from ._base import InvarianceCriterion
+from .affinity import AffinityCriterion
 from .adversarial import AdversarialCriterion, AdversaryCriterion
 from .matching import DiscriminatorMatchingCriterion
 from .mutual_info import MutualInformationCriterion
 
 __all__ = [
+    "AffinityCriterion",
     "AdversarialCriterion",
     "AdversaryCriterion",
     "DiscriminatorMatchingCriterion",

@@ -5,7 +5,19 @@ download); the generators draw synthetic data whose sensitive attribute is
 known by construction.
 """
 
-from ._generators import make_attribute_blobs, make_colored_digits
+from ._generators import (
+    make_attribute_blobs,
+    make_colored_digits,
+    make_inverted_digits,
+    make_rotated_digits,
+)
 from ._loaders import load_adult, load_german
 
-__all__ = ["load_adult", "load_german", "make_attribute_blobs", "make_colored_digits"]
+__all__ = [
+    "load_adult",
+    "load_german",
+    "make_attribute_blobs",
+    "make_colored_digits",
+    "make_inverted_digits",
+    "make_rotated_digits",
+]

@@ -1,0 +1,74 @@
+"""The affinity loss (paper 004): pull each sample towards its nearest
+neighbour of another group in the representation.
+
+No learner samples apart two points with the same representation, so a
+representation in which every sample has a near twin in another group cannot
+reveal the group. The loss needs no auxiliary network.
+"""
+
+import torch
+import torch.nn.functional as F
+
+from ._base import InvarianceCriterion
+
+
+class AffinityCriterion(InvarianceCriterion):
+    """Mean L1 distance in z from each sample to its nearest partner in the batch.
+
+    A sample's partners are the batch's samples of another group (and, with
+    ``same_class``, of its own class). The nearest one is found without a
+    gradient; the distance to it is differentiable in both samples. Distances
+    are averaged within each group, then over the groups, and divided by the
+    number of classes: with two groups and ``same_class`` this is paper 004's
+    eq. 3, ``1 / (|Y| |X1|) sum_y sum_{x1 in X1, y} min_{x2 in X2, y} |g(x1) - g(x2)|_1``,
+    taken in both directions. Samples without a partner in their batch are
+    skipped; their share is reported as the metric ``"unpaired_fraction"``.
+
+    Parameters
+    ----------
+    n_groups : int
+        Number of sensitive groups (codes ``0 .. n_groups - 1``).
+    n_classes : int
+        Number of target classes.
+    same_class : bool, default=True
+        Partners must share the sample's class (eq. 3); False allows any
+        class (eq. 2), which may pull different classes together.
+    """
+
+    def __init__(self, n_groups, n_classes, *, same_class=True):
+        super().__init__(n_critic_steps=0)
+        self.n_groups = n_groups
+        self.n_classes = n_classes
+        self.same_class = same_class
+
+    def _nearest_distances(self, z, s, y):
+        """Distance of each sample to its nearest partner, and which samples have one."""
+        allowed = s[:, None] != s[None, :]
+        if self.same_class:
+            allowed &= y[:, None] == y[None, :]
+        with torch.no_grad():
+            distances = torch.cdist(z, z, p=1).masked_fill(~allowed, torch.inf)
+            nearest = distances.argmin(dim=1)
+        return (z - z[nearest]).abs().sum(dim=1), allowed.any(dim=1)
+
+    def _affinity(self, z, s, y):
+        """Return the affinity loss and the share of samples without a partner."""
+        distances, paired = self._nearest_distances(z, s, y)
+        unpaired_fraction = 1.0 - paired.float().mean()
+        if not paired.any():
+            return z.sum() * 0.0, unpaired_fraction
+        # per-group means by a one-hot product (index_add_ is not deterministic on CUDA)
+        membership = F.one_hot(s[paired], self.n_groups).to(z.dtype)
+        group_sums = membership.T @ distances[paired]
+        group_counts = membership.sum(dim=0)
+        present = group_counts > 0
+        group_means = group_sums[present] / group_counts[present]
+        return group_means.mean() / self.n_classes, unpaired_fraction
+
+    def penalty(self, z, s, y):
+        return self._affinity(z, s, y)[0]
+
+    def encoder_loss(self, z, s, y, lam):
+        affinity, unpaired_fraction = self._affinity(z, s, y)
+        return lam * affinity, {"penalty": affinity.detach(),
+                                "unpaired_fraction": unpaired_fraction.detach()}

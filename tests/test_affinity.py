@@ -1,0 +1,233 @@
+"""The affinity loss, its estimators, the frozen encoder and re-attaching the attribute."""
+
+import numpy as np
+import pytest
+import sklearn
+import torch
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, KFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from torch import nn
+
+from skinvariant import AffinityClassifier, AffinityTransformer
+from skinvariant._engine import BatchIterator, TensorData
+from skinvariant.criteria import AffinityCriterion
+from skinvariant.datasets import make_inverted_digits, make_rotated_digits
+from skinvariant.metrics import (
+    demographic_parity_difference,
+    equal_opportunity_difference,
+    equality_gap,
+    parity_gap,
+    sensitive_leakage,
+)
+
+from .conftest import make_leaky_data
+
+# -- the criterion -----------------------------------------------------------
+
+
+def test_each_sample_is_pulled_to_its_nearest_partner_of_its_class_in_another_group():
+    z = torch.tensor([[0.0, 0.0], [1.0, 1.0], [0.5, 0.0], [3.0, 0.0], [9.0, 9.0]],
+                     requires_grad=True)
+    s = torch.tensor([0, 0, 1, 1, 1])
+    y = torch.tensor([0, 0, 0, 0, 1])  # the last sample has no partner of its class
+    criterion = AffinityCriterion(n_groups=2, n_classes=2)
+    affinity, metrics = criterion.encoder_loss(z, s, y, lam=1.0)
+    # group 0: 0.5 (to [0.5, 0]) and 1.5 (to [0.5, 0]); group 1: 0.5 and 3.0 (to [0, 0])
+    expected = np.mean([np.mean([0.5, 1.5]), np.mean([0.5, 3.0])]) / 2
+    assert affinity.item() == pytest.approx(expected)
+    assert float(metrics["unpaired_fraction"]) == pytest.approx(1 / 5)
+    affinity.backward()
+    assert z.grad[4].abs().sum() == 0  # the unpaired sample is skipped
+    assert z.grad[0].abs().sum() > 0 and z.grad[2].abs().sum() > 0  # both ends of a pair move
+
+
+def test_without_same_class_a_partner_may_have_another_class():
+    z = torch.tensor([[0.0], [5.0], [1.0]])
+    s = torch.tensor([0, 1, 1])
+    y = torch.tensor([0, 0, 1])
+    strict = AffinityCriterion(2, 2).penalty(z, s, y)
+    loose = AffinityCriterion(2, 2, same_class=False).penalty(z, s, y)
+    assert float(strict) == pytest.approx(np.mean([5.0, 5.0]) / 2)  # sample 2 unpaired
+    assert float(loose) == pytest.approx(np.mean([1.0, np.mean([5.0, 1.0])]) / 2)
+
+
+def test_three_groups_average_each_group_over_all_other_groups():
+    z = torch.tensor([[0.0], [1.0], [3.0]])
+    s = torch.tensor([0, 1, 2])
+    y = torch.zeros(3, dtype=torch.long)
+    affinity = AffinityCriterion(3, 1).penalty(z, s, y)
+    assert float(affinity) == pytest.approx(np.mean([1.0, 1.0, 2.0]))
+
+
+def test_a_batch_without_any_pair_gives_a_zero_loss_that_keeps_the_graph():
+    z = torch.ones(3, 2, requires_grad=True)
+    affinity = AffinityCriterion(2, 2).penalty(z, torch.tensor([0, 0, 0]), torch.tensor([0, 1, 0]))
+    affinity.backward()
+    assert affinity.item() == 0 and torch.equal(z.grad, torch.zeros_like(z))
+
+
+# -- the stratified sampler ----------------------------------------------------
+
+
+def test_stratified_batches_hold_every_cell_and_every_row_once():
+    torch.manual_seed(0)
+    n_rows = 1000
+    y = torch.randint(2, (n_rows,))
+    s = (torch.rand(n_rows) < 0.1).long()  # about 50 rows per minority cell, 8 batches
+    data = TensorData({"X": torch.arange(n_rows)[:, None], "sensitive": s}, y)
+    iterator = BatchIterator(data, batch_size=128, shuffle=True, strata=2 * y + s)
+    batches = list(iterator)
+    assert len(batches) == len(iterator) == 8
+    for inputs, labels in batches:
+        assert len(torch.unique(2 * labels + inputs["sensitive"])) == 4
+        assert abs(len(labels) - n_rows / 8) <= 4
+    rows = torch.cat([inputs["X"][:, 0] for inputs, _ in batches])
+    assert torch.equal(rows.sort().values, torch.arange(n_rows))
+
+
+def test_a_cell_smaller_than_the_batch_count_leaves_unpaired_samples_in_history():
+    X, y, s = make_leaky_data(800)
+    balanced = AffinityClassifier(max_epochs=2, random_state=0).fit(X, y, sensitive=s)
+    assert balanced.history_[:, "train_unpaired_fraction"] == [0.0, 0.0]
+    s[np.flatnonzero((s == 1) & (y == 1))[3:]] = 0  # three rows left in cell (1, 1)
+    model = AffinityClassifier(max_epochs=2, random_state=0).fit(X, y, sensitive=s)
+    # 7 batches, 4 of them without the rare cell: the (1, 0) rows there lack a partner
+    expected = ((y == 1) & (s == 0)).sum() * 4 / 7 / len(y)
+    for fraction in model.history_[:, "train_unpaired_fraction"]:
+        assert fraction == pytest.approx(expected, abs=0.02)
+
+
+# -- estimators ----------------------------------------------------------------
+
+
+def test_transformer_learns_a_representation_a_probe_cannot_read_s_from():
+    X, y, s = make_leaky_data(1200)
+    leakage = {lam: sensitive_leakage(
+        AffinityTransformer(lam=lam, max_epochs=30, random_state=0).fit_transform(
+            X, y, sensitive=s), s, probe=LogisticRegression(), random_state=0).accuracy
+        for lam in (0.0, 0.1)}
+    assert leakage[0.0] > 0.78
+    assert leakage[0.1] < 0.62
+
+
+def test_transformer_has_no_predict_and_names_its_features(leaky_data):
+    X, y, s = leaky_data
+    fair = AffinityTransformer(n_components=3, max_epochs=2, random_state=0).fit(X, y, sensitive=s)
+    assert not hasattr(fair, "predict")
+    assert list(fair.get_feature_names_out()) == [f"affinitytransformer{i}" for i in range(3)]
+    assert fair.transform(X).shape == (len(X), 3)
+
+
+@pytest.mark.parametrize("routing", [True, False])
+def test_transformer_is_a_pipeline_step_tuned_by_grid_search(routing, leaky_data):
+    X, y, s = leaky_data
+    pipe = make_pipeline(StandardScaler(), AffinityTransformer(max_epochs=2, random_state=0),
+                         LogisticRegression())
+    grid = {"affinitytransformer__lam": [0.0, 0.1]}
+    with sklearn.config_context(enable_metadata_routing=routing):
+        if routing:
+            pipe[-1].set_fit_request(sample_weight=False)
+            search = GridSearchCV(pipe, grid, cv=KFold(3)).fit(X, y, sensitive=s)
+        else:
+            search = GridSearchCV(pipe, grid, cv=KFold(3)).fit(
+                X, y, affinitytransformer__sensitive=s)
+    fitted = search.best_estimator_[1]
+    assert fitted.sensitive_groups_ == [0, 1]  # sensitive reached the transformer
+    assert len(fitted.history_[-1]["batches"]) == 7  # 800 rows, full data at refit
+    assert search.predict(X).shape == (len(X),)
+
+
+def test_frozen_encoder_keeps_its_weights_and_buffers(leaky_data):
+    X, y, s = leaky_data
+    torch.manual_seed(0)
+    pretrained = nn.Sequential(nn.Linear(4, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Dropout(0.5))
+    pretrained.train()
+    pretrained(torch.randn(64, 4))  # give the batch-norm some running statistics
+    before = {name: value.clone() for name, value in pretrained.state_dict().items()}
+    model = AffinityClassifier(encoder=pretrained, freeze_encoder=True, n_components=4,
+                               hidden_layer_sizes=(), max_epochs=3, random_state=0)
+    model.fit(X, y, sensitive=s)
+    frozen = model.net_.module_.encoder[0].module
+    for name, value in frozen.state_dict().items():
+        assert torch.equal(value, before[name]), name
+    assert model.transform(X).shape == (len(X), 4)
+    fair_layer = model.net_.module_.encoder[1]
+    trained = {id(p) for group in model.net_.optimizer_.param_groups for p in group["params"]}
+    assert {id(p) for p in fair_layer.parameters()} <= trained
+    assert trained.isdisjoint(id(p) for p in frozen.parameters())
+    # deterministic despite the dropout: the frozen encoder runs in evaluation mode
+    np.testing.assert_array_equal(model.transform(X), model.transform(X))
+
+
+def test_freeze_encoder_without_an_encoder_says_what_to_pass(leaky_data):
+    X, y, s = leaky_data
+    with pytest.raises(ValueError, match="freeze_encoder=True needs encoder="):
+        AffinityTransformer(freeze_encoder=True, max_epochs=1).fit(X, y, sensitive=s)
+
+
+def test_reattaching_the_attribute_reads_a_larger_weight_once_z_is_fair():
+    rng = np.random.RandomState(0)
+    n = 1500
+    s = rng.randint(0, 2, n)
+    signal = rng.randn(n)
+    y = (signal + 2.0 * s + 0.5 * rng.randn(n) > 1.0).astype(int)  # s itself drives y
+    X = np.c_[signal + 0.3 * rng.randn(n), s + 0.3 * rng.randn(n), rng.randn(n)]
+    plain, fair = (AffinityClassifier(lam=lam, max_epochs=20, random_state=0).fit(
+        X, y, sensitive=s).reattach_sensitive(X, y, s) for lam in (0.0, 1.0))
+    assert fair.groups == [1] and fair.reference_group == 0 and fair.w_z.shape == (1,)
+    # z of the plain model carries s's proxy, so s added back explains less (1.2 vs 2.0)
+    assert fair.w_z[0] > plain.w_z[0] + 0.5
+    assert 0 < fair.w_r < plain.w_r
+    assert fair.accuracy_with_sensitive > fair.accuracy_without_sensitive + 0.01
+    assert fair.r.shape == (n,) and abs(fair.r.std() - 1) < 1e-6
+
+
+def test_reattaching_needs_a_binary_target(leaky_data):
+    X, _, s = leaky_data
+    y = np.arange(len(X)) % 3
+    model = AffinityClassifier(max_epochs=1, random_state=0).fit(X, y, sensitive=s)
+    with pytest.raises(ValueError, match="binary y"):
+        model.reattach_sensitive(X, y, s)
+
+
+# -- metrics and data -------------------------------------------------------------
+
+
+def test_paper_gaps_are_the_existing_group_measures():
+    rng = np.random.RandomState(0)
+    y_true, y_pred, s = rng.randint(0, 2, (3, 200))
+    assert parity_gap(y_true, y_pred, sensitive=s) == demographic_parity_difference(
+        y_true, y_pred, sensitive=s)
+    assert equality_gap(y_true, y_pred, sensitive=s) == equal_opportunity_difference(
+        y_true, y_pred, sensitive=s)
+    tnr = [np.mean(y_pred[(s == g) & (y_true == 0)] == 0) for g in (0, 1)]
+    assert equality_gap(y_true, y_pred, sensitive=s, rate="tnr") == pytest.approx(
+        abs(tnr[0] - tnr[1]))
+    with pytest.raises(ValueError, match="rate must be"):
+        equality_gap(y_true, y_pred, sensitive=s, rate="fpr")
+
+
+def test_inverted_digits_invert_half_of_each_class():
+    X, y, inverted = make_inverted_digits(random_state=0)
+    again = make_inverted_digits(random_state=0)
+    np.testing.assert_array_equal(X, again[0])
+    for digit in range(10):
+        assert abs(inverted[y == digit].mean() - 0.5) < 0.01
+    plain, _, _ = make_inverted_digits(inverted_fraction=1e-9, random_state=0)
+    np.testing.assert_allclose(X[inverted == 1], 1 - plain[inverted == 1])
+    with pytest.raises(ValueError, match="inverted_fraction"):
+        make_inverted_digits(inverted_fraction=1.5)
+
+
+def test_rotated_digits_are_rotated_copies_in_angle_blocks():
+    X, y, angle = make_rotated_digits(angles=(0, 90))
+    n_images = len(X) // 2
+    images = X.reshape(-1, 8, 8)
+    np.testing.assert_allclose(images[n_images:], np.rot90(images[:n_images], axes=(1, 2)),
+                               atol=1e-12)
+    np.testing.assert_array_equal(y[:n_images], y[n_images:])
+    assert np.unique(angle).tolist() == [0, 90]
+    with pytest.raises(ValueError, match="distinct"):
+        make_rotated_digits(angles=(30, 30))
