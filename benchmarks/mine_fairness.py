@@ -7,7 +7,7 @@ Then Adult with age as a continuous sensitive attribute (age stays in X, so
 the representation must learn to drop it): a fresh linear probe's held-out
 R^2 of age from transform(X) over lam.
 
-Run: python benchmarks/mine_fairness.py [--quick]
+Run: python benchmarks/mine_fairness.py [--quick]  (--quick writes *_quick.* files)
 """
 
 import argparse
@@ -90,10 +90,11 @@ def main():
              [["accuracy", "equal_opportunity_difference", "mutual_information", "seconds"]]
              .mean())
     print(table.round(3).to_string())
-    table.round(4).to_csv(RESULTS / "mine_fairness.csv")
+    suffix = "_quick" if args.quick else ""
+    table.round(4).to_csv(RESULTS / f"mine_fairness{suffix}.csv")
     age = pd.DataFrame(continuous_age_rows(lams, adult_epochs))
     print(age.round(3).to_string(index=False))
-    age.round(4).to_csv(RESULTS / "mine_continuous_age.csv", index=False)
+    age.round(4).to_csv(RESULTS / f"mine_continuous_age{suffix}.csv", index=False)
 
 
 if __name__ == "__main__":

@@ -49,7 +49,8 @@ COMMON_PARAMETERS_DOC = """\
     encoder : torch.nn.Module, default=None
         Your own encoder mapping ``(n, n_features)`` float tensors to
         ``(n, k)``; it replaces the default MLP (``hidden_layer_sizes`` and
-        ``n_components`` are then unused; ``n_components_`` gives ``k``). It is
+        ``n_components`` are then unused, except with ``freeze_encoder``
+        where an estimator has it; ``n_components_`` gives ``k``). It is
         copied at ``fit``, so the module you pass is never changed.
     max_epochs : int, default={default:max_epochs}
         Passes over the training data.
