@@ -1,5 +1,7 @@
 """The affinity loss, its estimators, the frozen encoder and re-attaching the attribute."""
 
+import pickle
+
 import numpy as np
 import pytest
 import sklearn
@@ -10,7 +12,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from torch import nn
 
-from skinvariant import AffinityClassifier, AffinityTransformer
+from skinvariant import AffinityClassifier, AffinityTransformer, NoInvarianceWarning
 from skinvariant._engine import BatchIterator, TensorData
 from skinvariant.criteria import AffinityCriterion
 from skinvariant.datasets import make_inverted_digits, make_rotated_digits
@@ -231,3 +233,34 @@ def test_rotated_digits_are_rotated_copies_in_angle_blocks():
     assert np.unique(angle).tolist() == [0, 90]
     with pytest.raises(ValueError, match="distinct"):
         make_rotated_digits(angles=(30, 30))
+
+
+# -- the transformer meets the foundation's estimator requirements -----------------
+
+
+def test_transformer_pickles_and_reproduces_with_random_state(leaky_data):
+    X, y, s = leaky_data
+    first = AffinityTransformer(max_epochs=3, random_state=7).fit(X, y, sensitive=s)
+    second = AffinityTransformer(max_epochs=3, random_state=7).fit(X, y, sensitive=s)
+    np.testing.assert_array_equal(first.transform(X), second.transform(X))
+    restored = pickle.loads(pickle.dumps(first))
+    np.testing.assert_array_equal(restored.transform(X), first.transform(X))
+
+
+@pytest.mark.parametrize("bad_input, message", [
+    (lambda X, y, s: (X, y, s[:-1]), "sensitive has 799 rows"),
+    (lambda X, y, s: (X, y, np.zeros_like(s)), "single group"),
+    (lambda X, y, s: (X, y, s + np.linspace(0, 0.5, len(s))), "looks continuous"),
+    (lambda X, y, s: (np.where(X > 0, "a", "b").astype(object), y, s), "must be numeric"),
+])
+def test_transformer_rejects_bad_inputs_clearly(bad_input, message, leaky_data):
+    X, y, s = bad_input(*leaky_data)
+    with pytest.raises(ValueError, match=message):
+        AffinityTransformer(max_epochs=1).fit(X, y, sensitive=s)
+
+
+def test_transformer_without_sensitive_warns(leaky_data):
+    X, y, _ = leaky_data
+    with pytest.warns(NoInvarianceWarning):
+        fair = AffinityTransformer(max_epochs=1, random_state=0).fit(X, y)
+    assert "train_penalty" not in fair.history_[-1]

@@ -249,9 +249,10 @@ def test_unfitted_model_raises_not_fitted(leaky_data):
 
 @pytest.mark.cuda
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
-def test_cuda_fit_pickles_and_predicts_on_a_cpu_only_process(leaky_data, tmp_path):
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_cuda_fit_pickles_and_predicts_on_a_cpu_only_process(Estimator, leaky_data, tmp_path):
     X, y, s = leaky_data
-    model = IIDMClassifier(max_epochs=3, random_state=0).fit(X, y, sensitive=s)
+    model = Estimator(max_epochs=3, random_state=0).fit(X, y, sensitive=s)
     assert model.device_ == "cuda"
     assert next(model.net_.module_.parameters()).is_cuda
     path = tmp_path / "model.pkl"
