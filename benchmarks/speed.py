@@ -10,7 +10,13 @@ On the preprocessed Adult training split (batch 256), three pairs are timed:
 * AdversarialClassifier (AII, default parameters) against the same loop with
   the encoder step on CE(y) + lam * mean log q(s|z);
 * IIDMClassifier fitted without sensitive (a plain classifier) against a bare
-  encoder/head loop.
+  encoder/head loop;
+* AffinityClassifier (default parameters) against a bare loop with its
+  networks (encoder n_features -> 128 -> 128 -> 20, linear head), Adam, and
+  the encoder step on CE(y) + lam * affinity (pairwise L1 distances, nearest
+  partner of the same class and other group, per-group means). The bare loop
+  draws plain shuffled batches; skinvariant's time includes its stratified
+  (class, group) sampler.
 
 skinvariant's time per epoch is the ``dur`` column of ``history_``; the bare
 loop times each epoch the same way (centroid initialisation and data
@@ -35,7 +41,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from adult_data import adult_split
-from skinvariant import AdversarialClassifier, IIDMClassifier
+from skinvariant import AdversarialClassifier, AffinityClassifier, IIDMClassifier
 from skinvariant.exceptions import NoInvarianceWarning
 
 RESULTS = "benchmarks/results/"
@@ -46,8 +52,12 @@ N_ADVERSARY_STEPS = 5
 
 
 def mlp(n_inputs, hidden, n_outputs):
-    """One-hidden-layer ReLU MLP."""
-    return nn.Sequential(nn.Linear(n_inputs, hidden), nn.ReLU(), nn.Linear(hidden, n_outputs))
+    """ReLU MLP with hidden layers ``hidden`` (an int for one layer)."""
+    layers, width = [], n_inputs
+    for size in np.atleast_1d(hidden).tolist():
+        layers += [nn.Linear(width, size), nn.ReLU()]
+        width = size
+    return nn.Sequential(*layers, nn.Linear(width, n_outputs))
 
 
 class Standardize(nn.Module):
@@ -61,11 +71,12 @@ class Standardize(nn.Module):
 class BareModel:
     """Encoder, head, adversary and their RMSprop optimizers, as skinvariant builds them."""
 
-    def __init__(self, n_features, n_groups, with_adversary):
-        self.encoder = mlp(n_features, 64, 8)
-        self.head = nn.Linear(8, 2)
+    def __init__(self, n_features, n_groups, with_adversary, hidden=64, width=8,
+                 optimizer=torch.optim.RMSprop):
+        self.encoder = mlp(n_features, hidden, width)
+        self.head = nn.Linear(width, 2)
         parameters = [*self.encoder.parameters(), *self.head.parameters()]
-        self.optimizer = torch.optim.RMSprop(parameters, lr=1e-3)
+        self.optimizer = optimizer(parameters, lr=1e-3)
         if with_adversary:
             self.adversary = nn.Sequential(Standardize(), *mlp(8, 100, n_groups))
             self.optimizer_adversary = torch.optim.RMSprop(self.adversary.parameters(), lr=1e-3)
@@ -113,6 +124,16 @@ def alternating_penalty(adversary, z, s):
     return F.log_softmax(adversary(z), dim=1).gather(1, s[:, None]).mean()
 
 
+def affinity_penalty(z, s, y):
+    """Mean L1 distance to the nearest partner (same class, other group), per group, / |Y|."""
+    allowed = (s[:, None] != s[None, :]) & (y[:, None] == y[None, :])
+    with torch.no_grad():
+        nearest = torch.cdist(z, z, p=1).masked_fill(~allowed, torch.inf).argmin(dim=1)
+    paired = allowed.any(dim=1)
+    distances, groups = (z - z[nearest]).abs().sum(dim=1)[paired], s[paired]
+    return torch.stack([distances[groups == g].mean() for g in groups.unique()]).mean() / 2
+
+
 def batches(n_rows):
     """Row indices of the shuffled batches of one epoch."""
     order = torch.randperm(n_rows)
@@ -122,7 +143,11 @@ def batches(n_rows):
 def bare_epochs(kind, x, y, s, n_epochs):
     """Train the bare loop of ``kind`` ("iidm", "aii", "plain"); return seconds per epoch."""
     n_groups = int(s.max()) + 1
-    model = BareModel(x.shape[1], n_groups, with_adversary=kind != "plain")
+    if kind == "affinity":
+        model = BareModel(x.shape[1], n_groups, False, hidden=(128, 128), width=20,
+                          optimizer=torch.optim.Adam)
+    else:
+        model = BareModel(x.shape[1], n_groups, with_adversary=kind != "plain")
     if kind == "iidm":
         with torch.no_grad():
             centroids, _ = group_mean_logits(model.adversary, model.encoder(x), s, n_groups)
@@ -133,6 +158,9 @@ def bare_epochs(kind, x, y, s, n_epochs):
             xb, yb, sb = x[rows], y[rows], s[rows]
             if kind == "plain":
                 model.encoder_step(xb, yb)
+                continue
+            if kind == "affinity":
+                model.encoder_step(xb, yb, lambda z: affinity_penalty(z, sb, yb))
                 continue
             z = model.adversary_steps(xb, sb)
             if kind == "aii":
@@ -155,6 +183,8 @@ def skinvariant_epochs(kind, X, y, s, n_epochs):
         model = AdversarialClassifier(**options).fit(X, y, sensitive=s)
     elif kind == "iidm":
         model = IIDMClassifier(**options).fit(X, y, sensitive=s)
+    elif kind == "affinity":
+        model = AffinityClassifier(lam=LAM, **options).fit(X, y, sensitive=s)
     else:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", NoInvarianceWarning)
@@ -169,7 +199,7 @@ def time_pairs(n_epochs, n_repeats):
     tensors = torch.tensor(X), torch.tensor(y), torch.tensor(s_codes)
     rows = []
     for repeat in range(n_repeats):
-        for kind in ("iidm", "aii", "plain"):
+        for kind in ("iidm", "aii", "plain", "affinity"):
             torch.manual_seed(repeat)
             skin = statistics.median(skinvariant_epochs(kind, X, y, s, n_epochs))
             bare = statistics.median(bare_epochs(kind, *tensors, n_epochs))
@@ -182,7 +212,8 @@ def time_pairs(n_epochs, n_repeats):
 def summarize(runs):
     """Median over repeats, and the ratio skinvariant / bare."""
     names = {"iidm": "IIDMClassifier", "aii": "AdversarialClassifier (AII)",
-             "plain": "IIDMClassifier, no sensitive (plain MLP)"}
+             "plain": "IIDMClassifier, no sensitive (plain MLP)",
+             "affinity": "AffinityClassifier"}
     summary = runs.groupby("kind", sort=False)[["skinvariant", "bare"]].median()
     summary["ratio"] = summary.skinvariant / summary.bare
     summary.index = [names[kind] for kind in summary.index]
