@@ -7,7 +7,8 @@ Two families of measures live here:
   :mod:`fairlearn.metrics`, plus :func:`make_fairness_scorer` to use them as
   ``scoring=`` in scikit-learn's model selection tools;
 * invariance measures of a representation ``Z``: :func:`sensitive_leakage`
-  (how well a fresh classifier reads ``sensitive`` from ``Z``) and
+  (how well a fresh classifier reads ``sensitive`` from ``Z``),
+  :func:`continuous_leakage` (its R^2 counterpart for a quantity) and
   :func:`conditional_entropy` (a probe-based estimate of H(s | z)).
 
 :func:`fairness_report` gathers all of them for a fitted estimator.
@@ -19,18 +20,19 @@ import numpy as np
 import pandas as pd
 from fairlearn import metrics as fairlearn_metrics
 from sklearn.base import clone
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.metrics import accuracy_score, balanced_accuracy_score
+from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+from sklearn.metrics import accuracy_score, balanced_accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils import Bunch, check_array
 from sklearn.utils.metadata_routing import MetadataRequest
 from threadpoolctl import threadpool_limits
 
-from skinvariant._validation import encode_groups
+from skinvariant._validation import _checked_frame, encode_groups
 
 __all__ = [
     "FairnessScorer",
     "conditional_entropy",
+    "continuous_leakage",
     "demographic_parity_difference",
     "equal_opportunity_difference",
     "equality_gap",
@@ -420,6 +422,66 @@ def sensitive_leakage(Z, sensitive, *, probe=None, test_size=0.3, random_state=0
         chance_balanced_accuracy=1 / n_groups,
         n_groups=n_groups,
     )
+
+
+def continuous_leakage(Z, sensitive, *, probe=None, test_size=0.3, random_state=0):
+    """How well a fresh regressor reads a continuous ``sensitive`` from ``Z``: held-out R^2.
+
+    The counterpart of :func:`sensitive_leakage` for a quantity (age,
+    income, a colour), as :class:`~skinvariant.MINEDebiasedClassifier` accepts.
+    For each column of ``sensitive``, a clone of ``probe`` learns it from ``Z``
+    on part of the rows; its coefficient of determination on the held-out rows
+    is reported. An invariant representation scores about 0 (or below); 1
+    means ``Z`` determines the attribute.
+
+    Parameters
+    ----------
+    Z : array-like of shape (n_samples, n_features)
+        The representation, e.g. ``estimator.transform(X)``.
+    sensitive : array-like of shape (n_samples,) or (n_samples, n_attributes)
+        Numeric attribute values; one probe per column.
+    probe : regressor, default=None
+        Unfitted regressor; it is cloned. By default a
+        :class:`~sklearn.ensemble.HistGradientBoostingRegressor` with early
+        stopping, which reads non-linear leakage.
+    test_size : float or int, default=0.3
+        Share (or number) of rows held out for evaluation.
+    random_state : int, RandomState instance or None, default=0
+        Seed of the split and of the default probe.
+
+    Returns
+    -------
+    result : :class:`~sklearn.utils.Bunch`
+        ``r2`` (the mean over attributes) and ``r2_per_attribute`` (ndarray
+        of shape (n_attributes,)).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skinvariant.metrics import continuous_leakage
+    >>> rng = np.random.default_rng(0)
+    >>> age = rng.normal(40, 10, 1000)
+    >>> leaky = np.column_stack([age / 10 + 0.1 * rng.normal(size=1000), rng.normal(size=1000)])
+    >>> continuous_leakage(leaky, age).r2 > 0.9
+    True
+    """
+    Z = check_array(Z, ensure_min_samples=2)
+    values = _checked_frame(sensitive, len(Z))
+    non_numeric = [column for column, dtype in values.dtypes.items()
+                   if not pd.api.types.is_numeric_dtype(dtype)]
+    if non_numeric:
+        raise ValueError(f"sensitive columns {non_numeric} are not numeric; for group labels "
+                         "use sensitive_leakage.")
+    values = values.to_numpy(dtype=float)
+    Z_train, Z_test, values_train, values_test = train_test_split(
+        Z, values, test_size=test_size, random_state=random_state)
+    default = HistGradientBoostingRegressor(early_stopping=True, random_state=random_state)
+    with _probe_threads(probe):
+        scores = [r2_score(values_test[:, column],
+                           clone(default if probe is None else probe)
+                           .fit(Z_train, values_train[:, column]).predict(Z_test))
+                  for column in range(values.shape[1])]
+    return Bunch(r2=float(np.mean(scores)), r2_per_attribute=np.array(scores))
 
 
 def _true_group_probabilities(probe, Z_test, codes_test, n_groups):

@@ -6,7 +6,7 @@ import pytest
 import sklearn
 from fairlearn import metrics as fairlearn_metrics
 from sklearn.datasets import make_classification
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.metrics import accuracy_score
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_validate
 from sklearn.pipeline import make_pipeline
@@ -15,6 +15,7 @@ from sklearn.preprocessing import StandardScaler
 from skinvariant.metrics import (
     FairnessScorer,
     conditional_entropy,
+    continuous_leakage,
     demographic_parity_difference,
     equal_opportunity_difference,
     equalized_odds_difference,
@@ -217,6 +218,25 @@ def test_leakage_accepts_frames_intersectional_groups_and_a_custom_probe():
 def test_leakage_needs_two_groups():
     with pytest.raises(ValueError, match="two groups"):
         sensitive_leakage(np.zeros((10, 2)), np.ones(10, dtype=int))
+
+
+def test_continuous_leakage_reads_each_quantity_from_a_representation():
+    rng = np.random.RandomState(0)
+    age, income = rng.normal(40, 10, 1000), rng.lognormal(10, 1, 1000)
+    Z = np.c_[age / 10 + 0.1 * rng.randn(1000), rng.randn(1000, 2)]
+    both = continuous_leakage(Z, pd.DataFrame({"age": age, "income": income}))
+    assert both.r2_per_attribute[0] > 0.9  # age is in Z
+    assert both.r2_per_attribute[1] < 0.05  # income is not
+    assert both.r2 == pytest.approx(both.r2_per_attribute.mean())
+    assert continuous_leakage(Z, age, probe=LinearRegression()).r2 > 0.9
+
+
+def test_continuous_leakage_refuses_labels_and_mismatched_rows():
+    Z = np.random.RandomState(0).randn(50, 2)
+    with pytest.raises(ValueError, match="not numeric.*sensitive_leakage"):
+        continuous_leakage(Z, np.array(["a", "b"] * 25))
+    with pytest.raises(ValueError, match="sensitive has 49 rows"):
+        continuous_leakage(Z, np.arange(49.0))
 
 
 def test_conditional_entropy_of_independent_and_leaky_representations():
