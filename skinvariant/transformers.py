@@ -24,9 +24,9 @@ class AffinityTransformer(InvariantEstimatorBase):
     """Representation in which every sample has a near twin in another group.
 
     An encoder is trained on the cross-entropy of a linear head plus ``lam``
-    times the affinity loss (Boedi and Grabner 2021, paper 004): the L1 distance in the
-    representation from each sample to its nearest neighbour of the same class
-    and another group, within the batch. Two samples with the same
+    times the affinity loss (Boedi and Grabner 2021): the L1 distance in the
+    representation from each sample to its nearest neighbour of the same
+    class and another group, within the batch. Two samples with the same
     representation cannot be told apart, so the representation stops
     revealing the group while the head keeps it predictive. ``transform(X)``
     returns it for any downstream estimator, e.g.
