@@ -323,19 +323,28 @@ class InvariantNet(NeuralNet):
             self._epoch_sums[name] = self._epoch_sums[name] + value * batch_size
         self._epoch_sums["n_rows"] += batch_size
         if not math.isfinite(self.history[-1]["batches"][-1]["train_loss"]):
-            self._raise_divergence({**terms, "loss": loss.detach()})
+            self._raise_divergence(_non_finite({**terms, "loss": loss.detach()}))
 
     def on_epoch_end(self, net, **kwargs):
         n_rows = self._epoch_sums.pop("n_rows", 0)
         means = {name: float(total / n_rows) for name, total in self._epoch_sums.items()}
         self._epoch_sums = defaultdict(float)
-        if not all(math.isfinite(value) for value in means.values()):
-            self._raise_divergence(means)
+        problems = _non_finite(means)
+        if not problems and self.invariance_ is not None:
+            problems = self.invariance_.diverged(means)
+        if problems:
+            self._raise_divergence(problems)
         for name, value in means.items():
             self.history.record("train_" + name, value)
 
-    def _raise_divergence(self, terms):
-        bad = [name for name, value in terms.items() if not math.isfinite(float(value))]
+    def _raise_divergence(self, problems):
+        details = "; ".join(f"{name} {reason}" for name, reason in problems.items())
         raise DivergenceError(
-            f"Training diverged in epoch {len(self.history)}: {', '.join(bad)} became NaN or "
-            "infinite. Lower lr or lam, standardise X, or add a gradient penalty, and refit.")
+            f"Training diverged in epoch {len(self.history)}: {details}. Lower lr or lam, "
+            "standardise X, or add a gradient penalty, and refit.")
+
+
+def _non_finite(terms):
+    """The terms whose value is NaN or infinite, each with the reason."""
+    return {name: "became NaN or infinite" for name, value in terms.items()
+            if not math.isfinite(float(value))}

@@ -83,6 +83,19 @@ def test_diverging_estimate_stops_with_an_error(leaky_data):
         model.fit(X * 1e6, y, sensitive=s)
 
 
+def test_a_blown_up_estimator_stops_training_even_while_finite(leaky_data):
+    # RMSprop at lr 0.01 sends the statistics network's estimate to about -30
+    # nats within the first epoch: finite, but no estimate of I(z; s) at all
+    X, y, s = leaky_data
+    model = MINEDebiasedClassifier(lr=0.01, n_estimator_steps=5, max_epochs=3, random_state=0)
+    with pytest.raises(DivergenceError, match=r"epoch 1: mi_estimate fell to -\d"):
+        model.fit(X, y, sensitive=s)
+    assert not hasattr(model, "net_")
+    criterion = MutualInformationCriterion(2, 2)
+    assert criterion.diverged({"mi_estimate": -0.5, "penalty": -0.5}) == {}
+    assert set(criterion.diverged({"mi_estimate": -50.0})) == {"mi_estimate"}
+
+
 def test_donsker_varadhan_estimate_separates_dependent_from_independent_pairs():
     torch.manual_seed(0)
     s = torch.randn(2000, 1)

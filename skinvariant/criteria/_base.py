@@ -47,6 +47,15 @@ class InvarianceCriterion(nn.Module):
     def after_critic(self, z, s, y):
         """Update buffers once the criterion's networks have stepped."""
 
+    def diverged(self, epoch_means):
+        """Return ``{term: reason}`` for finite epoch means that show divergence.
+
+        ``epoch_means`` maps each recorded term (``"penalty"``, the metrics) to
+        its mean over the epoch; NaN and infinite values are caught by the
+        engine before this is called.
+        """
+        return {}
+
     def penalty(self, z, s, y):
         """Return the invariance penalty on the representation ``z``."""
         raise NotImplementedError

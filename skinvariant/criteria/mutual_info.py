@@ -15,6 +15,10 @@ from ._base import InvarianceCriterion
 
 ESTIMATORS = ("mine", "club")
 
+# Mutual information is >= 0, and T = 0 already scores 0: an estimate this far
+# below zero means the estimator network has blown up, not that it is unsure.
+DIVERGED_ESTIMATE = -10.0
+
 
 class MutualInformationCriterion(InvarianceCriterion):
     """Penalise an estimate of I(z; s).
@@ -61,6 +65,13 @@ class MutualInformationCriterion(InvarianceCriterion):
         # gradient of log E[exp T] estimated with the moving average in the denominator
         corrected = torch.exp(log_mean_exp - self.log_mean_exp_average)
         return -(joint - corrected), {"mi_estimate": (joint - log_mean_exp).detach()}
+
+    def diverged(self, epoch_means):
+        estimate = epoch_means.get("mi_estimate", 0.0)
+        if estimate < DIVERGED_ESTIMATE:
+            return {"mi_estimate": f"fell to {estimate:.4g} nats (an estimate of I(z; s) "
+                                   f"below {DIVERGED_ESTIMATE:g} means the estimator blew up)"}
+        return {}
 
     def penalty(self, z, s, y):
         if self.estimator == "club":
