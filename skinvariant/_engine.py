@@ -103,11 +103,11 @@ class BatchIterator:
         """
         n_batches = len(self)
         _, cells, cell_sizes = torch.unique(strata, return_inverse=True, return_counts=True)
-        rank_in_cell = torch.empty_like(cells)
         by_cell = torch.argsort(cells, stable=True)
-        cell_starts = torch.cumsum(cell_sizes, 0) - cell_sizes
-        rank_in_cell[by_cell] = torch.arange(len(cells), device=cells.device) - torch.repeat_interleave(
-            cell_starts, cell_sizes)
+        first_of_cell = torch.cumsum(cell_sizes, 0) - cell_sizes
+        rank_in_cell = torch.empty_like(cells)
+        rank_in_cell[by_cell] = (torch.arange(len(cells), device=cells.device)
+                                 - first_of_cell[cells[by_cell]])
         offsets = torch.randint(n_batches, (len(cell_sizes),)).to(cells.device)
         return (rank_in_cell * n_batches // cell_sizes[cells] + offsets[cells]) % n_batches
 
