@@ -4,7 +4,6 @@ seeding, building the engine, and prediction from it."""
 import copy
 import inspect
 import re
-import warnings
 from contextlib import contextmanager
 from numbers import Integral, Real
 
@@ -27,7 +26,7 @@ from torch import nn
 
 from ._engine import InvariantNet, softmax
 from ._validation import encode_groups
-from .exceptions import NoInvarianceWarning
+from .exceptions import NoInvarianceWarning, warn_at_caller
 from .modules import InvariantNetwork, make_mlp
 
 OPTIMIZERS = {
@@ -276,19 +275,18 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
 
     def _encode_sensitive(self, sensitive, n_samples):
         if sensitive is None:
-            warnings.warn(
+            warn_at_caller(
                 f"{type(self).__name__}.fit was called without sensitive=...: no invariance "
                 "is enforced and the model is a plain neural classifier. Pass "
                 "fit(X, y, sensitive=s) (with routing: enable_metadata_routing).",
-                NoInvarianceWarning, stacklevel=3)
+                NoInvarianceWarning)
             self.sensitive_groups_ = None
             return None
         codes, groups = encode_groups(sensitive, n_samples, min_group_size=2)
         if len(groups) > MANY_GROUPS:
-            warnings.warn(
+            warn_at_caller(
                 f"sensitive has {len(groups)} groups; if it is a quantity (e.g. age in years) "
-                "bin it (pd.cut) or use MINEDebiasedClassifier(sensitive_type='continuous').",
-                UserWarning, stacklevel=3)
+                "bin it (pd.cut) or use MINEDebiasedClassifier(sensitive_type='continuous').")
         if len(groups) < 2:
             raise ValueError(f"sensitive has a single group ({groups[0]!r}); invariance needs "
                              "at least 2 groups in the training data.")

@@ -14,9 +14,17 @@ from sklearn.model_selection import train_test_split
 from skorch import NeuralNet
 from skorch.utils import TeeGenerator
 
-from .exceptions import DivergenceError
+from .exceptions import DivergenceError, warn_at_caller
 
 EVAL_BATCH_SIZE = 4096
+
+# An epoch's mean task loss above this multiple of its starting value (or of 1,
+# whichever is larger) means training has blown up without producing a NaN.
+TASK_LOSS_GROWTH_LIMIT = 100.0
+# The same for the root mean square of the representation.
+REPRESENTATION_GROWTH_LIMIT = 1000.0
+# Training accuracy within this margin of the majority rate counts as a collapse.
+COLLAPSE_MARGIN = 0.01
 
 
 def softmax(logits):
@@ -234,6 +242,7 @@ class InvariantNet(NeuralNet):
 
     def on_train_begin(self, net, X=None, y=None, **kwargs):
         self._epoch_sums = defaultdict(float)
+        self._starting_scale = None
 
     def on_epoch_begin(self, net, dataset_train=None, **kwargs):
         """Open the epoch; before the first, let the criterion see the whole training split."""
@@ -285,7 +294,9 @@ class InvariantNet(NeuralNet):
         if joint:
             self.optimizer_invariance_.step()
         terms["task_loss"] = task_loss.detach()
-        return {"loss": loss, "y_pred": logits, "terms": terms}
+        return {"loss": loss, "y_pred": logits, "terms": terms,
+                "representation_rms": z.detach().pow(2).mean().sqrt(),
+                "n_correct": (logits.detach().argmax(dim=1) == y).sum()}
 
     def _backward_with_clipped_penalty(self, task_loss, weighted_penalty):
         """Set each encoder/head gradient to task + penalty, the penalty's norm capped by the task's."""
@@ -315,27 +326,69 @@ class InvariantNet(NeuralNet):
         self.invariance_.after_critic(z, s, y)
         return terms
 
-    def on_batch_end(self, net, batch=None, training=False, loss=None, terms=None, **kwargs):
+    def on_batch_end(self, net, batch=None, training=False, loss=None, terms=None,
+                     representation_rms=None, n_correct=None, **kwargs):
         if not training:
             return
         batch_size = len(batch[1])
+        if self._starting_scale is None:  # before the first update
+            self._starting_scale = {"task_loss": float(terms["task_loss"]),
+                                    "representation": float(representation_rms)}
         for name, value in terms.items():
             self._epoch_sums[name] = self._epoch_sums[name] + value * batch_size
+        self._epoch_sums["representation_rms"] += representation_rms * batch_size
+        self._epoch_sums["n_correct"] += n_correct
         self._epoch_sums["n_rows"] += batch_size
         if not math.isfinite(self.history[-1]["batches"][-1]["train_loss"]):
             self._raise_divergence(_non_finite({**terms, "loss": loss.detach()}))
 
-    def on_epoch_end(self, net, **kwargs):
+    def on_epoch_end(self, net, dataset_train=None, **kwargs):
         n_rows = self._epoch_sums.pop("n_rows", 0)
+        self._training_accuracy = float(self._epoch_sums.pop("n_correct", 0)) / max(n_rows, 1)
+        representation_rms = float(self._epoch_sums.pop("representation_rms", 0.0)) / max(n_rows, 1)
         means = {name: float(total / n_rows) for name, total in self._epoch_sums.items()}
         self._epoch_sums = defaultdict(float)
-        problems = _non_finite(means)
+        problems = (_non_finite(means) or self._non_finite_weights()
+                    or self._blown_up(means["task_loss"], representation_rms))
         if not problems and self.invariance_ is not None:
             problems = self.invariance_.diverged(means)
         if problems:
             self._raise_divergence(problems)
         for name, value in means.items():
             self.history.record("train_" + name, value)
+
+    def _non_finite_weights(self):
+        """``{"weights": reason}`` when a parameter holds a NaN or infinity, else ``{}``."""
+        parameters = list(self.module_.parameters())
+        if self.invariance_ is not None:
+            parameters += list(self.invariance_.parameters())
+        finite = torch.stack([torch.isfinite(p).all() for p in parameters]).all()
+        return {} if finite else {"weights": "became NaN or infinite"}
+
+    def _blown_up(self, task_loss, representation_rms):
+        """Terms that grew by orders of magnitude since the first batch, with the reason."""
+        problems = {}
+        start = self._starting_scale
+        if task_loss > TASK_LOSS_GROWTH_LIMIT * max(start["task_loss"], 1.0):
+            problems["task_loss"] = f"grew from {start['task_loss']:.3g} to {task_loss:.3g}"
+        if representation_rms > REPRESENTATION_GROWTH_LIMIT * max(start["representation"], 1.0):
+            problems["representation"] = (f"scale (root mean square) grew from "
+                                          f"{start['representation']:.3g} to {representation_rms:.3g}")
+        return problems
+
+    def on_train_end(self, net, X=None, y=None, **kwargs):
+        """Warn when the invariance penalty has pushed the model down to the majority rate."""
+        if self.invariance_ is None or self.lam == 0 or "sensitive" not in X:
+            return
+        y = y.cpu() if isinstance(y, torch.Tensor) else torch.as_tensor(np.asarray(y))
+        majority_rate = float(torch.bincount(y).max()) / len(y)
+        if self._training_accuracy <= majority_rate + COLLAPSE_MARGIN:
+            warn_at_caller(
+                f"Training accuracy in the last epoch ({self._training_accuracy:.3f}) is no "
+                f"better than always predicting the majority class ({majority_rate:.3f}): the "
+                f"invariance weight lam={self.lam:g} may overwhelm the task (lower lam), "
+                "training may have stopped too early (raise max_epochs), or X carries "
+                "nothing about y.")
 
     def _raise_divergence(self, problems):
         details = "; ".join(f"{name} {reason}" for name, reason in problems.items())

@@ -41,18 +41,24 @@ class BatchStandardize(nn.Module):
 
     Parameters
     ----------
-    eps : float, default=1e-5
-        Added to the standard deviation.
+    eps : float, default=1e-10
+        Added to the variance: the output is unchanged by rescaling ``x``
+        as long as its spread is well above ``sqrt(eps)``.
     """
 
-    def __init__(self, eps=1e-5):
+    def __init__(self, eps=1e-10):
         super().__init__()
         self.eps = eps
 
     def forward(self, x):
-        """Return ``(x - mean) / (std + eps)`` over the batch, per column."""
+        """Return ``(x - mean) / sqrt(var + eps)`` over the batch, per column.
+
+        ``eps`` sits inside the square root: the root's gradient is infinite at
+        zero spread (a batch of one row, a constant column), which would make
+        every gradient NaN.
+        """
         centered = x - x.mean(dim=0, keepdim=True)
-        return centered / (centered.pow(2).mean(dim=0, keepdim=True).sqrt() + self.eps)
+        return centered * torch.rsqrt(centered.pow(2).mean(dim=0, keepdim=True) + self.eps)
 
 
 class FrozenEncoder(nn.Module):

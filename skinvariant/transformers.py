@@ -1,12 +1,10 @@
 """The public invariant transformers: representations for any downstream estimator."""
 
 import copy
-from numbers import Integral, Real
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils import Bunch, column_or_1d
-from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 from torch import nn

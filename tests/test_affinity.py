@@ -141,6 +141,7 @@ def test_transformer_is_a_pipeline_step_tuned_by_grid_search(routing, leaky_data
     assert search.predict(X).shape == (len(X),)
 
 
+@pytest.mark.filterwarnings("ignore:Training accuracy")  # a 3-epoch fit learns little
 def test_frozen_encoder_keeps_its_weights_and_buffers(leaky_data):
     X, y, s = leaky_data
     torch.manual_seed(0)

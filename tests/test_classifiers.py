@@ -164,6 +164,7 @@ def test_skorch_callbacks_work_and_are_not_mutated(leaky_data, tmp_path):
     assert model.get_params()["callbacks"][0] is early_stopping
 
 
+@pytest.mark.filterwarnings("ignore:Training accuracy")  # a 3-epoch fit learns little
 def test_user_encoder_replaces_the_mlp_and_is_copied(leaky_data):
     X, y, s = leaky_data
     encoder = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 5))

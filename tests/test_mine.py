@@ -147,6 +147,7 @@ def test_routing_slices_a_continuous_attribute_per_fold():
     assert received == [200, 200, 200]
 
 
+@pytest.mark.filterwarnings("ignore:Training accuracy")  # one epoch learns little
 def test_routing_off_legacy_fit_params_reach_each_fold():
     from sklearn.model_selection import KFold
 

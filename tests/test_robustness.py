@@ -1,0 +1,95 @@
+"""Awkward but legal inputs: every batch size trains, a blown-up fit stops, errors say the fix."""
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import cross_validate
+from sklearn.utils.validation import check_is_fitted
+
+from skinvariant import (
+    AdversarialClassifier,
+    AffinityClassifier,
+    IIDMClassifier,
+    MINEDebiasedClassifier,
+)
+from skinvariant._engine import InvariantNet
+from skinvariant.datasets import make_attribute_blobs
+from skinvariant.exceptions import DivergenceError
+from skinvariant.modules import BatchStandardize
+
+CLASSIFIERS = [IIDMClassifier, AdversarialClassifier, MINEDebiasedClassifier, AffinityClassifier]
+
+
+def test_batch_standardization_has_finite_gradients_at_zero_spread():
+    for z in (torch.randn(1, 3, requires_grad=True), torch.ones(5, 3, requires_grad=True)):
+        BatchStandardize()(z).sum().backward()
+        assert torch.isfinite(z.grad).all()
+
+
+@pytest.mark.parametrize("Estimator", CLASSIFIERS)
+@pytest.mark.parametrize("options", [{"max_epochs": 1}, {"max_epochs": 3},
+                                     {"max_epochs": 1, "batch_size": 1}])
+def test_a_final_batch_of_one_row_trains(Estimator, options):
+    X, y, s = make_attribute_blobs(n_samples=257, random_state=0)  # 257 = 2 * 128 + 1
+    model = Estimator(random_state=0, **options).fit(X, y, sensitive=s)
+    assert np.isfinite(model.predict_proba(X)).all()
+    assert np.isfinite(model.transform(X)).all()
+    assert model.score(X, y) > 0.7
+
+
+@pytest.mark.parametrize("Estimator", [IIDMClassifier, AdversarialClassifier])
+def test_a_constant_X_trains_to_finite_weights(Estimator):
+    _, y, s = make_attribute_blobs(n_samples=200, random_state=0)
+    with pytest.warns(UserWarning, match="majority class"):
+        model = Estimator(random_state=0, max_epochs=2).fit(np.ones((200, 4)), y, sensitive=s)
+    assert np.isfinite(model.predict_proba(np.ones((3, 4)))).all()
+
+
+def test_cross_validation_with_a_fold_ending_in_one_row_scores_no_nan():
+    X, y, s = make_attribute_blobs(n_samples=1601, random_state=0)  # folds of 1280/1281 rows
+    scores = cross_validate(IIDMClassifier(max_epochs=2, random_state=0), X, y, cv=5,
+                            params={"sensitive": s})["test_score"]
+    assert np.isfinite(scores).all() and scores.min() > 0.7
+
+
+def test_non_finite_weights_stop_the_fit(monkeypatch):
+    X, y, s = make_attribute_blobs(n_samples=200, random_state=0)
+    model = IIDMClassifier(max_epochs=1, batch_size=len(X), random_state=0)
+    train_step = InvariantNet.train_step
+
+    def step_then_poison_weights(self, *args, **kwargs):
+        step = train_step(self, *args, **kwargs)
+        with torch.no_grad():  # the loss of this step stays finite
+            self.module_.head.weight.fill_(float("nan"))
+        return step
+
+    monkeypatch.setattr(InvariantNet, "train_step", step_then_poison_weights)
+    with pytest.raises(DivergenceError, match="weights became NaN"):
+        model.fit(X, y, sensitive=s)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(model)
+
+
+@pytest.mark.parametrize("Estimator", CLASSIFIERS)
+def test_a_fit_that_blows_up_without_nan_stops_naming_the_term(Estimator):
+    X, y, s = make_attribute_blobs(n_samples=1000, random_state=0)
+    with pytest.raises(DivergenceError, match=r"epoch 1: task_loss grew from .*representation"):
+        Estimator(lr=10, max_epochs=5, random_state=0).fit(X, y, sensitive=s)
+
+
+def test_a_penalty_that_collapses_the_model_warns_naming_lam():
+    X, y, s = make_attribute_blobs(n_samples=1000, random_state=0)
+    with pytest.warns(UserWarning, match=r"majority class .*lam=1e\+06") as record:
+        model = AffinityClassifier(lam=1e6, max_epochs=3, random_state=0).fit(X, y, sensitive=s)
+    assert model.score(X, y) < 0.55
+    assert all(warning.filename == __file__ for warning in record)
+
+
+def test_a_healthy_fit_does_not_warn_of_a_collapse():
+    X, y, s = make_attribute_blobs(n_samples=1000, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        IIDMClassifier(max_epochs=3, random_state=0).fit(X, y, sensitive=s)
