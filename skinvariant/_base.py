@@ -2,6 +2,7 @@
 seeding, building the engine, and prediction from it."""
 
 import copy
+import functools
 import inspect
 import re
 from contextlib import contextmanager
@@ -43,7 +44,7 @@ COMMON_PARAMETERS_DOC = """\
         Width of the representation returned by ``transform``, when the
         default encoder is used. A narrow representation is easier to make
         invariant: each extra dimension is one more place to hide the attribute.
-    hidden_layer_sizes : tuple of int, default={default:hidden_layer_sizes}
+    hidden_layer_sizes : int or tuple of int, default={default:hidden_layer_sizes}
         Hidden layers of the default MLP encoder.
     encoder : torch.nn.Module, default=None
         Your own encoder mapping ``(n, n_features)`` float tensors to
@@ -57,8 +58,11 @@ COMMON_PARAMETERS_DOC = """\
         Rows per training step.
     lr : float, default={default:lr}
         Learning rate of every optimizer.
-    optimizer : {"rmsprop", "adam", "adamw", "sgd"} or torch optimizer class, default={default:optimizer}
-        Optimizer of the encoder/head and of the auxiliary networks.
+    optimizer : {"rmsprop", "adam", "adamw", "sgd"}, torch optimizer class or partial, default={default:optimizer}
+        Optimizer of the encoder/head and of the auxiliary networks: a name,
+        a ``torch.optim.Optimizer`` subclass, or a ``functools.partial`` of
+        one with its options (e.g. ``partial(torch.optim.Adam, weight_decay=1e-4)``).
+        ``torch.optim.LBFGS`` is refused: it needs a closure over the whole loss.
     validation_fraction : float, default=None
         Share of the training rows held out, stratified by ``y``, to record
         ``valid_loss`` (which skorch's ``EarlyStopping`` and ``Checkpoint``
@@ -126,7 +130,28 @@ def resolve_device(device):
     if resolved.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device={device!r} but CUDA is not available here; use "
                          "device='auto' to fall back to the CPU.")
+    try:
+        torch.empty(0, device=resolved)
+    except RuntimeError as error:
+        raise ValueError(f"device={device!r} is not available in this torch build or on "
+                         "this machine; use device='auto' or 'cpu'.") from error
     return str(resolved)
+
+
+def resolve_optimizer(optimizer):
+    """Return the torch optimizer class (or partial of one) that ``optimizer`` names."""
+    optimizer = OPTIMIZERS.get(optimizer, optimizer) if isinstance(optimizer, str) else optimizer
+    optimizer_class = optimizer.func if isinstance(optimizer, functools.partial) else optimizer
+    if not (isinstance(optimizer_class, type)
+            and issubclass(optimizer_class, torch.optim.Optimizer)):
+        raise ValueError(
+            f"optimizer={optimizer!r} is not a torch optimizer; pass one of {sorted(OPTIMIZERS)}, "
+            "a torch.optim.Optimizer subclass, or a functools.partial of one.")
+    if issubclass(optimizer_class, torch.optim.LBFGS):
+        raise ValueError(
+            "optimizer=LBFGS needs a closure that re-evaluates the whole loss, which the "
+            "alternating steps of an invariance criterion cannot give; use 'adam' or 'rmsprop'.")
+    return optimizer
 
 
 @contextmanager
@@ -139,11 +164,40 @@ def seeded_torch(seed, device):
         yield
 
 
+def checked_call(method):
+    """Check a public method's arguments, naming the user's class in the ``TypeError``.
+
+    Python would name the base class that defines the method, and say nothing
+    of ``sensitive`` given to the wrong method or by position.
+    """
+    signature = inspect.signature(method)
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            signature.bind(self, *args, **kwargs)
+        except TypeError as error:
+            hint = ""
+            if "sensitive" not in signature.parameters and "sensitive" in kwargs:
+                hint = " sensitive is only used by fit; do not pass it here."
+            elif "sensitive" in signature.parameters and "too many positional" in str(error):
+                hint = " Pass the attribute by keyword: fit(X, y, sensitive=s)."
+            raise TypeError(f"{type(self).__name__}.{method.__name__}(): {error}.{hint}") from None
+        return method(self, *args, **kwargs)
+
+    return wrapper
+
+
 def check_layer_sizes(name, sizes):
-    """Return ``sizes`` as a tuple of positive ints, or raise naming ``name``."""
-    sizes = tuple(np.atleast_1d(sizes).tolist()) if len(np.atleast_1d(sizes)) else ()
-    if not all(isinstance(size, int) and size > 0 for size in sizes):
-        raise ValueError(f"{name} must be a tuple of positive ints, e.g. (64,); got {sizes!r}.")
+    """Return ``sizes`` (an int or a sequence of ints) as a tuple of positive ints.
+
+    Raises ``ValueError`` naming ``name`` otherwise (bools are not sizes).
+    """
+    sizes = tuple(np.atleast_1d(sizes).tolist())
+    if not all(isinstance(size, int) and not isinstance(size, bool) and size > 0
+               for size in sizes):
+        raise ValueError(f"{name} must be a positive int or a tuple of them, e.g. (64,); "
+                         f"got {sizes!r}.")
     return sizes
 
 
@@ -182,12 +236,12 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
     _parameter_constraints = {
         "lam": [Interval(Real, 0, None, closed="left")],
         "n_components": [Interval(Integral, 1, None, closed="left")],
-        "hidden_layer_sizes": ["array-like"],
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "encoder": [nn.Module, None],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
-        "optimizer": [StrOptions(set(OPTIMIZERS)), type],
+        "optimizer": [StrOptions(set(OPTIMIZERS)), type, functools.partial],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
         "callbacks": [list, None],
         "device": [str, torch.device],
@@ -205,6 +259,7 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
 
     # -- fit ----------------------------------------------------------------
 
+    @checked_call
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, *, sensitive=None):
         """Fit the encoder and head, with the representation made invariant to ``sensitive``.
@@ -245,6 +300,9 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
         return self
 
     def _validate_training_data(self, X, y):
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target "
+                             "y is None: its representation is trained to predict y.")
         X, y = self._validate_numeric(X, y=y, reset=True)
         check_classification_targets(y)
         n_classes = len(np.unique(y))
@@ -299,7 +357,7 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
         criterion = None
         if with_invariance:
             criterion = self.build_criterion(self.n_components_, n_classes)
-        optimizer = OPTIMIZERS.get(self.optimizer, self.optimizer)
+        optimizer = resolve_optimizer(self.optimizer)
         return InvariantNet(
             network, criterion=nn.CrossEntropyLoss, invariance=criterion, lam=self.lam,
             optimizer=optimizer, lr=self.lr, max_epochs=self.max_epochs,
@@ -322,6 +380,7 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
 
     # -- transform ----------------------------------------------------------------
 
+    @checked_call
     def transform(self, X):
         """Return the invariant representation ``z`` of ``X``.
 
@@ -358,6 +417,7 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
 class InvariantClassifierBase(ClassifierMixin, InvariantEstimatorBase):
     """Base of the invariant classifiers: the estimator base plus predictions of its head."""
 
+    @checked_call
     def predict_proba(self, X):
         """Return class probabilities, one column per entry of ``classes_``.
 
@@ -373,6 +433,7 @@ class InvariantClassifierBase(ClassifierMixin, InvariantEstimatorBase):
         X = self._validate_numeric(X)
         return self.net_.predict_proba(X).astype(np.float64)
 
+    @checked_call
     def predict(self, X):
         """Return the predicted class labels.
 

@@ -163,6 +163,19 @@ class InvariantNet(NeuralNet):
 
     # -- components ---------------------------------------------------------
 
+    def initialize_callbacks(self):
+        super().initialize_callbacks()
+        if self.validation_fraction:
+            return self
+        for name, callback in self.callbacks_:
+            monitor = getattr(callback, "monitor", None)
+            if isinstance(monitor, str) and monitor.startswith("valid"):
+                raise ValueError(
+                    f"callback {name} monitors {monitor!r}, which is only recorded with a "
+                    "validation split: set validation_fraction (e.g. 0.1), or give the "
+                    "callback monitor='train_loss'.")
+        return self
+
     def initialize_module(self):
         super().initialize_module()
         self.invariance_ = None if self.invariance is None else self.initialized_instance(

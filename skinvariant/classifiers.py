@@ -24,7 +24,7 @@ __all__ = [
 ]
 
 _ADVERSARY_CONSTRAINTS = {
-    "adversary_hidden_layer_sizes": ["array-like"],
+    "adversary_hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
     "n_adversary_steps": [Interval(Integral, 1, None, closed="left")],
     "gradient_penalty": [Interval(Real, 0, None, closed="left")],
 }
@@ -59,7 +59,7 @@ class AdversarialClassifier(InvariantClassifierBase):
     gradient_penalty : float, default=0.0
         Weight of ``gamma / 2 * E||grad_z log q(s|z)||^2`` on the adversary
         (AII+GP, Mescheder et al. 2018); stabilises the game.
-    adversary_hidden_layer_sizes : tuple of int, default=(100,)
+    adversary_hidden_layer_sizes : int or tuple of int, default=(100,)
         Hidden layers of the adversary.
     lam_ramp : bool, default=False
         Ramp ``lam`` from 0 as ``2 / (1 + exp(-10 p)) - 1`` over training
@@ -154,7 +154,7 @@ class IIDMClassifier(InvariantClassifierBase):
         Adversary steps per encoder step (kappa); see ``AdversarialClassifier``.
     gradient_penalty : float, default=0.0
         Weight of ``gamma / 2 * E||grad_z log q(s|z)||^2`` on the adversary.
-    adversary_hidden_layer_sizes : tuple of int, default=(100,)
+    adversary_hidden_layer_sizes : int or tuple of int, default=(100,)
         Hidden layers of the adversary.
 {common_parameters}
 
@@ -242,7 +242,7 @@ class MINEDebiasedClassifier(InvariantClassifierBase):
         Steps of the estimator network per encoder step (K). The paper uses
         40 to 80 and finds more is better; each step costs one small forward
         and backward pass.
-    statistics_hidden_layer_sizes : tuple of int, default=(100, 100)
+    statistics_hidden_layer_sizes : int or tuple of int, default=(100, 100)
         Hidden layers of the statistics network (or of q for CLUB).
     ema_rate : float, default=0.01
         Rate of the moving average of ``E_marginal[exp T]`` used to correct the
@@ -287,7 +287,7 @@ class MINEDebiasedClassifier(InvariantClassifierBase):
         **InvariantClassifierBase._parameter_constraints,
         "estimator": [StrOptions(set(ESTIMATORS))],
         "n_estimator_steps": [Interval(Integral, 1, None, closed="left")],
-        "statistics_hidden_layer_sizes": ["array-like"],
+        "statistics_hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "ema_rate": [Interval(Real, 0, 1, closed="neither")],
         "adaptive_clipping": ["boolean"],
         "sensitive_type": [StrOptions({"auto", "categorical", "continuous"})],

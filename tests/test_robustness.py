@@ -1,5 +1,6 @@
 """Awkward but legal inputs: every batch size trains, a blown-up fit stops, errors say the fix."""
 
+import functools
 import warnings
 
 import numpy as np
@@ -7,18 +8,25 @@ import pytest
 import torch
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import cross_validate
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
+from skorch.callbacks import EarlyStopping
 
 from skinvariant import (
     AdversarialClassifier,
     AffinityClassifier,
+    AffinityTransformer,
     IIDMClassifier,
     MINEDebiasedClassifier,
 )
 from skinvariant._engine import InvariantNet
 from skinvariant.datasets import make_attribute_blobs
-from skinvariant.exceptions import DivergenceError
+from skinvariant.exceptions import DivergenceError, NoInvarianceWarning
 from skinvariant.modules import BatchStandardize
+
+# most fits here are one short epoch, which learns little by design
+pytestmark = pytest.mark.filterwarnings("ignore:Training accuracy in the last epoch")
 
 CLASSIFIERS = [IIDMClassifier, AdversarialClassifier, MINEDebiasedClassifier, AffinityClassifier]
 
@@ -93,3 +101,71 @@ def test_a_healthy_fit_does_not_warn_of_a_collapse():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         IIDMClassifier(max_epochs=3, random_state=0).fit(X, y, sensitive=s)
+
+
+def test_fit_without_y_says_y_is_required():
+    X, _, s = make_attribute_blobs(n_samples=100, random_state=0)
+    for model in (AffinityTransformer(max_epochs=1), IIDMClassifier(max_epochs=1)):
+        with pytest.raises(ValueError, match=r"requires y to be passed"):
+            model.fit(X, None, sensitive=s)
+
+
+@pytest.mark.parametrize("sizes, expected", [(64, 64), ((np.int64(8), 4), 4), ([], 4)])  # [] maps the 4 inputs straight to z
+def test_layer_sizes_accept_an_int_as_scikit_learns_mlp_does(sizes, expected):
+    X, y, s = make_attribute_blobs(n_samples=100, random_state=0)
+    model = IIDMClassifier(hidden_layer_sizes=sizes, adversary_hidden_layer_sizes=16,
+                           max_epochs=1).fit(X, y, sensitive=s)
+    assert model.net_.module_.encoder[-1].in_features == expected
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"hidden_layer_sizes": (True,)}, r"hidden_layer_sizes must be a positive int"),
+    ({"adversary_hidden_layer_sizes": (0,)}, r"adversary_hidden_layer_sizes must be"),
+    ({"optimizer": int}, r"optimizer=<class 'int'> is not a torch optimizer"),
+    ({"optimizer": torch.optim.LBFGS}, r"optimizer=LBFGS needs a closure"),
+    ({"device": "mps"}, r"device='mps' is not available"),
+    ({"callbacks": [EarlyStopping()]}, r"EarlyStopping monitors 'valid_loss'.*validation_fraction"),
+])
+def test_bad_options_raise_a_value_error_naming_the_option(options, message):
+    X, y, s = make_attribute_blobs(n_samples=100, random_state=0)
+    if options.get("device") == "mps" and torch.backends.mps.is_available():
+        pytest.skip("this machine has an MPS device")
+    with pytest.raises(ValueError, match=message):
+        IIDMClassifier(max_epochs=1, **options).fit(X, y, sensitive=s)
+
+
+def test_an_optimizer_partial_carries_its_options():
+    X, y, s = make_attribute_blobs(n_samples=100, random_state=0)
+    optimizer = functools.partial(torch.optim.Adam, weight_decay=0.5, betas=(0.8, 0.9))
+    model = AdversarialClassifier(optimizer=optimizer, lr=0.01, max_epochs=1).fit(X, y, sensitive=s)
+    group = model.net_.optimizer_.param_groups[0]
+    assert (group["weight_decay"], group["betas"], group["lr"]) == (0.5, (0.8, 0.9), 0.01)
+
+
+def test_early_stopping_on_the_training_loss_needs_no_validation_split():
+    X, y, s = make_attribute_blobs(n_samples=100, random_state=0)
+    stopping = EarlyStopping(monitor="train_loss", patience=1, threshold=10.0)
+    model = IIDMClassifier(max_epochs=10, callbacks=[stopping]).fit(X, y, sensitive=s)
+    assert len(model.history_) < 10
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda model, X, y, s: model.fit(X, y, s), r"IIDMClassifier.fit\(\): too many positional.*sensitive=s"),
+    (lambda model, X, y, s: model.fit(X, y, sensitve=s), r"IIDMClassifier.fit\(\): .*'sensitve'"),
+    (lambda model, X, y, s: model.predict(X, sensitive=s), r"IIDMClassifier.predict\(\): .*only used by fit"),
+    (lambda model, X, y, s: model.transform(X, sensitive=s), r"IIDMClassifier.transform\(\): .*only used by fit"),
+])
+def test_type_errors_name_the_users_class_and_the_fix(call, message):
+    X, y, s = make_attribute_blobs(n_samples=100, random_state=0)
+    model = IIDMClassifier(max_epochs=1).fit(X, y, sensitive=s)
+    with pytest.raises(TypeError, match=message):
+        call(model, X, y, s)
+
+
+def test_no_invariance_warning_points_at_the_users_line():
+    X, y, _ = make_attribute_blobs(n_samples=100, random_state=0)
+    pipeline = make_pipeline(StandardScaler(), IIDMClassifier(max_epochs=1))
+    with pytest.warns(NoInvarianceWarning) as record:
+        pipeline.fit(X, y)
+        IIDMClassifier(max_epochs=1).fit(X, y)
+    assert [warning.filename for warning in record] == [__file__] * 2
