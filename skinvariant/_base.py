@@ -26,7 +26,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
 from ._engine import InvariantNet, softmax
-from ._validation import encode_groups
+from ._validation import check_sensitive_aligned, encode_groups
 from .exceptions import NoInvarianceWarning
 from .modules import InvariantNetwork, make_mlp
 
@@ -230,6 +230,7 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
             The fitted estimator.
         """
         self.__dict__.pop("net_", None)  # a failed refit must not leave the old model
+        check_sensitive_aligned(sensitive, X=X, y=y)  # before X loses its index
         X, y = self._validate_training_data(X, y)
         self.classes_, y_codes = np.unique(y, return_inverse=True)
         sensitive_codes = self._encode_sensitive(sensitive, len(X))

@@ -20,6 +20,36 @@ def _as_frame(sensitive):
     return pd.DataFrame(array.reshape(len(array), -1))
 
 
+def check_sensitive_aligned(sensitive, **others):
+    """Refuse pandas ``others`` whose index differs from that of a pandas ``sensitive``.
+
+    Estimators and metrics match ``sensitive`` to the rows of ``X`` and ``y``
+    by position, as scikit-learn does; when both carry an index, a different
+    one (the same labels in another order, e.g. after ``train_test_split`` of
+    ``X`` alone) would silently pair rows with the wrong groups.
+
+    Parameters
+    ----------
+    sensitive : array-like
+        The sensitive attribute; only a Series or DataFrame is checked.
+    **others : array-like
+        The arrays ``sensitive`` describes, by argument name (e.g. ``X=X, y=y``);
+        only Series and DataFrames are compared.
+    """
+    if not isinstance(sensitive, (pd.Series, pd.DataFrame)):
+        return
+    for name, other in others.items():
+        if (isinstance(other, (pd.Series, pd.DataFrame)) and len(other) == len(sensitive)
+                and not other.index.equals(sensitive.index)):
+            raise ValueError(
+                f"sensitive and {name} are pandas objects with different indexes; rows are "
+                f"matched by position, so they would be paired with the wrong groups. Align "
+                f"sensitive first, e.g. sensitive.loc[{name}.index] or "
+                f"sensitive.reindex({name}.index), or pass sensitive.to_numpy() if the "
+                "order already matches."
+            )
+
+
 def _checked_frame(sensitive, n_samples):
     """``sensitive`` as a DataFrame, checked for its length and missing values."""
     frame = _as_frame(sensitive)

@@ -27,7 +27,7 @@ from sklearn.utils import Bunch, check_array
 from sklearn.utils.metadata_routing import MetadataRequest
 from threadpoolctl import threadpool_limits
 
-from skinvariant._validation import _checked_frame, encode_groups
+from skinvariant._validation import _checked_frame, check_sensitive_aligned, encode_groups
 
 __all__ = [
     "FairnessScorer",
@@ -76,13 +76,14 @@ def _binarize(y_true, y_pred, pos_label):
 
 def _binary_group_difference(fairlearn_metric, y_true, y_pred, sensitive, pos_label):
     """Call a fairlearn group-difference metric on 0/1 labels, as a float."""
+    sensitive = _as_sensitive_features(sensitive, y_true, y_pred)
     y_true, y_pred = _binarize(y_true, y_pred, pos_label)
-    return float(fairlearn_metric(
-        y_true, y_pred, sensitive_features=_as_sensitive_features(sensitive)))
+    return float(fairlearn_metric(y_true, y_pred, sensitive_features=sensitive))
 
 
-def _as_sensitive_features(sensitive):
-    """Return ``sensitive`` in a form fairlearn accepts (string column names)."""
+def _as_sensitive_features(sensitive, y_true, y_pred):
+    """Return ``sensitive``, checked against the labels, in a form fairlearn accepts."""
+    check_sensitive_aligned(sensitive, y_true=y_true, y_pred=y_pred)
     if isinstance(sensitive, pd.DataFrame):
         return sensitive.rename(columns=str)
     return sensitive
@@ -298,7 +299,7 @@ def worst_group_accuracy(y_true, y_pred, *, sensitive):
         metrics=accuracy_score,
         y_true=np.asarray(y_true),
         y_pred=np.asarray(y_pred),
-        sensitive_features=_as_sensitive_features(sensitive),
+        sensitive_features=_as_sensitive_features(sensitive, y_true, y_pred),
     )
     return float(frame.group_min())
 
@@ -350,6 +351,7 @@ def _fit_probe(Z, sensitive, probe, test_size, random_state):
     n_groups : int
         Number of groups in ``sensitive``.
     """
+    check_sensitive_aligned(sensitive, Z=Z)
     Z = check_array(Z, ensure_min_samples=2)
     codes, groups = encode_groups(sensitive, len(Z), min_group_size=2)
     if len(groups) < 2:
@@ -465,6 +467,7 @@ def continuous_leakage(Z, sensitive, *, probe=None, test_size=0.3, random_state=
     >>> continuous_leakage(leaky, age).r2 > 0.9
     True
     """
+    check_sensitive_aligned(sensitive, Z=Z)
     Z = check_array(Z, ensure_min_samples=2)
     values = _checked_frame(sensitive, len(Z))
     non_numeric = [column for column, dtype in values.dtypes.items()
@@ -636,6 +639,7 @@ class FairnessScorer:
                 "to the tool, e.g. GridSearchCV(...).fit(X, y, sensitive=s) or "
                 "cross_validate(..., params={'sensitive': s})."
             )
+        check_sensitive_aligned(sensitive, X=X, y_true=y_true)
         score = self.metric(
             y_true, estimator.predict(X), sensitive=sensitive, **self.metric_kwargs
         )
@@ -832,6 +836,7 @@ def fairness_report(estimator, X, y, sensitive, *, pos_label=None):
     ['accuracy', 'demographic_parity_difference', 'equalized_odds_difference',
      'equal_opportunity_difference', 'worst_group_accuracy']
     """
+    check_sensitive_aligned(sensitive, X=X, y=y)
     measures = _prediction_measures(y, estimator.predict(X), sensitive, pos_label)
     if hasattr(estimator, "transform"):
         measures |= _representation_measures(estimator.transform(X), sensitive)

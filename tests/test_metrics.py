@@ -422,3 +422,49 @@ def test_report_of_an_estimator_with_transform(classification_data):
     assert report.loc["leakage_accuracy", "value"] > 0.9
     assert report.loc["conditional_entropy_ratio", "value"] < 0.5
     assert report["value"].notna().all()
+
+
+# Alignment of pandas sensitive with X and y
+# ------------------------------------------
+
+
+@pytest.fixture
+def shuffled_frames(classification_data):
+    """X and y shuffled by label; sensitive in the original label order."""
+    X, y, sensitive = classification_data
+    labels = [f"row{i}" for i in range(len(y))]
+    order = np.random.RandomState(0).permutation(labels)
+    X = pd.DataFrame(X, index=labels).loc[order]
+    y = pd.Series(y, index=labels).loc[order]
+    return X, y, pd.Series(sensitive, index=labels)
+
+
+def test_metrics_refuse_sensitive_indexed_in_another_order(shuffled_frames):
+    X, y, sensitive = shuffled_frames
+    model = LogisticRegression().fit(X, y)
+    calls = {
+        "report": lambda s: fairness_report(model, X, y, s),
+        "scorer": lambda s: make_fairness_scorer("worst_group_accuracy")(model, X, y, s),
+        "measure": lambda s: demographic_parity_difference(y, model.predict(X), sensitive=s),
+        "leakage": lambda s: sensitive_leakage(X, s),
+        "entropy": lambda s: conditional_entropy(X, s),
+        "continuous": lambda s: continuous_leakage(X, s + 0.5),
+    }
+    for name, call in calls.items():
+        with pytest.raises(ValueError, match=r"different indexes.*\.loc\["):
+            call(sensitive)
+        call(sensitive.loc[X.index])  # aligned by label: accepted
+        call(sensitive.loc[X.index].to_numpy())  # an array is matched by position
+
+
+def test_cross_validate_routes_pandas_sensitive_sharing_a_shuffled_index(shuffled_frames):
+    X, y, sensitive = shuffled_frames
+    sensitive = sensitive.loc[X.index]
+    scorer = make_fairness_scorer("demographic_parity_difference")
+    with sklearn.config_context(enable_metadata_routing=True):
+        scores = cross_validate(LogisticRegression(), X, y, scoring=scorer, cv=3,
+                                params={"sensitive": sensitive}, error_score="raise")
+    expected = [scorer(LogisticRegression().fit(X.iloc[train], y.iloc[train]),
+                       X.iloc[test], y.iloc[test], sensitive.iloc[test])
+                for train, test in StratifiedKFold(3).split(X, y)]
+    np.testing.assert_allclose(scores["test_score"], expected)
