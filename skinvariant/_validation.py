@@ -73,6 +73,61 @@ def continuous_columns(sensitive):
             if type_of_target(frame[column].dropna().to_numpy()) == "continuous"]
 
 
+ESTIMATOR_ADVICE = ("use an estimator that accepts continuous attributes "
+                    "(MINEDebiasedClassifier)")
+
+
+def check_group_labels(sensitive, advice=ESTIMATOR_ADVICE):
+    """Refuse a ``sensitive`` with a continuous column, where group labels are needed.
+
+    Every distinct float would otherwise be a group of its own.
+
+    Parameters
+    ----------
+    sensitive : array-like of shape (n_samples,) or (n_samples, n_attributes)
+        The attribute to check.
+    advice : str, default=ESTIMATOR_ADVICE
+        What to do instead of binning, completing "Bin it first (e.g. pd.cut) or ...".
+    """
+    for column in continuous_columns(sensitive):
+        raise ValueError(
+            f"sensitive column {column!r} looks continuous (non-integer floats), but group "
+            "labels are needed here: each distinct value would be a group of its own. "
+            f"Bin it first (e.g. pd.cut) or {advice}."
+        )
+
+
+def continuous_values(sensitive, n_samples=None, *, advice):
+    """Return a numeric, non-constant ``sensitive`` as a float array, one column per attribute.
+
+    Parameters
+    ----------
+    sensitive : array-like of shape (n_samples,) or (n_samples, n_attributes)
+        Numeric attribute values.
+    n_samples : int, default=None
+        Expected number of rows.
+    advice : str
+        What to use instead for group labels, appended to the error for
+        non-numeric values.
+
+    Returns
+    -------
+    values : ndarray of shape (n_samples, n_attributes), dtype float64
+    """
+    frame = _checked_frame(sensitive, n_samples)
+    try:
+        values = frame.to_numpy(dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise ValueError("a continuous sensitive attribute must be numeric, but sensitive is "
+                         f"not numeric; for group labels {advice}.") from error
+    constant = [column for column, spread in zip(frame.columns, np.ptp(values, axis=0))
+                if spread == 0]
+    if constant:
+        raise ValueError(f"sensitive has a constant column {constant}; a constant attribute "
+                         "carries no information to remove or to leak.")
+    return values
+
+
 def standardize_continuous(sensitive, n_samples=None):
     """Return a continuous ``sensitive`` standardised, with its means and scales.
 
@@ -88,20 +143,13 @@ def standardize_continuous(sensitive, n_samples=None):
     standardized : ndarray of shape (n_samples, n_attributes), dtype float32
     mean, scale : ndarray of shape (n_attributes,)
     """
-    frame = _checked_frame(sensitive, n_samples)
-    try:
-        values = frame.to_numpy(dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise ValueError("a continuous sensitive attribute must be numeric; pass "
-                         "sensitive_type='categorical' for group labels.") from error
+    values = continuous_values(sensitive, n_samples,
+                               advice="pass sensitive_type='categorical'")
     mean, scale = values.mean(axis=0), values.std(axis=0)
-    if np.any(scale == 0):
-        raise ValueError("sensitive has a constant column; a constant attribute carries no "
-                         "information to remove.")
     return ((values - mean) / scale).astype(np.float32), mean, scale
 
 
-def encode_groups(sensitive, n_samples=None, *, min_group_size=1):
+def encode_groups(sensitive, n_samples=None, *, min_group_size=1, advice=ESTIMATOR_ADVICE):
     """Encode ``sensitive`` as integer group codes.
 
     A 1-D ``sensitive`` holds one label per sample (int, str, bool or pandas
@@ -116,6 +164,8 @@ def encode_groups(sensitive, n_samples=None, *, min_group_size=1):
         Expected number of rows; a mismatch raises ``ValueError``.
     min_group_size : int, default=1
         Smallest number of samples a group may have.
+    advice : str, default=ESTIMATOR_ADVICE
+        What to use for a continuous ``sensitive``; see :func:`check_group_labels`.
 
     Returns
     -------
@@ -125,12 +175,7 @@ def encode_groups(sensitive, n_samples=None, *, min_group_size=1):
         The group labels in code order (tuples for 2-D ``sensitive``).
     """
     frame = _checked_frame(sensitive, n_samples)
-    for column in continuous_columns(frame):
-        raise ValueError(
-            f"sensitive column {column!r} looks continuous (non-integer floats); this "
-            "estimator needs group labels. Bin it first (e.g. pd.cut) or use an "
-            "estimator that accepts continuous attributes (MINEDebiasedClassifier)."
-        )
+    check_group_labels(frame, advice)
     if frame.shape[1] == 1:
         codes, uniques = pd.factorize(frame.iloc[:, 0], sort=True)
         groups = list(uniques)

@@ -14,6 +14,7 @@ Two families of measures live here:
 :func:`fairness_report` gathers all of them for a fitted estimator.
 """
 
+import inspect
 from contextlib import nullcontext
 
 import numpy as np
@@ -27,7 +28,12 @@ from sklearn.utils import Bunch, check_array
 from sklearn.utils.metadata_routing import MetadataRequest
 from threadpoolctl import threadpool_limits
 
-from skinvariant._validation import _checked_frame, check_sensitive_aligned, encode_groups
+from skinvariant._validation import (
+    check_group_labels,
+    check_sensitive_aligned,
+    continuous_values,
+    encode_groups,
+)
 
 __all__ = [
     "FairnessScorer",
@@ -47,6 +53,8 @@ __all__ = [
 ]
 
 _PROBABILITY_FLOOR = 1e-15
+_CONTINUOUS_ADVICE = ("measure how much a representation reveals it with "
+                      "skinvariant.metrics.continuous_leakage")
 
 
 # Group-fairness measures of predictions
@@ -84,6 +92,7 @@ def _binary_group_difference(fairlearn_metric, y_true, y_pred, sensitive, pos_la
 def _as_sensitive_features(sensitive, y_true, y_pred):
     """Return ``sensitive``, checked against the labels, in a form fairlearn accepts."""
     check_sensitive_aligned(sensitive, y_true=y_true, y_pred=y_pred)
+    check_group_labels(sensitive, _CONTINUOUS_ADVICE)
     if isinstance(sensitive, pd.DataFrame):
         return sensitive.rename(columns=str)
     return sensitive
@@ -353,7 +362,8 @@ def _fit_probe(Z, sensitive, probe, test_size, random_state):
     """
     check_sensitive_aligned(sensitive, Z=Z)
     Z = check_array(Z, ensure_min_samples=2)
-    codes, groups = encode_groups(sensitive, len(Z), min_group_size=2)
+    codes, groups = encode_groups(sensitive, len(Z), min_group_size=2,
+                                  advice=_CONTINUOUS_ADVICE)
     if len(groups) < 2:
         raise ValueError(
             f"sensitive holds a single group ({groups[0]!r}); leakage and conditional "
@@ -469,13 +479,7 @@ def continuous_leakage(Z, sensitive, *, probe=None, test_size=0.3, random_state=
     """
     check_sensitive_aligned(sensitive, Z=Z)
     Z = check_array(Z, ensure_min_samples=2)
-    values = _checked_frame(sensitive, len(Z))
-    non_numeric = [column for column, dtype in values.dtypes.items()
-                   if not pd.api.types.is_numeric_dtype(dtype)]
-    if non_numeric:
-        raise ValueError(f"sensitive columns {non_numeric} are not numeric; for group labels "
-                         "use sensitive_leakage.")
-    values = values.to_numpy(dtype=float)
+    values = continuous_values(sensitive, len(Z), advice="use sensitive_leakage")
     Z_train, Z_test, values_train, values_test = train_test_split(
         Z, values, test_size=test_size, random_state=random_state)
     default = HistGradientBoostingRegressor(early_stopping=True, random_state=random_state)
@@ -566,6 +570,24 @@ _FAIRNESS_MEASURES = {
 }
 
 
+def _check_metric_kwargs(metric, kwargs):
+    """Refuse keywords that ``metric(y_true, y_pred, *, sensitive, ...)`` does not accept."""
+    try:
+        parameters = list(inspect.signature(metric).parameters.values())
+    except (TypeError, ValueError):  # no signature to read (e.g. some builtins)
+        return
+    if any(parameter.kind is parameter.VAR_KEYWORD for parameter in parameters):
+        return
+    accepted = [parameter.name for parameter in parameters[2:]
+                if parameter.name != "sensitive"
+                and parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)]
+    unknown = sorted(set(kwargs) - set(accepted))
+    if unknown:
+        name = getattr(metric, "__name__", repr(metric))
+        raise TypeError(f"{name} got unexpected keyword arguments {unknown}; it accepts "
+                        f"{accepted or 'none besides y_true, y_pred and sensitive'}.")
+
+
 class FairnessScorer:
     """Scorer of a fairness measure that receives ``sensitive`` by metadata routing.
 
@@ -588,6 +610,11 @@ class FairnessScorer:
     metric_kwargs : dict, default=None
         Extra keyword arguments of ``metric`` (e.g. ``{"pos_label": "yes"}``).
 
+    Raises
+    ------
+    TypeError
+        If ``metric_kwargs`` names a keyword that ``metric`` does not accept.
+
     Attributes
     ----------
     name : str
@@ -598,6 +625,7 @@ class FairnessScorer:
         self.metric = metric
         self.greater_is_better = greater_is_better
         self.metric_kwargs = {} if metric_kwargs is None else dict(metric_kwargs)
+        _check_metric_kwargs(metric, self.metric_kwargs)
 
     @property
     def name(self):

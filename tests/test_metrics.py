@@ -20,7 +20,9 @@ from skinvariant.metrics import (
     equal_opportunity_difference,
     equalized_odds_difference,
     fairness_report,
+    equality_gap,
     make_fairness_scorer,
+    parity_gap,
     sensitive_leakage,
     worst_group_accuracy,
 )
@@ -468,3 +470,43 @@ def test_cross_validate_routes_pandas_sensitive_sharing_a_shuffled_index(shuffle
                        X.iloc[test], y.iloc[test], sensitive.iloc[test])
                 for train, test in StratifiedKFold(3).split(X, y)]
     np.testing.assert_allclose(scores["test_score"], expected)
+
+
+# Refusing what a measure cannot measure
+# --------------------------------------
+
+GROUP_MEASURES = [demographic_parity_difference, equalized_odds_difference,
+                  equal_opportunity_difference, parity_gap, equality_gap, worst_group_accuracy]
+
+
+@pytest.mark.parametrize("measure", GROUP_MEASURES)
+def test_group_measures_refuse_a_continuous_sensitive(measure):
+    y_true, y_pred = [0, 1, 0, 1, 1, 0], [1, 1, 0, 1, 0, 0]
+    with pytest.raises(ValueError, match="looks continuous.*pd.cut.*continuous_leakage"):
+        measure(y_true, y_pred, sensitive=np.linspace(0, 1, 6))
+    binned = pd.cut(np.linspace(0, 1, 6), bins=2, labels=False)
+    assert 0 <= measure(y_true, y_pred, sensitive=binned) <= 1
+
+
+def test_probes_of_groups_point_a_continuous_sensitive_to_continuous_leakage():
+    Z = np.random.RandomState(0).randn(100, 2)
+    for probe in (sensitive_leakage, conditional_entropy):
+        with pytest.raises(ValueError, match="continuous_leakage") as error:
+            probe(Z, np.linspace(0, 1, 100))
+        assert "MINEDebiasedClassifier" not in str(error.value)
+
+
+def test_continuous_leakage_refuses_a_constant_attribute():
+    Z = np.random.RandomState(0).randn(100, 2)
+    with pytest.raises(ValueError, match="constant.*nothing|constant.*no information"):
+        continuous_leakage(Z, np.full(100, 5.0))
+
+
+def test_make_fairness_scorer_refuses_unknown_keywords_at_creation():
+    with pytest.raises(TypeError, match=r"\['unknown'\].*\['pos_label'\]"):
+        make_fairness_scorer("demographic_parity_difference", unknown=1)
+    with pytest.raises(TypeError, match=r"\['pos_label'\]"):
+        make_fairness_scorer("worst_group_accuracy", pos_label=1)
+    with pytest.raises(TypeError, match="rate"):
+        make_fairness_scorer(equality_gap, greater_is_better=False, rates="tnr")
+    assert make_fairness_scorer("equality_gap", rate="tnr").metric_kwargs == {"rate": "tnr"}
