@@ -820,41 +820,55 @@ def _representation_measures(Z, sensitive):
     }
 
 
-def fairness_report(estimator, X, y, sensitive, *, pos_label=None):
+def fairness_report(estimator, X, y=None, sensitive=None, *, pos_label=None):
     """Accuracy, group fairness and, for transformers, invariance of a fitted estimator.
 
     All measures are computed on the given ``X`` (usually held-out test data):
-    the predictions ``estimator.predict(X)`` for accuracy and group fairness,
-    and, when the estimator has ``transform``, the representation
-    ``estimator.transform(X)`` for :func:`sensitive_leakage` and
-    :func:`conditional_entropy` (whose probes split these rows again).
+    when the estimator has ``predict``, the predictions ``estimator.predict(X)``
+    for accuracy and group fairness; when it has ``transform``, the
+    representation ``estimator.transform(X)`` for :func:`sensitive_leakage`
+    and :func:`conditional_entropy` (whose probes split these rows again).
+    A transformer without ``predict`` (e.g.
+    :class:`~skinvariant.AffinityTransformer`) gets the representation rows
+    only, and needs no ``y``.
 
     Parameters
     ----------
-    estimator : fitted estimator with ``predict``
-        The model to evaluate.
+    estimator : fitted estimator with ``predict``, ``transform`` or both
+        The model or pipeline to evaluate.
     X : array-like of shape (n_samples, n_features)
         Evaluation samples.
-    y : array-like of shape (n_samples,)
-        True binary labels of ``X``.
+    y : array-like of shape (n_samples,), default=None
+        True binary labels of ``X``; required when ``estimator`` has
+        ``predict``, unused otherwise.
     sensitive : array-like of shape (n_samples,) or (n_samples, n_attributes)
-        Group labels of ``X``; a 2-D ``sensitive`` defines intersectional groups.
+        Group labels of ``X``; a 2-D ``sensitive`` defines intersectional
+        groups. Required.
     pos_label : object, default=None
         The positive label; see :func:`demographic_parity_difference`.
 
     Returns
     -------
     report : pandas.DataFrame
-        One row per measure, indexed by its name (``accuracy``,
-        ``demographic_parity_difference``, ``equalized_odds_difference``,
-        ``equal_opportunity_difference``, ``worst_group_accuracy``, and with
-        ``transform`` also ``leakage_accuracy``, ``leakage_balanced_accuracy``,
-        ``leakage_majority_rate``, ``conditional_entropy_ratio``), with columns
-        ``value`` and ``description``.
+        One row per measure, indexed by its name: with ``predict``,
+        ``accuracy``, ``demographic_parity_difference``,
+        ``equalized_odds_difference``, ``equal_opportunity_difference``,
+        ``worst_group_accuracy``; with ``transform``, ``leakage_accuracy``,
+        ``leakage_balanced_accuracy``, ``leakage_majority_rate``,
+        ``conditional_entropy_ratio``. Columns ``value`` and ``description``.
+
+    Raises
+    ------
+    TypeError
+        If ``estimator`` has neither ``predict`` nor ``transform``.
+    ValueError
+        If ``sensitive`` is missing, or ``y`` is missing for an estimator
+        with ``predict``.
 
     Examples
     --------
     >>> from sklearn.datasets import make_classification
+    >>> from sklearn.decomposition import PCA
     >>> from sklearn.linear_model import LogisticRegression
     >>> from skinvariant.metrics import fairness_report
     >>> X, y = make_classification(n_samples=300, random_state=0)
@@ -863,10 +877,26 @@ def fairness_report(estimator, X, y, sensitive, *, pos_label=None):
     >>> fairness_report(model, X, y, s).index.tolist()  # doctest: +NORMALIZE_WHITESPACE
     ['accuracy', 'demographic_parity_difference', 'equalized_odds_difference',
      'equal_opportunity_difference', 'worst_group_accuracy']
+    >>> fairness_report(PCA(2).fit(X), X, sensitive=s).index.tolist()  # doctest: +NORMALIZE_WHITESPACE
+    ['leakage_accuracy', 'leakage_balanced_accuracy', 'leakage_majority_rate',
+     'conditional_entropy_ratio']
     """
+    name = type(estimator).__name__
+    predicts, transforms = hasattr(estimator, "predict"), hasattr(estimator, "transform")
+    if not (predicts or transforms):
+        raise TypeError("fairness_report needs a fitted estimator with predict (its "
+                        "predictions are measured) or transform (its representation is "
+                        f"probed); {name} has neither.")
+    if sensitive is None:
+        raise ValueError("fairness_report needs sensitive, the group labels of the rows of X.")
+    if predicts and y is None:
+        raise ValueError(f"{name} has predict, so fairness_report measures its predictions "
+                         "against y; pass y, the true labels of X.")
     check_sensitive_aligned(sensitive, X=X, y=y)
-    measures = _prediction_measures(y, estimator.predict(X), sensitive, pos_label)
-    if hasattr(estimator, "transform"):
+    measures = {}
+    if predicts:
+        measures |= _prediction_measures(y, estimator.predict(X), sensitive, pos_label)
+    if transforms:
         measures |= _representation_measures(estimator.transform(X), sensitive)
     return pd.DataFrame(
         {

@@ -12,6 +12,7 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_validat
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from skinvariant import AffinityTransformer
 from skinvariant.metrics import (
     FairnessScorer,
     conditional_entropy,
@@ -510,3 +511,23 @@ def test_make_fairness_scorer_refuses_unknown_keywords_at_creation():
     with pytest.raises(TypeError, match="rate"):
         make_fairness_scorer(equality_gap, greater_is_better=False, rates="tnr")
     assert make_fairness_scorer("equality_gap", rate="tnr").metric_kwargs == {"rate": "tnr"}
+
+
+def test_report_of_a_transformer_without_predict_needs_no_y(leaky_data):
+    X, y, s = leaky_data
+    transformer = AffinityTransformer(max_epochs=1, random_state=0).fit(X, y, sensitive=s)
+    report = fairness_report(transformer, X, sensitive=s)
+    assert report.index.tolist() == REPRESENTATION_ROWS
+    assert report["value"].notna().all()
+    pd.testing.assert_frame_equal(fairness_report(transformer, X, y, s), report)
+
+
+def test_report_refuses_objects_it_cannot_measure(classification_data):
+    X, y, sensitive = classification_data
+    with pytest.raises(TypeError, match="predict .* or transform .*; object has neither"):
+        fairness_report(object(), X, y, sensitive)
+    model = LogisticRegression().fit(X, y)
+    with pytest.raises(ValueError, match="pass y"):
+        fairness_report(model, X, sensitive=sensitive)
+    with pytest.raises(ValueError, match="needs sensitive"):
+        fairness_report(model, X, y)
