@@ -19,9 +19,9 @@ from skinvariant.metrics import (
     continuous_leakage,
     demographic_parity_difference,
     equal_opportunity_difference,
+    equality_gap,
     equalized_odds_difference,
     fairness_report,
-    equality_gap,
     make_fairness_scorer,
     parity_gap,
     sensitive_leakage,
@@ -453,7 +453,7 @@ def test_metrics_refuse_sensitive_indexed_in_another_order(shuffled_frames):
         "entropy": lambda s: conditional_entropy(X, s),
         "continuous": lambda s: continuous_leakage(X, s + 0.5),
     }
-    for name, call in calls.items():
+    for call in calls.values():
         with pytest.raises(ValueError, match=r"different indexes.*\.loc\["):
             call(sensitive)
         call(sensitive.loc[X.index])  # aligned by label: accepted
