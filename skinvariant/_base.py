@@ -26,7 +26,12 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
 from ._engine import InvariantNet, softmax
-from ._validation import encode_groups
+from ._validation import (
+    ESTIMATOR_ADVICE,
+    check_sensitive_aligned,
+    encode_groups,
+    non_numeric_columns,
+)
 from .exceptions import NoInvarianceWarning, warn_at_caller
 from .modules import InvariantNetwork, make_mlp
 
@@ -229,6 +234,9 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
     (``_build_encoder``).
     """
 
+    # what to do with a continuous attribute, in error messages
+    _continuous_sensitive_advice = ESTIMATOR_ADVICE
+
     # Request ``sensitive`` at class level so metadata routing sends it to ``fit``
     # without turning routing on globally.
     __metadata_request__fit = {"sensitive": True}
@@ -284,6 +292,7 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
             The fitted estimator.
         """
         self.__dict__.pop("net_", None)  # a failed refit must not leave the old model
+        check_sensitive_aligned(sensitive, X=X, y=y)  # before X loses its index
         X, y = self._validate_training_data(X, y)
         self.classes_, y_codes = np.unique(y, return_inverse=True)
         sensitive_codes = self._encode_sensitive(sensitive, len(X))
@@ -312,7 +321,7 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
         return X, y
 
     def _validate_numeric(self, X, y="no_validation", reset=False):
-        non_numeric = _non_numeric_columns(X)
+        non_numeric = non_numeric_columns(X)
         if non_numeric:
             raise ValueError(
                 f"X has non-numeric columns {non_numeric}; encode them first, e.g. "
@@ -340,11 +349,12 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
                 NoInvarianceWarning)
             self.sensitive_groups_ = None
             return None
-        codes, groups = encode_groups(sensitive, n_samples, min_group_size=2)
+        codes, groups = encode_groups(sensitive, n_samples, min_group_size=2,
+                                      advice=self._continuous_sensitive_advice)
         if len(groups) > MANY_GROUPS:
             warn_at_caller(
                 f"sensitive has {len(groups)} groups; if it is a quantity (e.g. age in years) "
-                "bin it (pd.cut) or use MINEDebiasedClassifier(sensitive_type='continuous').")
+                f"bin it (pd.cut) or {self._continuous_sensitive_advice}.")
         if len(groups) < 2:
             raise ValueError(f"sensitive has a single group ({groups[0]!r}); invariance needs "
                              "at least 2 groups in the training data.")
@@ -452,11 +462,3 @@ class InvariantClassifierBase(ClassifierMixin, InvariantEstimatorBase):
 def _dense(X):
     """``X`` as a dense array (sparse one-hot encodings are densified)."""
     return X.toarray() if sp.issparse(X) else X
-
-
-def _non_numeric_columns(X):
-    """Names of the columns of a DataFrame ``X`` that are neither numeric nor bool."""
-    if not isinstance(X, pd.DataFrame):
-        return []
-    return [column for column, dtype in X.dtypes.items()
-            if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype))]

@@ -20,6 +20,36 @@ def _as_frame(sensitive):
     return pd.DataFrame(array.reshape(len(array), -1))
 
 
+def check_sensitive_aligned(sensitive, **others):
+    """Refuse pandas ``others`` whose index differs from that of a pandas ``sensitive``.
+
+    Estimators and metrics match ``sensitive`` to the rows of ``X`` and ``y``
+    by position, as scikit-learn does; when both carry an index, a different
+    one (the same labels in another order, e.g. after ``train_test_split`` of
+    ``X`` alone) would silently pair rows with the wrong groups.
+
+    Parameters
+    ----------
+    sensitive : array-like
+        The sensitive attribute; only a Series or DataFrame is checked.
+    **others : array-like
+        The arrays ``sensitive`` describes, by argument name (e.g. ``X=X, y=y``);
+        only Series and DataFrames are compared.
+    """
+    if not isinstance(sensitive, (pd.Series, pd.DataFrame)):
+        return
+    for name, other in others.items():
+        if (isinstance(other, (pd.Series, pd.DataFrame)) and len(other) == len(sensitive)
+                and not other.index.equals(sensitive.index)):
+            raise ValueError(
+                f"sensitive and {name} are pandas objects with different indexes; rows are "
+                f"matched by position, so they would be paired with the wrong groups. Align "
+                f"sensitive first, e.g. sensitive.loc[{name}.index] or "
+                f"sensitive.reindex({name}.index), or pass sensitive.to_numpy() if the "
+                "order already matches."
+            )
+
+
 def _checked_frame(sensitive, n_samples):
     """``sensitive`` as a DataFrame, checked for its length and missing values."""
     frame = _as_frame(sensitive)
@@ -40,7 +70,86 @@ def continuous_columns(sensitive):
     """Names of the columns of ``sensitive`` holding non-integer floats."""
     frame = _as_frame(sensitive)
     return [column for column in frame.columns
-            if type_of_target(frame[column].dropna().to_numpy()) == "continuous"]
+            if type_of_target(_as_numbers(frame[column].dropna())) == "continuous"]
+
+
+def _as_numbers(column):
+    """An object column of numbers as a numeric array; any other column as it is."""
+    if column.dtype != object:
+        return column.to_numpy()
+    numbers = pd.to_numeric(column, errors="coerce")
+    return numbers.to_numpy() if not numbers.isna().any() else column.to_numpy()
+
+
+ESTIMATOR_ADVICE = ("use an estimator that accepts continuous attributes "
+                    "(MINEDebiasedClassifier)")
+
+
+def check_group_labels(sensitive, advice=ESTIMATOR_ADVICE):
+    """Refuse a ``sensitive`` with a continuous column, where group labels are needed.
+
+    Every distinct float would otherwise be a group of its own.
+
+    Parameters
+    ----------
+    sensitive : array-like of shape (n_samples,) or (n_samples, n_attributes)
+        The attribute to check.
+    advice : str, default=ESTIMATOR_ADVICE
+        What to do instead of binning, completing "Bin it first (e.g. pd.cut) or ...".
+    """
+    for column in continuous_columns(sensitive):
+        # with non-numeric label columns beside it, only binning makes one kind of attribute
+        instead = "" if non_numeric_columns(_as_frame(sensitive)) else f" or {advice}"
+        raise ValueError(
+            f"sensitive column {column!r} looks continuous (non-integer floats), but group "
+            "labels are needed here: each distinct value would be a group of its own. "
+            f"Bin it first (e.g. pd.cut){instead}."
+        )
+
+
+def non_numeric_columns(frame):
+    """Names of the columns of a DataFrame that are neither numeric nor bool (none for arrays)."""
+    if not isinstance(frame, pd.DataFrame):
+        return []
+    return [column for column in frame.columns
+            if not pd.api.types.is_numeric_dtype(_as_numbers(frame[column]).dtype)]
+
+
+def continuous_values(sensitive, n_samples=None, *, advice):
+    """Return a numeric, non-constant ``sensitive`` as a float array, one column per attribute.
+
+    Parameters
+    ----------
+    sensitive : array-like of shape (n_samples,) or (n_samples, n_attributes)
+        Numeric attribute values.
+    n_samples : int, default=None
+        Expected number of rows.
+    advice : str
+        What to use instead for group labels, appended to the error for
+        non-numeric values.
+
+    Returns
+    -------
+    values : ndarray of shape (n_samples, n_attributes), dtype float64
+    """
+    frame = _checked_frame(sensitive, n_samples)
+    labels = non_numeric_columns(frame)
+    if labels and len(labels) < frame.shape[1]:
+        raise ValueError(
+            f"sensitive mixes numeric columns with the non-numeric label columns {labels}; "
+            "bin the numeric columns (pd.cut) to treat every column as group labels, or "
+            "encode the labels as numbers to treat every column as continuous.")
+    try:
+        values = frame.to_numpy(dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise ValueError("a continuous sensitive attribute must be numeric, but sensitive is "
+                         f"not numeric; for group labels {advice}.") from error
+    constant = [column for column, spread in zip(frame.columns, np.ptp(values, axis=0))
+                if spread == 0]
+    if constant:
+        raise ValueError(f"sensitive has a constant column {constant}; a constant attribute "
+                         "carries no information to remove or to leak.")
+    return values
 
 
 def standardize_continuous(sensitive, n_samples=None):
@@ -58,20 +167,13 @@ def standardize_continuous(sensitive, n_samples=None):
     standardized : ndarray of shape (n_samples, n_attributes), dtype float32
     mean, scale : ndarray of shape (n_attributes,)
     """
-    frame = _checked_frame(sensitive, n_samples)
-    try:
-        values = frame.to_numpy(dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise ValueError("a continuous sensitive attribute must be numeric; pass "
-                         "sensitive_type='categorical' for group labels.") from error
+    values = continuous_values(sensitive, n_samples,
+                               advice="pass sensitive_type='categorical'")
     mean, scale = values.mean(axis=0), values.std(axis=0)
-    if np.any(scale == 0):
-        raise ValueError("sensitive has a constant column; a constant attribute carries no "
-                         "information to remove.")
     return ((values - mean) / scale).astype(np.float32), mean, scale
 
 
-def encode_groups(sensitive, n_samples=None, *, min_group_size=1):
+def encode_groups(sensitive, n_samples=None, *, min_group_size=1, advice=ESTIMATOR_ADVICE):
     """Encode ``sensitive`` as integer group codes.
 
     A 1-D ``sensitive`` holds one label per sample (int, str, bool or pandas
@@ -86,6 +188,8 @@ def encode_groups(sensitive, n_samples=None, *, min_group_size=1):
         Expected number of rows; a mismatch raises ``ValueError``.
     min_group_size : int, default=1
         Smallest number of samples a group may have.
+    advice : str, default=ESTIMATOR_ADVICE
+        What to use for a continuous ``sensitive``; see :func:`check_group_labels`.
 
     Returns
     -------
@@ -95,12 +199,7 @@ def encode_groups(sensitive, n_samples=None, *, min_group_size=1):
         The group labels in code order (tuples for 2-D ``sensitive``).
     """
     frame = _checked_frame(sensitive, n_samples)
-    for column in continuous_columns(frame):
-        raise ValueError(
-            f"sensitive column {column!r} looks continuous (non-integer floats); this "
-            "estimator needs group labels. Bin it first (e.g. pd.cut) or use an "
-            "estimator that accepts continuous attributes (MINEDebiasedClassifier)."
-        )
+    check_group_labels(frame, advice)
     if frame.shape[1] == 1:
         codes, uniques = pd.factorize(frame.iloc[:, 0], sort=True)
         groups = list(uniques)
@@ -112,8 +211,11 @@ def encode_groups(sensitive, n_samples=None, *, min_group_size=1):
     counts = np.bincount(codes, minlength=len(groups))
     if min_group_size > 1 and counts.min() < min_group_size:
         small = [groups[i] for i in np.flatnonzero(counts < min_group_size)]
+        small = small if len(small) <= 5 else [*small[:5], f"... {len(small) - 5} more"]
+        quantity = ("" if non_numeric_columns(frame) else
+                    f" If sensitive is a quantity (e.g. age in years), bin it (pd.cut) or {advice}.")
         raise ValueError(
             f"sensitive groups {small} have fewer than {min_group_size} samples; merge "
-            "rare groups into a larger one or collect more data for them."
+            f"rare groups into a larger one or collect more data for them.{quantity}"
         )
     return codes, groups

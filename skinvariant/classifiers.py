@@ -319,6 +319,8 @@ class MINEDebiasedClassifier(InvariantClassifierBase):
         self.random_state = random_state
         self.verbose = verbose
 
+    _continuous_sensitive_advice = "pass sensitive_type='continuous'"
+
     def _encode_sensitive(self, sensitive, n_samples):
         self.sensitive_mean_ = self.sensitive_scale_ = None
         continuous = self.sensitive_type == "continuous" or (

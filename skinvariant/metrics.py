@@ -14,20 +14,29 @@ Two families of measures live here:
 :func:`fairness_report` gathers all of them for a fitted estimator.
 """
 
+import inspect
 from contextlib import nullcontext
 
 import numpy as np
 import pandas as pd
 from fairlearn import metrics as fairlearn_metrics
 from sklearn.base import clone
-from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+from sklearn.ensemble import (
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+)
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils import Bunch, check_array
 from sklearn.utils.metadata_routing import MetadataRequest
 from threadpoolctl import threadpool_limits
 
-from skinvariant._validation import _checked_frame, encode_groups
+from skinvariant._validation import (
+    check_group_labels,
+    check_sensitive_aligned,
+    continuous_values,
+    encode_groups,
+)
 
 __all__ = [
     "FairnessScorer",
@@ -47,6 +56,8 @@ __all__ = [
 ]
 
 _PROBABILITY_FLOOR = 1e-15
+_CONTINUOUS_ADVICE = ("measure how much a representation reveals it with "
+                      "skinvariant.metrics.continuous_leakage")
 
 
 # Group-fairness measures of predictions
@@ -76,13 +87,15 @@ def _binarize(y_true, y_pred, pos_label):
 
 def _binary_group_difference(fairlearn_metric, y_true, y_pred, sensitive, pos_label):
     """Call a fairlearn group-difference metric on 0/1 labels, as a float."""
+    sensitive = _as_sensitive_features(sensitive, y_true, y_pred)
     y_true, y_pred = _binarize(y_true, y_pred, pos_label)
-    return float(fairlearn_metric(
-        y_true, y_pred, sensitive_features=_as_sensitive_features(sensitive)))
+    return float(fairlearn_metric(y_true, y_pred, sensitive_features=sensitive))
 
 
-def _as_sensitive_features(sensitive):
-    """Return ``sensitive`` in a form fairlearn accepts (string column names)."""
+def _as_sensitive_features(sensitive, y_true, y_pred):
+    """Return ``sensitive``, checked against the labels, in a form fairlearn accepts."""
+    check_sensitive_aligned(sensitive, y_true=y_true, y_pred=y_pred)
+    check_group_labels(sensitive, _CONTINUOUS_ADVICE)
     if isinstance(sensitive, pd.DataFrame):
         return sensitive.rename(columns=str)
     return sensitive
@@ -298,7 +311,7 @@ def worst_group_accuracy(y_true, y_pred, *, sensitive):
         metrics=accuracy_score,
         y_true=np.asarray(y_true),
         y_pred=np.asarray(y_pred),
-        sensitive_features=_as_sensitive_features(sensitive),
+        sensitive_features=_as_sensitive_features(sensitive, y_true, y_pred),
     )
     return float(frame.group_min())
 
@@ -350,8 +363,10 @@ def _fit_probe(Z, sensitive, probe, test_size, random_state):
     n_groups : int
         Number of groups in ``sensitive``.
     """
+    check_sensitive_aligned(sensitive, Z=Z)
     Z = check_array(Z, ensure_min_samples=2)
-    codes, groups = encode_groups(sensitive, len(Z), min_group_size=2)
+    codes, groups = encode_groups(sensitive, len(Z), min_group_size=2,
+                                  advice=_CONTINUOUS_ADVICE)
     if len(groups) < 2:
         raise ValueError(
             f"sensitive holds a single group ({groups[0]!r}); leakage and conditional "
@@ -465,14 +480,9 @@ def continuous_leakage(Z, sensitive, *, probe=None, test_size=0.3, random_state=
     >>> continuous_leakage(leaky, age).r2 > 0.9
     True
     """
+    check_sensitive_aligned(sensitive, Z=Z)
     Z = check_array(Z, ensure_min_samples=2)
-    values = _checked_frame(sensitive, len(Z))
-    non_numeric = [column for column, dtype in values.dtypes.items()
-                   if not pd.api.types.is_numeric_dtype(dtype)]
-    if non_numeric:
-        raise ValueError(f"sensitive columns {non_numeric} are not numeric; for group labels "
-                         "use sensitive_leakage.")
-    values = values.to_numpy(dtype=float)
+    values = continuous_values(sensitive, len(Z), advice="use sensitive_leakage")
     Z_train, Z_test, values_train, values_test = train_test_split(
         Z, values, test_size=test_size, random_state=random_state)
     default = HistGradientBoostingRegressor(early_stopping=True, random_state=random_state)
@@ -563,6 +573,24 @@ _FAIRNESS_MEASURES = {
 }
 
 
+def _check_metric_kwargs(metric, kwargs):
+    """Refuse keywords that ``metric(y_true, y_pred, *, sensitive, ...)`` does not accept."""
+    try:
+        parameters = list(inspect.signature(metric).parameters.values())
+    except (TypeError, ValueError):  # no signature to read (e.g. some builtins)
+        return
+    if any(parameter.kind is parameter.VAR_KEYWORD for parameter in parameters):
+        return
+    accepted = [parameter.name for parameter in parameters[2:]
+                if parameter.name != "sensitive"
+                and parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)]
+    unknown = sorted(set(kwargs) - set(accepted))
+    if unknown:
+        name = getattr(metric, "__name__", repr(metric))
+        raise TypeError(f"{name} got unexpected keyword arguments {unknown}; it accepts "
+                        f"{accepted or 'none besides y_true, y_pred and sensitive'}.")
+
+
 class FairnessScorer:
     """Scorer of a fairness measure that receives ``sensitive`` by metadata routing.
 
@@ -585,6 +613,11 @@ class FairnessScorer:
     metric_kwargs : dict, default=None
         Extra keyword arguments of ``metric`` (e.g. ``{"pos_label": "yes"}``).
 
+    Raises
+    ------
+    TypeError
+        If ``metric_kwargs`` names a keyword that ``metric`` does not accept.
+
     Attributes
     ----------
     name : str
@@ -595,6 +628,7 @@ class FairnessScorer:
         self.metric = metric
         self.greater_is_better = greater_is_better
         self.metric_kwargs = {} if metric_kwargs is None else dict(metric_kwargs)
+        _check_metric_kwargs(metric, self.metric_kwargs)
 
     @property
     def name(self):
@@ -636,6 +670,7 @@ class FairnessScorer:
                 "to the tool, e.g. GridSearchCV(...).fit(X, y, sensitive=s) or "
                 "cross_validate(..., params={'sensitive': s})."
             )
+        check_sensitive_aligned(sensitive, X=X, y_true=y_true)
         score = self.metric(
             y_true, estimator.predict(X), sensitive=sensitive, **self.metric_kwargs
         )
@@ -788,41 +823,55 @@ def _representation_measures(Z, sensitive):
     }
 
 
-def fairness_report(estimator, X, y, sensitive, *, pos_label=None):
+def fairness_report(estimator, X, y=None, sensitive=None, *, pos_label=None):
     """Accuracy, group fairness and, for transformers, invariance of a fitted estimator.
 
     All measures are computed on the given ``X`` (usually held-out test data):
-    the predictions ``estimator.predict(X)`` for accuracy and group fairness,
-    and, when the estimator has ``transform``, the representation
-    ``estimator.transform(X)`` for :func:`sensitive_leakage` and
-    :func:`conditional_entropy` (whose probes split these rows again).
+    when the estimator has ``predict``, the predictions ``estimator.predict(X)``
+    for accuracy and group fairness; when it has ``transform``, the
+    representation ``estimator.transform(X)`` for :func:`sensitive_leakage`
+    and :func:`conditional_entropy` (whose probes split these rows again).
+    A transformer without ``predict`` (e.g.
+    :class:`~skinvariant.AffinityTransformer`) gets the representation rows
+    only, and needs no ``y``.
 
     Parameters
     ----------
-    estimator : fitted estimator with ``predict``
-        The model to evaluate.
+    estimator : fitted estimator with ``predict``, ``transform`` or both
+        The model or pipeline to evaluate.
     X : array-like of shape (n_samples, n_features)
         Evaluation samples.
-    y : array-like of shape (n_samples,)
-        True binary labels of ``X``.
+    y : array-like of shape (n_samples,), default=None
+        True binary labels of ``X``; required when ``estimator`` has
+        ``predict``, unused otherwise.
     sensitive : array-like of shape (n_samples,) or (n_samples, n_attributes)
-        Group labels of ``X``; a 2-D ``sensitive`` defines intersectional groups.
+        Group labels of ``X``; a 2-D ``sensitive`` defines intersectional
+        groups. Required.
     pos_label : object, default=None
         The positive label; see :func:`demographic_parity_difference`.
 
     Returns
     -------
     report : pandas.DataFrame
-        One row per measure, indexed by its name (``accuracy``,
-        ``demographic_parity_difference``, ``equalized_odds_difference``,
-        ``equal_opportunity_difference``, ``worst_group_accuracy``, and with
-        ``transform`` also ``leakage_accuracy``, ``leakage_balanced_accuracy``,
-        ``leakage_majority_rate``, ``conditional_entropy_ratio``), with columns
-        ``value`` and ``description``.
+        One row per measure, indexed by its name: with ``predict``,
+        ``accuracy``, ``demographic_parity_difference``,
+        ``equalized_odds_difference``, ``equal_opportunity_difference``,
+        ``worst_group_accuracy``; with ``transform``, ``leakage_accuracy``,
+        ``leakage_balanced_accuracy``, ``leakage_majority_rate``,
+        ``conditional_entropy_ratio``. Columns ``value`` and ``description``.
+
+    Raises
+    ------
+    TypeError
+        If ``estimator`` has neither ``predict`` nor ``transform``.
+    ValueError
+        If ``sensitive`` is missing, or ``y`` is missing for an estimator
+        with ``predict``.
 
     Examples
     --------
     >>> from sklearn.datasets import make_classification
+    >>> from sklearn.decomposition import PCA
     >>> from sklearn.linear_model import LogisticRegression
     >>> from skinvariant.metrics import fairness_report
     >>> X, y = make_classification(n_samples=300, random_state=0)
@@ -831,9 +880,26 @@ def fairness_report(estimator, X, y, sensitive, *, pos_label=None):
     >>> fairness_report(model, X, y, s).index.tolist()  # doctest: +NORMALIZE_WHITESPACE
     ['accuracy', 'demographic_parity_difference', 'equalized_odds_difference',
      'equal_opportunity_difference', 'worst_group_accuracy']
+    >>> fairness_report(PCA(2).fit(X), X, sensitive=s).index.tolist()  # doctest: +NORMALIZE_WHITESPACE
+    ['leakage_accuracy', 'leakage_balanced_accuracy', 'leakage_majority_rate',
+     'conditional_entropy_ratio']
     """
-    measures = _prediction_measures(y, estimator.predict(X), sensitive, pos_label)
-    if hasattr(estimator, "transform"):
+    name = type(estimator).__name__
+    predicts, transforms = hasattr(estimator, "predict"), hasattr(estimator, "transform")
+    if not (predicts or transforms):
+        raise TypeError("fairness_report needs a fitted estimator with predict (its "
+                        "predictions are measured) or transform (its representation is "
+                        f"probed); {name} has neither.")
+    if sensitive is None:
+        raise ValueError("fairness_report needs sensitive, the group labels of the rows of X.")
+    if predicts and y is None:
+        raise ValueError(f"{name} has predict, so fairness_report measures its predictions "
+                         "against y; pass y, the true labels of X.")
+    check_sensitive_aligned(sensitive, X=X, y=y)
+    measures = {}
+    if predicts:
+        measures |= _prediction_measures(y, estimator.predict(X), sensitive, pos_label)
+    if transforms:
         measures |= _representation_measures(estimator.transform(X), sensitive)
     return pd.DataFrame(
         {

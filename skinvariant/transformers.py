@@ -9,8 +9,13 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-from ._base import InvariantEstimatorBase, check_layer_sizes, fill_doc, representation_width
-from ._validation import encode_groups
+from ._base import (
+    InvariantEstimatorBase,
+    check_layer_sizes,
+    fill_doc,
+    representation_width,
+)
+from ._validation import check_sensitive_aligned, encode_groups
 from .criteria import AffinityCriterion
 from .modules import FrozenEncoder, make_mlp
 
@@ -149,6 +154,7 @@ class AffinityTransformer(InvariantEstimatorBase):
             group. Accuracies are on the rows given.
         """
         check_is_fitted(self)
+        check_sensitive_aligned(sensitive, X=X, y=y)
         y = column_or_1d(y)
         if type_of_target(y) != "binary":
             raise ValueError("reattach_sensitive fits one linear unit and needs a binary y; "

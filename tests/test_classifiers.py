@@ -18,6 +18,7 @@ from torch import nn
 from skinvariant import (
     AdversarialClassifier,
     AffinityClassifier,
+    AffinityTransformer,
     DivergenceError,
     IIDMClassifier,
     MINEDebiasedClassifier,
@@ -213,6 +214,34 @@ def test_continuous_sensitive_is_refused_by_group_estimators(Estimator, leaky_da
     with pytest.raises(ValueError, match="looks continuous.*MINEDebiasedClassifier"):
         Estimator(max_epochs=1).fit(X, y, sensitive=s + np.linspace(0, 0.5, len(s)))
 
+
+
+def _shuffled_frames(leaky_data):
+    """X and y as pandas objects whose rows are a shuffle of sensitive's labelled rows."""
+    X, y, s = leaky_data
+    labels = [f"row{i}" for i in range(len(s))]
+    sensitive = pd.Series(s, index=labels, name="group")
+    order = np.random.RandomState(0).permutation(labels)
+    X = pd.DataFrame(X, index=labels).loc[order]
+    return X, pd.Series(y, index=labels).loc[order], sensitive
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS + [AffinityTransformer])
+def test_sensitive_indexed_in_another_order_than_X_is_refused(Estimator, leaky_data):
+    X, y, sensitive = _shuffled_frames(leaky_data)
+    with pytest.raises(ValueError, match=r"different indexes.*sensitive\.loc\[X\.index\]"):
+        Estimator(max_epochs=1).fit(X, y, sensitive=sensitive)
+
+
+def test_sensitive_aligned_by_label_or_given_as_an_array_is_accepted(leaky_data):
+    X, y, sensitive = _shuffled_frames(leaky_data)
+    aligned = sensitive.loc[X.index]
+    by_label = IIDMClassifier(max_epochs=1, random_state=0).fit(X, y, sensitive=aligned)
+    by_position = IIDMClassifier(max_epochs=1, random_state=0).fit(
+        X, y, sensitive=aligned.to_numpy())
+    np.testing.assert_allclose(by_label.transform(X), by_position.transform(X))
+    with pytest.raises(ValueError, match="sensitive and y are pandas objects"):
+        IIDMClassifier(max_epochs=1).fit(X.to_numpy(), y, sensitive=sensitive)
 
 def test_unavailable_device_is_refused_and_auto_picks_what_exists(leaky_data):
     X, y, s = leaky_data

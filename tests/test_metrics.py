@@ -12,15 +12,18 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_validat
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from skinvariant import AffinityTransformer
 from skinvariant.metrics import (
     FairnessScorer,
     conditional_entropy,
     continuous_leakage,
     demographic_parity_difference,
     equal_opportunity_difference,
+    equality_gap,
     equalized_odds_difference,
     fairness_report,
     make_fairness_scorer,
+    parity_gap,
     sensitive_leakage,
     worst_group_accuracy,
 )
@@ -422,3 +425,109 @@ def test_report_of_an_estimator_with_transform(classification_data):
     assert report.loc["leakage_accuracy", "value"] > 0.9
     assert report.loc["conditional_entropy_ratio", "value"] < 0.5
     assert report["value"].notna().all()
+
+
+# Alignment of pandas sensitive with X and y
+# ------------------------------------------
+
+
+@pytest.fixture
+def shuffled_frames(classification_data):
+    """X and y shuffled by label; sensitive in the original label order."""
+    X, y, sensitive = classification_data
+    labels = [f"row{i}" for i in range(len(y))]
+    order = np.random.RandomState(0).permutation(labels)
+    X = pd.DataFrame(X, index=labels).loc[order]
+    y = pd.Series(y, index=labels).loc[order]
+    return X, y, pd.Series(sensitive, index=labels)
+
+
+def test_metrics_refuse_sensitive_indexed_in_another_order(shuffled_frames):
+    X, y, sensitive = shuffled_frames
+    model = LogisticRegression().fit(X, y)
+    calls = {
+        "report": lambda s: fairness_report(model, X, y, s),
+        "scorer": lambda s: make_fairness_scorer("worst_group_accuracy")(model, X, y, s),
+        "measure": lambda s: demographic_parity_difference(y, model.predict(X), sensitive=s),
+        "leakage": lambda s: sensitive_leakage(X, s),
+        "entropy": lambda s: conditional_entropy(X, s),
+        "continuous": lambda s: continuous_leakage(X, s + 0.5),
+    }
+    for call in calls.values():
+        with pytest.raises(ValueError, match=r"different indexes.*\.loc\["):
+            call(sensitive)
+        call(sensitive.loc[X.index])  # aligned by label: accepted
+        call(sensitive.loc[X.index].to_numpy())  # an array is matched by position
+
+
+def test_cross_validate_routes_pandas_sensitive_sharing_a_shuffled_index(shuffled_frames):
+    X, y, sensitive = shuffled_frames
+    sensitive = sensitive.loc[X.index]
+    scorer = make_fairness_scorer("demographic_parity_difference")
+    with sklearn.config_context(enable_metadata_routing=True):
+        scores = cross_validate(LogisticRegression(), X, y, scoring=scorer, cv=3,
+                                params={"sensitive": sensitive}, error_score="raise")
+    expected = [scorer(LogisticRegression().fit(X.iloc[train], y.iloc[train]),
+                       X.iloc[test], y.iloc[test], sensitive.iloc[test])
+                for train, test in StratifiedKFold(3).split(X, y)]
+    np.testing.assert_allclose(scores["test_score"], expected)
+
+
+# Refusing what a measure cannot measure
+# --------------------------------------
+
+GROUP_MEASURES = [demographic_parity_difference, equalized_odds_difference,
+                  equal_opportunity_difference, parity_gap, equality_gap, worst_group_accuracy]
+
+
+@pytest.mark.parametrize("measure", GROUP_MEASURES)
+def test_group_measures_refuse_a_continuous_sensitive(measure):
+    y_true, y_pred = [0, 1, 0, 1, 1, 0], [1, 1, 0, 1, 0, 0]
+    with pytest.raises(ValueError, match="looks continuous.*pd.cut.*continuous_leakage"):
+        measure(y_true, y_pred, sensitive=np.linspace(0, 1, 6))
+    binned = pd.cut(np.linspace(0, 1, 6), bins=2, labels=False)
+    assert 0 <= measure(y_true, y_pred, sensitive=binned) <= 1
+
+
+def test_probes_of_groups_point_a_continuous_sensitive_to_continuous_leakage():
+    Z = np.random.RandomState(0).randn(100, 2)
+    for probe in (sensitive_leakage, conditional_entropy):
+        with pytest.raises(ValueError, match="continuous_leakage") as error:
+            probe(Z, np.linspace(0, 1, 100))
+        assert "MINEDebiasedClassifier" not in str(error.value)
+
+
+def test_continuous_leakage_refuses_a_constant_attribute():
+    Z = np.random.RandomState(0).randn(100, 2)
+    with pytest.raises(ValueError, match="constant.*nothing|constant.*no information"):
+        continuous_leakage(Z, np.full(100, 5.0))
+
+
+def test_make_fairness_scorer_refuses_unknown_keywords_at_creation():
+    with pytest.raises(TypeError, match=r"\['unknown'\].*\['pos_label'\]"):
+        make_fairness_scorer("demographic_parity_difference", unknown=1)
+    with pytest.raises(TypeError, match=r"\['pos_label'\]"):
+        make_fairness_scorer("worst_group_accuracy", pos_label=1)
+    with pytest.raises(TypeError, match="rate"):
+        make_fairness_scorer(equality_gap, greater_is_better=False, rates="tnr")
+    assert make_fairness_scorer("equality_gap", rate="tnr").metric_kwargs == {"rate": "tnr"}
+
+
+def test_report_of_a_transformer_without_predict_needs_no_y(leaky_data):
+    X, y, s = leaky_data
+    transformer = AffinityTransformer(max_epochs=1, random_state=0).fit(X, y, sensitive=s)
+    report = fairness_report(transformer, X, sensitive=s)
+    assert report.index.tolist() == REPRESENTATION_ROWS
+    assert report["value"].notna().all()
+    pd.testing.assert_frame_equal(fairness_report(transformer, X, y, s), report)
+
+
+def test_report_refuses_objects_it_cannot_measure(classification_data):
+    X, y, sensitive = classification_data
+    with pytest.raises(TypeError, match="predict .* or transform .*; object has neither"):
+        fairness_report(object(), X, y, sensitive)
+    model = LogisticRegression().fit(X, y)
+    with pytest.raises(ValueError, match="pass y"):
+        fairness_report(model, X, sensitive=sensitive)
+    with pytest.raises(ValueError, match="needs sensitive"):
+        fairness_report(model, X, y)

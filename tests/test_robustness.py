@@ -4,6 +4,7 @@ import functools
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from sklearn.exceptions import NotFittedError
@@ -169,3 +170,24 @@ def test_no_invariance_warning_points_at_the_users_line():
         pipeline.fit(X, y)
         IIDMClassifier(max_epochs=1).fit(X, y)
     assert [warning.filename for warning in record] == [__file__] * 2
+
+
+def test_integer_ages_of_many_rare_values_point_to_a_continuous_attribute():
+    X, y, _ = make_attribute_blobs(n_samples=300, random_state=0)
+    age = np.random.RandomState(0).randint(18, 90, len(X))
+    with pytest.raises(ValueError, match=r"fewer than 2 samples.*sensitive_type='continuous'"):
+        MINEDebiasedClassifier(max_epochs=1).fit(X, y, sensitive=age)
+    with pytest.raises(ValueError, match=r"fewer than 2 samples.*MINEDebiasedClassifier"):
+        IIDMClassifier(max_epochs=1).fit(X, y, sensitive=age)
+
+
+@pytest.mark.parametrize("as_frame", [True, False])
+def test_a_float_and_string_sensitive_is_told_to_bin_not_to_switch_estimator(as_frame):
+    X, y, s = make_attribute_blobs(n_samples=300, random_state=0)
+    mixed = pd.DataFrame({"income": np.random.RandomState(0).rand(len(X)),
+                          "sex": np.where(s > 0, "a", "b")})
+    mixed = mixed if as_frame else mixed.to_numpy()
+    with pytest.raises(ValueError, match=r"looks continuous.*Bin it first \(e.g. pd.cut\)\.$"):
+        IIDMClassifier(max_epochs=1).fit(X, y, sensitive=mixed)
+    with pytest.raises(ValueError, match=r"mixes numeric columns.*bin the numeric columns"):
+        MINEDebiasedClassifier(max_epochs=1).fit(X, y, sensitive=mixed)
