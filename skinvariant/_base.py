@@ -4,6 +4,7 @@ seeding, building the engine, and prediction from it."""
 import copy
 import functools
 import inspect
+import os
 import re
 from contextlib import contextmanager
 from numbers import Integral, Real
@@ -169,6 +170,36 @@ def seeded_torch(seed, device):
         yield
 
 
+# torch's thread count when skinvariant was imported: a different count later
+# means the user chose one
+TORCH_THREADS_AT_IMPORT = torch.get_num_threads()
+THREAD_ENVIRONMENT_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@contextmanager
+def training_threads(device):
+    """Train on one torch thread on the CPU, unless the user chose a thread count.
+
+    The default models' small matrix products gain nothing from more threads
+    and slow down by orders of magnitude when other processes share the CPUs
+    (``benchmarks/threads.py``: a 5-fold ``cross_validate`` on Adult took 8.7 s
+    with one or two threads alone, 227 s with two threads beside another job,
+    7.7 s with one). A count set with ``torch.set_num_threads`` after
+    importing skinvariant, or through ``OMP_NUM_THREADS``/``MKL_NUM_THREADS``
+    (as joblib's loky workers do), is left as it is.
+    """
+    chosen = (torch.get_num_threads() != TORCH_THREADS_AT_IMPORT
+              or any(name in os.environ for name in THREAD_ENVIRONMENT_VARIABLES))
+    if torch.device(device).type != "cpu" or chosen:
+        yield
+        return
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(TORCH_THREADS_AT_IMPORT)
+
+
 def checked_call(method):
     """Check a public method's arguments, naming the user's class in the ``TypeError``.
 
@@ -298,7 +329,7 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
         sensitive_codes = self._encode_sensitive(sensitive, len(X))
         self.device_ = resolve_device(self.device)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        with seeded_torch(seed, self.device_):
+        with seeded_torch(seed, self.device_), training_threads(self.device_):
             net = self._build_net(X.shape[1], sensitive_codes is not None)
             inputs = {"X": X}
             if sensitive_codes is not None:

@@ -12,7 +12,7 @@ from sklearn.model_selection import cross_validate
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
-from skorch.callbacks import EarlyStopping
+from skorch.callbacks import Callback, EarlyStopping
 
 from skinvariant import (
     AdversarialClassifier,
@@ -21,6 +21,7 @@ from skinvariant import (
     IIDMClassifier,
     MINEDebiasedClassifier,
 )
+from skinvariant._base import THREAD_ENVIRONMENT_VARIABLES
 from skinvariant._engine import InvariantNet
 from skinvariant.datasets import make_attribute_blobs
 from skinvariant.exceptions import DivergenceError, NoInvarianceWarning
@@ -191,3 +192,24 @@ def test_a_float_and_string_sensitive_is_told_to_bin_not_to_switch_estimator(as_
         IIDMClassifier(max_epochs=1).fit(X, y, sensitive=mixed)
     with pytest.raises(ValueError, match=r"mixes numeric columns.*bin the numeric columns"):
         MINEDebiasedClassifier(max_epochs=1).fit(X, y, sensitive=mixed)
+
+
+class RecordTrainingThreads(Callback):
+    def on_train_begin(self, net, **kwargs):
+        net.training_threads_ = torch.get_num_threads()
+
+
+@pytest.mark.parametrize("user_threads, expected", [(None, 1), (3, 3)])
+def test_training_uses_one_thread_unless_the_user_chose_a_count(monkeypatch, user_threads, expected):
+    X, y, s = make_attribute_blobs(n_samples=100, random_state=0)
+    threads = torch.get_num_threads()
+    for name in THREAD_ENVIRONMENT_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr("skinvariant._base.TORCH_THREADS_AT_IMPORT", 2)
+    torch.set_num_threads(user_threads or 2)
+    try:
+        model = IIDMClassifier(max_epochs=1, callbacks=[RecordTrainingThreads()])
+        assert model.fit(X, y, sensitive=s).net_.training_threads_ == expected
+        assert torch.get_num_threads() == (user_threads or 2)  # restored after fit
+    finally:
+        torch.set_num_threads(threads)
