@@ -21,9 +21,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import torch  # noqa: E402
+from adult_data import adult_split  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
-from adult_data import adult_split  # noqa: E402
 from skinvariant import AdversarialClassifier, IIDMClassifier  # noqa: E402
 from skinvariant.metrics import (  # noqa: E402
     demographic_parity_difference,

@@ -12,15 +12,15 @@ Run: python benchmarks/affinity_adult.py [--quick]  (--quick writes *_quick.* fi
 """
 
 import argparse
-from pathlib import Path
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
+from adult_data import adult_split
 from sklearn.linear_model import LogisticRegression
 
-from adult_data import adult_split
 from skinvariant import AffinityClassifier
 from skinvariant.metrics import equality_gap, parity_gap, sensitive_leakage
 

@@ -19,8 +19,8 @@ Run: python benchmarks/affinity_digits.py [--quick]  (--quick writes *_quick.* f
 """
 
 import argparse
-from pathlib import Path
 import time
+from pathlib import Path
 
 import matplotlib
 

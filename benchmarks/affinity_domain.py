@@ -19,9 +19,9 @@ Run: python benchmarks/affinity_domain.py [--quick]  (--quick writes *_quick.* f
 """
 
 import argparse
-from pathlib import Path
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd

@@ -15,8 +15,8 @@ Run: python benchmarks/colored_digits.py [--quick]  (--quick writes *_quick.* fi
 """
 
 import argparse
-from pathlib import Path
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -24,7 +24,6 @@ import torch
 
 from skinvariant import MINEDebiasedClassifier
 from skinvariant.datasets import make_colored_digits
-
 
 RESULTS = Path(__file__).parent / "results"
 

@@ -34,6 +34,7 @@ from skorch.callbacks import Callback  # noqa: E402
 from skinvariant import AdversarialClassifier, IIDMClassifier  # noqa: E402
 from skinvariant.datasets import make_attribute_blobs  # noqa: E402
 from skinvariant.metrics import conditional_entropy  # noqa: E402
+from skinvariant.objectives import Step  # noqa: E402
 
 RESULTS = "benchmarks/results/"
 METHODS = ("AII", "NS", "IIDM")
@@ -51,14 +52,15 @@ class PretrainAdversary(Callback):
         data = net.get_dataset(X, y)
         x, s, labels = data.inputs["X"], data.inputs["sensitive"], data.y
         with torch.no_grad():
-            z = net.module_.encoder(x)
+            outputs = net.module_.outputs(x)
         for _ in range(self.n_steps):
-            rows = torch.randint(len(z), (BATCH_SIZE,))
-            net.optimizer_invariance_.zero_grad()
-            loss, _ = net.invariance_.critic_loss(z[rows], s[rows], labels[rows])
-            loss.backward()
-            net.optimizer_invariance_.step()
-        net.invariance_.initialize(z, s, labels)
+            rows = torch.randint(len(x), (BATCH_SIZE,))
+            batch = Step(x[rows], labels[rows], s[rows],
+                         {name: value[rows] for name, value in outputs.items()})
+            net.optimizer_adversary_.zero_grad()
+            net.objective_.network_loss("adversary", batch).backward()
+            net.optimizer_adversary_.step()
+        net.objective_.initialize(Step(x, labels, s, outputs))
 
 
 class EntropyTrace(Callback):
@@ -82,7 +84,7 @@ class EntropyTrace(Callback):
 
     def _ratio(self, net):
         with torch.no_grad():
-            z = net.module_.encoder(self.x).numpy()
+            z = net.module_.represent(self.x).numpy()
         return conditional_entropy(z, self.s, random_state=0).ratio
 
 

@@ -11,20 +11,19 @@ Run: python benchmarks/mine_fairness.py [--quick]  (--quick writes *_quick.* fil
 """
 
 import argparse
-from pathlib import Path
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
+from adult_data import preprocessed_split as split
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.model_selection import cross_val_predict
 
-from adult_data import preprocessed_split as split
 from skinvariant import MINEDebiasedClassifier
 from skinvariant.datasets import load_adult, load_german
 from skinvariant.metrics import equal_opportunity_difference
-
 
 RESULTS = Path(__file__).parent / "results"
 

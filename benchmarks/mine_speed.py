@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-
 from adult_data import adult_split
+
 from skinvariant import AdversarialClassifier, IIDMClassifier, MINEDebiasedClassifier
 
 RESULTS = Path(__file__).parent / "results"

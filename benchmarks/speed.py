@@ -38,9 +38,9 @@ import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
+from adult_data import adult_split
 from torch import nn
 
-from adult_data import adult_split
 from skinvariant import AdversarialClassifier, AffinityClassifier, IIDMClassifier
 from skinvariant.exceptions import NoInvarianceWarning
 

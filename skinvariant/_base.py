@@ -10,7 +10,6 @@ from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 import torch
 from sklearn.base import (
@@ -101,10 +100,10 @@ COMMON_ATTRIBUTES_DOC = """\
         trained on CUDA is unpickled where CUDA is absent).
     history_ : skorch.History
         Per-epoch records: ``train_loss`` (the total), ``train_task_loss``,
-        ``train_penalty`` (unweighted), ``train_critic_loss`` (the auxiliary
-        network's own loss, when it trains in separate steps), the criterion's
-        monitor (``train_adversary_acc``, ``train_mi_estimate`` or
-        ``train_unpaired_fraction``),
+        ``train_penalty`` (unweighted), ``train_<network>_loss`` (an auxiliary
+        network's own loss: ``train_adversary_loss``, ``train_mi_network_loss``),
+        the objective's monitor (``train_adversary_acc``, ``train_mi_estimate``
+        or ``train_unpaired_fraction``),
         ``valid_loss`` (with ``validation_fraction``), ``dur``.
     net_ : skinvariant._engine.InvariantNet
         The trained skorch net."""
@@ -156,7 +155,7 @@ def resolve_optimizer(optimizer):
     if issubclass(optimizer_class, torch.optim.LBFGS):
         raise ValueError(
             "optimizer=LBFGS needs a closure that re-evaluates the whole loss, which the "
-            "alternating steps of an invariance criterion cannot give; use 'adam' or 'rmsprop'.")
+            "alternating steps of an objective with auxiliary networks cannot give; use 'adam' or 'rmsprop'.")
     return optimizer
 
 
@@ -260,7 +259,7 @@ def representation_width(encoder, n_features):
 class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, BaseEstimator):
     """Base of the invariant estimators: fit, and ``transform`` to the representation.
 
-    Subclasses build their criterion (``build_criterion``) and may pass options
+    Subclasses build their objective (``build_objective``) and may pass options
     to the engine (``engine_options``) or build their own encoder
     (``_build_encoder``).
     """
@@ -288,8 +287,8 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
         "verbose": ["verbose"],
     }
 
-    def build_criterion(self, z_dim, n_classes):
-        """Return the invariance criterion for this estimator, once ``sensitive`` is encoded."""
+    def build_objective(self, z_dim, n_classes):
+        """Return the method's objective, once ``sensitive`` is encoded."""
         raise NotImplementedError
 
     def engine_options(self):
@@ -395,12 +394,11 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
     def _build_net(self, n_features, with_invariance):
         network = self._build_network(n_features)
         n_classes = len(self.classes_)
-        criterion = None
-        if with_invariance:
-            criterion = self.build_criterion(self.n_components_, n_classes)
+        # without sensitive, the methods built so far have only the task loss left
+        objective = self.build_objective(self.n_components_, n_classes) if with_invariance else None
         optimizer = resolve_optimizer(self.optimizer)
         return InvariantNet(
-            network, criterion=nn.CrossEntropyLoss, invariance=criterion, lam=self.lam,
+            network, criterion=nn.CrossEntropyLoss, objective=objective, lam=self.lam,
             optimizer=optimizer, lr=self.lr, max_epochs=self.max_epochs,
             batch_size=self.batch_size, device=self.device_,
             callbacks=copy.deepcopy(self.callbacks), verbose=self.verbose,
@@ -435,7 +433,7 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
         """
         check_is_fitted(self)
         X = self._validate_numeric(X)
-        return self.net_.encode(X).numpy().astype(np.float64)
+        return self.net_.represent(X).numpy().astype(np.float64)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -1,5 +1,5 @@
-"""The one training engine: a skorch ``NeuralNet`` that trains an encoder and a
-head on the task loss plus ``lam`` times an invariance criterion's penalty.
+"""The one training engine: a skorch ``NeuralNet`` that trains a network on the
+terms of a method's objective, with the objective's auxiliary networks.
 
 Data are kept as tensors on the training device and batches are fetched by
 index, never row by row. Each batch is ``({"X": x, "sensitive": s}, y)``.
@@ -15,6 +15,7 @@ from skorch import NeuralNet
 from skorch.utils import TeeGenerator
 
 from .exceptions import DivergenceError, warn_at_caller
+from .objectives import LAM, Objective, Step
 
 EVAL_BATCH_SIZE = 4096
 
@@ -121,43 +122,41 @@ class BatchIterator:
 
 
 class InvariantNet(NeuralNet):
-    """skorch net training ``module`` (an encoder and a head) with an invariance criterion.
+    """skorch net training a network on an objective's terms, with its auxiliary networks.
+
+    The network (``module``) exposes ``outputs(x)``, a dict with at least
+    ``"z"`` and ``"logits"``, and ``represent(x)`` for ``transform``; the
+    engine uses nothing else of it. The objective
+    (:class:`skinvariant.objectives.Objective`) names the loss terms, declares
+    its auxiliary networks, each registered here as the skorch module
+    ``<name>_`` with its own optimizer ``optimizer_<name>_`` (so
+    ``optimizer_<name>__lr`` and the like route to it), and keeps buffers.
 
     Parameters
     ----------
-    module : skinvariant.modules.InvariantNetwork
-        The encoder and head.
-    invariance : skinvariant.criteria.InvarianceCriterion or None
-        The criterion; None trains on the task loss alone.
+    module : torch.nn.Module
+        The network, with ``outputs`` and ``represent``.
+    objective : skinvariant.objectives.Objective or None
+        The method's objective; None trains on the task loss alone.
     lam : float
-        Weight of the invariance penalty.
+        The invariance weight, the factor of every term weighted by ``"lam"``.
     lam_ramp : bool
         Ramp the weight as ``lam * (2 / (1 + exp(-10 p)) - 1)`` over training
         progress ``p`` (Ganin et al. 2016).
     validation_fraction : float or None
         Share of the training rows held out (stratified by y) for ``valid_loss``.
-    clip_penalty_gradient : bool
-        Adaptive gradient clipping (Belghazi et al. 2018): on each parameter
-        tensor the penalty's gradient is rescaled to at most the norm of the
-        task loss's gradient, so an unbounded penalty cannot swamp the task.
-    stratify_batches : bool
-        Spread every (class, group) cell evenly over the training batches,
-        for criteria that compare groups within a batch.
     **kwargs
         Passed to :class:`skorch.NeuralNet`.
     """
 
-    def __init__(self, module, *args, invariance=None, lam=1.0, lam_ramp=False,
-                 validation_fraction=None, clip_penalty_gradient=False, stratify_batches=False,
-                 **kwargs):
+    def __init__(self, module, *args, objective=None, lam=1.0, lam_ramp=False,
+                 validation_fraction=None, **kwargs):
         # set before skorch's __init__: afterwards skorch would try to register
-        # the criterion module as an initialized component
-        self.invariance = invariance
+        # the objective module as an initialized component
+        self.objective = objective
         self.lam = lam
         self.lam_ramp = lam_ramp
         self.validation_fraction = validation_fraction
-        self.clip_penalty_gradient = clip_penalty_gradient
-        self.stratify_batches = stratify_batches
         kwargs.setdefault("train_split", None)
         super().__init__(module, *args, **kwargs)
 
@@ -178,8 +177,14 @@ class InvariantNet(NeuralNet):
 
     def initialize_module(self):
         super().initialize_module()
-        self.invariance_ = None if self.invariance is None else self.initialized_instance(
-            self.invariance, self.get_params_for("invariance"))
+        objective = Objective() if self.objective is None else self.objective
+        self.objective_ = self.initialized_instance(objective, self.get_params_for("objective"))
+        for name, network in self.objective_.networks().items():
+            setattr(self, name + "_", network.module)  # registered by skorch, moved to the device
+        # The init parameters ``module`` and ``objective`` hold the very modules
+        # now at ``module_`` and ``objective_``: pickle them with those, in
+        # skorch's device-mapped block, so a CUDA model unpickles on a CPU.
+        self.cuda_dependent_attributes_ = [*self.cuda_dependent_attributes_, "module", "objective"]
         return self
 
     def initialize_optimizer(self, *_, **__):
@@ -187,14 +192,11 @@ class InvariantNet(NeuralNet):
                      if parameter.requires_grad]  # a frozen encoder is left out
         args, kwargs = self.get_params_for_optimizer("optimizer", trainable)
         self.optimizer_ = self.optimizer(*args, **kwargs)
-        if self._has_critic():
+        for name in self.objective_.networks():
             args, kwargs = self.get_params_for_optimizer(
-                "optimizer_invariance", self.invariance_.named_parameters())
-            self.optimizer_invariance_ = self.optimizer(*args, **kwargs)
+                f"optimizer_{name}", getattr(self, name + "_").named_parameters())
+            setattr(self, f"optimizer_{name}_", self.optimizer(*args, **kwargs))
         return self
-
-    def _has_critic(self):
-        return self.invariance_ is not None and any(True for _ in self.invariance_.parameters())
 
     # -- data -----------------------------------------------------------------
 
@@ -224,8 +226,9 @@ class InvariantNet(NeuralNet):
     def get_iterator(self, dataset, training=False):
         # evaluation needs no small batches: larger ones cut Python overhead
         batch_size = self.batch_size if training else max(self.batch_size, EVAL_BATCH_SIZE)
-        strata = self._cells(dataset) if training and self.stratify_batches else None
-        iterator = BatchIterator(dataset, batch_size, shuffle=training, strata=strata)
+        stratify = training and self.objective_.stratify_batches
+        iterator = BatchIterator(dataset, batch_size, shuffle=training,
+                                 strata=self._cells(dataset) if stratify else None)
         if training:
             self._n_batches_per_epoch = len(iterator)
         return iterator
@@ -240,16 +243,21 @@ class InvariantNet(NeuralNet):
         return torch.unique(pairs, dim=0, return_inverse=True)[1]
 
     def infer(self, x, **fit_params):
-        return self.module_(x["X"] if isinstance(x, dict) else x)
+        return self.module_.outputs(x["X"] if isinstance(x, dict) else x)["logits"]
 
     @torch.no_grad()
-    def encode(self, X):
-        """Return the representation ``z`` of ``X`` as a CPU tensor."""
-        self.check_is_fitted()
+    def _forward_all(self, dataset, forward):
+        """Apply ``forward`` to every row of ``dataset`` in evaluation batches; concatenate."""
         self._set_training(False)
-        data = self.get_dataset(X)
-        return torch.cat([self.module_.encoder(batch["X"]).cpu()
-                          for batch, _ in self.get_iterator(data)])
+        parts = [forward(batch["X"]) for batch, _ in self.get_iterator(dataset)]
+        if isinstance(parts[0], dict):
+            return {name: torch.cat([part[name] for part in parts]) for name in parts[0]}
+        return torch.cat(parts)
+
+    def represent(self, X):
+        """Return the representation of ``X`` (the network's ``represent``) as a CPU tensor."""
+        self.check_is_fitted()
+        return self._forward_all(self.get_dataset(X), self.module_.represent).cpu()
 
     # -- training -------------------------------------------------------------
 
@@ -258,86 +266,100 @@ class InvariantNet(NeuralNet):
         self._starting_scale = None
 
     def on_epoch_begin(self, net, dataset_train=None, **kwargs):
-        """Open the epoch; before the first, let the criterion see the whole training split."""
+        """Open the epoch; before the first, let the objective see the whole training split."""
         super().on_epoch_begin(net, dataset_train=dataset_train, **kwargs)
-        first_epoch = len(self.history) == 1
-        if not first_epoch or self.invariance_ is None or "sensitive" not in dataset_train.inputs:
-            return
-        self._set_training(False)
-        with torch.no_grad():
-            z = torch.cat([self.module_.encoder(batch["X"])
-                           for batch, _ in self.get_iterator(dataset_train)])
-        self.invariance_.initialize(z, dataset_train.inputs["sensitive"], dataset_train.y)
+        if len(self.history) == 1:
+            outputs = self._forward_all(dataset_train, self.module_.outputs)
+            self.objective_.initialize(Step(
+                dataset_train.inputs["X"], dataset_train.y, dataset_train.inputs.get("sensitive"),
+                outputs, self.lam, 0.0, self.criterion_))
 
-    def current_lam(self):
-        """The penalty weight at the current point of training."""
-        if not self.lam_ramp:
-            return self.lam
+    def progress(self):
+        """Share of training done, from 0 at the first batch to 1 after the last."""
         epoch = len(self.history) - 1
         batch = len(self.history[-1, "batches"]) if len(self.history) else 0
-        progress = (epoch + batch / self._n_batches_per_epoch) / self.max_epochs
-        return self.lam * (2.0 / (1.0 + math.exp(-10.0 * progress)) - 1.0)
+        return (epoch + batch / self._n_batches_per_epoch) / self.max_epochs
+
+    def current_lam(self):
+        """The invariance weight at the current point of training."""
+        if not self.lam_ramp:
+            return self.lam
+        return self.lam * (2.0 / (1.0 + math.exp(-10.0 * self.progress())) - 1.0)
+
+    def _active(self, s):
+        """The objective's terms and networks that can train with or without ``s``."""
+        has_s = s is not None
+        terms = [term for term in self.objective_.terms() if has_s or not term.needs_sensitive]
+        networks = {name: network for name, network in self.objective_.networks().items()
+                    if has_s or not network.needs_sensitive}
+        return terms, networks
 
     def train_step(self, batch, **fit_params):
         inputs, y = batch
         x, s = inputs["X"], inputs.get("sensitive")
-        invariance = self.invariance_ if s is not None else None
-        has_critic_steps = invariance is not None and invariance.n_critic_steps > 0
-        terms = self._critic_steps(x, s, y) if has_critic_steps else {}
+        terms, networks = self._active(s)
         self._set_training(True)
-        self.optimizer_.zero_grad()
-        z = self.module_.encoder(x)
-        logits = self.module_.head(z)
-        task_loss = self.get_loss(logits, y, X=inputs, training=True)
-        weighted_penalty = None
-        if invariance is not None:
-            weighted_penalty, encoder_terms = invariance.encoder_loss(z, s, y, self.current_lam())
-            terms.update(encoder_terms)
-        joint = invariance is not None and invariance.trains_with_encoder
-        if joint:
-            self.optimizer_invariance_.zero_grad()
-        if weighted_penalty is not None and self.clip_penalty_gradient:
-            loss = self._backward_with_clipped_penalty(task_loss, weighted_penalty)
-        else:
-            loss = task_loss if weighted_penalty is None else task_loss + weighted_penalty
-            loss.backward()
+        step = Step(x, y, s, self.module_.outputs(x), self.current_lam(), self.progress(),
+                    self.criterion_)
+        for name, network in networks.items():
+            if network.schedule == "inner":
+                self._inner_steps(name, network.n_steps, step)
+        joint = [name for name, network in networks.items() if network.schedule == "joint"]
+        optimizers = [self.optimizer_, *(getattr(self, f"optimizer_{name}_") for name in joint)]
+        for optimizer in optimizers:
+            optimizer.zero_grad()
+        values = {term.name: term.compute(step) for term in terms}
+        loss = self._backward(terms, values, step.lam, joint)
         self.notify("on_grad_computed", named_parameters=TeeGenerator(self.module_.named_parameters()),
                     batch=batch, training=True)
-        self.optimizer_.step()
-        if joint:
-            self.optimizer_invariance_.step()
-        terms["task_loss"] = task_loss.detach()
-        return {"loss": loss, "y_pred": logits, "terms": terms,
-                "representation_rms": z.detach().pow(2).mean().sqrt(),
-                "n_correct": (logits.detach().argmax(dim=1) == y).sum()}
+        for optimizer in optimizers:
+            optimizer.step()
+        self.objective_.after_step("module", step.detached())
+        z = step.outputs["z"].detach()
+        records = {**{name: value.detach() for name, value in values.items()}, **step.records}
+        return {"loss": loss, "y_pred": step.outputs["logits"], "terms": records,
+                "representation_rms": z.pow(2).mean().sqrt(),
+                "n_correct": (step.outputs["logits"].detach().argmax(dim=1) == y).sum()}
 
-    def _backward_with_clipped_penalty(self, task_loss, weighted_penalty):
-        """Set each encoder/head gradient to task + penalty, the penalty's norm capped by the task's."""
+    def _inner_steps(self, name, n_steps, step):
+        """Train the auxiliary network ``name`` for ``n_steps`` on the detached outputs."""
+        detached = step.detached()
+        optimizer = getattr(self, f"optimizer_{name}_")
+        for _ in range(n_steps):
+            optimizer.zero_grad()
+            loss = self.objective_.network_loss(name, detached)
+            loss.backward()
+            optimizer.step()
+        step.record(f"{name}_loss", loss)
+        self.objective_.after_step(name, detached)
+
+    def _backward(self, terms, values, lam, joint):
+        """Back-propagate the weighted terms; return the total loss.
+
+        Terms flagged ``clip_gradient`` have their gradient on each
+        encoder/head parameter tensor capped at the norm of the other terms';
+        jointly trained networks get the plain gradient of the total.
+        """
+        weighted = {term.name: (lam if term.weight == LAM else term.weight) * values[term.name]
+                    for term in terms}
+        loss = sum(weighted.values())
+        clipped = [weighted[term.name] for term in terms if term.clip_gradient]
+        if not clipped:
+            loss.backward()
+            return loss
         parameters = [p for p in self.module_.parameters() if p.requires_grad]
-        task_grads = torch.autograd.grad(task_loss, parameters, retain_graph=True, allow_unused=True)
-        penalty_grads = torch.autograd.grad(weighted_penalty, parameters, allow_unused=True)
-        for parameter, task_grad, penalty_grad in zip(parameters, task_grads, penalty_grads):
-            task_grad = torch.zeros_like(parameter) if task_grad is None else task_grad
-            if penalty_grad is not None:
-                scale = torch.clamp(task_grad.norm() / (penalty_grad.norm() + 1e-12), max=1.0)
-                task_grad = task_grad + scale * penalty_grad
-            parameter.grad = task_grad
-        return task_loss + weighted_penalty
-
-    def _critic_steps(self, x, s, y):
-        """Train the criterion's own networks on the detached representation."""
-        self._set_training(True)
-        with torch.no_grad():
-            z = self.module_.encoder(x)
-        terms = {}
-        for _ in range(self.invariance_.n_critic_steps):
-            self.optimizer_invariance_.zero_grad()
-            critic_loss, terms = self.invariance_.critic_loss(z, s, y)
-            critic_loss.backward()
-            self.optimizer_invariance_.step()
-            terms = {"critic_loss": critic_loss.detach(), **terms}
-        self.invariance_.after_critic(z, s, y)
-        return terms
+        free_grads = torch.autograd.grad(loss - sum(clipped), parameters, retain_graph=True,
+                                         allow_unused=True)
+        clipped_grads = torch.autograd.grad(sum(clipped), parameters, retain_graph=bool(joint),
+                                            allow_unused=True)
+        if joint:
+            loss.backward(inputs=[p for name in joint for p in getattr(self, name + "_").parameters()])
+        for parameter, free_grad, clipped_grad in zip(parameters, free_grads, clipped_grads):
+            grad = torch.zeros_like(parameter) if free_grad is None else free_grad
+            if clipped_grad is not None:
+                grad = grad + torch.clamp(grad.norm() / (clipped_grad.norm() + 1e-12), max=1.0) * clipped_grad
+            parameter.grad = grad
+        return loss
 
     def on_batch_end(self, net, batch=None, training=False, loss=None, terms=None,
                      representation_rms=None, n_correct=None, **kwargs):
@@ -362,9 +384,8 @@ class InvariantNet(NeuralNet):
         means = {name: float(total / n_rows) for name, total in self._epoch_sums.items()}
         self._epoch_sums = defaultdict(float)
         problems = (_non_finite(means) or self._non_finite_weights()
-                    or self._blown_up(means["task_loss"], representation_rms))
-        if not problems and self.invariance_ is not None:
-            problems = self.invariance_.diverged(means)
+                    or self._blown_up(means["task_loss"], representation_rms)
+                    or self.objective_.diverged(means))
         if problems:
             self._raise_divergence(problems)
         for name, value in means.items():
@@ -372,9 +393,7 @@ class InvariantNet(NeuralNet):
 
     def _non_finite_weights(self):
         """``{"weights": reason}`` when a parameter holds a NaN or infinity, else ``{}``."""
-        parameters = list(self.module_.parameters())
-        if self.invariance_ is not None:
-            parameters += list(self.invariance_.parameters())
+        parameters = [*self.module_.parameters(), *self.objective_.parameters()]
         finite = torch.stack([torch.isfinite(p).all() for p in parameters]).all()
         return {} if finite else {"weights": "became NaN or infinite"}
 
@@ -390,8 +409,9 @@ class InvariantNet(NeuralNet):
         return problems
 
     def on_train_end(self, net, X=None, y=None, **kwargs):
-        """Warn when the invariance penalty has pushed the model down to the majority rate."""
-        if self.invariance_ is None or self.lam == 0 or "sensitive" not in X:
+        """Warn when the invariance terms have pushed the model down to the majority rate."""
+        terms, _ = self._active(X.get("sensitive"))
+        if self.lam == 0 or not any(term.weight == LAM for term in terms):
             return
         y = y.cpu() if isinstance(y, torch.Tensor) else torch.as_tensor(np.asarray(y))
         majority_rate = float(torch.bincount(y).max()) / len(y)

@@ -1,19 +1,18 @@
-"""The public invariant classifiers; each is a criterion plus a thin estimator."""
+"""The public invariant classifiers; each is an objective plus a thin estimator."""
 
 from numbers import Integral, Real
 
-import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import InvariantClassifierBase, check_layer_sizes, fill_doc
 from ._validation import continuous_columns, standardize_continuous
-from .criteria import (
-    AdversarialCriterion,
-    DiscriminatorMatchingCriterion,
-    MutualInformationCriterion,
+from .objectives import (
+    AdversarialObjective,
+    DiscriminatorMatchingObjective,
+    MutualInformationObjective,
 )
-from .criteria.adversarial import MODES
-from .criteria.mutual_info import ESTIMATORS
+from .objectives.adversarial import MODES
+from .objectives.mutual_info import ESTIMATORS
 from .transformers import AffinityTransformer
 
 __all__ = [
@@ -115,8 +114,8 @@ class AdversarialClassifier(InvariantClassifierBase):
         self.random_state = random_state
         self.verbose = verbose
 
-    def build_criterion(self, z_dim, n_classes):
-        return AdversarialCriterion(
+    def build_objective(self, z_dim, n_classes):
+        return AdversarialObjective(
             z_dim, len(self.sensitive_groups_), mode=self.mode,
             hidden_layer_sizes=check_layer_sizes(
                 "adversary_hidden_layer_sizes", self.adversary_hidden_layer_sizes),
@@ -207,8 +206,8 @@ class IIDMClassifier(InvariantClassifierBase):
         self.random_state = random_state
         self.verbose = verbose
 
-    def build_criterion(self, z_dim, n_classes):
-        return DiscriminatorMatchingCriterion(
+    def build_objective(self, z_dim, n_classes):
+        return DiscriminatorMatchingObjective(
             z_dim, len(self.sensitive_groups_), n_classes, decay=self.decay,
             semantic_alignment=self.semantic_alignment,
             hidden_layer_sizes=check_layer_sizes(
@@ -329,29 +328,26 @@ class MINEDebiasedClassifier(InvariantClassifierBase):
         if sensitive is None or not continuous:
             codes = super()._encode_sensitive(sensitive, n_samples)
             self.sensitive_type_ = "categorical"
-            if codes is None:
-                return None
-            return np.eye(len(self.sensitive_groups_), dtype=np.float32)[codes]
+            return codes
         values, self.sensitive_mean_, self.sensitive_scale_ = standardize_continuous(
             sensitive, n_samples)
         self.sensitive_type_ = "continuous"
         self.sensitive_groups_ = None
         return values
 
-    def build_criterion(self, z_dim, n_classes):
+    def build_objective(self, z_dim, n_classes):
         if self.estimator == "club" and self.sensitive_type_ == "continuous":
             raise ValueError("estimator='club' needs a categorical sensitive attribute; use "
                              "estimator='mine' for a continuous one.")
         s_dim = (len(self.sensitive_groups_) if self.sensitive_type_ == "categorical"
                  else len(self.sensitive_mean_))
-        return MutualInformationCriterion(
-            z_dim, s_dim, estimator=self.estimator,
+        return MutualInformationObjective(
+            z_dim, s_dim, categorical=self.sensitive_type_ == "categorical",
+            estimator=self.estimator,
             hidden_layer_sizes=check_layer_sizes(
                 "statistics_hidden_layer_sizes", self.statistics_hidden_layer_sizes),
-            n_estimator_steps=self.n_estimator_steps, ema_rate=self.ema_rate)
-
-    def engine_options(self):
-        return {"clip_penalty_gradient": self.adaptive_clipping}
+            n_estimator_steps=self.n_estimator_steps, ema_rate=self.ema_rate,
+            clip_gradient=self.adaptive_clipping)
 
     @property
     def mutual_information_(self):

@@ -93,6 +93,10 @@ class FrozenEncoder(nn.Module):
 class InvariantNetwork(nn.Module):
     """An encoder giving the representation z and a linear head reading y from z.
 
+    It speaks the engine's network contract: ``outputs(x)`` returns a dict
+    with at least ``"z"`` and ``"logits"``, and ``represent(x)`` the
+    representation that ``transform`` returns.
+
     Parameters
     ----------
     encoder : torch.nn.Module
@@ -108,9 +112,18 @@ class InvariantNetwork(nn.Module):
         self.encoder = encoder
         self.head = nn.Linear(z_dim, n_classes)
 
+    def outputs(self, X):
+        """Return ``{"z": representation, "logits": class logits}`` of ``X``."""
+        z = self.encoder(X)
+        return {"z": z, "logits": self.head(z)}
+
+    def represent(self, X):
+        """Return the representation ``z`` of ``X``."""
+        return self.encoder(X)
+
     def forward(self, X):
         """Return the class logits of ``X``."""
-        return self.head(self.encoder(X))
+        return self.outputs(X)["logits"]
 
 
 class _GradientReversal(torch.autograd.Function):

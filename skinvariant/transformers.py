@@ -16,8 +16,8 @@ from ._base import (
     representation_width,
 )
 from ._validation import check_sensitive_aligned, encode_groups
-from .criteria import AffinityCriterion
 from .modules import FrozenEncoder, make_mlp
+from .objectives import AffinityObjective
 
 __all__ = ["AffinityTransformer"]
 
@@ -104,12 +104,9 @@ class AffinityTransformer(InvariantEstimatorBase):
         self.random_state = random_state
         self.verbose = verbose
 
-    def build_criterion(self, z_dim, n_classes):
-        return AffinityCriterion(len(self.sensitive_groups_), n_classes,
+    def build_objective(self, z_dim, n_classes):
+        return AffinityObjective(len(self.sensitive_groups_), n_classes,
                                  same_class=self.same_class)
-
-    def engine_options(self):
-        return {"stratify_batches": True}
 
     def _build_encoder(self, n_features):
         if not self.freeze_encoder:

@@ -14,7 +14,6 @@ from torch import nn
 
 from skinvariant import AffinityClassifier, AffinityTransformer, NoInvarianceWarning
 from skinvariant._engine import BatchIterator, TensorData
-from skinvariant.criteria import AffinityCriterion
 from skinvariant.datasets import make_inverted_digits, make_rotated_digits
 from skinvariant.metrics import (
     demographic_parity_difference,
@@ -23,10 +22,11 @@ from skinvariant.metrics import (
     parity_gap,
     sensitive_leakage,
 )
+from skinvariant.objectives import AffinityObjective, Step
 
 from .conftest import make_leaky_data
 
-# -- the criterion -----------------------------------------------------------
+# -- the objective -----------------------------------------------------------
 
 
 def test_each_sample_is_pulled_to_its_nearest_partner_of_its_class_in_another_group():
@@ -34,12 +34,12 @@ def test_each_sample_is_pulled_to_its_nearest_partner_of_its_class_in_another_gr
                      requires_grad=True)
     s = torch.tensor([0, 0, 1, 1, 1])
     y = torch.tensor([0, 0, 0, 0, 1])  # the last sample has no partner of its class
-    criterion = AffinityCriterion(n_groups=2, n_classes=2)
-    affinity, metrics = criterion.encoder_loss(z, s, y, lam=1.0)
+    step = Step(z, y, s, {"z": z})
+    affinity = AffinityObjective(n_groups=2, n_classes=2).penalty(step)
     # group 0: 0.5 (to [0.5, 0]) and 1.5 (to [0.5, 0]); group 1: 0.5 and 3.0 (to [0, 0])
     expected = np.mean([np.mean([0.5, 1.5]), np.mean([0.5, 3.0])]) / 2
     assert affinity.item() == pytest.approx(expected)
-    assert float(metrics["unpaired_fraction"]) == pytest.approx(1 / 5)
+    assert float(step.records["unpaired_fraction"]) == pytest.approx(1 / 5)
     affinity.backward()
     assert z.grad[4].abs().sum() == 0  # the unpaired sample is skipped
     assert z.grad[0].abs().sum() > 0 and z.grad[2].abs().sum() > 0  # both ends of a pair move
@@ -49,8 +49,8 @@ def test_without_same_class_a_partner_may_have_another_class():
     z = torch.tensor([[0.0], [5.0], [1.0]])
     s = torch.tensor([0, 1, 1])
     y = torch.tensor([0, 0, 1])
-    strict = AffinityCriterion(2, 2).penalty(z, s, y)
-    loose = AffinityCriterion(2, 2, same_class=False).penalty(z, s, y)
+    strict = AffinityObjective(2, 2).penalty(Step(z, y, s, {"z": z}))
+    loose = AffinityObjective(2, 2, same_class=False).penalty(Step(z, y, s, {"z": z}))
     assert float(strict) == pytest.approx(np.mean([5.0, 5.0]) / 2)  # sample 2 unpaired
     assert float(loose) == pytest.approx(np.mean([1.0, np.mean([5.0, 1.0])]) / 2)
 
@@ -59,13 +59,14 @@ def test_three_groups_average_each_group_over_all_other_groups():
     z = torch.tensor([[0.0], [1.0], [3.0]])
     s = torch.tensor([0, 1, 2])
     y = torch.zeros(3, dtype=torch.long)
-    affinity = AffinityCriterion(3, 1).penalty(z, s, y)
+    affinity = AffinityObjective(3, 1).penalty(Step(z, y, s, {"z": z}))
     assert float(affinity) == pytest.approx(np.mean([1.0, 1.0, 2.0]))
 
 
 def test_a_batch_without_any_pair_gives_a_zero_loss_that_keeps_the_graph():
     z = torch.ones(3, 2, requires_grad=True)
-    affinity = AffinityCriterion(2, 2).penalty(z, torch.tensor([0, 0, 0]), torch.tensor([0, 1, 0]))
+    s, y = torch.tensor([0, 0, 0]), torch.tensor([0, 1, 0])
+    affinity = AffinityObjective(2, 2).penalty(Step(z, y, s, {"z": z}))
     affinity.backward()
     assert affinity.item() == 0 and torch.equal(z.grad, torch.zeros_like(z))
 

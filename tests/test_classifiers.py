@@ -308,17 +308,21 @@ def test_sparse_one_hot_input_is_accepted(leaky_data):
     np.testing.assert_array_equal(model.predict_proba(sp.csr_matrix(X)), model.predict_proba(X))
 
 
-@pytest.mark.parametrize("Estimator", [IIDMClassifier, AdversarialClassifier, MINEDebiasedClassifier])
-def test_auxiliary_network_is_a_registered_skorch_component(Estimator, leaky_data):
+@pytest.mark.parametrize("Estimator, name", [(IIDMClassifier, "adversary"),
+                                             (AdversarialClassifier, "adversary"),
+                                             (MINEDebiasedClassifier, "mi_network")])
+def test_auxiliary_network_is_a_registered_skorch_component(Estimator, name, leaky_data):
     # registration is what moves the adversary / statistics network to the
     # training device and lets a CUDA pickle load on a CPU-only machine
     X, y, s = leaky_data
     net = Estimator(max_epochs=1, random_state=0).fit(X, y, sensitive=s).net_
-    assert "invariance" in net._modules
-    assert {"invariance_", "optimizer_invariance_"} <= set(net.cuda_dependent_attributes_)
-    adversary_params = {id(p) for p in net.invariance_.parameters()}
+    assert {"objective", name} <= set(net._modules)
+    assert {"objective_", f"{name}_", f"optimizer_{name}_"} <= set(net.cuda_dependent_attributes_)
+    network_params = {id(p) for p in getattr(net, name + "_").parameters()}
+    assert network_params == {id(p) for group in getattr(net, f"optimizer_{name}_").param_groups
+                              for p in group["params"]}
     encoder_params = {id(p) for group in net.optimizer_.param_groups for p in group["params"]}
-    assert adversary_params.isdisjoint(encoder_params)  # each network has its own optimizer
+    assert network_params.isdisjoint(encoder_params)  # each network has its own optimizer
 
 
 def test_many_integer_groups_warn_that_the_attribute_may_be_a_quantity(leaky_data):

@@ -7,8 +7,8 @@ from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import GridSearchCV
 
 from skinvariant import DivergenceError, MINEDebiasedClassifier
-from skinvariant.criteria import MutualInformationCriterion
 from skinvariant.metrics import continuous_leakage
+from skinvariant.objectives import MutualInformationObjective, Step
 
 
 def continuous_attribute_data(n_samples=800, seed=0):
@@ -91,23 +91,27 @@ def test_a_blown_up_estimator_stops_training_even_while_finite(leaky_data):
     with pytest.raises(DivergenceError, match=r"epoch 1: mi_estimate fell to -\d"):
         model.fit(X, y, sensitive=s)
     assert not hasattr(model, "net_")
-    criterion = MutualInformationCriterion(2, 2)
-    assert criterion.diverged({"mi_estimate": -0.5, "penalty": -0.5}) == {}
-    assert set(criterion.diverged({"mi_estimate": -50.0})) == {"mi_estimate"}
+    objective = MutualInformationObjective(2, 2)
+    assert objective.diverged({"mi_estimate": -0.5, "penalty": -0.5}) == {}
+    assert set(objective.diverged({"mi_estimate": -50.0})) == {"mi_estimate"}
 
 
 def test_donsker_varadhan_estimate_separates_dependent_from_independent_pairs():
     torch.manual_seed(0)
     s = torch.randn(2000, 1)
-    criterion = MutualInformationCriterion(1, 1, n_estimator_steps=1)
-    optimizer = torch.optim.Adam(criterion.parameters(), lr=1e-2)
+    objective = MutualInformationObjective(1, 1, categorical=False, n_estimator_steps=1)
+    optimizer = torch.optim.Adam(objective.parameters(), lr=1e-2)
+
+    def step(z):
+        return Step(z, None, s, {"z": z})
+
     for _ in range(300):
         optimizer.zero_grad()
-        criterion.critic_loss(s + 0.1 * torch.randn_like(s), s, None)[0].backward()
+        objective.network_loss("mi_network", step(s + 0.1 * torch.randn_like(s))).backward()
         optimizer.step()
     with torch.no_grad():
-        dependent = criterion.penalty(s + 0.1 * torch.randn_like(s), s, None).item()
-        independent = criterion.penalty(torch.randn_like(s), s, None).item()
+        dependent = objective.penalty(step(s + 0.1 * torch.randn_like(s))).item()
+        independent = objective.penalty(step(torch.randn_like(s))).item()
     # true I = 0.5 log(1 + 1/0.01) = 2.3 nats; DV is a lower bound
     assert 1.0 < dependent < 2.4
     assert independent < 0.3
@@ -122,7 +126,10 @@ def test_adaptive_clipping_caps_the_penalty_gradient_by_the_task_gradient(leaky_
 
 
 def test_grid_search_picks_lam_by_lowest_mutual_information(leaky_data):
-    from skinvariant.metrics import lowest_mutual_information, make_mutual_information_scorer
+    from skinvariant.metrics import (
+        lowest_mutual_information,
+        make_mutual_information_scorer,
+    )
 
     X, y, s = leaky_data
     search = GridSearchCV(

@@ -1,8 +1,8 @@
 """Mutual-information penalties: MINE (Belghazi et al. 2018) as used by
 Ragonesi et al. (CVPR-W 2021), and the CLUB upper bound (Cheng et al. 2020).
 
-``s`` reaches these criteria as float features: one-hot group indicators for a
-categorical attribute, standardised columns for a continuous one.
+``s`` reaches these objectives as group codes (one-hot encoded here) or as
+standardised float columns for a continuous attribute.
 """
 
 import math
@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from ..modules import make_mlp
-from ._base import InvarianceCriterion
+from ._base import LAM, Network, Objective, Term, task_loss
 
 ESTIMATORS = ("mine", "club")
 
@@ -20,7 +20,7 @@ ESTIMATORS = ("mine", "club")
 DIVERGED_ESTIMATE = -10.0
 
 
-class MutualInformationCriterion(InvarianceCriterion):
+class MutualInformationObjective(Objective):
     """Penalise an estimate of I(z; s).
 
     Parameters
@@ -28,7 +28,10 @@ class MutualInformationCriterion(InvarianceCriterion):
     z_dim : int
         Width of the representation.
     s_dim : int
-        Width of the encoded attribute (groups for one-hot, columns if continuous).
+        Number of groups of a categorical attribute (``s`` holds group codes),
+        or of columns of a continuous one (``s`` holds floats).
+    categorical : bool, default=True
+        Whether ``s`` holds group codes, one-hot encoded before use.
     estimator : {"mine", "club"}, default="mine"
         ``"mine"``: the Donsker-Varadhan lower bound
         ``E_joint[T(z, s)] - log E_marginal[exp T(z, s~)]`` with a statistics
@@ -42,29 +45,52 @@ class MutualInformationCriterion(InvarianceCriterion):
     ema_rate : float, default=0.01
         Rate of the moving average of ``E_marginal[exp T]`` whose inverse
         weights the MINE gradient (the bias correction of Belghazi et al.).
+    clip_gradient : bool, default=True
+        Adaptive clipping of the penalty's gradient (see :class:`Term`).
     """
 
-    def __init__(self, z_dim, s_dim, *, estimator="mine", hidden_layer_sizes=(100, 100),
-                 n_estimator_steps=20, ema_rate=0.01):
+    def __init__(self, z_dim, s_dim, *, categorical=True, estimator="mine",
+                 hidden_layer_sizes=(100, 100), n_estimator_steps=20, ema_rate=0.01,
+                 clip_gradient=True):
         if estimator not in ESTIMATORS:
             raise ValueError(f"estimator must be one of {ESTIMATORS}; got {estimator!r}.")
-        super().__init__(n_critic_steps=n_estimator_steps)
+        super().__init__()
+        self.s_dim = s_dim
+        self.categorical = categorical
         self.estimator = estimator
+        self.n_estimator_steps = n_estimator_steps
         self.ema_rate = ema_rate
+        self.clip_gradient = clip_gradient
         n_inputs, n_outputs = (z_dim + s_dim, 1) if estimator == "mine" else (z_dim, s_dim)
         self.network = make_mlp(n_inputs, hidden_layer_sizes, n_outputs)
         # log of the moving average of E_marginal[exp T]; NaN until the first batch
         self.register_buffer("log_mean_exp_average", torch.tensor(float("nan")))
 
-    def critic_loss(self, z, s, y):
+    def networks(self):
+        return {"mi_network": Network(self.network, "inner", self.n_estimator_steps)}
+
+    def terms(self):
+        return [Term("task_loss", task_loss),
+                Term("penalty", self.penalty, weight=LAM, needs_sensitive=True,
+                     clip_gradient=self.clip_gradient)]
+
+    def features(self, s):
+        """``s`` as float features: one-hot group indicators, or the continuous columns."""
+        if self.categorical:
+            return F.one_hot(s, self.s_dim).float()
+        return s
+
+    def network_loss(self, name, step):
+        z, s = step.outputs["z"], self.features(step.s)
         if self.estimator == "club":
-            loss = -(F.log_softmax(self.network(z), dim=1) * s).sum(1).mean()
-            return loss, {"mi_estimate": self._club(z, s).detach()}
+            step.record("mi_estimate", self._club(z, s))
+            return -(F.log_softmax(self.network(z), dim=1) * s).sum(1).mean()
         joint, log_mean_exp = self._donsker_varadhan_terms(z, s)
         self._update_average(log_mean_exp.detach())
         # gradient of log E[exp T] estimated with the moving average in the denominator
         corrected = torch.exp(log_mean_exp - self.log_mean_exp_average)
-        return -(joint - corrected), {"mi_estimate": (joint - log_mean_exp).detach()}
+        step.record("mi_estimate", joint - log_mean_exp)
+        return -(joint - corrected)
 
     def diverged(self, epoch_means):
         estimate = epoch_means.get("mi_estimate", 0.0)
@@ -73,7 +99,9 @@ class MutualInformationCriterion(InvarianceCriterion):
                                    f"below {DIVERGED_ESTIMATE:g} means the estimator blew up)"}
         return {}
 
-    def penalty(self, z, s, y):
+    def penalty(self, step):
+        """The estimate of I(z; s) on the batch, differentiable in z."""
+        z, s = step.outputs["z"], self.features(step.s)
         if self.estimator == "club":
             return self._club(z, s)
         joint, log_mean_exp = self._donsker_varadhan_terms(z, s)

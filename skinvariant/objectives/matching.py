@@ -9,16 +9,16 @@ minimises the divergence between the groups' representations.
 import torch
 import torch.nn.functional as F
 
-from .adversarial import AdversaryCriterion
+from .adversarial import AdversaryObjective
 
 
-class DiscriminatorMatchingCriterion(AdversaryCriterion):
+class DiscriminatorMatchingObjective(AdversaryObjective):
     """Discriminator matching with moving centroids.
 
     Parameters
     ----------
     z_dim, n_groups, hidden_layer_sizes, n_adversary_steps, gradient_penalty
-        See :class:`~skinvariant.criteria.adversarial.AdversaryCriterion`.
+        See :class:`~skinvariant.objectives.adversarial.AdversaryObjective`.
     n_classes : int
         Number of target classes (used by semantic alignment).
     decay : float, default=0.7
@@ -57,14 +57,19 @@ class DiscriminatorMatchingCriterion(AdversaryCriterion):
         return means.view_as(self.centroids), (counts > 0).view_as(self.seen)
 
     @torch.no_grad()
-    def initialize(self, z, s, y):
-        means, present = self._cell_means(z, s, y)
+    def initialize(self, step):
+        if step.s is None:
+            return
+        means, present = self._cell_means(step.outputs["z"], step.s, step.y)
         self.centroids.copy_(means)
         self.seen.copy_(present)
 
     @torch.no_grad()
-    def after_critic(self, z, s, y):
-        means, present = self._cell_means(z, s, y)
+    def after_step(self, updated, step):
+        """Move the centroids once the adversary has taken its steps on the batch."""
+        if updated != "adversary":
+            return
+        means, present = self._cell_means(step.outputs["z"], step.s, step.y)
         moved = self.decay * self.centroids + (1 - self.decay) * means
         # a cell absent from the batch keeps its centroid; a cell seen for the
         # first time starts at its batch mean
@@ -72,7 +77,8 @@ class DiscriminatorMatchingCriterion(AdversaryCriterion):
         self.centroids.copy_(torch.where(present[..., None], updated, self.centroids))
         self.seen |= present
 
-    def penalty(self, z, s, y):
+    def penalty(self, step):
+        z, s, y = step.outputs["z"], step.s, step.y
         log_q = F.log_softmax(self.adversary(z), dim=1)  # (n, K)
         rows = y if self.semantic_alignment else torch.zeros_like(s)
         target_log_p = F.log_softmax(self.centroids[rows], dim=2)  # (n, K groups j, K outputs)

@@ -9,10 +9,10 @@ reveal the group. The loss needs no auxiliary network.
 import torch
 import torch.nn.functional as F
 
-from ._base import InvarianceCriterion
+from ._base import LAM, Objective, Term, task_loss
 
 
-class AffinityCriterion(InvarianceCriterion):
+class AffinityObjective(Objective):
     """Mean L1 distance in z from each sample to its nearest partner in the batch.
 
     A sample's partners are the batch's samples of another group (and, with
@@ -35,8 +35,10 @@ class AffinityCriterion(InvarianceCriterion):
         class (eq. 2), which may pull different classes together.
     """
 
+    stratify_batches = True  # every batch should hold partners for every cell
+
     def __init__(self, n_groups, n_classes, *, same_class=True):
-        super().__init__(n_critic_steps=0)
+        super().__init__()
         self.n_groups = n_groups
         self.n_classes = n_classes
         self.same_class = same_class
@@ -65,10 +67,12 @@ class AffinityCriterion(InvarianceCriterion):
         group_means = group_sums[present] / group_counts[present]
         return group_means.mean() / self.n_classes, unpaired_fraction
 
-    def penalty(self, z, s, y):
-        return self._affinity(z, s, y)[0]
+    def terms(self):
+        return [Term("task_loss", task_loss),
+                Term("penalty", self.penalty, weight=LAM, needs_sensitive=True)]
 
-    def encoder_loss(self, z, s, y, lam):
-        affinity, unpaired_fraction = self._affinity(z, s, y)
-        return lam * affinity, {"penalty": affinity.detach(),
-                                "unpaired_fraction": unpaired_fraction.detach()}
+    def penalty(self, step):
+        """The affinity loss of the batch; records the share of unpaired samples."""
+        affinity, unpaired_fraction = self._affinity(step.outputs["z"], step.s, step.y)
+        step.record("unpaired_fraction", unpaired_fraction)
+        return affinity

@@ -15,13 +15,13 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..modules import BatchStandardize, grad_reverse, make_mlp
-from ._base import InvarianceCriterion
+from ._base import LAM, Network, Objective, Term, task_loss
 
 MODES = ("alternating", "reversal", "nonsaturating")
 
 
-class AdversaryCriterion(InvarianceCriterion):
-    """Base of the criteria that train a group classifier q(s|z).
+class AdversaryObjective(Objective):
+    """Base of the objectives that train a group classifier q(s|z), the ``"adversary"``.
 
     Parameters
     ----------
@@ -40,17 +40,33 @@ class AdversaryCriterion(InvarianceCriterion):
 
     def __init__(self, z_dim, n_groups, *, hidden_layer_sizes=(100,),
                  n_adversary_steps=1, gradient_penalty=0.0):
-        super().__init__(n_critic_steps=n_adversary_steps)
+        super().__init__()
         # the adversary reads z standardised per batch, so shrinking z cannot fool it
         self.adversary = nn.Sequential(BatchStandardize(),
                                        *make_mlp(z_dim, hidden_layer_sizes, n_groups))
+        self.n_adversary_steps = n_adversary_steps
         self.gradient_penalty = gradient_penalty
 
-    def critic_loss(self, z, s, y):
+    def networks(self):
+        return {"adversary": Network(self.adversary, "inner", self.n_adversary_steps)}
+
+    def terms(self):
+        return [Term("task_loss", task_loss),
+                Term("penalty", self.penalty, weight=LAM, needs_sensitive=True)]
+
+    def network_loss(self, name, step):
+        return self.adversary_loss(step)
+
+    def adversary_loss(self, step):
+        """The adversary's cross-entropy on ``s`` plus its gradient penalty."""
+        z = step.outputs["z"]
+        return self.recorded_cross_entropy(z, step) + self.adversary_gradient_penalty(z, step.s)
+
+    def recorded_cross_entropy(self, z, step):
+        """The adversary's cross-entropy on ``step.s`` from ``z``; records its accuracy."""
         logits = self.adversary(z)
-        loss = F.cross_entropy(logits, s) + self.adversary_gradient_penalty(z, s)
-        accuracy = (logits.argmax(dim=1) == s).float().mean()
-        return loss, {"adversary_acc": accuracy.detach()}
+        step.record("adversary_acc", (logits.argmax(dim=1) == step.s).float().mean())
+        return F.cross_entropy(logits, step.s)
 
     def adversary_gradient_penalty(self, z, s):
         """Return ``gamma / 2 * E||grad_z log q(s|z)||^2`` on the detached ``z``."""
@@ -61,16 +77,22 @@ class AdversaryCriterion(InvarianceCriterion):
         (grad,) = torch.autograd.grad(log_q_true, z, create_graph=True)
         return 0.5 * self.gradient_penalty * grad.pow(2).sum(dim=1).mean()
 
+    def penalty(self, step):
+        """The encoder's invariance penalty on ``step``."""
+        raise NotImplementedError
 
-class AdversarialCriterion(AdversaryCriterion):
+
+class AdversarialObjective(AdversaryObjective):
     """Adversarial invariance: the encoder fights the adversary directly.
 
     Parameters
     ----------
     z_dim, n_groups, hidden_layer_sizes, n_adversary_steps, gradient_penalty
-        See :class:`AdversaryCriterion`.
+        See :class:`AdversaryObjective`.
     mode : {"alternating", "reversal", "nonsaturating"}, default="alternating"
-        How the encoder is updated against the adversary.
+        How the encoder is updated against the adversary. ``"reversal"``
+        trains the adversary jointly with the encoder, through a
+        gradient-reversal layer, instead of in inner steps.
     """
 
     def __init__(self, z_dim, n_groups, *, mode="alternating", hidden_layer_sizes=(100,),
@@ -78,28 +100,35 @@ class AdversarialCriterion(AdversaryCriterion):
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}; got {mode!r}.")
         super().__init__(z_dim, n_groups, hidden_layer_sizes=hidden_layer_sizes,
-                         n_adversary_steps=0 if mode == "reversal" else n_adversary_steps,
-                         gradient_penalty=gradient_penalty)
+                         n_adversary_steps=n_adversary_steps, gradient_penalty=gradient_penalty)
         self.mode = mode
-        self.trains_with_encoder = mode == "reversal"
 
-    def penalty(self, z, s, y):
-        log_q = F.log_softmax(self.adversary(z), dim=1)
+    def networks(self):
+        if self.mode == "reversal":
+            return {"adversary": Network(self.adversary, "joint")}
+        return super().networks()
+
+    def terms(self):
+        if self.mode != "reversal":
+            return super().terms()
+        # One joint step: the adversary descends its cross-entropy while the
+        # reversed gradient makes the encoder ascend it, scaled by lam (so the
+        # term's own weight is 1). The recorded penalty is -CE, as in the other modes.
+        return [Term("task_loss", task_loss),
+                Term("adversary_loss", self.reversed_adversary_loss, needs_sensitive=True)]
+
+    def reversed_adversary_loss(self, step):
+        """The adversary's loss on z behind a gradient-reversal layer of scale lam."""
+        z = step.outputs["z"]
+        cross_entropy = self.recorded_cross_entropy(grad_reverse(z, step.lam), step)
+        step.record("penalty", -cross_entropy)
+        return cross_entropy + self.adversary_gradient_penalty(z, step.s)
+
+    def penalty(self, step):
+        log_q = F.log_softmax(self.adversary(step.outputs["z"]), dim=1)
+        s = step.s
         if self.mode == "nonsaturating":
             other_groups = torch.ones_like(log_q).scatter_(1, s[:, None], 0.0)
             return -(log_q * other_groups).sum(1).div(other_groups.sum(1)).mean()
         # maximising the adversary's cross-entropy = minimising log q(s|z)
         return log_q.gather(1, s[:, None]).mean()
-
-    def encoder_loss(self, z, s, y, lam):
-        if self.mode != "reversal":
-            return super().encoder_loss(z, s, y, lam)
-        # One joint step: the adversary descends its cross-entropy while the
-        # reversed gradient makes the encoder ascend it, scaled by lam. The
-        # returned term therefore holds +CE (the adversary's loss) while the
-        # recorded penalty is -CE, as in the other modes.
-        logits = self.adversary(grad_reverse(z, lam))
-        cross_entropy = F.cross_entropy(logits, s)
-        loss = cross_entropy + self.adversary_gradient_penalty(z, s)
-        accuracy = (logits.argmax(dim=1) == s).float().mean()
-        return loss, {"penalty": -cross_entropy.detach(), "adversary_acc": accuracy.detach()}

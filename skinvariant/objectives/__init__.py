@@ -1,0 +1,21 @@
+"""Objectives: one module per method, all speaking the protocol of :class:`Objective`."""
+
+from ._base import LAM, Network, Objective, Step, Term, task_loss
+from .adversarial import AdversarialObjective, AdversaryObjective
+from .affinity import AffinityObjective
+from .matching import DiscriminatorMatchingObjective
+from .mutual_info import MutualInformationObjective
+
+__all__ = [
+    "LAM",
+    "AdversarialObjective",
+    "AdversaryObjective",
+    "AffinityObjective",
+    "DiscriminatorMatchingObjective",
+    "MutualInformationObjective",
+    "Network",
+    "Objective",
+    "Step",
+    "Term",
+    "task_loss",
+]

@@ -1,0 +1,166 @@
+"""The protocol every method's objective speaks to the training engine.
+
+An objective is the whole loss of one method: named terms (the task loss one
+of them), auxiliary networks it declares with their schedule, and buffers.
+The engine computes the network's outputs once per batch, hands the
+objective a :class:`Step`, trains the auxiliary networks and the encoder/head
+from the terms, and calls :meth:`Objective.after_step` after every update.
+"""
+
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+import torch
+from torch import nn
+
+LAM = "lam"
+
+
+@dataclass
+class Step:
+    """What an objective sees of one batch.
+
+    Attributes
+    ----------
+    x : torch.Tensor
+        The batch's inputs.
+    y : torch.Tensor
+        Its targets (class codes).
+    s : torch.Tensor or None
+        Its sensitive attribute as the estimator encoded it; None when ``fit``
+        was called without one.
+    outputs : dict of str to torch.Tensor
+        The network's ``outputs(x)``: at least ``"z"`` and ``"logits"``.
+    lam : float
+        The invariance weight at this point of training.
+    progress : float
+        Share of training done, from 0 at the first batch to 1.
+    criterion : callable
+        The task loss ``criterion(logits, y)``: the skorch net's criterion.
+    records : dict of str to torch.Tensor
+        Scalars the objective adds with :meth:`record`, kept in the history
+        as ``train_<name>``.
+    """
+
+    x: torch.Tensor
+    y: torch.Tensor
+    s: Optional[torch.Tensor]
+    outputs: dict
+    lam: float = 1.0
+    progress: float = 0.0
+    criterion: Optional[Callable] = None
+    records: dict = field(default_factory=dict)
+
+    def detached(self):
+        """The same step with every output cut from the encoder's graph."""
+        outputs = {name: value.detach() for name, value in self.outputs.items()}
+        return Step(self.x, self.y, self.s, outputs, self.lam, self.progress, self.criterion,
+                    self.records)
+
+    def record(self, name, value):
+        """Keep a detached scalar in the history, averaged over each epoch."""
+        self.records[name] = value.detach() if isinstance(value, torch.Tensor) else value
+
+
+@dataclass(frozen=True)
+class Term:
+    """One named part of the loss the encoder and head minimise.
+
+    Attributes
+    ----------
+    name : str
+        Recorded, unweighted, in the history as ``train_<name>``.
+    compute : callable
+        ``compute(step)`` returns the scalar term.
+    weight : float or "lam"
+        Its factor in the loss; ``"lam"`` is the current invariance weight.
+    needs_sensitive : bool
+        Left out when ``fit`` received no ``sensitive``.
+    clip_gradient : bool
+        Adaptive clipping (Belghazi et al. 2018): on each encoder/head
+        parameter tensor the gradient of the clipped terms is scaled down to
+        at most the norm of the other terms' gradient.
+    """
+
+    name: str
+    compute: Callable
+    weight: object = 1.0
+    needs_sensitive: bool = False
+    clip_gradient: bool = False
+
+
+@dataclass(frozen=True)
+class Network:
+    """An auxiliary network an objective declares, and how it trains.
+
+    Attributes
+    ----------
+    module : torch.nn.Module
+        The network (also a submodule of the objective).
+    schedule : {"inner", "joint"}
+        ``"inner"``: ``n_steps`` steps per batch on :meth:`Objective.network_loss`
+        of the detached outputs, before the encoder/head step. ``"joint"``:
+        stepped together with the encoder/head on the gradient of the terms.
+    n_steps : int
+        Inner steps per batch.
+    needs_sensitive : bool
+        Not trained when ``fit`` received no ``sensitive``.
+    """
+
+    module: nn.Module
+    schedule: str = "inner"
+    n_steps: int = 1
+    needs_sensitive: bool = True
+
+    def __post_init__(self):
+        if self.schedule not in ("inner", "joint"):
+            raise ValueError(f"schedule must be 'inner' or 'joint'; got {self.schedule!r}.")
+
+
+def task_loss(step):
+    """The task loss: the skorch criterion on the logits."""
+    return step.criterion(step.outputs["logits"], step.y)
+
+
+class Objective(nn.Module):
+    """Base class of the objectives; on its own, the task loss alone.
+
+    Subclasses override :meth:`terms`, and where they have them
+    :meth:`networks`, :meth:`network_loss`, :meth:`initialize`,
+    :meth:`after_step` and :meth:`diverged`.
+
+    Attributes
+    ----------
+    stratify_batches : bool
+        Spread every (class, group) cell evenly over the training batches,
+        for objectives that compare groups within a batch.
+    """
+
+    stratify_batches = False
+
+    def terms(self):
+        """Return the list of :class:`Term` the encoder and head minimise."""
+        return [Term("task_loss", task_loss)]
+
+    def networks(self):
+        """Return ``{name: Network}``: the auxiliary networks to register and train."""
+        return {}
+
+    def network_loss(self, name, step):
+        """Return the loss of the inner network ``name`` on a detached ``step``."""
+        raise NotImplementedError(f"{type(self).__name__} declares an inner network {name!r} "
+                                  "but no network_loss for it.")
+
+    def initialize(self, step):
+        """Set state from the whole training split (a step over every row) before training."""
+
+    def after_step(self, updated, step):
+        """Update buffers after ``updated`` (a network's name, or ``"module"``) has stepped."""
+
+    def diverged(self, epoch_means):
+        """Return ``{name: reason}`` for finite epoch means that show divergence.
+
+        ``epoch_means`` maps each term and record to its mean over the epoch;
+        NaN and infinite values are caught by the engine before this is called.
+        """
+        return {}
