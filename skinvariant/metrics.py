@@ -25,10 +25,12 @@ from sklearn.ensemble import (
     HistGradientBoostingClassifier,
     HistGradientBoostingRegressor,
 )
+from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
-from sklearn.utils import Bunch, check_array
+from sklearn.utils import Bunch, check_array, column_or_1d
 from sklearn.utils.metadata_routing import MetadataRequest
+from sklearn.utils.multiclass import type_of_target
 from threadpoolctl import threadpool_limits
 
 from skinvariant._validation import (
@@ -51,6 +53,7 @@ __all__ = [
     "make_fairness_scorer",
     "make_mutual_information_scorer",
     "parity_gap",
+    "reattach_sensitive",
     "sensitive_leakage",
     "worst_group_accuracy",
 ]
@@ -492,6 +495,56 @@ def continuous_leakage(Z, sensitive, *, probe=None, test_size=0.3, random_state=
                            .fit(Z_train, values_train[:, column]).predict(Z_test))
                   for column in range(values.shape[1])]
     return Bunch(r2=float(np.mean(scores)), r2_per_attribute=np.array(scores))
+
+
+def reattach_sensitive(Z, y, sensitive):
+    """Measure how much ``sensitive`` would drive a decision on ``Z`` once added back.
+
+    Paper 004's re-attachment (Fig. 4). The representation is reduced to one
+    linear combination ``r`` (the standardised decision function of a
+    logistic regression of ``y`` on ``Z``). A linear unit
+    ``y_hat = sigmoid(w_r r + w_z . s + b)`` is then fitted on ``r`` and
+    indicators of the groups (the first group is the reference). Where ``r``
+    is independent of the group, the weights compare directly: ``|w_z|``
+    large against ``|w_r|`` means the attribute itself would carry much of
+    the decision.
+
+    Parameters
+    ----------
+    Z : array-like of shape (n_samples, n_components)
+        A representation, e.g. an estimator's ``transform(X)``.
+    y : array-like of shape (n_samples,)
+        Binary labels.
+    sensitive : array-like of shape (n_samples,) or (n_samples, n_attributes)
+        Group labels.
+
+    Returns
+    -------
+    result : sklearn.utils.Bunch
+        ``w_r`` (float, per standard deviation of ``r``), ``w_z`` (ndarray
+        of shape (n_groups - 1,), log-odds shift of each group against
+        ``reference_group``), ``intercept``, ``groups`` (the groups of
+        ``w_z``), ``reference_group``, ``accuracy_without_sensitive`` (the
+        unit on ``r`` alone), ``accuracy_with_sensitive`` (on ``r`` and the
+        groups), and ``r`` itself, e.g. to plot its histogram per group.
+        Accuracies are on the rows given.
+    """
+    check_sensitive_aligned(sensitive, Z=Z, y=y)
+    y = column_or_1d(y)
+    if type_of_target(y) != "binary":
+        raise ValueError("reattach_sensitive fits one linear unit and needs a binary y; "
+                         f"got a {type_of_target(y)} target.")
+    Z = check_array(Z)
+    codes, groups = encode_groups(sensitive, len(Z), advice=_CONTINUOUS_ADVICE)
+    combination = LogisticRegression().fit(Z, y).decision_function(Z)
+    r = ((combination - combination.mean()) / (combination.std() + 1e-12))[:, None]
+    with_sensitive = np.hstack([r, np.eye(len(groups))[codes][:, 1:]])
+    unit = LogisticRegression().fit(with_sensitive, y)
+    return Bunch(
+        w_r=float(unit.coef_[0, 0]), w_z=unit.coef_[0, 1:], intercept=float(unit.intercept_[0]),
+        groups=list(groups[1:]), reference_group=groups[0],
+        accuracy_without_sensitive=LogisticRegression().fit(r, y).score(r, y),
+        accuracy_with_sensitive=unit.score(with_sensitive, y), r=r[:, 0])
 
 
 def _true_group_probabilities(probe, Z_test, codes_test, n_groups):

@@ -2,10 +2,6 @@
 
 import copy
 
-import numpy as np
-from sklearn.linear_model import LogisticRegression
-from sklearn.utils import Bunch, column_or_1d
-from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
@@ -15,7 +11,8 @@ from ._base import (
     fill_doc,
     representation_width,
 )
-from ._validation import check_sensitive_aligned, encode_groups
+from ._validation import check_sensitive_aligned
+from .metrics import reattach_sensitive
 from .modules import FrozenEncoder, make_mlp
 from .objectives import AffinityObjective
 
@@ -122,13 +119,8 @@ class AffinityTransformer(InvariantEstimatorBase):
     def reattach_sensitive(self, X, y, sensitive):
         """Measure how much ``sensitive`` drives the decision once added back (paper 004, Fig. 4).
 
-        The representation is reduced to one linear combination ``r`` (the
-        standardised decision function of a logistic regression of ``y`` on
-        ``transform(X)``). A linear unit ``y_hat = sigmoid(w_r r + w_z . s + b)``
-        is then fitted on ``r`` and indicators of the groups (the first group
-        is the reference). As ``r`` was made independent of the group, the
-        weights compare directly: ``|w_z|`` large against ``|w_r|`` means the
-        attribute itself would carry much of the decision.
+        ``reattach_sensitive(transform(X), y, sensitive)``: see
+        :func:`skinvariant.metrics.reattach_sensitive`.
 
         Parameters
         ----------
@@ -142,28 +134,8 @@ class AffinityTransformer(InvariantEstimatorBase):
         Returns
         -------
         result : sklearn.utils.Bunch
-            ``w_r`` (float, per standard deviation of ``r``), ``w_z`` (ndarray
-            of shape (n_groups - 1,), log-odds shift of each group against
-            ``reference_group``), ``intercept``, ``groups`` (the groups of
-            ``w_z``), ``reference_group``, ``accuracy_without_sensitive``
-            (the unit on ``r`` alone), ``accuracy_with_sensitive`` (on ``r``
-            and the groups), and ``r`` itself, e.g. to plot its histogram per
-            group. Accuracies are on the rows given.
+            See :func:`skinvariant.metrics.reattach_sensitive`.
         """
         check_is_fitted(self)
         check_sensitive_aligned(sensitive, X=X, y=y)
-        y = column_or_1d(y)
-        if type_of_target(y) != "binary":
-            raise ValueError("reattach_sensitive fits one linear unit and needs a binary y; "
-                             f"got a {type_of_target(y)} target.")
-        Z = self.transform(X)
-        codes, groups = encode_groups(sensitive, len(Z))
-        combination = LogisticRegression().fit(Z, y).decision_function(Z)
-        r = ((combination - combination.mean()) / (combination.std() + 1e-12))[:, None]
-        with_sensitive = np.hstack([r, np.eye(len(groups))[codes][:, 1:]])
-        unit = LogisticRegression().fit(with_sensitive, y)
-        return Bunch(
-            w_r=float(unit.coef_[0, 0]), w_z=unit.coef_[0, 1:], intercept=float(unit.intercept_[0]),
-            groups=list(groups[1:]), reference_group=groups[0],
-            accuracy_without_sensitive=LogisticRegression().fit(r, y).score(r, y),
-            accuracy_with_sensitive=unit.score(with_sensitive, y), r=r[:, 0])
+        return reattach_sensitive(self.transform(X), y, sensitive)

@@ -2,6 +2,7 @@
 
 import warnings
 
+import torch
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skinvariant import (
@@ -13,11 +14,15 @@ from skinvariant import (
 )
 from skinvariant.exceptions import NoInvarianceWarning
 
+# On the CPU every estimator passes every check (measured). On CUDA, with
+# device="auto", a float32 matrix product over a subset may round differently
+# in the last bit than over the full batch; that is not verified here, so the
+# expected failure is kept there only, and not strict.
 EXPECTED_FAILED_CHECKS = {
     "check_methods_subset_invariance": (
-        "the network computes in float32; a matrix product over a subset can round "
-        "differently in the last bit (about 1e-7) than over the full batch"),
-}
+        "float32 GPU kernels can round a subset's matrix product differently in the "
+        "last bit (about 1e-7) than the full batch's"),
+} if torch.cuda.is_available() else {}
 
 
 @parametrize_with_checks(

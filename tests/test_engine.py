@@ -1,0 +1,208 @@
+"""The engine's protocol, driven by a toy objective through every hook and combination."""
+
+import functools
+import io
+import pickle
+from collections import Counter
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from skorch.callbacks import Callback, LRScheduler
+from torch import nn
+
+from skinvariant import (
+    AdversarialClassifier,
+    AffinityClassifier,
+    AffinityTransformer,
+    IIDMClassifier,
+    MINEDebiasedClassifier,
+)
+from skinvariant._engine import InvariantNet
+from skinvariant.modules import InvariantNetwork, make_mlp
+from skinvariant.objectives import LAM, Network, Objective, Term, task_loss
+
+from .conftest import make_leaky_data
+
+
+class ToyObjective(Objective):
+    """A probe of s trained in inner steps, a partner trained jointly, and a term without s.
+
+    It counts every hook call, and records the (class, group) cells of each batch.
+    """
+
+    def __init__(self, z_dim, n_groups, *, n_probe_steps=2, clip=False, stratify=False):
+        super().__init__()
+        self.probe = nn.Linear(z_dim, n_groups)
+        self.partner = nn.Linear(z_dim, n_groups)
+        self.n_probe_steps = n_probe_steps
+        self.clip = clip
+        self.stratify_batches = stratify
+        self.calls = Counter()
+        self.batch_cells = []
+
+    def networks(self):
+        return {"probe": Network(self.probe, "inner", self.n_probe_steps),
+                "partner": Network(self.partner, "joint")}
+
+    def terms(self):
+        return [Term("task_loss", task_loss),
+                Term("shrink", lambda step: step.outputs["z"].pow(2).mean(), weight=0.1),
+                Term("penalty", self.penalty, weight=LAM, needs_sensitive=True,
+                     clip_gradient=self.clip),
+                Term("partner_loss", self.partner_loss, needs_sensitive=True)]
+
+    def network_loss(self, name, step):
+        self.calls[f"network_loss:{name}"] += 1
+        return F.cross_entropy(self.probe(step.outputs["z"]), step.s)
+
+    def penalty(self, step):
+        return -F.cross_entropy(self.probe(step.outputs["z"]), step.s)
+
+    def partner_loss(self, step):
+        return F.cross_entropy(self.partner(step.outputs["z"].detach()), step.s)
+
+    def initialize(self, step):
+        self.calls["initialize"] += 1
+        self.initialized_rows = len(step.outputs["z"])
+
+    def after_step(self, updated, step):
+        self.calls[f"after_step:{updated}"] += 1
+        if updated == "module" and step.s is not None:
+            self.batch_cells.append({(int(a), int(b)) for a, b in zip(step.y, step.s)})
+
+
+def toy_net(objective_options=None, **options):
+    options = {"max_epochs": 2, "batch_size": 100, "lr": 0.01,
+               "optimizer": torch.optim.Adam, **options}
+    network = InvariantNetwork(make_mlp(4, (16,), 3), 3, 2)
+    return InvariantNet(network, criterion=nn.CrossEntropyLoss,
+                        objective=ToyObjective(3, 2, **(objective_options or {})), **options)
+
+
+def toy_data(n_samples=400):
+    X, y, s = make_leaky_data(n_samples)
+    return {"X": X.astype(np.float32), "sensitive": s}, y
+
+
+@pytest.mark.parametrize("clip", [False, True])
+@pytest.mark.parametrize("stratify", [False, True])
+def test_every_hook_runs_in_order_and_every_network_trains(clip, stratify):
+    torch.manual_seed(0)
+    inputs, y = toy_data()
+    net = toy_net({"clip": clip, "stratify": stratify})
+    net.initialize()
+    before = {name: [p.detach().clone() for p in getattr(net, name + "_").parameters()]
+              for name in ("probe", "partner")}
+    net.fit(inputs, y)
+    objective, n_batches = net.objective_, 2 * 4
+    assert objective.calls == {"initialize": 1, "network_loss:probe": 2 * n_batches,
+                               "after_step:probe": n_batches, "after_step:module": n_batches}
+    assert objective.initialized_rows == 400
+    for name, old in before.items():  # the joint partner has a gradient even with clipping on
+        assert any(not torch.equal(a, b) for a, b in zip(old, getattr(net, name + "_").parameters())), name
+    history = net.history[-1]
+    for key in ("train_task_loss", "train_shrink", "train_penalty", "train_partner_loss",
+                "train_probe_loss"):
+        assert np.isfinite(history[key]), key
+    if stratify:  # every batch holds every (class, group) cell
+        assert all(cells == {(0, 0), (0, 1), (1, 0), (1, 1)} for cells in objective.batch_cells)
+
+
+def test_without_sensitive_only_the_terms_that_need_none_train():
+    torch.manual_seed(0)
+    inputs, y = toy_data()
+    net = toy_net()
+    net.initialize()
+    probe_before = [p.detach().clone() for p in net.probe_.parameters()]
+    net.fit({"X": inputs["X"]}, y)
+    assert {"train_task_loss", "train_shrink"} <= set(net.history[-1])
+    assert not {"train_penalty", "train_partner_loss", "train_probe_loss"} & set(net.history[-1])
+    assert all(torch.equal(a, b) for a, b in zip(probe_before, net.probe_.parameters()))
+    assert net.objective_.calls["network_loss:probe"] == 0
+
+
+def test_each_network_has_its_own_optimizer_with_prefixed_options():
+    net = toy_net(optimizer_probe__lr=0.5, optimizer__weight_decay=0.1,
+                  optimizer=functools.partial(torch.optim.Adam, betas=(0.5, 0.9)))
+    net.initialize()
+    assert net.optimizer_probe_.param_groups[0]["lr"] == 0.5
+    assert net.optimizer_partner_.param_groups[0]["lr"] == 0.01
+    assert net.optimizer_.param_groups[0]["weight_decay"] == 0.1
+    assert net.optimizer_probe_.param_groups[0]["betas"] == (0.5, 0.9)
+
+
+def test_lr_scheduler_changes_the_encoder_learning_rate():
+    inputs, y = toy_data()
+    net = toy_net(callbacks=[LRScheduler("StepLR", step_size=1, gamma=0.5)], max_epochs=3)
+    net.fit(inputs, y)
+    assert net.optimizer_.param_groups[0]["lr"] == pytest.approx(0.01 * 0.5 ** 3)
+
+
+class HugePenalty(Objective):
+    """A penalty whose gradient dwarfs the task's, optionally clipped."""
+
+    def __init__(self, clip):
+        super().__init__()
+        self.clip = clip
+
+    def terms(self):
+        return [Term("task_loss", task_loss),
+                Term("penalty", lambda step: 1e4 * step.outputs["z"].sum(), weight=LAM,
+                     clip_gradient=self.clip)]
+
+
+class RecordGradients(Callback):
+    def on_grad_computed(self, net, named_parameters, **kwargs):
+        net.recorded_grads_ = [p.grad.clone() for _, p in named_parameters]
+
+
+@pytest.mark.parametrize("clip", [True, False])
+def test_clipping_caps_the_penalty_gradient_at_the_task_gradient_per_tensor(clip):
+    torch.manual_seed(0)
+    inputs, y = toy_data(100)
+    network = InvariantNetwork(make_mlp(4, (8,), 3), 3, 2)
+    net = InvariantNet(network, criterion=nn.CrossEntropyLoss, objective=HugePenalty(clip),
+                       optimizer=torch.optim.SGD, lr=0.0, max_epochs=1, batch_size=100,
+                       callbacks=[RecordGradients()])
+    net.fit({"X": inputs["X"]}, y)  # one step, lr=0: the weights stay where the grads were taken
+    x, labels = torch.as_tensor(inputs["X"]), torch.as_tensor(y)
+    parameters = list(net.module_.parameters())
+    task_grads = torch.autograd.grad(
+        F.cross_entropy(net.module_.outputs(x)["logits"], labels), parameters)
+    ratios = [float((grad - task_grad).norm() / task_grad.norm())
+              for grad, task_grad in zip(net.recorded_grads_, task_grads)]
+    if clip:  # the penalty's share of each tensor's gradient is at most the task's
+        assert max(ratios) <= 1 + 1e-4
+    else:  # the encoder's tensors are swamped (the head's get no penalty gradient)
+        assert max(ratios) > 100
+
+
+def tensors_outside_device_block(net):
+    """Tensors and modules the net's pickle holds outside skorch's device-mapped block."""
+    state = net.__getstate__()
+    state.pop("__cuda_dependent_attributes__")
+    found = []
+
+    class Finder(pickle.Pickler):
+        def persistent_id(self, obj):
+            if isinstance(obj, (torch.Tensor, nn.Module, torch.optim.Optimizer)):
+                found.append(type(obj).__name__)
+                return id(obj)
+            return None
+
+    Finder(io.BytesIO()).dump(state)
+    return found
+
+
+@pytest.mark.parametrize("Estimator", [IIDMClassifier, AdversarialClassifier,
+                                       MINEDebiasedClassifier, AffinityClassifier,
+                                       AffinityTransformer])
+def test_no_tensor_is_pickled_outside_the_device_mapped_block(Estimator, leaky_data):
+    # anything pickled outside it keeps its CUDA storage and fails to load on a CPU
+    X, y, s = leaky_data
+    net = Estimator(max_epochs=1, random_state=0).fit(X, y, sensitive=s).net_
+    assert tensors_outside_device_block(net) == []
+    restored = pickle.loads(pickle.dumps(net))
+    assert restored.module_ is restored.module and restored.objective_ is restored.objective
