@@ -5,7 +5,9 @@ Data are kept as tensors on the training device and batches are fetched by
 index, never row by row. Each batch is ``({"X": x, "sensitive": s}, y)``.
 """
 
+import functools
 import math
+import operator
 from collections import defaultdict
 
 import numpy as np
@@ -264,10 +266,12 @@ class InvariantNet(NeuralNet):
     def on_train_begin(self, net, X=None, y=None, **kwargs):
         self._epoch_sums = defaultdict(float)
         self._starting_scale = None
+        self._active_parts = {}
 
     def on_epoch_begin(self, net, dataset_train=None, **kwargs):
         """Open the epoch; before the first, let the objective see the whole training split."""
         super().on_epoch_begin(net, dataset_train=dataset_train, **kwargs)
+        self._batches_done = 0
         if len(self.history) == 1:
             outputs = self._forward_all(dataset_train, self.module_.outputs)
             self.objective_.initialize(Step(
@@ -277,8 +281,7 @@ class InvariantNet(NeuralNet):
     def progress(self):
         """Share of training done, from 0 at the first batch to 1 after the last."""
         epoch = len(self.history) - 1
-        batch = len(self.history[-1, "batches"]) if len(self.history) else 0
-        return (epoch + batch / self._n_batches_per_epoch) / self.max_epochs
+        return (epoch + self._batches_done / self._n_batches_per_epoch) / self.max_epochs
 
     def current_lam(self):
         """The invariance weight at the current point of training."""
@@ -289,10 +292,12 @@ class InvariantNet(NeuralNet):
     def _active(self, s):
         """The objective's terms and networks that can train with or without ``s``."""
         has_s = s is not None
-        terms = [term for term in self.objective_.terms() if has_s or not term.needs_sensitive]
-        networks = {name: network for name, network in self.objective_.networks().items()
-                    if has_s or not network.needs_sensitive}
-        return terms, networks
+        if has_s not in self._active_parts:  # the same for every batch of a fit
+            terms = [term for term in self.objective_.terms() if has_s or not term.needs_sensitive]
+            networks = {name: network for name, network in self.objective_.networks().items()
+                        if has_s or not network.needs_sensitive}
+            self._active_parts[has_s] = terms, networks
+        return self._active_parts[has_s]
 
     def train_step(self, batch, **fit_params):
         inputs, y = batch
@@ -315,11 +320,10 @@ class InvariantNet(NeuralNet):
         for optimizer in optimizers:
             optimizer.step()
         self.objective_.after_step("module", step.detached())
-        z = step.outputs["z"].detach()
         records = {**{name: value.detach() for name, value in values.items()}, **step.records}
         return {"loss": loss, "y_pred": step.outputs["logits"], "terms": records,
-                "representation_rms": z.pow(2).mean().sqrt(),
-                "n_correct": (step.outputs["logits"].detach().argmax(dim=1) == y).sum()}
+                "representation_square_sum": step.outputs["z"].detach().pow(2).sum(),
+                "representation_width": step.outputs["z"].shape[1]}
 
     def _inner_steps(self, name, n_steps, step):
         """Train the auxiliary network ``name`` for ``n_steps`` on the detached outputs."""
@@ -340,9 +344,9 @@ class InvariantNet(NeuralNet):
         encoder/head parameter tensor capped at the norm of the other terms';
         jointly trained networks get the plain gradient of the total.
         """
-        weighted = {term.name: (lam if term.weight == LAM else term.weight) * values[term.name]
+        weighted = {term.name: _weighted(values[term.name], lam if term.weight == LAM else term.weight)
                     for term in terms}
-        loss = sum(weighted.values())
+        loss = functools.reduce(operator.add, weighted.values())
         clipped = [weighted[term.name] for term in terms if term.clip_gradient]
         if not clipped:
             loss.backward()
@@ -362,25 +366,27 @@ class InvariantNet(NeuralNet):
         return loss
 
     def on_batch_end(self, net, batch=None, training=False, loss=None, terms=None,
-                     representation_rms=None, n_correct=None, **kwargs):
+                     representation_square_sum=None, representation_width=None, **kwargs):
         if not training:
             return
         batch_size = len(batch[1])
+        self._batches_done += 1
         if self._starting_scale is None:  # before the first update
-            self._starting_scale = {"task_loss": float(terms["task_loss"]),
-                                    "representation": float(representation_rms)}
+            self._representation_width = representation_width
+            rms = math.sqrt(float(representation_square_sum) / (batch_size * representation_width))
+            self._starting_scale = {"task_loss": float(terms["task_loss"]), "representation": rms}
         for name, value in terms.items():
             self._epoch_sums[name] = self._epoch_sums[name] + value * batch_size
-        self._epoch_sums["representation_rms"] += representation_rms * batch_size
-        self._epoch_sums["n_correct"] += n_correct
+        self._epoch_sums["representation_square_sum"] += representation_square_sum
         self._epoch_sums["n_rows"] += batch_size
         if not math.isfinite(self.history[-1]["batches"][-1]["train_loss"]):
             self._raise_divergence(_non_finite({**terms, "loss": loss.detach()}))
 
     def on_epoch_end(self, net, dataset_train=None, **kwargs):
         n_rows = self._epoch_sums.pop("n_rows", 0)
-        self._training_accuracy = float(self._epoch_sums.pop("n_correct", 0)) / max(n_rows, 1)
-        representation_rms = float(self._epoch_sums.pop("representation_rms", 0.0)) / max(n_rows, 1)
+        representation_rms = math.sqrt(
+            float(self._epoch_sums.pop("representation_square_sum", 0.0))
+            / (n_rows * self._representation_width))
         means = {name: float(total / n_rows) for name, total in self._epoch_sums.items()}
         self._epoch_sums = defaultdict(float)
         problems = (_non_finite(means) or self._non_finite_weights()
@@ -411,13 +417,16 @@ class InvariantNet(NeuralNet):
     def on_train_end(self, net, X=None, y=None, **kwargs):
         """Warn when the invariance terms have pushed the model down to the majority rate."""
         terms, _ = self._active(X.get("sensitive"))
+        del self._active_parts  # it holds the objective's methods, which must not be pickled
         if self.lam == 0 or not any(term.weight == LAM for term in terms):
             return
-        y = y.cpu() if isinstance(y, torch.Tensor) else torch.as_tensor(np.asarray(y))
-        majority_rate = float(torch.bincount(y).max()) / len(y)
-        if self._training_accuracy <= majority_rate + COLLAPSE_MARGIN:
+        data = self.get_dataset(X, y)
+        logits = self._forward_all(data, self.module_.outputs)["logits"]
+        accuracy = float((logits.argmax(dim=1) == data.y).float().mean())
+        majority_rate = float(torch.bincount(data.y).max()) / len(data.y)
+        if accuracy <= majority_rate + COLLAPSE_MARGIN:
             warn_at_caller(
-                f"Training accuracy in the last epoch ({self._training_accuracy:.3f}) is no "
+                f"Training accuracy at the end of training ({accuracy:.3f}) is no "
                 f"better than always predicting the majority class ({majority_rate:.3f}): the "
                 f"invariance weight lam={self.lam:g} may overwhelm the task (lower lam), "
                 "training may have stopped too early (raise max_epochs), or X carries "
@@ -428,6 +437,11 @@ class InvariantNet(NeuralNet):
         raise DivergenceError(
             f"Training diverged in epoch {len(self.history)}: {details}. Lower lr or lam, "
             "standardise X, or add a gradient penalty, and refit.")
+
+
+def _weighted(value, weight):
+    """``weight * value``, without a multiplication when the weight is 1."""
+    return value if weight == 1 else weight * value
 
 
 def _non_finite(terms):

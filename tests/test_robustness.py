@@ -28,7 +28,7 @@ from skinvariant.exceptions import DivergenceError, NoInvarianceWarning
 from skinvariant.modules import BatchStandardize
 
 # most fits here are one short epoch, which learns little by design
-pytestmark = pytest.mark.filterwarnings("ignore:Training accuracy in the last epoch")
+pytestmark = pytest.mark.filterwarnings("ignore:Training accuracy at the end of training")
 
 CLASSIFIERS = [IIDMClassifier, AdversarialClassifier, MINEDebiasedClassifier, AffinityClassifier]
 
