@@ -8,6 +8,7 @@ from .classifiers import (
     MINEDebiasedClassifier,
 )
 from .exceptions import DivergenceError, NoInvarianceWarning
+from .invertible import InvertibleClassifier
 from .transformers import AffinityTransformer
 
 __version__ = "0.1.0.dev0"
@@ -18,6 +19,7 @@ __all__ = [
     "AffinityTransformer",
     "DivergenceError",
     "IIDMClassifier",
+    "InvertibleClassifier",
     "MINEDebiasedClassifier",
     "NoInvarianceWarning",
     "__version__",

@@ -44,7 +44,7 @@ OPTIMIZERS = {
 
 MANY_GROUPS = 50
 
-COMMON_PARAMETERS_DOC = """\
+ENCODER_PARAMETERS_DOC = """\
     n_components : int, default={default:n_components}
         Width of the representation returned by ``transform``, when the
         default encoder is used. A narrow representation is easier to make
@@ -56,7 +56,9 @@ COMMON_PARAMETERS_DOC = """\
         ``(n, k)``; it replaces the default MLP (``hidden_layer_sizes`` and
         ``n_components`` are then unused, except with ``freeze_encoder``
         where an estimator has it; ``n_components_`` gives ``k``). It is
-        copied at ``fit``, so the module you pass is never changed.
+        copied at ``fit``, so the module you pass is never changed."""
+
+TRAINING_PARAMETERS_DOC = """\
     max_epochs : int, default={default:max_epochs}
         Passes over the training data.
     batch_size : int, default={default:batch_size}
@@ -117,8 +119,10 @@ def fill_doc(cls):
     """
     defaults = {name: parameter.default
                 for name, parameter in inspect.signature(cls.__init__).parameters.items()}
-    doc = cls.__doc__.replace("{common_parameters}", COMMON_PARAMETERS_DOC).replace(
-        "{common_attributes}", COMMON_ATTRIBUTES_DOC)
+    doc = (cls.__doc__
+           .replace("{common_parameters}", ENCODER_PARAMETERS_DOC + "\n" + TRAINING_PARAMETERS_DOC)
+           .replace("{training_parameters}", TRAINING_PARAMETERS_DOC)
+           .replace("{common_attributes}", COMMON_ATTRIBUTES_DOC))
     cls.__doc__ = re.sub(r"\{default:(\w+)\}", lambda match: repr(defaults[match[1]]), doc)
     return cls
 
@@ -266,6 +270,8 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
 
     # what to do with a continuous attribute, in error messages
     _continuous_sensitive_advice = ESTIMATOR_ADVICE
+    # whether the method has anything to do without ``sensitive`` beyond the task loss
+    _objective_needs_sensitive = True
 
     # Request ``sensitive`` at class level so metadata routing sends it to ``fit``
     # without turning routing on globally.
@@ -329,7 +335,7 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
         self.device_ = resolve_device(self.device)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         with seeded_torch(seed, self.device_), training_threads(self.device_):
-            net = self._build_net(X.shape[1], sensitive_codes is not None)
+            net = self._build_net(X, sensitive_codes is not None)
             inputs = {"X": X}
             if sensitive_codes is not None:
                 inputs["sensitive"] = sensitive_codes
@@ -371,6 +377,9 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
         return _dense(validated)
 
     def _encode_sensitive(self, sensitive, n_samples):
+        if sensitive is None and not self._objective_needs_sensitive:
+            self.sensitive_groups_ = None
+            return None
         if sensitive is None:
             warn_at_caller(
                 f"{type(self).__name__}.fit was called without sensitive=...: no invariance "
@@ -391,11 +400,12 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
         self.sensitive_groups_ = groups
         return codes
 
-    def _build_net(self, n_features, with_invariance):
-        network = self._build_network(n_features)
+    def _build_net(self, X, with_invariance):
+        network = self._build_network(X)
         n_classes = len(self.classes_)
-        # without sensitive, the methods built so far have only the task loss left
-        objective = self.build_objective(self.n_components_, n_classes) if with_invariance else None
+        objective = None  # the task loss alone
+        if with_invariance or not self._objective_needs_sensitive:
+            objective = self.build_objective(self.n_components_, n_classes)
         optimizer = resolve_optimizer(self.optimizer)
         return InvariantNet(
             network, criterion=nn.CrossEntropyLoss, objective=objective, lam=self.lam,
@@ -405,8 +415,8 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
             validation_fraction=self.validation_fraction, predict_nonlinearity=softmax,
             **self.engine_options())
 
-    def _build_network(self, n_features):
-        encoder, self.n_components_ = self._build_encoder(n_features)
+    def _build_network(self, X):
+        encoder, self.n_components_ = self._build_encoder(X.shape[1])
         return InvariantNetwork(encoder, self.n_components_, len(self.classes_))
 
     def _build_encoder(self, n_features):

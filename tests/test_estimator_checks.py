@@ -10,6 +10,7 @@ from skinvariant import (
     AffinityClassifier,
     AffinityTransformer,
     IIDMClassifier,
+    InvertibleClassifier,
     MINEDebiasedClassifier,
 )
 from skinvariant.exceptions import NoInvarianceWarning
@@ -23,13 +24,27 @@ EXPECTED_FAILED_CHECKS = {
         "float32 GPU kernels can round a subset's matrix product differently in the "
         "last bit (about 1e-7) than the full batch's"),
 } if torch.cuda.is_available() else {}
+# measured on the CPU: a flow composes twelve float32 layers, and a subset's
+# outputs differ from the full batch's in the seventh digit (2e-7 relative)
+FLOW_FAILED_CHECKS = {
+    "check_methods_subset_invariance": (
+        "twelve float32 layers: a subset's outputs differ from the full batch's by about "
+        "2e-7 relative"),
+}
+
+
+def expected_failed_checks(estimator):
+    if isinstance(estimator, InvertibleClassifier):
+        return {**EXPECTED_FAILED_CHECKS, **FLOW_FAILED_CHECKS}
+    return EXPECTED_FAILED_CHECKS
 
 
 @parametrize_with_checks(
     [IIDMClassifier(max_epochs=30), AdversarialClassifier(max_epochs=30),
      MINEDebiasedClassifier(max_epochs=30, n_estimator_steps=2),
-     AffinityClassifier(max_epochs=30), AffinityTransformer(max_epochs=30)],
-    expected_failed_checks=lambda estimator: EXPECTED_FAILED_CHECKS,
+     AffinityClassifier(max_epochs=30), AffinityTransformer(max_epochs=30),
+     InvertibleClassifier(max_epochs=30)],
+    expected_failed_checks=expected_failed_checks,
 )
 def test_sklearn_compatible(estimator, check):
     # the checks call fit(X, y) without sensitive, which warns by design

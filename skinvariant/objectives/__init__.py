@@ -3,6 +3,7 @@
 from ._base import LAM, Network, Objective, Step, Term, task_loss
 from .adversarial import AdversarialObjective, AdversaryObjective
 from .affinity import AffinityObjective
+from .independence import IndependenceCrossEntropyObjective
 from .matching import DiscriminatorMatchingObjective
 from .mutual_info import MutualInformationObjective
 
@@ -12,6 +13,7 @@ __all__ = [
     "AdversaryObjective",
     "AffinityObjective",
     "DiscriminatorMatchingObjective",
+    "IndependenceCrossEntropyObjective",
     "MutualInformationObjective",
     "Network",
     "Objective",

@@ -1,0 +1,243 @@
+"""A bijective network: affine or additive coupling blocks, ActNorm and fixed permutations.
+
+Written here rather than taken from a flow library: zuko has no ActNorm and
+adds a method to torch's ``Transform`` class on import, and FrEIA's blocks do
+not pickle (lambdas), which skorch needs. Each layer's ``forward`` returns
+``(y, log|det J|)`` per row and ``inverse`` returns ``x``.
+"""
+
+import math
+
+import torch
+from torch import nn
+
+from .modules import make_mlp
+
+# ActNorm never scales a dimension up by more than 1 / this at initialisation.
+MIN_INITIAL_SPREAD = 1e-2
+
+__all__ = ["ActNorm", "AffineCoupling", "InvertibleFlow", "InvertibleNetwork", "Permutation"]
+
+
+class ActNorm(nn.Module):
+    """Per-dimension affine map ``y = (x + bias) * exp(log_scale)`` (Kingma and Dhariwal 2018).
+
+    Initialised from the data: the first batch seen in training mode leaves
+    it with zero mean and unit variance per dimension.
+
+    Parameters
+    ----------
+    dim : int
+        Width of the input.
+    """
+
+    def __init__(self, dim):
+        super().__init__()
+        self.bias = nn.Parameter(torch.zeros(dim))
+        self.log_scale = nn.Parameter(torch.zeros(dim))
+        self.register_buffer("initialized", torch.tensor(False))
+
+    def forward(self, x):
+        if self.training and not self.initialized and len(x) > 1:
+            with torch.no_grad():
+                self.bias.copy_(-x.mean(dim=0))
+                self.log_scale.copy_(-torch.log(x.std(dim=0).clamp(min=MIN_INITIAL_SPREAD)))
+                self.initialized.fill_(True)
+        y = (x + self.bias) * torch.exp(self.log_scale)
+        return y, self.log_scale.sum().expand(len(x))
+
+    def inverse(self, y):
+        return y * torch.exp(-self.log_scale) - self.bias
+
+
+class AffineCoupling(nn.Module):
+    """Coupling block: the second half moves by an affine map computed from the first.
+
+    ``y2 = x2 * exp(c * tanh(s(x1) / c)) + t(x1)``, ``y1 = x1``; the soft clamp
+    ``c`` bounds the log-scale. The last layer starts at zero, so the block
+    starts as the identity.
+
+    Parameters
+    ----------
+    dim : int
+        Width of the input (at least 2).
+    hidden_layer_sizes : tuple of int
+        Hidden layers of the network computing ``s`` and ``t``.
+    additive : bool, default=False
+        ``y2 = x2 + t(x1)`` (volume preserving), as in NICE.
+    clamp : float, default=2.0
+        Bound of the log-scale.
+    """
+
+    def __init__(self, dim, hidden_layer_sizes, *, additive=False, clamp=2.0):
+        super().__init__()
+        self.split = dim // 2
+        self.additive = additive
+        self.clamp = clamp
+        n_moved = dim - self.split
+        self.net = make_mlp(self.split, hidden_layer_sizes, n_moved if additive else 2 * n_moved)
+        nn.init.zeros_(self.net[-1].weight)
+        nn.init.zeros_(self.net[-1].bias)
+
+    def _scale_and_shift(self, x1):
+        out = self.net(x1)
+        if self.additive:
+            return torch.zeros_like(out), out
+        raw_log_scale, shift = out.chunk(2, dim=1)
+        return self.clamp * torch.tanh(raw_log_scale / self.clamp), shift
+
+    def forward(self, x):
+        x1, x2 = x[:, :self.split], x[:, self.split:]
+        log_scale, shift = self._scale_and_shift(x1)
+        y2 = x2 * torch.exp(log_scale) + shift
+        return torch.cat([x1, y2], dim=1), log_scale.sum(dim=1)
+
+    def inverse(self, y):
+        y1, y2 = y[:, :self.split], y[:, self.split:]
+        log_scale, shift = self._scale_and_shift(y1)
+        return torch.cat([y1, (y2 - shift) * torch.exp(-log_scale)], dim=1)
+
+
+class Permutation(nn.Module):
+    """A fixed random permutation of the dimensions (log|det J| = 0).
+
+    Parameters
+    ----------
+    dim : int
+        Width of the input.
+    generator : torch.Generator, default=None
+        Source of the permutation.
+    """
+
+    def __init__(self, dim, generator=None):
+        super().__init__()
+        order = torch.randperm(dim, generator=generator)
+        self.register_buffer("order", order)
+        self.register_buffer("inverse_order", torch.argsort(order))
+
+    def forward(self, x):
+        return x[:, self.order], x.new_zeros(len(x))
+
+    def inverse(self, y):
+        return y[:, self.inverse_order]
+
+
+class InvertibleFlow(nn.Module):
+    """``n_blocks`` of (ActNorm, coupling, permutation): a bijection of R^dim.
+
+    Parameters
+    ----------
+    dim : int
+        Width of the input and of the output (at least 2).
+    n_blocks : int, default=4
+        Number of blocks.
+    hidden_layer_sizes : tuple of int, default=(64,)
+        Hidden layers of each coupling network.
+    coupling : {"affine", "additive"}, default="affine"
+        Kind of coupling block.
+    """
+
+    def __init__(self, dim, n_blocks=4, hidden_layer_sizes=(64,), coupling="affine"):
+        super().__init__()
+        if dim < 2:
+            raise ValueError(f"a coupling flow needs at least 2 dimensions; got {dim}.")
+        if coupling not in ("affine", "additive"):
+            raise ValueError(f"coupling must be 'affine' or 'additive'; got {coupling!r}.")
+        layers = []
+        for _ in range(n_blocks):
+            layers += [ActNorm(dim),
+                       AffineCoupling(dim, hidden_layer_sizes, additive=coupling == "additive"),
+                       Permutation(dim)]
+        self.layers = nn.ModuleList(layers)
+
+    def forward(self, x):
+        """Return ``(z, log|det dz/dx|)``, the second of shape ``(n,)``."""
+        logdet = x.new_zeros(len(x))
+        for layer in self.layers:
+            x, layer_logdet = layer(x)
+            logdet = logdet + layer_logdet
+        return x, logdet
+
+    def inverse(self, z):
+        """Return the ``x`` whose image is ``z``."""
+        for layer in reversed(self.layers):
+            z = layer.inverse(z)
+        return z
+
+
+# Spread of the noise that fills padding dimensions in training.
+PADDING_NOISE = 0.1
+
+
+class InvertibleNetwork(nn.Module):
+    """A flow whose first ``n_classes`` outputs are the logits, the rest the nuisance.
+
+    The engine's network contract: ``outputs(x)`` gives ``"z"`` and
+    ``"logits"`` (both the logit block z_s), ``"nuisance"`` (z_n), ``"full"``
+    (all of z), ``"logdet"`` and ``"nuisance_log_prior"`` (log-density of z_n
+    under a factorised Gaussian with learned mean and scale);
+    ``represent(x)`` gives the full z.
+
+    Parameters
+    ----------
+    n_features : int
+        Width of the input.
+    n_classes : int
+        Number of classes.
+    n_padding : int
+        Dimensions appended to the input, noise in training and zeros
+        otherwise, so that the nuisance block is not empty.
+    dequantization_widths : torch.Tensor of shape (n_features,)
+        Width of the uniform noise added to each column in training (0 for
+        continuous columns): a discrete column would give a degenerate
+        likelihood.
+    n_blocks, hidden_layer_sizes, coupling
+        See :class:`InvertibleFlow`.
+    """
+
+    def __init__(self, n_features, n_classes, *, n_padding, dequantization_widths,
+                 n_blocks=4, hidden_layer_sizes=(64,), coupling="affine"):
+        super().__init__()
+        dim = n_features + n_padding
+        self.n_classes = n_classes
+        self.n_padding = n_padding
+        self.flow = InvertibleFlow(dim, n_blocks, hidden_layer_sizes, coupling)
+        self.register_buffer("dequantization_widths", torch.as_tensor(
+            dequantization_widths, dtype=torch.get_default_dtype()))
+        self.prior_mean = nn.Parameter(torch.zeros(dim - n_classes))
+        self.prior_log_scale = nn.Parameter(torch.zeros(dim - n_classes))
+
+    def _prepare(self, x):
+        """Dequantise and pad ``x`` (with noise in training, zeros otherwise)."""
+        if self.training:
+            x = x + torch.rand_like(x) * self.dequantization_widths
+        padding = x.new_zeros(len(x), self.n_padding)
+        if self.training:
+            padding = PADDING_NOISE * torch.randn_like(padding)
+        return torch.cat([x, padding], dim=1)
+
+    def outputs(self, x):
+        """Return the blocks of ``z``, ``log|det J|`` and the nuisance block's log-prior."""
+        z, logdet = self.flow(self._prepare(x))
+        logits, nuisance = z[:, :self.n_classes], z[:, self.n_classes:]
+        return {"z": logits, "logits": logits, "nuisance": nuisance, "full": z,
+                "logdet": logdet, "nuisance_log_prior": self.log_prior(nuisance)}
+
+    def log_prior(self, nuisance):
+        """Log-density of each row of ``nuisance`` under the learned factorised Gaussian."""
+        standardized = (nuisance - self.prior_mean) * torch.exp(-self.prior_log_scale)
+        return (-0.5 * standardized.pow(2) - self.prior_log_scale
+                - 0.5 * math.log(2 * math.pi)).sum(dim=1)
+
+    def represent(self, x):
+        """Return the full ``z`` of ``x``."""
+        return self.flow(self._prepare(x))[0]
+
+    def inverse(self, z):
+        """Return the ``x`` whose full representation is ``z`` (padding dropped)."""
+        x = self.flow.inverse(z)
+        return x[:, :x.shape[1] - self.n_padding]
+
+    def forward(self, x):
+        """Return the logits of ``x``."""
+        return self.outputs(x)["logits"]

@@ -1,0 +1,105 @@
+"""InvertibleClassifier and its flow: exact inverse and log-determinant, metameric samples."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from sklearn.model_selection import train_test_split
+
+from skinvariant import InvertibleClassifier
+from skinvariant.datasets import make_attribute_blobs
+from skinvariant.flows import InvertibleFlow
+from skinvariant.metrics import sensitive_leakage
+
+
+@pytest.mark.parametrize("coupling", ["affine", "additive"])
+def test_flow_inverts_exactly_and_its_log_determinant_matches_the_jacobian(coupling):
+    torch.manual_seed(0)
+    flow = InvertibleFlow(5, n_blocks=3, hidden_layer_sizes=(16,), coupling=coupling).double()
+    x = torch.randn(64, 5, dtype=torch.float64)
+    flow.train()
+    flow(x)  # ActNorm's data-dependent initialisation
+    for module in flow.modules():  # leave the identity start of the couplings
+        if hasattr(module, "net"):
+            torch.nn.init.normal_(module.net[-1].weight, std=0.5)
+    flow.eval()
+    z, logdet = flow(x[:4])
+    torch.testing.assert_close(flow.inverse(z), x[:4], rtol=0, atol=1e-10)
+    for row in range(4):
+        jacobian = torch.autograd.functional.jacobian(lambda v: flow(v[None])[0][0], x[row])
+        torch.testing.assert_close(logdet[row], torch.slogdet(jacobian)[1])
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    X, y, s = make_attribute_blobs(600, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no NoInvarianceWarning: the method needs no attribute
+        model = InvertibleClassifier(max_epochs=30, random_state=0).fit(X, y)
+    return model, X, y
+
+
+def test_classifies_and_its_full_representation_inverts_to_the_input(fitted):
+    model, X, y = fitted
+    assert model.score(X, y) > 0.8
+    assert model.transform(X).shape == (len(X), 2)  # the logits
+    full = model.set_params(transform_output="full").transform(X)
+    model.set_params(transform_output="logits")
+    assert full.shape == (len(X), 4)
+    np.testing.assert_allclose(model.inverse_transform(full), X, atol=1e-4)
+    np.testing.assert_allclose(full[:, :2], model.transform(X), atol=1e-6)
+
+
+def test_metameric_samples_keep_the_logits_of_their_first_argument(fitted):
+    model, X, _ = fitted
+    a, b = X[:50], X[50:100]
+    mixed = model.metameric_sample(a, b)
+    np.testing.assert_allclose(model.transform(mixed), model.transform(a), atol=1e-3)
+    model.set_params(transform_output="nuisance")
+    np.testing.assert_allclose(model.transform(mixed), model.transform(b), atol=1e-3)
+    model.set_params(transform_output="logits")
+
+
+def test_score_samples_is_the_likelihood_per_dimension(fitted):
+    model, X, _ = fitted
+    scores = model.score_samples(X)
+    assert scores.shape == (len(X),) and np.isfinite(scores).all()
+    far = X + 50.0
+    assert model.score_samples(far).mean() < scores.mean()  # far from the data: less likely
+
+
+def test_inverse_transform_refuses_a_block_instead_of_all_of_z(fitted):
+    model, X, _ = fitted
+    with pytest.raises(ValueError, match=r"Z must have shape \(n_samples, 4\)"):
+        model.inverse_transform(model.transform(X))
+
+
+def test_too_few_inputs_are_padded_to_a_nonempty_nuisance_block():
+    X, y, _ = make_attribute_blobs(300, random_state=0)
+    model = InvertibleClassifier(max_epochs=3, random_state=0).fit(X[:, :2], y)
+    assert model.n_dimensions_ == 3
+    assert model.set_params(transform_output="nuisance").transform(X[:, :2]).shape == (300, 1)
+
+
+def test_sensitive_makes_the_logits_invariant_where_s_leaks():
+    X, y, s = make_attribute_blobs(1500, leakage=0.8, random_state=0)
+    X_train, X_test, y_train, y_test, s_train, s_test = train_test_split(
+        X, y, s, test_size=0.5, random_state=0)
+    read = {}
+    for lam in (0.0, 1.0):
+        model = InvertibleClassifier(lam=lam, max_epochs=30, random_state=0).fit(
+            X_train, y_train, sensitive=s_train)
+        read[lam] = sensitive_leakage(model.transform(X), s, random_state=0).accuracy
+        assert model.score(X_test, y_test) > 0.8
+    assert read[0.0] > 0.7  # the logits carry the group when nothing stops them
+    assert read[1.0] < read[0.0] - 0.1
+
+
+def test_pickles_and_predicts_the_same(fitted):
+    model, X, _ = fitted
+    restored = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(restored.predict_proba(X), model.predict_proba(X))
+    np.testing.assert_array_equal(restored.metameric_sample(X[:5], X[5:10]),
+                                  model.metameric_sample(X[:5], X[5:10]))
