@@ -377,3 +377,15 @@ def test_colored_digits_bad_arguments_name_the_argument():
         make_colored_digits(-1)
     with pytest.raises(ValueError, match="color"):
         make_colored_digits(0.02, color="hsv")
+
+
+def test_spheres_put_each_class_on_its_radius():
+    from skinvariant.datasets import make_spheres
+
+    X, y = make_spheres(301, n_features=100, radii=(1, 10), random_state=0)
+    assert X.shape == (301, 100) and np.bincount(y).tolist() == [151, 150]
+    np.testing.assert_allclose(np.linalg.norm(X, axis=1), np.where(y == 0, 1.0, 10.0))
+    X_again, _ = make_spheres(301, n_features=100, radii=(1, 10), random_state=0)
+    np.testing.assert_array_equal(X, X_again)
+    with pytest.raises(ValueError, match="radii must hold at least two distinct"):
+        make_spheres(10, radii=(1, 1))

@@ -10,6 +10,7 @@ from ._generators import (
     make_colored_digits,
     make_inverted_digits,
     make_rotated_digits,
+    make_spheres,
 )
 from ._loaders import load_adult, load_german
 
@@ -20,4 +21,5 @@ __all__ = [
     "make_colored_digits",
     "make_inverted_digits",
     "make_rotated_digits",
+    "make_spheres",
 ]

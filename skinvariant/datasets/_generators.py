@@ -376,3 +376,55 @@ def make_rotated_digits(angles=(0, 30)):
               for angle in angles]
     X = np.concatenate(blocks).reshape(len(angles) * len(y), -1)
     return X, np.tile(y, len(angles)), np.repeat(angles, len(y))
+
+
+def make_spheres(n_samples=1000, *, n_features=100, radii=(1.0, 10.0), shuffle=True,
+                 random_state=None):
+    """Generate paper 002's adversarial spheres: one class per concentric sphere.
+
+    Each sample is drawn uniformly on the sphere of radius ``radii[y]`` in
+    ``R^n_features`` (Gilmer et al. 2018; Jacobsen et al. 2019, section 5).
+    Only the norm of x carries the class, so every direction is nuisance.
+
+    Parameters
+    ----------
+    n_samples : int, default=1000
+        Number of samples, split as evenly as possible between the spheres.
+    n_features : int, default=100
+        Dimension of the space.
+    radii : sequence of float, default=(1.0, 10.0)
+        Radius of each class's sphere (at least two, all positive and distinct).
+    shuffle : bool, default=True
+        Shuffle the samples; otherwise they are ordered by class.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the draw.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,)
+        Index of the sphere of each sample.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skinvariant.datasets import make_spheres
+    >>> X, y = make_spheres(10, n_features=5, random_state=0)
+    >>> np.round(np.linalg.norm(X, axis=1)[np.argsort(y)], 6)
+    array([ 1.,  1.,  1.,  1.,  1., 10., 10., 10., 10., 10.])
+    """
+    _check_integer("n_samples", n_samples, 1)
+    _check_integer("n_features", n_features, 2)
+    radii = np.asarray(radii, dtype=float)
+    if (radii.ndim != 1 or len(radii) < 2 or np.any(radii <= 0)
+            or len(np.unique(radii)) < len(radii)):
+        raise ValueError("radii must hold at least two distinct positive radii; got "
+                         f"{radii.tolist()}.")
+    rng = check_random_state(random_state)
+    y = np.repeat(np.arange(len(radii)), _group_sizes(n_samples, len(radii)))
+    directions = rng.randn(n_samples, n_features)
+    X = directions / np.linalg.norm(directions, axis=1, keepdims=True) * radii[y][:, None]
+    if shuffle:
+        order = rng.permutation(n_samples)
+        X, y = X[order], y[order]
+    return X, y
