@@ -7,6 +7,7 @@ from .classifiers import (
     IIDMClassifier,
     MINEDebiasedClassifier,
 )
+from .contrastive import ContrastiveInvariantClassifier
 from .exceptions import DivergenceError, NoInvarianceWarning
 from .invertible import InvertibleClassifier
 from .transformers import AffinityTransformer
@@ -17,6 +18,7 @@ __all__ = [
     "AdversarialClassifier",
     "AffinityClassifier",
     "AffinityTransformer",
+    "ContrastiveInvariantClassifier",
     "DivergenceError",
     "IIDMClassifier",
     "InvertibleClassifier",

@@ -272,6 +272,8 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
     _continuous_sensitive_advice = ESTIMATOR_ADVICE
     # whether the method has anything to do without ``sensitive`` beyond the task loss
     _objective_needs_sensitive = True
+    # whether fitting without ``sensitive`` raises a NoInvarianceWarning
+    _warns_without_sensitive = True
 
     # Request ``sensitive`` at class level so metadata routing sends it to ``fit``
     # without turning routing on globally.
@@ -377,7 +379,7 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
         return _dense(validated)
 
     def _encode_sensitive(self, sensitive, n_samples):
-        if sensitive is None and not self._objective_needs_sensitive:
+        if sensitive is None and not self._warns_without_sensitive:
             self.sensitive_groups_ = None
             return None
         if sensitive is None:

@@ -237,10 +237,10 @@ class InvariantNet(NeuralNet):
 
     @staticmethod
     def _cells(dataset):
-        """The (class, group) cell of each row, or None without ``sensitive``."""
+        """The (class, group) cell of each row; the class alone without ``sensitive``."""
         s = dataset.inputs.get("sensitive")
         if s is None:
-            return None
+            return dataset.y
         pairs = torch.cat([dataset.y.reshape(len(s), 1), s.reshape(len(s), -1).long()], dim=1)
         return torch.unique(pairs, dim=0, return_inverse=True)[1]
 
@@ -252,8 +252,10 @@ class InvariantNet(NeuralNet):
         """Apply ``forward`` to every row of ``dataset`` in evaluation batches; concatenate."""
         self._set_training(False)
         parts = [forward(batch["X"]) for batch, _ in self.get_iterator(dataset)]
-        if isinstance(parts[0], dict):
-            return {name: torch.cat([part[name] for part in parts]) for name in parts[0]}
+        if isinstance(parts[0], dict):  # tensors are concatenated, callables kept
+            return {name: torch.cat([part[name] for part in parts])
+                    if isinstance(value, torch.Tensor) else value
+                    for name, value in parts[0].items()}
         return torch.cat(parts)
 
     def represent(self, X):

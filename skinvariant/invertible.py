@@ -97,6 +97,7 @@ class InvertibleClassifier(InvariantClassifierBase):
     """
 
     _objective_needs_sensitive = False
+    _warns_without_sensitive = False  # the paper's method needs no attribute
 
     _parameter_constraints = {
         **{name: constraint

@@ -9,6 +9,7 @@ from skinvariant import (
     AdversarialClassifier,
     AffinityClassifier,
     AffinityTransformer,
+    ContrastiveInvariantClassifier,
     IIDMClassifier,
     InvertibleClassifier,
     MINEDebiasedClassifier,
@@ -33,9 +34,19 @@ FLOW_FAILED_CHECKS = {
 }
 
 
+# measured on the CPU: the VAE's transform differs in one of 20 values by 1.3e-7
+VAE_FAILED_CHECKS = {
+    "check_methods_subset_invariance": (
+        "float32 encoder: a subset's posterior means differ from the full batch's by about "
+        "1e-7 absolute"),
+}
+
+
 def expected_failed_checks(estimator):
     if isinstance(estimator, InvertibleClassifier):
         return {**EXPECTED_FAILED_CHECKS, **FLOW_FAILED_CHECKS}
+    if isinstance(estimator, ContrastiveInvariantClassifier):
+        return {**EXPECTED_FAILED_CHECKS, **VAE_FAILED_CHECKS}
     return EXPECTED_FAILED_CHECKS
 
 
@@ -43,7 +54,7 @@ def expected_failed_checks(estimator):
     [IIDMClassifier(max_epochs=30), AdversarialClassifier(max_epochs=30),
      MINEDebiasedClassifier(max_epochs=30, n_estimator_steps=2),
      AffinityClassifier(max_epochs=30), AffinityTransformer(max_epochs=30),
-     InvertibleClassifier(max_epochs=30)],
+     InvertibleClassifier(max_epochs=30), ContrastiveInvariantClassifier(max_epochs=30)],
     expected_failed_checks=expected_failed_checks,
 )
 def test_sklearn_compatible(estimator, check):

@@ -3,6 +3,7 @@
 from ._base import LAM, Network, Objective, Step, Term, task_loss
 from .adversarial import AdversarialObjective, AdversaryObjective
 from .affinity import AffinityObjective
+from .contrastive import ContrastiveInvariantObjective, supervised_contrastive_loss
 from .independence import IndependenceCrossEntropyObjective
 from .matching import DiscriminatorMatchingObjective
 from .mutual_info import MutualInformationObjective
@@ -12,6 +13,7 @@ __all__ = [
     "AdversarialObjective",
     "AdversaryObjective",
     "AffinityObjective",
+    "ContrastiveInvariantObjective",
     "DiscriminatorMatchingObjective",
     "IndependenceCrossEntropyObjective",
     "MutualInformationObjective",
@@ -19,5 +21,6 @@ __all__ = [
     "Objective",
     "Step",
     "Term",
+    "supervised_contrastive_loss",
     "task_loss",
 ]

@@ -30,7 +30,8 @@ class Step:
         Its sensitive attribute as the estimator encoded it; None when ``fit``
         was called without one.
     outputs : dict of str to torch.Tensor
-        The network's ``outputs(x)``: at least ``"z"`` and ``"logits"``.
+        The network's ``outputs(x)``: at least ``"z"`` and ``"logits"``; an
+        entry may also be a callable of the network (e.g. ``"decode"``).
     lam : float
         The invariance weight at this point of training.
     progress : float
@@ -53,7 +54,8 @@ class Step:
 
     def detached(self):
         """The same step with every output cut from the encoder's graph."""
-        outputs = {name: value.detach() for name, value in self.outputs.items()}
+        outputs = {name: value.detach() if isinstance(value, torch.Tensor) else value
+                   for name, value in self.outputs.items()}
         return Step(self.x, self.y, self.s, outputs, self.lam, self.progress, self.criterion,
                     self.records)
 

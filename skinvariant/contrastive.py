@@ -1,0 +1,236 @@
+"""ContrastiveInvariantClassifier: reconstruction, supervised contrast and nuisance swaps (paper 001)."""
+
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ._base import InvariantClassifierBase, check_layer_sizes, checked_call, fill_doc
+from ._validation import _as_frame, encode_groups
+from .modules import VariationalNetwork
+from .objectives import ContrastiveInvariantObjective
+from .objectives.contrastive import DIVERGENCES
+
+__all__ = ["ContrastiveInvariantClassifier"]
+
+TRANSFORM_OUTPUTS = ("predictive", "nuisance", "both")
+
+
+@fill_doc
+class ContrastiveInvariantClassifier(InvariantClassifierBase):
+    """Classifier on the predictive half of a VAE, disentangled from known and unknown nuisances.
+
+    A VAE encodes x into z = [z_p, z_n]; a decoder reconstructs x from z; a
+    linear classifier reads the mean of z_p (Zhu, Xie and Abd-Almageed,
+    paper 001, eq. 10). The loss is the ELBO, plus ``beta`` times a
+    supervised contrastive loss clustering the normalised mean of z_p by
+    class, plus ``gamma`` times the distance between decoding [z̄_p, z_n]
+    (z̄_p drawn from the class's averaged posterior in the batch) and decoding
+    [z_p, z_n], plus, with known nuisance factors, ``lam`` times the pair-swap
+    term: pairs of the batch that differ in exactly k factors (``sensitive``,
+    one column per factor) exchange every z_n dimension but the k whose
+    posteriors differ most, and the swapped decodings must equal the
+    originals. k grows from 1 to the number of factors over training, and the
+    number of exchanged dimensions from 1 (the paper's warm-up by difficulty
+    and by amount). Batches are stratified by class (and group).
+
+    By default the classifier is trained apart (paper 001, Table 5): its
+    cross-entropy updates the classifier only, the other terms update the
+    encoder and decoder only. Without ``sensitive`` the pair-swap term is off
+    and the rest still trains; a ``NoInvarianceWarning`` says so.
+
+    Parameters
+    ----------
+    lam : float, default=1.0
+        Weight of the pair-swap term on the known nuisance factors.
+    n_components : int, default=8
+        Width of z_p, the predictive part (what ``transform`` returns).
+    n_nuisance_components : int, default=8
+        Width of z_n.
+    beta : float, default=1.0
+        Weight of the supervised contrastive loss.
+    gamma : float, default=1.0
+        Weight of the class-averaged z_p reconstruction term.
+    temperature : float, default=0.1
+        Temperature of the contrastive loss.
+    divergence : {"kl", "jsd"}, default="kl"
+        Divergence between a pair's posteriors, per z_n dimension.
+    likelihood : {"gaussian", "bernoulli"}, default="gaussian"
+        The decoder's likelihood: unit-variance Gaussian for standardised
+        columns, Bernoulli for inputs in [0, 1].
+    train_classifier_apart : bool, default=True
+        Train the classifier on the detached z_p; False trains it jointly
+        with the rest (for comparison).
+    transform_output : {"predictive", "nuisance", "both"}, default="predictive"
+        What ``transform`` returns: the posterior mean of z_p, of z_n, or of both.
+    hidden_layer_sizes : int or tuple of int, default=(64,)
+        Hidden layers of the encoder; the decoder mirrors them.
+{training_parameters}
+
+    Attributes
+    ----------
+{common_attributes}
+    n_factors_ : int
+        Number of known nuisance factors (columns of ``sensitive``); 0 without it.
+
+    See Also
+    --------
+    InvertibleClassifier : Keeps all of x in an invertible representation.
+
+    Examples
+    --------
+    >>> from skinvariant import ContrastiveInvariantClassifier
+    >>> from skinvariant.datasets import make_attribute_blobs
+    >>> X, y, s = make_attribute_blobs(300, random_state=0)
+    >>> clf = ContrastiveInvariantClassifier(max_epochs=3, random_state=0)
+    >>> clf.fit(X, y, sensitive=s).transform(X).shape
+    (300, 8)
+    """
+
+    _objective_needs_sensitive = False
+
+    _parameter_constraints = {
+        **{name: constraint
+           for name, constraint in InvariantClassifierBase._parameter_constraints.items()
+           if name != "encoder"},
+        "n_nuisance_components": [Interval(Integral, 1, None, closed="left")],
+        "beta": [Interval(Real, 0, None, closed="left")],
+        "gamma": [Interval(Real, 0, None, closed="left")],
+        "temperature": [Interval(Real, 0, None, closed="neither")],
+        "divergence": [StrOptions(set(DIVERGENCES))],
+        "likelihood": [StrOptions({"gaussian", "bernoulli"})],
+        "train_classifier_apart": ["boolean"],
+        "transform_output": [StrOptions(set(TRANSFORM_OUTPUTS))],
+    }
+
+    def __init__(self, lam=1.0, *, n_components=8, n_nuisance_components=8, beta=1.0, gamma=1.0,
+                 temperature=0.1, divergence="kl", likelihood="gaussian",
+                 train_classifier_apart=True, transform_output="predictive",
+                 hidden_layer_sizes=(64,), max_epochs=50, batch_size=128, lr=1e-3,
+                 optimizer="adam", validation_fraction=None, callbacks=None, device="auto",
+                 random_state=None, verbose=0):
+        self.lam = lam
+        self.n_components = n_components
+        self.n_nuisance_components = n_nuisance_components
+        self.beta = beta
+        self.gamma = gamma
+        self.temperature = temperature
+        self.divergence = divergence
+        self.likelihood = likelihood
+        self.train_classifier_apart = train_classifier_apart
+        self.transform_output = transform_output
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.optimizer = optimizer
+        self.validation_fraction = validation_fraction
+        self.callbacks = callbacks
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # -- building -------------------------------------------------------------------
+
+    def _encode_sensitive(self, sensitive, n_samples):
+        """Check ``sensitive`` as the other estimators do; return one code per factor."""
+        if super()._encode_sensitive(sensitive, n_samples) is None:
+            self.n_factors_ = 0
+            return None
+        frame = _as_frame(sensitive)
+        self.n_factors_ = frame.shape[1]
+        return np.column_stack([encode_groups(frame[column], n_samples)[0]
+                                for column in frame.columns])
+
+    def _build_network(self, X):
+        if self.likelihood == "bernoulli" and (X.min() < 0 or X.max() > 1):
+            raise ValueError("likelihood='bernoulli' needs X in [0, 1]; scale X (e.g. "
+                             "MinMaxScaler) or use likelihood='gaussian' on standardised X.")
+        n_output = {"predictive": self.n_components, "nuisance": self.n_nuisance_components,
+                    "both": self.n_components + self.n_nuisance_components}
+        self.n_components_ = n_output[self.transform_output]
+        return VariationalNetwork(
+            X.shape[1], len(self.classes_), self.n_components, self.n_nuisance_components,
+            check_layer_sizes("hidden_layer_sizes", self.hidden_layer_sizes),
+            classifier_apart=self.train_classifier_apart)
+
+    def build_objective(self, z_dim, n_classes):
+        return ContrastiveInvariantObjective(
+            self.n_components, self.n_nuisance_components, likelihood=self.likelihood,
+            beta=self.beta, gamma=self.gamma, temperature=self.temperature,
+            divergence=self.divergence)
+
+    # -- the representation and decodings -------------------------------------------
+
+    def _posterior_mean(self, X):
+        check_is_fitted(self)
+        return self.net_.represent(self._validate_numeric(X))
+
+    @checked_call
+    def transform(self, X):
+        """Return the posterior mean of z_p, z_n or both (see ``transform_output``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_components_)
+        """
+        mu = self._posterior_mean(X)
+        block = {"predictive": slice(0, self.n_components),
+                 "nuisance": slice(self.n_components, None),
+                 "both": slice(None)}[self.transform_output]
+        return mu[:, block].numpy().astype(np.float64)
+
+    @checked_call
+    def inverse_transform(self, Z):
+        """Decode latent codes [z_p, z_n] into inputs.
+
+        Parameters
+        ----------
+        Z : array-like of shape (n_samples, n_components + n_nuisance_components)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features_in_)
+            Decoder means (Gaussian) or probabilities (Bernoulli).
+        """
+        check_is_fitted(self)
+        Z = np.asarray(Z, dtype=np.float32)
+        width = self.n_components + self.n_nuisance_components
+        if Z.ndim != 2 or Z.shape[1] != width:
+            raise ValueError(f"Z must have shape (n_samples, {width}), [z_p, z_n] as transform "
+                             f"gives with transform_output='both'; got shape {Z.shape}.")
+        return self._decode(torch.from_numpy(Z))
+
+    def _decode(self, Z):
+        net = self.net_
+        decoded = net._forward_all(net.get_dataset(Z), net.module_.decode)
+        if self.likelihood == "bernoulli":
+            decoded = torch.sigmoid(decoded)
+        return decoded.cpu().numpy().astype(np.float64)
+
+    @checked_call
+    def swap_nuisance(self, X_from, X_nuisance_from):
+        """Decode [z_p(a), z_n(b)]: the predictive part of one sample with the nuisance of another.
+
+        Parameters
+        ----------
+        X_from : array-like of shape (n_samples, n_features)
+        X_nuisance_from : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features_in_)
+        """
+        predictive_from = self._posterior_mean(X_from)
+        nuisance_from = self._posterior_mean(X_nuisance_from)
+        if len(predictive_from) != len(nuisance_from):
+            raise ValueError("X_from and X_nuisance_from must have as many rows; got "
+                             f"{len(predictive_from)} and {len(nuisance_from)}.")
+        p = self.n_components
+        return self._decode(torch.cat([predictive_from[:, :p], nuisance_from[:, p:]], dim=1))

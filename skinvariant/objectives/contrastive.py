@@ -1,0 +1,189 @@
+"""Reconstruction for disentanglement, supervised contrast for invariance (paper 001).
+
+A VAE encodes x into z = [z_p, z_n] (predictive and nuisance parts); a decoder
+reconstructs x from z; a classifier reads z_p. Beside the ELBO:
+
+* a supervised contrastive loss (Khosla et al. 2020) clusters the normalised
+  mean of z_p by class;
+* z_p is made independent of z_n: decoding [z̄_p, z_n], with z̄_p drawn from
+  the posterior averaged over the sample's class in the batch, must give the
+  same reconstruction (section 3.3);
+* with known nuisance factors (``sensitive``, one column per factor), pairs
+  of the batch that differ in exactly k factors swap every z_n dimension but
+  the k whose posteriors differ most, and the swapped decodings must equal
+  the originals (eq. 5-6, as in Ada-GVAE), with warm-up by amount and by
+  difficulty.
+"""
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+from ._base import LAM, Objective, Term, task_loss
+
+DIVERGENCES = ("kl", "jsd")
+
+
+def supervised_contrastive_loss(features, labels, temperature):
+    """Supervised contrastive loss (Khosla et al. 2020, L_out) on L2-normalised ``features``.
+
+    Anchors without a positive (another sample of their class) in the batch
+    are skipped; a batch without any positive gives a zero that keeps the graph.
+    """
+    normalized = F.normalize(features, dim=1)
+    self_pairs = torch.eye(len(features), dtype=torch.bool, device=features.device)
+    similarity = (normalized @ normalized.T / temperature).masked_fill(self_pairs, -math.inf)
+    log_probability = similarity - torch.logsumexp(similarity, dim=1, keepdim=True)
+    positives = (labels[:, None] == labels[None, :]) & ~self_pairs
+    n_positives = positives.sum(dim=1)
+    anchors = n_positives > 0
+    if not anchors.any():
+        return features.sum() * 0.0
+    positive_log_probability = log_probability.masked_fill(~positives, 0.0).sum(dim=1)
+    return -(positive_log_probability[anchors] / n_positives[anchors]).mean()
+
+
+def gaussian_kl(mean, logvar, other_mean, other_logvar):
+    """KL(N(mean, exp logvar) || N(other_mean, exp other_logvar)), per dimension."""
+    return 0.5 * (other_logvar - logvar
+                  + (logvar.exp() + (mean - other_mean).pow(2)) / other_logvar.exp() - 1.0)
+
+
+def posterior_divergence(mean, logvar, other_mean, other_logvar, kind):
+    """Per-dimension divergence between two factorised Gaussian posteriors.
+
+    ``"kl"``: KL from the first to the second. ``"jsd"``: the mean KL of each
+    to their average Gaussian (mean and variance averaged, as in Ada-GVAE).
+    """
+    if kind == "kl":
+        return gaussian_kl(mean, logvar, other_mean, other_logvar)
+    middle_mean = 0.5 * (mean + other_mean)
+    middle_logvar = torch.log(0.5 * (logvar.exp() + other_logvar.exp()))
+    return 0.5 * (gaussian_kl(mean, logvar, middle_mean, middle_logvar)
+                  + gaussian_kl(other_mean, other_logvar, middle_mean, middle_logvar))
+
+
+def choose_partners(factors, n_different, generator=None):
+    """For each row, a random other row differing in exactly ``n_different`` factors.
+
+    Returns ``(partner, has_partner)``; rows without such a partner have
+    ``has_partner`` False.
+    """
+    differences = (factors[:, None, :] != factors[None, :, :]).sum(dim=2)
+    candidates = differences == n_different
+    scores = torch.rand(candidates.shape, generator=generator, device=factors.device)
+    partner = scores.masked_fill(~candidates, -1.0).argmax(dim=1)
+    return partner, candidates.any(dim=1)
+
+
+class ContrastiveInvariantObjective(Objective):
+    """ELBO, supervised contrast on z_p, class-averaged z_p swap, and nuisance-pair swaps.
+
+    The network's outputs must hold ``"mu"`` and ``"logvar"`` (of all of z),
+    ``"z_sample"``, ``"x_hat"`` (the decoding of ``z_sample``) and a
+    ``decode`` callable; the first ``n_components`` dimensions are z_p.
+
+    Parameters
+    ----------
+    n_components : int
+        Width of z_p.
+    n_nuisance_components : int
+        Width of z_n.
+    likelihood : {"gaussian", "bernoulli"}
+        The decoder's likelihood: unit-variance Gaussian (standardised
+        columns) or Bernoulli (inputs in [0, 1]).
+    beta : float
+        Weight of the supervised contrastive loss.
+    gamma : float
+        Weight of the class-averaged z_p reconstruction term.
+    temperature : float
+        Temperature of the contrastive loss.
+    divergence : {"kl", "jsd"}
+        Divergence between a pair's posteriors, per z_n dimension.
+    """
+
+    def __init__(self, n_components, n_nuisance_components, *, likelihood="gaussian", beta=1.0,
+                 gamma=1.0, temperature=0.1, divergence="kl"):
+        super().__init__()
+        if divergence not in DIVERGENCES:
+            raise ValueError(f"divergence must be one of {DIVERGENCES}; got {divergence!r}.")
+        self.n_components = n_components
+        self.n_nuisance_components = n_nuisance_components
+        self.likelihood = likelihood
+        self.beta = beta
+        self.gamma = gamma
+        self.temperature = temperature
+        self.divergence = divergence
+
+    stratify_batches = True  # every class at least twice per batch, for the contrast
+
+    def terms(self):
+        return [Term("task_loss", task_loss),
+                Term("elbo_loss", self.elbo_loss),
+                Term("contrast", self.contrast, weight=self.beta),
+                Term("class_swap", self.class_swap, weight=self.gamma),
+                Term("pair_swap", self.pair_swap, weight=LAM, needs_sensitive=True)]
+
+    def reconstruction_loss(self, x_hat, x):
+        """Negative log-likelihood of ``x`` under the decoding ``x_hat``, summed over columns."""
+        if self.likelihood == "bernoulli":
+            return F.binary_cross_entropy_with_logits(x_hat, x, reduction="none").sum(dim=1)
+        return 0.5 * (x_hat - x).pow(2).sum(dim=1)
+
+    def elbo_loss(self, step):
+        """Minus the ELBO: reconstruction NLL plus KL(q(z|x) || N(0, I)), per sample."""
+        outputs = step.outputs
+        mu, logvar = outputs["mu"], outputs["logvar"]
+        kl = 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar).sum(dim=1)
+        return (self.reconstruction_loss(outputs["x_hat"], step.x) + kl).mean()
+
+    def contrast(self, step):
+        """The supervised contrastive loss on the mean of z_p."""
+        return supervised_contrastive_loss(
+            step.outputs["mu"][:, :self.n_components], step.y, self.temperature)
+
+    def class_swap(self, step):
+        """Distance between decoding [z̄_p, z_n] and decoding [z_p, z_n] (section 3.3).
+
+        z̄_p is drawn from N(class mean of mu_p, class mean of var_p) over the
+        batch's samples of the sample's class.
+        """
+        outputs, p = step.outputs, self.n_components
+        members = F.one_hot(step.y).to(outputs["mu"].dtype)
+        counts = members.sum(dim=0).clamp(min=1)[:, None]
+        class_mean = (members.T @ outputs["mu"][:, :p]) / counts
+        class_var = (members.T @ outputs["logvar"][:, :p].exp()) / counts
+        mean, var = class_mean[step.y], class_var[step.y]
+        z_bar = mean + var.sqrt() * torch.randn_like(mean)
+        swapped = outputs["decode"](torch.cat([z_bar, outputs["z_sample"][:, p:]], dim=1))
+        return (swapped - outputs["x_hat"]).pow(2).sum(dim=1).mean()
+
+    def pair_swap(self, step):
+        """Distance between swapped and original decodings of pairs differing in k factors.
+
+        Warm-up by difficulty: k grows from 1 to the number of factors over
+        training; by amount: the number of swapped z_n dimensions grows from
+        1 to ``n_nuisance_components - k``.
+        """
+        outputs, p = step.outputs, self.n_components
+        factors = step.s.reshape(len(step.s), -1)
+        n_factors = factors.shape[1]
+        k = min(n_factors, 1 + int(step.progress * n_factors))
+        partner, has_partner = choose_partners(factors, k)
+        step.record("paired_fraction", has_partner.float().mean())
+        n_swappable = self.n_nuisance_components - k
+        if not has_partner.any() or n_swappable < 1:
+            return outputs["mu"].sum() * 0.0
+        n_swapped = 1 + int(step.progress * (n_swappable - 1))
+        rows = has_partner.nonzero().squeeze(1)
+        mu_n, logvar_n = outputs["mu"][:, p:], outputs["logvar"][:, p:]
+        divergence = posterior_divergence(mu_n[rows], logvar_n[rows], mu_n[partner[rows]],
+                                          logvar_n[partner[rows]], self.divergence)
+        # the n_swapped dimensions whose posteriors differ least are shared by the pair
+        shared = torch.zeros_like(divergence, dtype=torch.bool).scatter_(
+            1, divergence.argsort(dim=1)[:, :n_swapped], True)
+        z = outputs["z_sample"][rows]
+        z_n = torch.where(shared, outputs["z_sample"][partner[rows], p:], z[:, p:])
+        swapped = outputs["decode"](torch.cat([z[:, :p], z_n], dim=1))
+        return (swapped - outputs["x_hat"][rows]).pow(2).sum(dim=1).mean()

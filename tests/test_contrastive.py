@@ -1,0 +1,126 @@
+"""ContrastiveInvariantClassifier: its losses by hand, pair swapping, the classifier trained apart."""
+
+import math
+import pickle
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from skinvariant import ContrastiveInvariantClassifier, NoInvarianceWarning
+from skinvariant.datasets import make_attribute_blobs
+from skinvariant.modules import VariationalNetwork
+from skinvariant.objectives import (
+    ContrastiveInvariantObjective,
+    Step,
+    supervised_contrastive_loss,
+)
+from skinvariant.objectives.contrastive import choose_partners, posterior_divergence
+
+
+def test_supervised_contrast_matches_a_hand_computation_and_skips_lonely_anchors():
+    features = torch.tensor([[1.0, 0.0], [0.0, 2.0], [3.0, 0.0], [0.0, -1.0]])
+    labels = torch.tensor([0, 1, 0, 2])  # the last anchor has no positive
+    t = 0.5
+    # normalised: a=(1,0), b=(0,1), c=(1,0), d=(0,-1); anchors a, c have one positive each,
+    # b's only positive would be itself: b and d are skipped
+    def anchor_loss(sim_pos, sims_all):
+        return -(sim_pos / t - math.log(sum(math.exp(v / t) for v in sims_all)))
+    expected = np.mean([anchor_loss(1.0, [0.0, 1.0, 0.0]), anchor_loss(1.0, [1.0, 0.0, 0.0])])
+    loss = supervised_contrastive_loss(features, labels, t)
+    assert loss.item() == pytest.approx(expected, rel=1e-6)
+    lonely = supervised_contrastive_loss(features.requires_grad_(), torch.arange(4), t)
+    lonely.backward()
+    assert lonely.item() == 0.0 and torch.isfinite(features.grad).all()
+
+
+def test_partners_differ_in_exactly_k_factors():
+    factors = torch.tensor([[0, 0], [0, 1], [1, 1], [5, 5]])
+    partner, has = choose_partners(factors, 1, generator=torch.Generator().manual_seed(0))
+    assert has.tolist() == [True, True, True, False]
+    for row in range(3):
+        assert (factors[row] != factors[partner[row]]).sum() == 1
+    partner, has = choose_partners(factors, 2)
+    assert has.all() and ((factors != factors[partner]).sum(dim=1) == 2).all()
+
+
+@pytest.mark.parametrize("kind", ["kl", "jsd"])
+def test_posterior_divergence_is_zero_on_equal_posteriors_and_grows_with_distance(kind):
+    mean, logvar = torch.zeros(1, 3), torch.zeros(1, 3)
+    other = torch.tensor([[0.0, 1.0, 3.0]])
+    divergence = posterior_divergence(mean, logvar, other, logvar, kind)
+    assert divergence[0, 0] == pytest.approx(0.0, abs=1e-7)
+    assert divergence[0, 0] < divergence[0, 1] < divergence[0, 2]
+    if kind == "jsd":  # symmetric
+        torch.testing.assert_close(divergence, posterior_divergence(other, logvar, mean, logvar, kind))
+
+
+def test_the_classifier_trained_apart_shares_no_gradient_with_the_rest():
+    torch.manual_seed(0)
+    network = VariationalNetwork(4, 2, 2, 3, (8,), classifier_apart=True)
+    objective = ContrastiveInvariantObjective(2, 3)
+    x, y = torch.randn(16, 4), torch.arange(16) % 2
+    s = torch.stack([torch.arange(16) % 2, torch.arange(16) // 8], dim=1)
+    step = Step(x, y, s, network.outputs(x), 1.0, 0.5, F.cross_entropy)
+    for name, term in [(term.name, term) for term in objective.terms()]:
+        network.zero_grad()
+        term.compute(step).backward(retain_graph=True)
+        classifier_grad = any(p.grad is not None and p.grad.abs().sum() > 0
+                              for p in network.classifier.parameters())
+        encoder_grad = any(p.grad is not None and p.grad.abs().sum() > 0
+                           for p in network.encoder.parameters())
+        if name == "task_loss":
+            assert classifier_grad and not encoder_grad
+        else:
+            assert encoder_grad and not classifier_grad, name
+
+
+def test_joint_training_lets_the_cross_entropy_reach_the_encoder():
+    network = VariationalNetwork(4, 2, 2, 3, (8,), classifier_apart=False)
+    torch.nn.init.normal_(network.classifier.weight)  # it starts at zero
+    x, y = torch.randn(16, 4), torch.arange(16) % 2
+    F.cross_entropy(network.outputs(x)["logits"], y).backward()
+    assert any(p.grad.abs().sum() > 0 for p in network.encoder.parameters())
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    X, y, s = make_attribute_blobs(600, random_state=0)
+    model = ContrastiveInvariantClassifier(max_epochs=20, lr=1e-2, random_state=0)
+    return model.fit(X, y, sensitive=s), X, y, s
+
+
+def test_fits_records_each_term_and_decodes(fitted):
+    model, X, y, _ = fitted
+    assert model.score(X, y) > 0.8
+    for key in ("train_task_loss", "train_elbo_loss", "train_contrast", "train_class_swap",
+                "train_pair_swap", "train_paired_fraction"):
+        assert np.isfinite(model.history_[-1, key]), key
+    assert model.transform(X).shape == (600, 8)
+    both = model.set_params(transform_output="both").transform(X)
+    model.set_params(transform_output="predictive")
+    assert model.inverse_transform(both).shape == X.shape
+    assert model.swap_nuisance(X[:5], X[5:10]).shape == (5, X.shape[1])
+    with pytest.raises(ValueError, match=r"Z must have shape \(n_samples, 16\)"):
+        model.inverse_transform(model.transform(X))
+
+
+def test_pickles_and_predicts_the_same(fitted):
+    model, X, _, _ = fitted
+    restored = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(restored.predict_proba(X), model.predict_proba(X))
+
+
+def test_without_sensitive_the_pair_term_is_off_and_the_rest_trains():
+    X, y, _ = make_attribute_blobs(300, random_state=0)
+    with pytest.warns(NoInvarianceWarning):
+        model = ContrastiveInvariantClassifier(max_epochs=2, random_state=0).fit(X, y)
+    assert "train_pair_swap" not in model.history_[-1]
+    assert np.isfinite(model.history_[-1, "train_contrast"])
+
+
+def test_bernoulli_likelihood_needs_inputs_in_the_unit_interval():
+    X, y, s = make_attribute_blobs(100, random_state=0)
+    with pytest.raises(ValueError, match=r"likelihood='bernoulli' needs X in \[0, 1\]"):
+        ContrastiveInvariantClassifier(likelihood="bernoulli", max_epochs=1).fit(X, y, sensitive=s)
