@@ -256,10 +256,7 @@ def make_colored_digits(sigma=0.02, *, test_size=0.3, color="rgb", n_bins=2,
     if color not in ("rgb", "binned"):
         raise ValueError(f"color must be 'rgb' or 'binned'; got {color!r}.")
     rng = check_random_state(random_state)
-    digits = load_digits()
-    # each image scaled to a peak of 1, so its brightest pixel is exactly its colour
-    images = digits.images / digits.images.max(axis=(1, 2), keepdims=True)
-    y = digits.target
+    images, y = _peak_scaled_digits()
     train, test = train_test_split(np.arange(len(y)), test_size=test_size, stratify=y,
                                    random_state=rng)
     train_colors = np.clip(DIGIT_CLASS_COLORS[y[train]]
@@ -279,6 +276,28 @@ def _digit_images():
     """scikit-learn's bundled 8x8 digits scaled to [0, 1], and their classes."""
     digits = load_digits()
     return digits.images / 16.0, digits.target
+
+
+def _peak_scaled_digits():
+    """The bundled 8x8 digits, each scaled to a peak of 1 (its brightest pixel is 1)."""
+    digits = load_digits()
+    return digits.images / digits.images.max(axis=(1, 2), keepdims=True), digits.target
+
+
+def _rotate(images, angle):
+    """``images`` rotated counter-clockwise by ``angle`` degrees, 8 x 8 frame kept, in [0, 1]."""
+    return np.clip(rotate(images, angle, axes=(2, 1), reshape=False, order=1), 0.0, 1.0)
+
+
+def _check_angles(name, angles):
+    """``angles`` as a 1-D array of distinct numbers, or a ValueError naming ``name``."""
+    angles = np.asarray(angles)
+    if angles.ndim != 1 or len(angles) == 0 or not np.issubdtype(angles.dtype, np.number):
+        raise ValueError(f"{name} must be a non-empty sequence of numbers (degrees); "
+                         f"got {angles!r}.")
+    if len(np.unique(angles)) != len(angles):
+        raise ValueError(f"{name} must be distinct; got {angles.tolist()}.")
+    return angles
 
 
 def make_inverted_digits(*, inverted_fraction=0.5, random_state=None):
@@ -366,14 +385,9 @@ def make_rotated_digits(angles=(0, 30)):
     ((3594, 64), [0, 45])
     >>> image = np.arange(len(X)) % 1797  # the source image of each row
     """
-    angles = np.asarray(angles)
-    if angles.ndim != 1 or len(angles) == 0 or not np.issubdtype(angles.dtype, np.number):
-        raise ValueError(f"angles must be a non-empty sequence of numbers (degrees); got {angles!r}.")
-    if len(np.unique(angles)) != len(angles):
-        raise ValueError(f"angles must be distinct, one per domain; got {angles.tolist()}.")
+    angles = _check_angles("angles", angles)
     images, y = _digit_images()
-    blocks = [np.clip(rotate(images, angle, axes=(2, 1), reshape=False, order=1), 0.0, 1.0)
-              for angle in angles]
+    blocks = [_rotate(images, angle) for angle in angles]
     X = np.concatenate(blocks).reshape(len(angles) * len(y), -1)
     return X, np.tile(y, len(angles)), np.repeat(angles, len(y))
 
