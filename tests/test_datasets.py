@@ -389,3 +389,118 @@ def test_spheres_put_each_class_on_its_radius():
     np.testing.assert_array_equal(X, X_again)
     with pytest.raises(ValueError, match="radii must hold at least two distinct"):
         make_spheres(10, radii=(1, 1))
+
+
+PAPER_001_TRAIN_ANGLES = (-45, -22.5, 0, 22.5, 45)
+PAPER_001_TEST_ANGLES = (-75, -65, 65, 75)
+
+
+def test_colored_background_digits_shapes_range_and_palettes():
+    from skinvariant.datasets import make_colored_background_digits
+
+    data = make_colored_background_digits(random_state=0)
+    assert data.X_train.shape == (1257, 192) and data.X_test.shape == (540, 192)
+    assert data.nuisance_train.shape == (1257, 2) and data.nuisance_test.shape == (540, 2)
+    assert data.nuisance_train.dtype.kind == "i"
+    assert 0.0 <= min(data.X_train.min(), data.X_test.min())
+    assert max(data.X_train.max(), data.X_test.max()) <= 1.0
+    assert set(np.unique(data.y_train)) == set(range(10))
+    # every digit colour in both splits; backgrounds 0-2 in training, 3-5 only in test
+    assert np.unique(data.nuisance_train[:, 0]).tolist() == list(range(6))
+    assert np.unique(data.nuisance_test[:, 0]).tolist() == list(range(6))
+    assert np.unique(data.nuisance_train[:, 1]).tolist() == [0, 1, 2]
+    assert np.unique(data.nuisance_test[:, 1]).tolist() == [3, 4, 5]
+    train_rgb = data.background_colors[:3]
+    test_rgb = data.background_colors[3:]
+    assert np.abs(train_rgb[:, None] - test_rgb[None]).sum(axis=2).min() > 0.4
+
+
+def test_colored_background_digits_paint_ink_and_background_with_their_colours():
+    from skinvariant.datasets import make_colored_background_digits
+
+    data = make_colored_background_digits(random_state=0)
+    for split in ("train", "test"):
+        pixels = data[f"X_{split}"].reshape(-1, 64, 3)
+        digit, background = data[f"nuisance_{split}"].T
+        ink = data.digit_colors[digit][:, None]
+        paper = data.background_colors[background][:, None]
+        # each image reaches full ink somewhere and has blank pixels elsewhere
+        assert np.all(np.isclose(pixels, ink).all(axis=2).any(axis=1))
+        assert np.all(np.isclose(pixels, paper).all(axis=2).any(axis=1))
+
+
+def test_colored_background_digits_colours_follow_the_class_in_training_only():
+    from skinvariant.datasets import make_colored_background_digits
+
+    data = make_colored_background_digits(0.9, random_state=0)
+    digit, background = data.nuisance_train.T
+    # expected 0.9 + 0.1 / 6 = 0.917 and 0.9 + 0.1 / 3 = 0.933; measured 0.914 and 0.941
+    assert 0.89 < np.mean(digit == data.y_train % 6) < 0.95
+    assert 0.91 < np.mean(background == data.y_train % 3) < 0.96
+    # in test the colours are independent of the class: chance is 1/6 and 1/3
+    assert abs(np.mean(data.nuisance_test[:, 0] == data.y_test % 6) - 1 / 6) < 0.05
+    assert abs(np.mean(data.nuisance_test[:, 1] - 3 == data.y_test % 3) - 1 / 3) < 0.05
+
+    determined = make_colored_background_digits(1.0, random_state=0)
+    np.testing.assert_array_equal(determined.nuisance_train[:, 0], determined.y_train % 6)
+    np.testing.assert_array_equal(determined.nuisance_train[:, 1], determined.y_train % 3)
+    independent = make_colored_background_digits(0.0, random_state=0)
+    assert abs(np.mean(independent.nuisance_train[:, 0] == independent.y_train % 6) - 1 / 6) < 0.04
+
+
+def test_colored_background_digits_are_reproducible():
+    from skinvariant.datasets import make_colored_background_digits
+
+    first, second, other = (make_colored_background_digits(random_state=seed) for seed in (3, 3, 4))
+    for key in ("X_train", "X_test", "y_test", "nuisance_train", "nuisance_test", "angle_test"):
+        np.testing.assert_array_equal(first[key], second[key])
+    assert not np.array_equal(first.X_train, other.X_train)
+
+
+def test_rotated_colored_digits_test_angles_lie_outside_the_training_angles():
+    from skinvariant.datasets import make_colored_background_digits
+
+    data = make_colored_background_digits(train_angles=PAPER_001_TRAIN_ANGLES,
+                                          test_angles=PAPER_001_TEST_ANGLES, random_state=0)
+    assert set(data.angle_train.tolist()) == set(PAPER_001_TRAIN_ANGLES)
+    assert set(data.angle_test.tolist()) == set(PAPER_001_TEST_ANGLES)
+    assert np.abs(data.angle_test).min() > np.abs(data.angle_train).max()
+    assert 0.0 <= data.X_test.min() and data.X_test.max() <= 1.0
+
+
+def test_rotated_colored_digits_rotate_before_painting():
+    from skinvariant.datasets import make_colored_background_digits
+
+    upright = make_colored_background_digits(random_state=0)
+    turned = make_colored_background_digits(test_angles=(90,), random_state=0)
+    np.testing.assert_array_equal(upright.nuisance_test, turned.nuisance_test)
+    # the digit is turned a quarter counter-clockwise before it is painted
+    np.testing.assert_allclose(turned.X_test.reshape(-1, 8, 8, 3),
+                               np.rot90(upright.X_test.reshape(-1, 8, 8, 3), axes=(1, 2)))
+
+
+def test_colored_background_digits_cells_give_worst_group_accuracy():
+    from skinvariant.datasets import make_colored_background_digits
+    from skinvariant.metrics import worst_group_accuracy
+
+    data = make_colored_background_digits(random_state=0)
+    cells = np.column_stack([data.y_test, data.nuisance_test[:, 1]])  # (class, background)
+    y_pred = data.y_test.copy()
+    wrong = (data.y_test == 7) & (data.nuisance_test[:, 1] == 4)
+    y_pred[wrong] = 0  # every digit 7 on background 4 misclassified
+    assert wrong.sum() >= 5
+    assert worst_group_accuracy(data.y_test, y_pred, sensitive=cells) == 0.0
+    assert np.mean(y_pred == data.y_test) > 0.95
+
+
+@pytest.mark.parametrize("arguments, name", [
+    ({"correlation": 1.5}, "correlation"),
+    ({"test_size": 0}, "test_size"),
+    ({"train_angles": ()}, "train_angles"),
+    ({"test_angles": (65, 65)}, "test_angles"),
+])
+def test_colored_background_digits_bad_arguments_name_the_argument(arguments, name):
+    from skinvariant.datasets import make_colored_background_digits
+
+    with pytest.raises(ValueError, match=name):
+        make_colored_background_digits(**arguments)

@@ -7,6 +7,7 @@ known by construction.
 
 from ._generators import (
     make_attribute_blobs,
+    make_colored_background_digits,
     make_colored_digits,
     make_inverted_digits,
     make_rotated_digits,
@@ -18,6 +19,7 @@ __all__ = [
     "load_adult",
     "load_german",
     "make_attribute_blobs",
+    "make_colored_background_digits",
     "make_colored_digits",
     "make_inverted_digits",
     "make_rotated_digits",

@@ -256,10 +256,7 @@ def make_colored_digits(sigma=0.02, *, test_size=0.3, color="rgb", n_bins=2,
     if color not in ("rgb", "binned"):
         raise ValueError(f"color must be 'rgb' or 'binned'; got {color!r}.")
     rng = check_random_state(random_state)
-    digits = load_digits()
-    # each image scaled to a peak of 1, so its brightest pixel is exactly its colour
-    images = digits.images / digits.images.max(axis=(1, 2), keepdims=True)
-    y = digits.target
+    images, y = _peak_scaled_digits()
     train, test = train_test_split(np.arange(len(y)), test_size=test_size, stratify=y,
                                    random_state=rng)
     train_colors = np.clip(DIGIT_CLASS_COLORS[y[train]]
@@ -279,6 +276,28 @@ def _digit_images():
     """scikit-learn's bundled 8x8 digits scaled to [0, 1], and their classes."""
     digits = load_digits()
     return digits.images / 16.0, digits.target
+
+
+def _peak_scaled_digits():
+    """The bundled 8x8 digits, each scaled to a peak of 1 (its brightest pixel is 1)."""
+    digits = load_digits()
+    return digits.images / digits.images.max(axis=(1, 2), keepdims=True), digits.target
+
+
+def _rotate(images, angle):
+    """``images`` rotated counter-clockwise by ``angle`` degrees, 8 x 8 frame kept, in [0, 1]."""
+    return np.clip(rotate(images, angle, axes=(2, 1), reshape=False, order=1), 0.0, 1.0)
+
+
+def _check_angles(name, angles):
+    """``angles`` as a 1-D array of distinct numbers, or a ValueError naming ``name``."""
+    angles = np.asarray(angles)
+    if angles.ndim != 1 or len(angles) == 0 or not np.issubdtype(angles.dtype, np.number):
+        raise ValueError(f"{name} must be a non-empty sequence of numbers (degrees); "
+                         f"got {angles!r}.")
+    if len(np.unique(angles)) != len(angles):
+        raise ValueError(f"{name} must be distinct; got {angles.tolist()}.")
+    return angles
 
 
 def make_inverted_digits(*, inverted_fraction=0.5, random_state=None):
@@ -366,16 +385,141 @@ def make_rotated_digits(angles=(0, 30)):
     ((3594, 64), [0, 45])
     >>> image = np.arange(len(X)) % 1797  # the source image of each row
     """
-    angles = np.asarray(angles)
-    if angles.ndim != 1 or len(angles) == 0 or not np.issubdtype(angles.dtype, np.number):
-        raise ValueError(f"angles must be a non-empty sequence of numbers (degrees); got {angles!r}.")
-    if len(np.unique(angles)) != len(angles):
-        raise ValueError(f"angles must be distinct, one per domain; got {angles.tolist()}.")
+    angles = _check_angles("angles", angles)
     images, y = _digit_images()
-    blocks = [np.clip(rotate(images, angle, axes=(2, 1), reshape=False, order=1), 0.0, 1.0)
-              for angle in angles]
+    blocks = [_rotate(images, angle) for angle in angles]
     X = np.concatenate(blocks).reshape(len(angles) * len(y), -1)
     return X, np.tile(y, len(angles)), np.repeat(angles, len(y))
+
+
+# Paper 001's Colored-MNIST palettes: six bright digit colours (hues 60 degrees apart) and six
+# dark background colours (value 0.5, hues halfway between the digit hues, so no background
+# looks like a digit); backgrounds 0-2 are the training ones, 3-5 appear only in test.
+DIGIT_COLORS = np.array([colorsys.hsv_to_rgb(k / 6, 1.0, 1.0) for k in range(6)])
+BACKGROUND_COLORS = np.array([colorsys.hsv_to_rgb(hue / 360, 1.0, 0.5)
+                              for hue in (30, 150, 270, 90, 210, 330)])
+N_TRAIN_BACKGROUNDS = 3
+
+
+def _class_biased_colors(y, n_colors, correlation, rng):
+    """Colour indices: ``y % n_colors`` with probability ``correlation``, else uniform."""
+    follows_class = rng.random_sample(len(y)) < correlation
+    return np.where(follows_class, y % n_colors, rng.randint(n_colors, size=len(y)))
+
+
+def _rotate_each(images, angles):
+    """Each image rotated by its own angle (degrees), one call per distinct angle."""
+    rotated = images.copy()
+    for angle in np.unique(angles):
+        rows = angles == angle
+        rotated[rows] = _rotate(images[rows], angle)
+    return rotated
+
+
+def _paint(images, digit_colors, background_colors):
+    """Blend each image's digit colour (ink) and background colour by pixel intensity.
+
+    Returns the images flattened as 8 x 8 pixels x 3 channels.
+    """
+    ink = images[..., np.newaxis]
+    painted = (ink * digit_colors[:, np.newaxis, np.newaxis, :]
+               + (1.0 - ink) * background_colors[:, np.newaxis, np.newaxis, :])
+    return painted.reshape(len(images), -1)
+
+
+def make_colored_background_digits(correlation=0.9, *, train_angles=(0,), test_angles=(0,),
+                                   test_size=0.3, random_state=None):
+    """Paper 001's Colored-MNIST on 8x8 digits: digit and background colours as nuisances.
+
+    Built from scikit-learn's bundled 8x8 digits (no download), each scaled to
+    a peak of 1; a pixel of intensity ``a`` becomes
+    ``a * digit_color + (1 - a) * background_color``. Two known nuisance
+    factors (Zhu, Xie and Abd-Almageed 2022, section 4.1):
+
+    - the digit colour, one of six bright colours (``DIGIT_COLORS``);
+    - the background colour, one of three dark colours in training and one of
+      three *other* dark colours in test (``BACKGROUND_COLORS`` rows 0-2 and
+      3-5), so test backgrounds are never seen in training.
+
+    In training the colours are spurious: with probability ``correlation``
+    a digit of class ``k`` gets digit colour ``k % 6`` and, independently
+    with the same probability, background ``k % 3``; otherwise each is drawn
+    uniformly from its training palette. In test both are uniform and
+    independent of the class. The paper states no correlation; 0 gives its
+    literal setting, in which only the backgrounds shift.
+
+    Rotation-Colored-MNIST (the paper's Table 2) rotates each digit, before
+    painting, by an angle drawn uniformly from ``train_angles`` or
+    ``test_angles``; the paper uses ``train_angles=(-45, -22.5, 0, 22.5, 45)``
+    and ``test_angles=(-75, -65, 65, 75)``, and treats the angle as an
+    unknown nuisance (it is not a column of ``nuisance``).
+
+    Parameters
+    ----------
+    correlation : float, default=0.9
+        Probability, in [0, 1], that a training digit takes its class's digit
+        colour (and, independently, its class's background).
+    train_angles : sequence of float, default=(0,)
+        Rotation angles of the training digits, in degrees (counter-clockwise).
+    test_angles : sequence of float, default=(0,)
+        Rotation angles of the test digits.
+    test_size : float, default=0.3
+        Share of the 1,797 digits in the test split (stratified by class).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the split, the colours and the angles.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        With ``X_train`` and ``X_test`` (ndarray of shape (n, 192), values in
+        [0, 1], 8 x 8 pixels x 3 channels), ``y_train`` and ``y_test`` (digit
+        classes), ``nuisance_train`` and ``nuisance_test`` (int ndarray of
+        shape (n, 2): digit colour index into ``digit_colors``, background
+        colour index into ``background_colors``), ``angle_train`` and
+        ``angle_test`` (the rotation of each digit), ``digit_colors`` (6, 3),
+        ``background_colors`` (6, 3) and ``nuisance_names``. Groups for
+        worst-group accuracy are the (class, nuisance) cells:
+        ``np.column_stack([y_test, nuisance_test])`` as ``sensitive``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skinvariant.datasets import make_colored_background_digits
+    >>> data = make_colored_background_digits(random_state=0)
+    >>> data.X_train.shape, data.nuisance_train.shape
+    ((1257, 192), (1257, 2))
+    >>> np.unique(data.nuisance_train[:, 1]).tolist(), np.unique(data.nuisance_test[:, 1]).tolist()
+    ([0, 1, 2], [3, 4, 5])
+    >>> cells = np.column_stack([data.y_test, data.nuisance_test])  # worst-group cells
+    """
+    _check_real("correlation", correlation, low=0, high=1)
+    _check_real("test_size", test_size, low=0, high=1, include_low=False)
+    train_angles = _check_angles("train_angles", train_angles)
+    test_angles = _check_angles("test_angles", test_angles)
+    rng = check_random_state(random_state)
+    images, y = _peak_scaled_digits()
+    train, test = train_test_split(np.arange(len(y)), test_size=test_size, stratify=y,
+                                   random_state=rng)
+    n_test_backgrounds = len(BACKGROUND_COLORS) - N_TRAIN_BACKGROUNDS
+    nuisance = {
+        "train": np.column_stack([
+            _class_biased_colors(y[train], len(DIGIT_COLORS), correlation, rng),
+            _class_biased_colors(y[train], N_TRAIN_BACKGROUNDS, correlation, rng)]),
+        "test": np.column_stack([
+            rng.randint(len(DIGIT_COLORS), size=len(test)),
+            N_TRAIN_BACKGROUNDS + rng.randint(n_test_backgrounds, size=len(test))]),
+    }
+    data = Bunch(digit_colors=DIGIT_COLORS.copy(), background_colors=BACKGROUND_COLORS.copy(),
+                 nuisance_names=["digit_color", "background_color"])
+    for split, rows, angles in (("train", train, train_angles), ("test", test, test_angles)):
+        angle = rng.choice(angles, len(rows))
+        digit, background = nuisance[split].T
+        data[f"X_{split}"] = _paint(_rotate_each(images[rows], angle),
+                                    DIGIT_COLORS[digit], BACKGROUND_COLORS[background])
+        data[f"y_{split}"] = y[rows]
+        data[f"nuisance_{split}"] = nuisance[split]
+        data[f"angle_{split}"] = angle
+    return data
 
 
 def make_spheres(n_samples=1000, *, n_features=100, radii=(1.0, 10.0), shuffle=True,
