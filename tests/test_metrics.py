@@ -531,3 +531,20 @@ def test_report_refuses_objects_it_cannot_measure(classification_data):
         fairness_report(model, X, sensitive=sensitive)
     with pytest.raises(ValueError, match="needs sensitive"):
         fairness_report(model, X, y)
+
+
+def test_kernel_statistics_separate_dependent_from_independent_and_ignore_scale():
+    from skinvariant.metrics import hsic, mmd
+
+    rng = np.random.RandomState(0)
+    s = rng.randint(0, 3, 600)
+    independent = rng.randn(600, 4)
+    dependent = rng.randn(600, 4) + s[:, None]
+    assert hsic(independent, s) < 0.03 and mmd(independent, s) < 0.01
+    assert hsic(dependent, s) > 0.3 and mmd(dependent, s) > 0.1
+    assert hsic(1e-3 * dependent, s) == pytest.approx(hsic(dependent, s), rel=1e-6)
+    assert mmd(1e-3 * dependent, s) == pytest.approx(mmd(dependent, s), rel=1e-6)
+    age = rng.randn(600)
+    assert hsic(np.c_[age + 0.1 * rng.randn(600)], age) > 0.5 > 0.05 > hsic(independent, age)
+    assert 0 <= hsic(dependent, s, normalize=False)
+    assert hsic(dependent, s, max_samples=300) == pytest.approx(hsic(dependent, s), abs=0.1)
