@@ -4,6 +4,7 @@ sensitive or nuisance attribute."""
 from .classifiers import (
     AdversarialClassifier,
     AffinityClassifier,
+    HSICClassifier,
     IIDMClassifier,
     MINEDebiasedClassifier,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "AffinityTransformer",
     "ContrastiveInvariantClassifier",
     "DivergenceError",
+    "HSICClassifier",
     "IIDMClassifier",
     "InvertibleClassifier",
     "MINEDebiasedClassifier",

@@ -29,8 +29,10 @@ from ._engine import InvariantNet, softmax
 from ._validation import (
     ESTIMATOR_ADVICE,
     check_sensitive_aligned,
+    continuous_columns,
     encode_groups,
     non_numeric_columns,
+    standardize_continuous,
 )
 from .exceptions import NoInvarianceWarning, warn_at_caller
 from .modules import InvariantNetwork, make_mlp
@@ -463,6 +465,39 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
     @property
     def _n_features_out(self):
         return self.n_components_
+
+
+class SensitiveTypeMixin:
+    """Read ``sensitive`` as group labels or as a continuous attribute (``sensitive_type``).
+
+    Continuous columns are standardised; the decision is kept in
+    ``sensitive_type_``, the standardisation in ``sensitive_mean_`` and
+    ``sensitive_scale_``.
+    """
+
+    _parameter_constraints = {"sensitive_type": [StrOptions({"auto", "categorical", "continuous"})]}
+    _continuous_sensitive_advice = "pass sensitive_type='continuous'"
+
+    def _encode_sensitive(self, sensitive, n_samples):
+        self.sensitive_mean_ = self.sensitive_scale_ = None
+        continuous = self.sensitive_type == "continuous" or (
+            self.sensitive_type == "auto" and sensitive is not None
+            and bool(continuous_columns(sensitive)))
+        if sensitive is None or not continuous:
+            codes = super()._encode_sensitive(sensitive, n_samples)
+            self.sensitive_type_ = "categorical"
+            return codes
+        values, self.sensitive_mean_, self.sensitive_scale_ = standardize_continuous(
+            sensitive, n_samples)
+        self.sensitive_type_ = "continuous"
+        self.sensitive_groups_ = None
+        return values
+
+    def _sensitive_width(self):
+        """Number of groups, or of continuous columns, of the encoded ``sensitive``."""
+        if self.sensitive_type_ == "categorical":
+            return len(self.sensitive_groups_)
+        return len(self.sensitive_mean_)
 
 
 class InvariantClassifierBase(ClassifierMixin, InvariantEstimatorBase):

@@ -4,11 +4,16 @@ from numbers import Integral, Real
 
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import InvariantClassifierBase, check_layer_sizes, fill_doc
-from ._validation import continuous_columns, standardize_continuous
+from ._base import (
+    InvariantClassifierBase,
+    SensitiveTypeMixin,
+    check_layer_sizes,
+    fill_doc,
+)
 from .objectives import (
     AdversarialObjective,
     DiscriminatorMatchingObjective,
+    KernelIndependenceObjective,
     MutualInformationObjective,
 )
 from .objectives.adversarial import MODES
@@ -18,6 +23,7 @@ from .transformers import AffinityTransformer
 __all__ = [
     "AdversarialClassifier",
     "AffinityClassifier",
+    "HSICClassifier",
     "IIDMClassifier",
     "MINEDebiasedClassifier",
 ]
@@ -216,7 +222,7 @@ class IIDMClassifier(InvariantClassifierBase):
 
 
 @fill_doc
-class MINEDebiasedClassifier(InvariantClassifierBase):
+class MINEDebiasedClassifier(SensitiveTypeMixin, InvariantClassifierBase):
     """Classifier whose representation carries little mutual information with ``sensitive``.
 
     A statistics network T(z, s) estimates I(z; s) through the
@@ -284,12 +290,12 @@ class MINEDebiasedClassifier(InvariantClassifierBase):
 
     _parameter_constraints = {
         **InvariantClassifierBase._parameter_constraints,
+        **SensitiveTypeMixin._parameter_constraints,
         "estimator": [StrOptions(set(ESTIMATORS))],
         "n_estimator_steps": [Interval(Integral, 1, None, closed="left")],
         "statistics_hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "ema_rate": [Interval(Real, 0, 1, closed="neither")],
         "adaptive_clipping": ["boolean"],
-        "sensitive_type": [StrOptions({"auto", "categorical", "continuous"})],
     }
 
     def __init__(self, lam=1.0, *, estimator="mine", n_estimator_steps=20,
@@ -318,31 +324,12 @@ class MINEDebiasedClassifier(InvariantClassifierBase):
         self.random_state = random_state
         self.verbose = verbose
 
-    _continuous_sensitive_advice = "pass sensitive_type='continuous'"
-
-    def _encode_sensitive(self, sensitive, n_samples):
-        self.sensitive_mean_ = self.sensitive_scale_ = None
-        continuous = self.sensitive_type == "continuous" or (
-            self.sensitive_type == "auto" and sensitive is not None
-            and bool(continuous_columns(sensitive)))
-        if sensitive is None or not continuous:
-            codes = super()._encode_sensitive(sensitive, n_samples)
-            self.sensitive_type_ = "categorical"
-            return codes
-        values, self.sensitive_mean_, self.sensitive_scale_ = standardize_continuous(
-            sensitive, n_samples)
-        self.sensitive_type_ = "continuous"
-        self.sensitive_groups_ = None
-        return values
-
     def build_objective(self, z_dim, n_classes):
         if self.estimator == "club" and self.sensitive_type_ == "continuous":
             raise ValueError("estimator='club' needs a categorical sensitive attribute; use "
                              "estimator='mine' for a continuous one.")
-        s_dim = (len(self.sensitive_groups_) if self.sensitive_type_ == "categorical"
-                 else len(self.sensitive_mean_))
         return MutualInformationObjective(
-            z_dim, s_dim, categorical=self.sensitive_type_ == "categorical",
+            z_dim, self._sensitive_width(), categorical=self.sensitive_type_ == "categorical",
             estimator=self.estimator,
             hidden_layer_sizes=check_layer_sizes(
                 "statistics_hidden_layer_sizes", self.statistics_hidden_layer_sizes),
@@ -356,6 +343,84 @@ class MINEDebiasedClassifier(InvariantClassifierBase):
             raise AttributeError("mutual_information_ is only estimated when fit receives "
                                  "sensitive=...; this model was fitted without it.")
         return float(self.history_[-1, "train_mi_estimate"])
+
+
+@fill_doc
+class HSICClassifier(SensitiveTypeMixin, InvariantClassifierBase):
+    """Classifier whose representation is made independent of ``sensitive`` by a kernel statistic.
+
+    The encoder minimises ``CE(y) + lam * nHSIC(z, s)``, the normalised
+    Hilbert-Schmidt independence criterion (Gretton et al. 2005) between the
+    batch's representation and attribute: a Gaussian kernel on z
+    standardised within the batch (median-heuristic bandwidth), so shrinking
+    z cannot lower it, and a delta kernel on group labels (2-D for
+    intersectional groups) or a Gaussian kernel on a continuous attribute.
+    There is no critic network to fool: the statistic is computed from the
+    batch itself. Batches are stratified by (class, group) for group labels.
+
+    The statistic is estimated from one batch: larger batches estimate it
+    with less noise and see more of each group, at a cost that grows with the
+    square of the batch size.
+
+    Parameters
+    ----------
+    lam : float, default=1.0
+        Weight of the HSIC penalty.
+    sensitive_type : {"auto", "categorical", "continuous"}, default="auto"
+        How to read ``sensitive``; ``"auto"`` treats non-integer floats as
+        continuous and anything else as group labels. The decision is stored
+        in ``sensitive_type_``.
+{common_parameters}
+
+    Attributes
+    ----------
+{common_attributes}
+    sensitive_type_ : {"categorical", "continuous"}
+        How ``sensitive`` was read.
+    sensitive_mean_, sensitive_scale_ : ndarray of shape (n_attributes,)
+        Standardisation of a continuous ``sensitive``; None for groups.
+
+    See Also
+    --------
+    skinvariant.metrics.hsic : The same statistic, measured on any representation.
+
+    Examples
+    --------
+    >>> from skinvariant import HSICClassifier
+    >>> from skinvariant.datasets import make_attribute_blobs
+    >>> X, y, s = make_attribute_blobs(400, random_state=0)
+    >>> clf = HSICClassifier(max_epochs=5, random_state=0).fit(X, y, sensitive=s)
+    >>> clf.transform(X).shape
+    (400, 8)
+    """
+
+    _parameter_constraints = {
+        **InvariantClassifierBase._parameter_constraints,
+        **SensitiveTypeMixin._parameter_constraints,
+    }
+
+    def __init__(self, lam=1.0, *, sensitive_type="auto", n_components=8,
+                 hidden_layer_sizes=(64,), encoder=None, max_epochs=50, batch_size=256,
+                 lr=1e-3, optimizer="adam", validation_fraction=None, callbacks=None,
+                 device="auto", random_state=None, verbose=0):
+        self.lam = lam
+        self.sensitive_type = sensitive_type
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.encoder = encoder
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.optimizer = optimizer
+        self.validation_fraction = validation_fraction
+        self.callbacks = callbacks
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def build_objective(self, z_dim, n_classes):
+        return KernelIndependenceObjective(
+            self._sensitive_width(), categorical=self.sensitive_type_ == "categorical")
 
 
 @fill_doc

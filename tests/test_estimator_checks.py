@@ -10,6 +10,7 @@ from skinvariant import (
     AffinityClassifier,
     AffinityTransformer,
     ContrastiveInvariantClassifier,
+    HSICClassifier,
     IIDMClassifier,
     InvertibleClassifier,
     MINEDebiasedClassifier,
@@ -54,6 +55,7 @@ def expected_failed_checks(estimator):
     [IIDMClassifier(max_epochs=30), AdversarialClassifier(max_epochs=30),
      MINEDebiasedClassifier(max_epochs=30, n_estimator_steps=2),
      AffinityClassifier(max_epochs=30), AffinityTransformer(max_epochs=30),
+     HSICClassifier(max_epochs=30),
      InvertibleClassifier(max_epochs=30), ContrastiveInvariantClassifier(max_epochs=30)],
     expected_failed_checks=expected_failed_checks,
 )

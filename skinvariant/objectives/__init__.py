@@ -5,6 +5,7 @@ from .adversarial import AdversarialObjective, AdversaryObjective
 from .affinity import AffinityObjective
 from .contrastive import ContrastiveInvariantObjective, supervised_contrastive_loss
 from .independence import IndependenceCrossEntropyObjective
+from .kernel import KernelIndependenceObjective
 from .matching import DiscriminatorMatchingObjective
 from .mutual_info import MutualInformationObjective
 
@@ -16,6 +17,7 @@ __all__ = [
     "ContrastiveInvariantObjective",
     "DiscriminatorMatchingObjective",
     "IndependenceCrossEntropyObjective",
+    "KernelIndependenceObjective",
     "MutualInformationObjective",
     "Network",
     "Objective",
