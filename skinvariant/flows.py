@@ -209,8 +209,8 @@ class InvertibleNetwork(nn.Module):
 
     def _prepare(self, x):
         """Dequantise and pad ``x`` (with noise in training, zeros otherwise)."""
-        if self.training:
-            x = x + torch.rand_like(x) * self.dequantization_widths
+        if self.training:  # centred, so that prediction at x sits mid-interval
+            x = x + (torch.rand_like(x) - 0.5) * self.dequantization_widths
         padding = x.new_zeros(len(x), self.n_padding)
         if self.training:
             padding = PADDING_NOISE * torch.randn_like(padding)

@@ -41,7 +41,7 @@ class InvertibleClassifier(InvariantClassifierBase):
     no attribute, and no warning is raised.
 
     In training, discrete columns (at most 20 distinct values) are
-    dequantised with uniform noise as wide as their smallest gap, and when X
+    dequantised with centred uniform noise as wide as their smallest gap, and when X
     has no more columns than there are classes it is padded with noise
     dimensions (zeros at prediction), so that z_n is not empty.
 
