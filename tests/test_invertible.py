@@ -103,3 +103,10 @@ def test_pickles_and_predicts_the_same(fitted):
     np.testing.assert_array_equal(restored.predict_proba(X), model.predict_proba(X))
     np.testing.assert_array_equal(restored.metameric_sample(X[:5], X[5:10]),
                                   model.metameric_sample(X[:5], X[5:10]))
+
+
+def test_without_the_likelihood_term_it_is_neither_trained_nor_watched():
+    X, y, _ = make_attribute_blobs(300, random_state=0)
+    model = InvertibleClassifier(likelihood_weight=0.0, max_epochs=2, random_state=0).fit(X, y)
+    assert "train_nll_per_dimension" not in model.history_[-1]
+    assert "train_nuisance_ce" in model.history_[-1]

@@ -68,8 +68,10 @@ class IndependenceCrossEntropyObjective(Objective):
         return networks
 
     def terms(self):
-        terms = [Term("task_loss", task_loss),
-                 Term("nll_per_dimension", self.nll_per_dimension, weight=self.likelihood_weight)]
+        terms = [Term("task_loss", task_loss)]
+        if self.likelihood_weight:  # unweighted, it is not watched for divergence either
+            terms.append(Term("nll_per_dimension", self.nll_per_dimension,
+                              weight=self.likelihood_weight))
         if self.nuisance_classifier is not None:
             terms.append(Term("nuisance_ce", self.negated_nuisance_cross_entropy, weight=LAM))
         if self.invariance is not None:
