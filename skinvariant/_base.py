@@ -500,6 +500,80 @@ class SensitiveTypeMixin:
         return len(self.sensitive_mean_)
 
 
+class TwoBlockRepresentationMixin:
+    """A representation [first block, second block] that the network maps back to inputs.
+
+    Subclasses set ``_block_names`` (the ``transform_output`` values for the
+    first block, the second and both) and ``_first_block_width()``; the
+    network has ``inverse(z)``.
+    """
+
+    _block_names = ("first", "second", "both")
+
+    def _first_block_width(self):
+        raise NotImplementedError
+
+    def _blocks(self):
+        first, second, both = self._block_names
+        width = self._first_block_width()
+        return {first: slice(0, width), second: slice(width, None), both: slice(None)}
+
+    def _whole_representation(self, X):
+        check_is_fitted(self)
+        return self.net_.represent(self._validate_numeric(X))
+
+    @checked_call
+    def transform(self, X):
+        """Return the block of the representation that ``transform_output`` names.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_components_)
+        """
+        block = self._whole_representation(X)[:, self._blocks()[self.transform_output]]
+        return block.numpy().astype(np.float64)
+
+    @checked_call
+    def inverse_transform(self, Z):
+        """Map whole representations back to inputs.
+
+        Parameters
+        ----------
+        Z : array-like of shape (n_samples, n_latent_)
+            Both blocks, as ``transform`` gives them with the last
+            ``transform_output`` value.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features_in_)
+        """
+        check_is_fitted(self)
+        Z = np.asarray(Z, dtype=np.float32)
+        if Z.ndim != 2 or Z.shape[1] != self.n_latent_:
+            raise ValueError(f"Z must have shape (n_samples, {self.n_latent_}), both blocks as "
+                             f"transform gives with transform_output={self._block_names[2]!r}; "
+                             f"got shape {Z.shape}.")
+        return self._invert(torch.from_numpy(Z))
+
+    def _invert(self, Z):
+        net = self.net_
+        inputs = net._forward_all(net.get_dataset(Z), net.module_.inverse)
+        return inputs.cpu().numpy().astype(np.float64)
+
+    def _combine(self, X_first, X_second, names):
+        """Invert [first block of ``X_first``, second block of ``X_second``], row by row."""
+        first, second = self._whole_representation(X_first), self._whole_representation(X_second)
+        if len(first) != len(second):
+            raise ValueError(f"{names[0]} and {names[1]} must have as many rows; got "
+                             f"{len(first)} and {len(second)}.")
+        width = self._first_block_width()
+        return self._invert(torch.cat([first[:, :width], second[:, width:]], dim=1))
+
+
 class InvariantClassifierBase(ClassifierMixin, InvariantEstimatorBase):
     """Base of the invariant classifiers: the estimator base plus predictions of its head."""
 

@@ -3,11 +3,15 @@
 from numbers import Integral, Real
 
 import numpy as np
-import torch
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
 
-from ._base import InvariantClassifierBase, check_layer_sizes, checked_call, fill_doc
+from ._base import (
+    InvariantClassifierBase,
+    TwoBlockRepresentationMixin,
+    check_layer_sizes,
+    checked_call,
+    fill_doc,
+)
 from ._validation import _as_frame, encode_groups
 from .modules import VariationalNetwork
 from .objectives import ContrastiveInvariantObjective
@@ -19,7 +23,7 @@ TRANSFORM_OUTPUTS = ("predictive", "nuisance", "both")
 
 
 @fill_doc
-class ContrastiveInvariantClassifier(InvariantClassifierBase):
+class ContrastiveInvariantClassifier(TwoBlockRepresentationMixin, InvariantClassifierBase):
     """Classifier on the predictive half of a VAE, disentangled from known and unknown nuisances.
 
     A VAE encodes x into z = [z_p, z_n]; a decoder reconstructs x from z; a
@@ -72,6 +76,9 @@ class ContrastiveInvariantClassifier(InvariantClassifierBase):
     Attributes
     ----------
 {common_attributes}
+    n_latent_ : int
+        Width of the whole representation (both blocks), what
+        ``inverse_transform`` takes.
     n_factors_ : int
         Number of known nuisance factors (columns of ``sensitive``); 0 without it.
 
@@ -89,6 +96,7 @@ class ContrastiveInvariantClassifier(InvariantClassifierBase):
     (300, 8)
     """
 
+    _block_names = TRANSFORM_OUTPUTS
     _objective_needs_sensitive = False
 
     _parameter_constraints = {
@@ -151,6 +159,7 @@ class ContrastiveInvariantClassifier(InvariantClassifierBase):
         n_output = {"predictive": self.n_components, "nuisance": self.n_nuisance_components,
                     "both": self.n_components + self.n_nuisance_components}
         self.n_components_ = n_output[self.transform_output]
+        self.n_latent_ = self.n_components + self.n_nuisance_components
         return VariationalNetwork(
             X.shape[1], len(self.classes_), self.n_components, self.n_nuisance_components,
             check_layer_sizes("hidden_layer_sizes", self.hidden_layer_sizes),
@@ -164,55 +173,12 @@ class ContrastiveInvariantClassifier(InvariantClassifierBase):
 
     # -- the representation and decodings -------------------------------------------
 
-    def _posterior_mean(self, X):
-        check_is_fitted(self)
-        return self.net_.represent(self._validate_numeric(X))
+    def _first_block_width(self):
+        return self.n_components
 
-    @checked_call
-    def transform(self, X):
-        """Return the posterior mean of z_p, z_n or both (see ``transform_output``).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_components_)
-        """
-        mu = self._posterior_mean(X)
-        block = {"predictive": slice(0, self.n_components),
-                 "nuisance": slice(self.n_components, None),
-                 "both": slice(None)}[self.transform_output]
-        return mu[:, block].numpy().astype(np.float64)
-
-    @checked_call
-    def inverse_transform(self, Z):
-        """Decode latent codes [z_p, z_n] into inputs.
-
-        Parameters
-        ----------
-        Z : array-like of shape (n_samples, n_components + n_nuisance_components)
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_features_in_)
-            Decoder means (Gaussian) or probabilities (Bernoulli).
-        """
-        check_is_fitted(self)
-        Z = np.asarray(Z, dtype=np.float32)
-        width = self.n_components + self.n_nuisance_components
-        if Z.ndim != 2 or Z.shape[1] != width:
-            raise ValueError(f"Z must have shape (n_samples, {width}), [z_p, z_n] as transform "
-                             f"gives with transform_output='both'; got shape {Z.shape}.")
-        return self._decode(torch.from_numpy(Z))
-
-    def _decode(self, Z):
-        net = self.net_
-        decoded = net._forward_all(net.get_dataset(Z), net.module_.decode)
-        if self.likelihood == "bernoulli":
-            decoded = torch.sigmoid(decoded)
-        return decoded.cpu().numpy().astype(np.float64)
+    def _invert(self, Z):
+        decoded = super()._invert(Z)
+        return 1.0 / (1.0 + np.exp(-decoded)) if self.likelihood == "bernoulli" else decoded
 
     @checked_call
     def swap_nuisance(self, X_from, X_nuisance_from):
@@ -226,11 +192,6 @@ class ContrastiveInvariantClassifier(InvariantClassifierBase):
         Returns
         -------
         ndarray of shape (n_samples, n_features_in_)
+            Decoder means (Gaussian) or probabilities (Bernoulli).
         """
-        predictive_from = self._posterior_mean(X_from)
-        nuisance_from = self._posterior_mean(X_nuisance_from)
-        if len(predictive_from) != len(nuisance_from):
-            raise ValueError("X_from and X_nuisance_from must have as many rows; got "
-                             f"{len(predictive_from)} and {len(nuisance_from)}.")
-        p = self.n_components
-        return self._decode(torch.cat([predictive_from[:, :p], nuisance_from[:, p:]], dim=1))
+        return self._combine(X_from, X_nuisance_from, ("X_from", "X_nuisance_from"))

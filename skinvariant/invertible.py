@@ -3,11 +3,16 @@
 from numbers import Integral, Real
 
 import numpy as np
-import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import InvariantClassifierBase, check_layer_sizes, checked_call, fill_doc
+from ._base import (
+    InvariantClassifierBase,
+    TwoBlockRepresentationMixin,
+    check_layer_sizes,
+    checked_call,
+    fill_doc,
+)
 from .flows import InvertibleNetwork
 from .objectives import AdversarialObjective, IndependenceCrossEntropyObjective
 
@@ -19,7 +24,7 @@ TRANSFORM_OUTPUTS = ("logits", "nuisance", "full")
 
 
 @fill_doc
-class InvertibleClassifier(InvariantClassifierBase):
+class InvertibleClassifier(TwoBlockRepresentationMixin, InvariantClassifierBase):
     """Classifier on a fully invertible network whose nuisance outputs carry no class.
 
     A bijective flow F (ActNorm, affine or additive coupling blocks and fixed
@@ -81,6 +86,9 @@ class InvertibleClassifier(InvariantClassifierBase):
     Attributes
     ----------
 {common_attributes}
+    n_latent_ : int
+        Width of the whole representation (both blocks), what
+        ``inverse_transform`` takes.
 
     See Also
     --------
@@ -96,6 +104,7 @@ class InvertibleClassifier(InvariantClassifierBase):
     ((300, 2), (300, 4))
     """
 
+    _block_names = TRANSFORM_OUTPUTS
     _objective_needs_sensitive = False
     _warns_without_sensitive = False  # the paper's method needs no attribute
 
@@ -148,13 +157,13 @@ class InvertibleClassifier(InvariantClassifierBase):
     def _build_network(self, X):
         n_features, n_classes = X.shape[1], len(self.classes_)
         n_padding = max(n_classes + 1 - n_features, 0)  # at least one nuisance dimension
-        self.n_dimensions_ = n_features + n_padding
+        self.n_latent_ = n_features + n_padding
         widths = _dequantization_widths(X) if self.dequantize else np.zeros(n_features)
         network = InvertibleNetwork(
             n_features, n_classes, n_padding=n_padding, dequantization_widths=widths,
             n_blocks=self.n_blocks, coupling=self.coupling,
             hidden_layer_sizes=check_layer_sizes("hidden_layer_sizes", self.hidden_layer_sizes))
-        self.n_components_ = len(range(self.n_dimensions_)[self._output_slice(n_classes)])
+        self.n_components_ = len(range(self.n_latent_)[self._blocks()[self.transform_output]])
         return network
 
     def build_objective(self, z_dim, n_classes):
@@ -167,61 +176,12 @@ class InvertibleClassifier(InvariantClassifierBase):
         nuisance_sizes = None if self.lam == 0 else check_layer_sizes(
             "nuisance_hidden_layer_sizes", self.nuisance_hidden_layer_sizes)
         return IndependenceCrossEntropyObjective(
-            n_classes, self.n_dimensions_, hidden_layer_sizes=nuisance_sizes,
+            n_classes, self.n_latent_, hidden_layer_sizes=nuisance_sizes,
             n_nuisance_steps=self.n_nuisance_steps, likelihood_weight=self.likelihood_weight,
             nuisance_target=self.nuisance_target, invariance=invariance)
 
-    def _output_slice(self, n_classes):
-        return {"logits": slice(0, n_classes), "nuisance": slice(n_classes, None),
-                "full": slice(None)}[self.transform_output]
-
-    # -- the representation and its inverse --------------------------------------------
-
-    def _full_representation(self, X):
-        check_is_fitted(self)
-        return self.net_.represent(self._validate_numeric(X))
-
-    @checked_call
-    def transform(self, X):
-        """Return the block of z that ``transform_output`` names.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_components)
-            The logits z_s, the nuisance z_n, or all of z.
-        """
-        block = self._full_representation(X)[:, self._output_slice(len(self.classes_))]
-        return block.numpy().astype(np.float64)
-
-    @checked_call
-    def inverse_transform(self, Z):
-        """Return the inputs whose full representation is ``Z`` (padding dropped).
-
-        Parameters
-        ----------
-        Z : array-like of shape (n_samples, n_dimensions_)
-            Full representations, as ``transform`` gives with ``transform_output="full"``.
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_features_in_)
-        """
-        check_is_fitted(self)
-        Z = np.asarray(Z, dtype=np.float32)
-        if Z.ndim != 2 or Z.shape[1] != self.n_dimensions_:
-            raise ValueError(f"Z must have shape (n_samples, {self.n_dimensions_}), all of z as "
-                             "transform gives with transform_output='full'; got shape "
-                             f"{Z.shape}.")
-        return self._invert(torch.from_numpy(Z))
-
-    def _invert(self, Z):
-        net = self.net_
-        return net._forward_all(net.get_dataset(Z), net.module_.inverse).cpu().numpy().astype(
-            np.float64)
+    def _first_block_width(self):
+        return len(self.classes_)
 
     @checked_call
     def metameric_sample(self, X_logits_from, X_nuisance_from):
@@ -240,14 +200,8 @@ class InvertibleClassifier(InvariantClassifierBase):
         -------
         ndarray of shape (n_samples, n_features_in_)
         """
-        logits_from = self._full_representation(X_logits_from)
-        nuisance_from = self._full_representation(X_nuisance_from)
-        if len(logits_from) != len(nuisance_from):
-            raise ValueError("X_logits_from and X_nuisance_from must have as many rows; got "
-                             f"{len(logits_from)} and {len(nuisance_from)}.")
-        n_classes = len(self.classes_)
-        return self._invert(torch.cat([logits_from[:, :n_classes],
-                                       nuisance_from[:, n_classes:]], dim=1))
+        return self._combine(X_logits_from, X_nuisance_from,
+                             ("X_logits_from", "X_nuisance_from"))
 
     @checked_call
     def score_samples(self, X):
@@ -269,7 +223,7 @@ class InvertibleClassifier(InvariantClassifierBase):
         net = self.net_
         outputs = net._forward_all(net.get_dataset(self._validate_numeric(X)),
                                    net.module_.outputs)
-        per_dimension = (outputs["nuisance_log_prior"] + outputs["logdet"]) / self.n_dimensions_
+        per_dimension = (outputs["nuisance_log_prior"] + outputs["logdet"]) / self.n_latent_
         return per_dimension.cpu().numpy().astype(np.float64)
 
 

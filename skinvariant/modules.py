@@ -174,6 +174,10 @@ class VariationalNetwork(nn.Module):
         """Return the decoder's output for ``z`` (means, or logits for a Bernoulli likelihood)."""
         return self.decoder(z)
 
+    def inverse(self, z):
+        """Map latent codes back to the input space: the decoder's output."""
+        return self.decode(z)
+
     def outputs(self, X):
         """Return the posterior, a draw of z, its decoding and the class logits."""
         mu, logvar = self.posterior(X)

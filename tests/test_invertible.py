@@ -79,7 +79,7 @@ def test_inverse_transform_refuses_a_block_instead_of_all_of_z(fitted):
 def test_too_few_inputs_are_padded_to_a_nonempty_nuisance_block():
     X, y, _ = make_attribute_blobs(300, random_state=0)
     model = InvertibleClassifier(max_epochs=3, random_state=0).fit(X[:, :2], y)
-    assert model.n_dimensions_ == 3
+    assert model.n_latent_ == 3
     assert model.set_params(transform_output="nuisance").transform(X[:, :2]).shape == (300, 1)
 
 
