@@ -53,8 +53,8 @@ from skinvariant.metrics import (
     dci_disentanglement,
     demographic_parity_difference,
     mutual_information_gap,
-    separated_attribute_predictability,
     sensitive_leakage,
+    separated_attribute_predictability,
     worst_group_accuracy,
 )
 from skinvariant.modules import VariationalNetwork
@@ -67,13 +67,13 @@ from skinvariant.objectives.contrastive import (
 RESULTS = "benchmarks/results/"
 HIDDEN = (64,)
 N_COMPONENTS = 8
-TUNED = dict(gamma=10.0, lam=10.0)
+TUNED = {"gamma": 10.0, "lam": 10.0}
 # name -> estimator parameters (None: the sklearn MLP)
 MODELS = {
     "MLP (64, 8)": None,
-    "CE + ELBO, joint": dict(lam=0.0, beta=0.0, gamma=0.0, train_classifier_apart=False),
-    "VAE (no contrast, no swap)": dict(lam=0.0, beta=0.0, gamma=0.0),
-    "full, defaults (lam=beta=gamma=1)": dict(),
+    "CE + ELBO, joint": {"lam": 0.0, "beta": 0.0, "gamma": 0.0, "train_classifier_apart": False},
+    "VAE (no contrast, no swap)": {"lam": 0.0, "beta": 0.0, "gamma": 0.0},
+    "full, defaults (lam=beta=gamma=1)": {},
     "full, gamma=10, lam=0": dict(TUNED, lam=0.0),
     "full, gamma=10, lam=10": dict(TUNED),
 }
