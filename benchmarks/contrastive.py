@@ -1,0 +1,315 @@
+"""Paper 001 (ContrastiveInvariantClassifier): Tables 1 and 5 shapes, disentanglement, Adult, speed.
+
+One run measures:
+
+1. Table 1 shape on ``make_colored_background_digits`` (8x8 digits, digit and
+   background colours as known nuisances, test backgrounds unseen in
+   training), for training correlations 0.9 (the generator's default) and
+   0.5, 3 seeds: average and worst-group test accuracy, groups = (class,
+   background) cells. Models: a plain MLP of the encoder's size
+   (sklearn MLPClassifier, hidden (64, 8), Adam lr 1e-3, same epochs); the
+   estimator with only CE + ELBO trained jointly (lam=beta=gamma=0,
+   train_classifier_apart=False); the VAE without contrast or swap
+   (lam=beta=gamma=0, classifier apart); the full model at its defaults
+   (lam=beta=gamma=1); the full model with the settings found best
+   (gamma=lam=10) and the same without the pair term (lam=0).
+2. Table 5 shape (correlation 0.5, tuned weights): CE only (beta=0, joint),
+   CE + contrast jointly (train_classifier_apart=False), CE trained apart
+   (the full model).
+3. MIG, SAP and DCI disentanglement of the ``transform_output="nuisance"``
+   codes (z_n) on the training split against the known factors (digit colour,
+   background), full model (tuned) against the same without the pair term.
+4. Adult (sex), 30 epochs (with 10 the classifier trained apart still
+   predicts the majority class): accuracy, demographic parity difference and
+   a fresh probe's accuracy on sex from transform(X_test) (z_p), for a few
+   lam values.
+5. Seconds per epoch on Adult against a bare torch loop with the same
+   VariationalNetwork and the same five terms, one torch thread.
+
+Bernoulli likelihood on the digits (pixels in [0, 1]), Gaussian on Adult.
+
+Run: python benchmarks/contrastive.py [--quick]  (--quick writes *_quick.* files)
+"""
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from adult_data import adult_split
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPClassifier
+
+from skinvariant import ContrastiveInvariantClassifier
+from skinvariant.datasets import make_colored_background_digits
+from skinvariant.metrics import (
+    dci_disentanglement,
+    demographic_parity_difference,
+    mutual_information_gap,
+    sensitive_leakage,
+    separated_attribute_predictability,
+    worst_group_accuracy,
+)
+from skinvariant.modules import VariationalNetwork
+from skinvariant.objectives.contrastive import (
+    choose_partners,
+    posterior_divergence,
+    supervised_contrastive_loss,
+)
+
+RESULTS = "benchmarks/results/"
+HIDDEN = (64,)
+N_COMPONENTS = 8
+TUNED = {"gamma": 10.0, "lam": 10.0}
+# name -> estimator parameters (None: the sklearn MLP)
+MODELS = {
+    "MLP (64, 8)": None,
+    "CE + ELBO, joint": {"lam": 0.0, "beta": 0.0, "gamma": 0.0, "train_classifier_apart": False},
+    "VAE (no contrast, no swap)": {"lam": 0.0, "beta": 0.0, "gamma": 0.0},
+    "full, defaults (lam=beta=gamma=1)": {},
+    "full, gamma=10, lam=0": dict(TUNED, lam=0.0),
+    "full, gamma=10, lam=10": dict(TUNED),
+}
+TABLE5 = {
+    "CE only (beta=0, joint)": dict(TUNED, beta=0.0, train_classifier_apart=False),
+    "CE + contrast, joint": dict(TUNED, train_classifier_apart=False),
+    "CE apart from contrast": dict(TUNED),
+}
+DISENTANGLEMENT = {"full, gamma=10, lam=0": "no pair term (lam=0)",
+                   "full, gamma=10, lam=10": "with pair term (lam=10)"}
+
+
+def fit_digits(name, params, data, seed, max_epochs):
+    """Fit one model on the coloured digits; return it and its fit time."""
+    start = time.perf_counter()
+    if params is None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model = MLPClassifier(HIDDEN + (N_COMPONENTS,), max_iter=max_epochs,
+                                  random_state=seed).fit(data.X_train, data.y_train)
+    else:
+        model = ContrastiveInvariantClassifier(
+            **params, n_components=N_COMPONENTS, hidden_layer_sizes=HIDDEN,
+            likelihood="bernoulli", transform_output="nuisance", max_epochs=max_epochs,
+            random_state=seed).fit(data.X_train, data.y_train, sensitive=data.nuisance_train)
+    return model, time.perf_counter() - start
+
+
+def digits_row(table, name, correlation, seed, model, seconds, data):
+    """Average and worst (class, background) test accuracy of ``model``."""
+    y_pred = model.predict(data.X_test)
+    cells = np.column_stack([data.y_test, data.nuisance_test[:, 1]])
+    return {"table": table, "correlation": correlation, "model": name, "seed": seed,
+            "train_accuracy": model.score(data.X_train, data.y_train),
+            "avg_accuracy": float((y_pred == data.y_test).mean()),
+            "worst_accuracy": worst_group_accuracy(data.y_test, y_pred, sensitive=cells),
+            "seconds": seconds}
+
+
+def disentanglement_row(name, correlation, seed, model, data):
+    """MIG, SAP and DCI of the z_n codes on the training split."""
+    codes, factors = model.transform(data.X_train), data.nuisance_train
+    dci = dci_disentanglement(factors, codes)
+    return {"correlation": correlation, "model": DISENTANGLEMENT[name], "seed": seed,
+            "MIG": mutual_information_gap(factors, codes),
+            "SAP": separated_attribute_predictability(factors, codes),
+            "DCI disentanglement": dci.disentanglement, "DCI completeness": dci.completeness,
+            "DCI informativeness": dci.informativeness}
+
+
+def run_digits(seeds, correlations, max_epochs):
+    """Tables 1 and 5 and the disentanglement measures; return two frames."""
+    rows, codes = [], []
+    for correlation in correlations:
+        for seed in seeds:
+            data = make_colored_background_digits(correlation, random_state=seed)
+            jobs = [("1", name, params) for name, params in MODELS.items()]
+            if correlation == 0.5:
+                jobs += [("5", name, params) for name, params in TABLE5.items()
+                         if name != "CE apart from contrast"]
+            for table, name, params in jobs:
+                model, seconds = fit_digits(name, params, data, seed, max_epochs)
+                rows.append(digits_row(table, name, correlation, seed, model, seconds, data))
+                print("corr {correlation} seed {seed} {model}: avg {avg_accuracy:.3f} worst "
+                      "{worst_accuracy:.3f} ({seconds:.0f} s)".format(**rows[-1]), flush=True)
+                if name in DISENTANGLEMENT:
+                    codes.append(disentanglement_row(name, correlation, seed, model, data))
+                if correlation == 0.5 and name == "full, gamma=10, lam=10":
+                    rows.append(dict(rows[-1], table="5", model="CE apart from contrast"))
+    return pd.DataFrame(rows), pd.DataFrame(codes)
+
+
+def mean_spread(frame, keys, columns):
+    """'mean ± std' over seeds of ``columns``, grouped by ``keys`` in first-seen order."""
+    grouped = frame.groupby(keys, sort=False)[columns]
+    means, stds = grouped.mean(), grouped.std().fillna(0.0)
+    return (means.map("{:.3f}".format) + " ± " + stds.map("{:.3f}".format)).reset_index()
+
+
+# -- Adult ----------------------------------------------------------------------------
+
+
+def run_adult(lams, max_epochs):
+    """Accuracy, DP difference and probe accuracy on sex from z_p, for each lam."""
+    X_train, X_test, y_train, y_test, s_train, s_test = adult_split()
+    rows = []
+    for lam in lams:
+        start = time.perf_counter()
+        model = ContrastiveInvariantClassifier(lam=lam, batch_size=256, max_epochs=max_epochs,
+                                               random_state=0)
+        model.fit(X_train, y_train, sensitive=s_train)
+        seconds = time.perf_counter() - start
+        y_pred = model.predict(X_test)
+        leakage = sensitive_leakage(model.transform(X_test), s_test)
+        rows.append({"lam": lam, "accuracy": float((y_pred == y_test).mean()),
+                     "dp_difference": demographic_parity_difference(y_test, y_pred,
+                                                                    sensitive=s_test),
+                     "probe_accuracy_sex": leakage.accuracy,
+                     "probe_majority_rate": leakage.majority_rate, "fit_seconds": seconds})
+        print("Adult lam={lam:g}: accuracy {accuracy:.3f}, DP {dp_difference:.3f}, probe "
+              "{probe_accuracy_sex:.3f} ({fit_seconds:.0f} s)".format(**rows[-1]), flush=True)
+    return pd.DataFrame(rows)
+
+
+# -- speed ----------------------------------------------------------------------------
+
+
+def bare_epochs(x, y, s, n_epochs, batch_size=256, lam=1.0, beta=1.0, gamma=1.0,
+                temperature=0.1, p=N_COMPONENTS, q=8):
+    """A bare torch loop with the estimator's network and terms; seconds per epoch.
+
+    Per batch: CE on the classifier (reading the detached normalised mean of
+    z_p), Gaussian ELBO, supervised contrast, class-averaged z_p swap and the
+    pair swap on ``s`` with the same warm-up, one Adam step. Plain shuffled
+    batches (the estimator stratifies by class and group).
+    """
+    net = VariationalNetwork(x.shape[1], 2, p, q, HIDDEN)
+    optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
+    factors = s.reshape(len(s), -1)
+    n_batches = (len(x) + batch_size - 1) // batch_size
+    durations = []
+    for epoch in range(n_epochs):
+        start = time.perf_counter()
+        order = torch.randperm(len(x))
+        for batch in range(n_batches):
+            rows = order[batch * batch_size:(batch + 1) * batch_size]
+            xb, yb, fb = x[rows], y[rows], factors[rows]
+            progress = (epoch + batch / n_batches) / n_epochs
+            out = net.outputs(xb)
+            mu, logvar, z, x_hat = out["mu"], out["logvar"], out["z_sample"], out["x_hat"]
+            ce = F.cross_entropy(out["logits"], yb)
+            kl = 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar).sum(dim=1)
+            elbo = (0.5 * (x_hat - xb).pow(2).sum(dim=1) + kl).mean()
+            contrast = supervised_contrastive_loss(mu[:, :p], yb, temperature)
+            members = F.one_hot(yb, 2).to(mu.dtype)
+            counts = members.sum(dim=0).clamp(min=1)[:, None]
+            mean = ((members.T @ mu[:, :p]) / counts)[yb]
+            var = ((members.T @ logvar[:, :p].exp()) / counts)[yb]
+            z_bar = mean + var.sqrt() * torch.randn_like(mean)
+            class_swap = (net.decode(torch.cat([z_bar, z[:, p:]], dim=1)) - x_hat
+                          ).pow(2).sum(dim=1).mean()
+            k = min(fb.shape[1], 1 + int(progress * fb.shape[1]))
+            partner, has_partner = choose_partners(fb, k)
+            paired = has_partner.nonzero().squeeze(1)
+            n_swapped = 1 + int(progress * (q - k - 1))
+            divergence = posterior_divergence(mu[paired, p:], logvar[paired, p:],
+                                              mu[partner[paired], p:],
+                                              logvar[partner[paired], p:], "kl")
+            shared = torch.zeros_like(divergence, dtype=torch.bool).scatter_(
+                1, divergence.argsort(dim=1)[:, :n_swapped], True)
+            z_n = torch.where(shared, z[partner[paired], p:], z[paired, p:])
+            swapped = net.decode(torch.cat([z[paired, :p], z_n], dim=1))
+            pair_swap = (swapped - x_hat[paired]).pow(2).sum(dim=1).mean()
+            loss = ce + elbo + beta * contrast + gamma * class_swap + lam * pair_swap
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        durations.append(time.perf_counter() - start)
+    return durations
+
+
+def run_speed(n_epochs, n_repeats):
+    """Median seconds per epoch of the estimator and of the bare loop, per repeat."""
+    X, _, y, _, s, _ = adult_split()
+    s_codes = np.unique(s, return_inverse=True)[1]
+    tensors = torch.tensor(X), torch.tensor(y), torch.tensor(s_codes)
+    rows = []
+    for repeat in range(n_repeats):
+        torch.manual_seed(repeat)
+        model = ContrastiveInvariantClassifier(batch_size=256, max_epochs=n_epochs,
+                                               random_state=repeat).fit(X, y, sensitive=s)
+        skin = statistics.median(model.history_[:, "dur"])
+        bare = statistics.median(bare_epochs(*tensors, n_epochs))
+        rows.append({"repeat": repeat, "skinvariant": skin, "bare": bare, "ratio": skin / bare})
+        print(f"speed repeat {repeat}: skinvariant {skin:.3f} s, bare {bare:.3f} s", flush=True)
+    return pd.DataFrame(rows)
+
+
+# -- report ---------------------------------------------------------------------------
+
+
+def markdown(frame, **kwargs):
+    return frame.to_markdown(**kwargs)  # needs the tabulate package
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true",
+                        help="one seed, correlation 0.5 only, few epochs")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    if args.quick:
+        seeds, correlations, epochs, adult_lams, adult_epochs, speed = [0], [0.5], 5, (0, 1), 1, (
+            2, 1)
+    else:
+        seeds, correlations, epochs, adult_lams, adult_epochs, speed = [0, 1, 2], [0.9, 0.5], 100, (
+            0, 1, 10), 30, (3, 2)
+    stem = RESULTS + ("contrastive_quick" if args.quick else "contrastive")
+    start = time.perf_counter()
+
+    runs, codes = run_digits(seeds, correlations, epochs)
+    runs.to_csv(stem + "_digits_runs.csv", index=False)
+    codes.to_csv(stem + "_disentanglement_runs.csv", index=False)
+    adult = run_adult(adult_lams, adult_epochs)
+    adult.to_csv(stem + "_adult.csv", index=False)
+    timing = run_speed(*speed)
+    timing.to_csv(stem + "_speed_runs.csv", index=False)
+
+    table1 = mean_spread(runs[runs.table == "1"], ["correlation", "model"],
+                         ["avg_accuracy", "worst_accuracy", "train_accuracy"])
+    table5 = mean_spread(runs[runs.table == "5"], ["correlation", "model"],
+                         ["avg_accuracy", "worst_accuracy", "train_accuracy"])
+    table5 = table5.set_index("model").loc[list(TABLE5)].reset_index()
+    metrics = ["MIG", "SAP", "DCI disentanglement", "DCI completeness", "DCI informativeness"]
+    table_codes = mean_spread(codes, ["correlation", "model"], metrics)
+    speed_summary = timing[["skinvariant", "bare"]].median().to_frame().T
+    speed_summary["ratio"] = speed_summary.skinvariant / speed_summary.bare
+    total = time.perf_counter() - start
+    text = (
+        f"# Paper 001 (ContrastiveInvariantClassifier) benchmarks\n\n"
+        f"Command: `python {' '.join(sys.argv)}`; {total:.0f} s in all.\n"
+        f"{os.cpu_count()} CPU cores ({platform.machine()}), Python "
+        f"{platform.python_version()}, torch {torch.__version__}, 1 torch thread.\n\n"
+        f"## Table 1 shape: coloured digits, {epochs} epochs, seeds {seeds} (mean ± std)\n\n"
+        f"{markdown(table1, index=False)}\n\n"
+        f"## Table 5 shape: correlation 0.5, gamma=lam=10\n\n{markdown(table5, index=False)}\n\n"
+        f"## Disentanglement of z_n (training split; factors digit colour, background)\n\n"
+        f"{markdown(table_codes, index=False)}\n\n"
+        f"## Adult (sex), {adult_epochs} epochs, batch 256, seed 0; probe reads z_p\n\n"
+        f"{markdown(adult, index=False, floatfmt='.3f')}\n\n"
+        f"## Seconds per epoch on Adult (batch 256), median over {speed[1]} repeats of the "
+        f"median over {speed[0]} epochs\n\n{markdown(speed_summary, index=False, floatfmt='.3f')}\n")
+    with open(stem + ".md", "w") as handle:
+        handle.write(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
