@@ -20,6 +20,8 @@ from .objectives.contrastive import DIVERGENCES
 __all__ = ["ContrastiveInvariantClassifier"]
 
 TRANSFORM_OUTPUTS = ("predictive", "nuisance", "both")
+# learning rate of the classifier trained apart, relative to ``lr``
+CLASSIFIER_LR_FACTOR = 10.0
 
 
 @fill_doc
@@ -65,8 +67,10 @@ class ContrastiveInvariantClassifier(TwoBlockRepresentationMixin, InvariantClass
         The decoder's likelihood: unit-variance Gaussian for standardised
         columns, Bernoulli for inputs in [0, 1].
     train_classifier_apart : bool, default=True
-        Train the classifier on the detached z_p; False trains it jointly
-        with the rest (for comparison).
+        Train the classifier on the detached z_p, with ten times the
+        learning rate (a linear model on given features; at ``lr`` it lagged
+        the features by many epochs); False trains it jointly with the rest
+        (for comparison).
     transform_output : {"predictive", "nuisance", "both"}, default="predictive"
         What ``transform`` returns: the posterior mean of z_p, of z_n, or of both.
     hidden_layer_sizes : int or tuple of int, default=(64,)
@@ -164,6 +168,15 @@ class ContrastiveInvariantClassifier(TwoBlockRepresentationMixin, InvariantClass
             X.shape[1], len(self.classes_), self.n_components, self.n_nuisance_components,
             check_layer_sizes("hidden_layer_sizes", self.hidden_layer_sizes),
             classifier_apart=self.train_classifier_apart)
+
+    def engine_options(self):
+        if not self.train_classifier_apart:
+            return {}
+        # the linear classifier on fixed features is convex and cheap: let it
+        # keep pace with the features (at lr it stayed at the majority class
+        # for 10 epochs on Adult while a refit on z_p reached 0.84)
+        return {"optimizer__param_groups": [
+            ("classifier.*", {"lr": CLASSIFIER_LR_FACTOR * self.lr})]}
 
     def build_objective(self, z_dim, n_classes):
         return ContrastiveInvariantObjective(

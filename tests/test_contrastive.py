@@ -124,3 +124,12 @@ def test_bernoulli_likelihood_needs_inputs_in_the_unit_interval():
     X, y, s = make_attribute_blobs(100, random_state=0)
     with pytest.raises(ValueError, match=r"likelihood='bernoulli' needs X in \[0, 1\]"):
         ContrastiveInvariantClassifier(likelihood="bernoulli", max_epochs=1).fit(X, y, sensitive=s)
+
+
+def test_the_classifier_trained_apart_steps_ten_times_faster(fitted):
+    model = fitted[0]
+    groups = model.net_.optimizer_.param_groups
+    classifier = {id(p) for p in model.net_.module_.classifier.parameters()}
+    rates = {group["lr"] for group in groups if {id(p) for p in group["params"]} <= classifier}
+    assert rates == {10 * model.lr}
+    assert {group["lr"] for group in groups} == {model.lr, 10 * model.lr}
