@@ -32,14 +32,18 @@ from sklearn.ensemble import (
     HistGradientBoostingClassifier,
     HistGradientBoostingRegressor,
 )
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LogisticRegression, RidgeCV
 from sklearn.metrics import (
     accuracy_score,
     balanced_accuracy_score,
     mutual_info_score,
     r2_score,
+    roc_auc_score,
 )
 from sklearn.model_selection import train_test_split
+from sklearn.neural_network import MLPClassifier, MLPRegressor
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 from sklearn.utils import Bunch, check_array, check_random_state, column_or_1d
 from sklearn.utils.metadata_routing import MetadataRequest
@@ -358,8 +362,33 @@ def _default_probe(random_state):
     )
 
 
+def _default_probes(random_state):
+    """The fresh probes of :func:`sensitive_leakage`, whose strongest reading is reported.
+
+    A linear model reads linear leakage, boosted trees read interactions and
+    radial boundaries without scaling, an MLP reads oblique non-linear
+    boundaries: each misses what another reads.
+    """
+    return {
+        "linear": make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)),
+        "boosting": _default_probe(random_state),
+        "mlp": make_pipeline(StandardScaler(), MLPClassifier(
+            hidden_layer_sizes=(64, 64), early_stopping=True, max_iter=300, random_state=random_state)),
+    }
+
+
+def _default_regression_probes(random_state):
+    """The fresh regressors of :func:`continuous_leakage`, strongest reported."""
+    return {
+        "linear": make_pipeline(StandardScaler(), RidgeCV()),
+        "boosting": HistGradientBoostingRegressor(early_stopping=True, random_state=random_state),
+        "mlp": make_pipeline(StandardScaler(), MLPRegressor(
+            hidden_layer_sizes=(64, 64), early_stopping=True, max_iter=300, random_state=random_state)),
+    }
+
+
 def _probe_threads(probe):
-    """Context limiting the default probe to one OpenMP thread.
+    """Context limiting the default probes to one thread.
 
     The default probe's many short parallel regions make it orders of
     magnitude slower when other processes share the CPUs (measured on two
@@ -368,23 +397,17 @@ def _probe_threads(probe):
     ``probe`` runs with the threads it asks for.
     """
     if probe is None:
-        return threadpool_limits(limits=1, user_api="openmp")
+        return threadpool_limits(limits=1)
     return nullcontext()
 
 
-def _fit_probe(Z, sensitive, probe, test_size, random_state):
-    """Fit a probe of ``sensitive`` on part of ``Z``; return it and the held-out rows.
+def _split_groups(Z, sensitive, test_size, random_state):
+    """Split ``Z`` and the group codes of ``sensitive``, stratified by group.
 
     Returns
     -------
-    fitted : classifier
-        The fitted clone of ``probe`` (or the fitted default probe).
-    Z_test : ndarray of shape (n_test, n_features)
-        Held-out rows of ``Z``.
-    codes_test : ndarray of shape (n_test,)
-        Group codes of the held-out rows.
+    Z_train, Z_test, codes_train, codes_test : ndarray
     n_groups : int
-        Number of groups in ``sensitive``.
     """
     check_sensitive_aligned(sensitive, Z=Z)
     Z = check_array(Z, ensure_min_samples=2)
@@ -395,22 +418,36 @@ def _fit_probe(Z, sensitive, probe, test_size, random_state):
             f"sensitive holds a single group ({groups[0]!r}); leakage and conditional "
             "entropy need at least two groups."
         )
-    Z_train, Z_test, codes_train, codes_test = train_test_split(
-        Z, codes, test_size=test_size, stratify=codes, random_state=random_state
-    )
-    fitted = _default_probe(random_state) if probe is None else clone(probe)
-    fitted.fit(Z_train, codes_train)
-    return fitted, Z_test, codes_test, len(groups)
+    return (*train_test_split(Z, codes, test_size=test_size, stratify=codes,
+                              random_state=random_state), len(groups))
+
+
+def _probe_reading(probe, Z_train, Z_test, codes_train, codes_test, n_groups):
+    """Accuracy, balanced accuracy and AUC of a fresh clone of ``probe`` on the held-out rows."""
+    fitted = clone(probe).fit(Z_train, codes_train)
+    predicted = fitted.predict(Z_test)
+    auc = np.nan
+    if hasattr(fitted, "predict_proba"):
+        probabilities = fitted.predict_proba(Z_test)
+        auc = (roc_auc_score(codes_test, probabilities[:, 1]) if n_groups == 2 else
+               roc_auc_score(codes_test, probabilities, multi_class="ovr",
+                             labels=np.arange(n_groups)))
+    return {"accuracy": float(accuracy_score(codes_test, predicted)),
+            "balanced_accuracy": float(balanced_accuracy_score(codes_test, predicted)),
+            "auc": float(auc)}
 
 
 def sensitive_leakage(Z, sensitive, *, probe=None, test_size=0.3, random_state=0):
     """How well a fresh classifier reads ``sensitive`` from a representation ``Z``.
 
-    The rows are split, stratified by group; a clone of ``probe`` learns to
-    predict the group from ``Z`` on the training part and is evaluated on the
-    held-out part. An invariant representation gives an accuracy close to
-    ``majority_rate`` and a balanced accuracy close to
-    ``chance_balanced_accuracy``.
+    The rows are split, stratified by group; fresh probes learn to predict
+    the group from ``Z`` on the training part and are evaluated on the
+    held-out part. By default three probes read it (a logistic regression,
+    gradient-boosted trees and an MLP, the last two non-linear) and the
+    strongest, by balanced accuracy, is reported: a representation is only
+    as invariant as the best reader says. An invariant representation gives
+    an accuracy close to ``majority_rate``, a balanced accuracy close to
+    ``chance_balanced_accuracy`` and an AUC close to 0.5.
 
     Parameters
     ----------
@@ -420,10 +457,8 @@ def sensitive_leakage(Z, sensitive, *, probe=None, test_size=0.3, random_state=0
         Group labels; a 2-D ``sensitive`` defines intersectional groups. Every
         group needs at least 2 samples.
     probe : classifier, default=None
-        Unfitted classifier used as the adversary; it is cloned. By default a
-        :class:`~sklearn.ensemble.HistGradientBoostingClassifier` with early
-        stopping, which reads non-linear leakage. A weak probe underestimates
-        leakage.
+        One unfitted classifier to use instead of the three default probes;
+        it is cloned. A weak probe underestimates leakage.
     test_size : float or int, default=0.3
         Share (or number) of rows held out for evaluation.
     random_state : int, RandomState instance or None, default=0
@@ -432,10 +467,14 @@ def sensitive_leakage(Z, sensitive, *, probe=None, test_size=0.3, random_state=0
     Returns
     -------
     result : :class:`~sklearn.utils.Bunch`
-        With keys ``accuracy`` and ``balanced_accuracy`` (of the probe on the
-        held-out rows), ``majority_rate`` (share of the largest group among the
-        held-out rows: the accuracy of always guessing it),
-        ``chance_balanced_accuracy`` (1 / n_groups) and ``n_groups``.
+        With keys ``accuracy``, ``balanced_accuracy`` and ``auc`` (one-vs-rest
+        for more than two groups; NaN for a probe without ``predict_proba``)
+        of the strongest probe on the held-out rows, ``probe`` (its name:
+        ``"linear"``, ``"boosting"``, ``"mlp"``, or ``"probe"`` for yours),
+        ``per_probe`` (the same three numbers for every probe),
+        ``majority_rate`` (share of the largest group among the held-out
+        rows: the accuracy of always guessing it), ``chance_balanced_accuracy``
+        (1 / n_groups) and ``n_groups``.
 
     Examples
     --------
@@ -448,14 +487,18 @@ def sensitive_leakage(Z, sensitive, *, probe=None, test_size=0.3, random_state=0
     >>> sensitive_leakage(leaky, s).accuracy > 0.95
     True
     """
+    Z_train, Z_test, codes_train, codes_test, n_groups = _split_groups(
+        Z, sensitive, test_size, random_state)
+    probes = _default_probes(random_state) if probe is None else {"probe": probe}
     with _probe_threads(probe):
-        fitted, Z_test, codes_test, n_groups = _fit_probe(
-            Z, sensitive, probe, test_size, random_state
-        )
-        predicted = fitted.predict(Z_test)
+        per_probe = {name: _probe_reading(candidate, Z_train, Z_test, codes_train,
+                                          codes_test, n_groups)
+                     for name, candidate in probes.items()}
+    strongest = max(per_probe, key=lambda name: per_probe[name]["balanced_accuracy"])
     return Bunch(
-        accuracy=float(accuracy_score(codes_test, predicted)),
-        balanced_accuracy=float(balanced_accuracy_score(codes_test, predicted)),
+        **per_probe[strongest],
+        probe=strongest,
+        per_probe=per_probe,
         majority_rate=float(np.bincount(codes_test).max() / len(codes_test)),
         chance_balanced_accuracy=1 / n_groups,
         n_groups=n_groups,
@@ -479,9 +522,9 @@ def continuous_leakage(Z, sensitive, *, probe=None, test_size=0.3, random_state=
     sensitive : array-like of shape (n_samples,) or (n_samples, n_attributes)
         Numeric attribute values; one probe per column.
     probe : regressor, default=None
-        Unfitted regressor; it is cloned. By default a
-        :class:`~sklearn.ensemble.HistGradientBoostingRegressor` with early
-        stopping, which reads non-linear leakage.
+        One unfitted regressor to use instead of the three default probes (a
+        ridge regression, gradient-boosted trees and an MLP, whose strongest
+        reading is reported); it is cloned.
     test_size : float or int, default=0.3
         Share (or number) of rows held out for evaluation.
     random_state : int, RandomState instance or None, default=0
@@ -491,7 +534,8 @@ def continuous_leakage(Z, sensitive, *, probe=None, test_size=0.3, random_state=
     -------
     result : :class:`~sklearn.utils.Bunch`
         ``r2`` (the mean over attributes) and ``r2_per_attribute`` (ndarray
-        of shape (n_attributes,)).
+        of shape (n_attributes,)) of the strongest probe, ``probe`` (its
+        name) and ``per_probe`` (each probe's mean R^2).
 
     Examples
     --------
@@ -508,13 +552,16 @@ def continuous_leakage(Z, sensitive, *, probe=None, test_size=0.3, random_state=
     values = continuous_values(sensitive, len(Z), advice="use sensitive_leakage")
     Z_train, Z_test, values_train, values_test = train_test_split(
         Z, values, test_size=test_size, random_state=random_state)
-    default = HistGradientBoostingRegressor(early_stopping=True, random_state=random_state)
+    probes = _default_regression_probes(random_state) if probe is None else {"probe": probe}
     with _probe_threads(probe):
-        scores = [r2_score(values_test[:, column],
-                           clone(default if probe is None else probe)
-                           .fit(Z_train, values_train[:, column]).predict(Z_test))
-                  for column in range(values.shape[1])]
-    return Bunch(r2=float(np.mean(scores)), r2_per_attribute=np.array(scores))
+        per_probe = {name: np.array([
+            r2_score(values_test[:, column],
+                     clone(candidate).fit(Z_train, values_train[:, column]).predict(Z_test))
+            for column in range(values.shape[1])]) for name, candidate in probes.items()}
+    strongest = max(per_probe, key=lambda name: per_probe[name].mean())
+    return Bunch(r2=float(per_probe[strongest].mean()), r2_per_attribute=per_probe[strongest],
+                 probe=strongest, per_probe={name: float(scores.mean())
+                                             for name, scores in per_probe.items()})
 
 
 def reattach_sensitive(Z, y, sensitive):
@@ -712,9 +759,10 @@ def conditional_entropy(Z, sensitive, *, probe=None, test_size=0.3, random_state
     True
     """
     with _probe_threads(probe):
-        fitted, Z_test, codes_test, n_groups = _fit_probe(
-            Z, sensitive, probe, test_size, random_state
-        )
+        Z_train, Z_test, codes_train, codes_test, n_groups = _split_groups(
+            Z, sensitive, test_size, random_state)
+        fitted = clone(_default_probe(random_state) if probe is None else probe)
+        fitted.fit(Z_train, codes_train)
         probabilities = _true_group_probabilities(fitted, Z_test, codes_test, n_groups)
     entropy = float(-np.mean(np.log(np.clip(probabilities, _PROBABILITY_FLOOR, 1.0))))
     max_entropy = float(np.log(n_groups))

@@ -548,3 +548,19 @@ def test_kernel_statistics_separate_dependent_from_independent_and_ignore_scale(
     assert hsic(np.c_[age + 0.1 * rng.randn(600)], age) > 0.5 > 0.05 > hsic(independent, age)
     assert 0 <= hsic(dependent, s, normalize=False)
     assert hsic(dependent, s, max_samples=300) == pytest.approx(hsic(dependent, s), abs=0.1)
+
+
+def test_leakage_reports_the_strongest_of_several_fresh_probes():
+    rng = np.random.RandomState(0)
+    s = rng.randint(0, 2, 2000)
+    a = rng.randint(0, 2, 2000)
+    xor = np.c_[a + 0.1 * rng.randn(2000), (a ^ s) + 0.1 * rng.randn(2000), rng.randn(2000, 2)]
+    result = sensitive_leakage(xor, s)
+    assert set(result.per_probe) == {"linear", "boosting", "mlp"}
+    assert result.per_probe["linear"]["balanced_accuracy"] < 0.6  # a linear probe misses XOR
+    assert result.probe in ("boosting", "mlp") and result.balanced_accuracy > 0.95
+    assert result.auc > 0.95
+    independent = sensitive_leakage(rng.randn(2000, 3), rng.randint(0, 3, 2000))
+    assert 0.4 < independent.auc < 0.6 and independent.balanced_accuracy < 0.4
+    own = sensitive_leakage(xor, s, probe=LogisticRegression())
+    assert own.probe == "probe" and set(own.per_probe) == {"probe"}
