@@ -993,10 +993,11 @@ _DESCRIPTIONS = {
     "equal_opportunity_difference": "largest gap in true-positive rate between "
     "groups (lower is better)",
     "worst_group_accuracy": "accuracy of the least accurate group (higher is better)",
-    "leakage_accuracy": "accuracy of a probe predicting sensitive from transform(X) "
-    "(lower is better; compare with leakage_majority_rate)",
+    "leakage_accuracy": "accuracy of the strongest of three fresh probes predicting "
+    "sensitive from transform(X) (lower is better; compare with leakage_majority_rate)",
     "leakage_balanced_accuracy": "balanced accuracy of that probe (chance is "
     "1 / n_groups)",
+    "leakage_auc": "ROC AUC of that probe (0.5 is chance)",
     "leakage_majority_rate": "accuracy of always guessing the largest group",
     "conditional_entropy_ratio": "probe estimate of H(s | z) / log(n_groups) "
     "(1 means invariant, 0 means z reveals s)",
@@ -1027,6 +1028,7 @@ def _representation_measures(Z, sensitive):
     return {
         "leakage_accuracy": leakage.accuracy,
         "leakage_balanced_accuracy": leakage.balanced_accuracy,
+        "leakage_auc": leakage.auc,
         "leakage_majority_rate": leakage.majority_rate,
         "conditional_entropy_ratio": conditional_entropy(Z, sensitive).ratio,
     }
@@ -1066,7 +1068,7 @@ def fairness_report(estimator, X, y=None, sensitive=None, *, pos_label=None):
         ``accuracy``, ``demographic_parity_difference``,
         ``equalized_odds_difference``, ``equal_opportunity_difference``,
         ``worst_group_accuracy``; with ``transform``, ``leakage_accuracy``,
-        ``leakage_balanced_accuracy``, ``leakage_majority_rate``,
+        ``leakage_balanced_accuracy``, ``leakage_auc``, ``leakage_majority_rate``,
         ``conditional_entropy_ratio``. Columns ``value`` and ``description``.
 
     Raises
@@ -1090,7 +1092,7 @@ def fairness_report(estimator, X, y=None, sensitive=None, *, pos_label=None):
     ['accuracy', 'demographic_parity_difference', 'equalized_odds_difference',
      'equal_opportunity_difference', 'worst_group_accuracy']
     >>> fairness_report(PCA(2).fit(X), X, sensitive=s).index.tolist()  # doctest: +NORMALIZE_WHITESPACE
-    ['leakage_accuracy', 'leakage_balanced_accuracy', 'leakage_majority_rate',
+    ['leakage_accuracy', 'leakage_balanced_accuracy', 'leakage_auc', 'leakage_majority_rate',
      'conditional_entropy_ratio']
     """
     name = type(estimator).__name__

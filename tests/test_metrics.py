@@ -43,6 +43,7 @@ PREDICTION_ROWS = [
 REPRESENTATION_ROWS = [
     "leakage_accuracy",
     "leakage_balanced_accuracy",
+    "leakage_auc",
     "leakage_majority_rate",
     "conditional_entropy_ratio",
 ]
