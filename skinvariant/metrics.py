@@ -61,6 +61,7 @@ from skinvariant._validation import (
 
 __all__ = [
     "FairnessScorer",
+    "LeakageScorer",
     "conditional_entropy",
     "continuous_leakage",
     "dci_disentanglement",
@@ -72,6 +73,7 @@ __all__ = [
     "hsic",
     "lowest_mutual_information",
     "make_fairness_scorer",
+    "make_leakage_scorer",
     "make_mutual_information_scorer",
     "mmd",
     "mutual_information_gap",
@@ -880,10 +882,13 @@ class FairnessScorer:
                 "cross_validate(..., params={'sensitive': s})."
             )
         check_sensitive_aligned(sensitive, X=X, y_true=y_true)
-        score = self.metric(
-            y_true, estimator.predict(X), sensitive=sensitive, **self.metric_kwargs
-        )
+        score = self._measure(estimator, X, y_true, sensitive)
         return score if self.greater_is_better else -score
+
+    def _measure(self, estimator, X, y_true, sensitive):
+        """The measure of ``estimator`` on the scored rows."""
+        return self.metric(y_true, estimator.predict(X), sensitive=sensitive,
+                           **self.metric_kwargs)
 
     def get_metadata_routing(self):
         """Return the metadata this scorer requests: ``sensitive`` for ``score``.
@@ -901,6 +906,70 @@ class FairnessScorer:
         arguments = [repr(self.name)]
         arguments += [f"{key}={value!r}" for key, value in self.metric_kwargs.items()]
         return f"{type(self).__name__}({', '.join(arguments)})"
+
+
+class LeakageScorer(FairnessScorer):
+    """Scorer of how well fresh probes read ``sensitive`` from ``estimator.transform(X)``.
+
+    On each scored fold, :func:`sensitive_leakage` trains its probes on part
+    of the fold's representation and reads the rest; the score is minus the
+    strongest probe's ``measure``, so that ``GridSearchCV`` can choose
+    ``lam`` by it (e.g. ``refit`` on the most accurate model whose leakage
+    stays below a threshold). ``sensitive`` arrives by metadata routing, as
+    for :class:`FairnessScorer`. Usually built with :func:`make_leakage_scorer`.
+
+    Parameters
+    ----------
+    measure : {"balanced_accuracy", "accuracy", "auc"}, default="balanced_accuracy"
+        The reading of the strongest probe that is scored.
+    leakage_kwargs : dict, default=None
+        Keyword arguments of :func:`sensitive_leakage` (``probe``,
+        ``test_size``, ``random_state``).
+    """
+
+    def __init__(self, measure="balanced_accuracy", leakage_kwargs=None):
+        if measure not in LEAKAGE_MEASURES:
+            raise ValueError(f"measure must be one of {LEAKAGE_MEASURES}; got {measure!r}.")
+        super().__init__(sensitive_leakage, greater_is_better=False, metric_kwargs=leakage_kwargs)
+        self.measure = measure
+
+    @property
+    def name(self):
+        """``neg_leakage_<measure>``."""
+        return f"neg_leakage_{self.measure}"
+
+    def _measure(self, estimator, X, y_true, sensitive):
+        leakage = sensitive_leakage(estimator.transform(X), sensitive, **self.metric_kwargs)
+        return leakage[self.measure]
+
+
+LEAKAGE_MEASURES = ("balanced_accuracy", "accuracy", "auc")
+
+
+def make_leakage_scorer(measure="balanced_accuracy", **kwargs):
+    """Make a scorer of the leakage of ``transform(X)`` for ``scoring=`` in model selection.
+
+    See :class:`LeakageScorer`. Enable metadata routing and pass
+    ``sensitive`` to the tool, as for :func:`make_fairness_scorer`.
+
+    Parameters
+    ----------
+    measure : {"balanced_accuracy", "accuracy", "auc"}, default="balanced_accuracy"
+        The strongest probe's reading that is scored (negated: greater is better).
+    **kwargs
+        Keyword arguments of :func:`sensitive_leakage`.
+
+    Returns
+    -------
+    LeakageScorer
+
+    Examples
+    --------
+    >>> from skinvariant.metrics import make_leakage_scorer
+    >>> make_leakage_scorer("auc")
+    LeakageScorer('neg_leakage_auc')
+    """
+    return LeakageScorer(measure, leakage_kwargs=kwargs)
 
 
 def make_fairness_scorer(name, *, greater_is_better=None, **kwargs):

@@ -108,3 +108,23 @@ def test_estimator_requests_sensitive_without_enabling_routing_globally():
         request = IIDMClassifier().get_metadata_routing()
     assert request.fit.requests == {"sensitive": True}
     assert not sklearn.get_config()["enable_metadata_routing"]
+
+
+def test_a_leakage_scorer_reads_each_folds_representation_with_fresh_probes():
+    from sklearn import config_context
+
+    from skinvariant.metrics import make_leakage_scorer, sensitive_leakage
+
+    from .conftest import make_leaky_data
+
+    X, y, s = make_leaky_data(600)
+    folds = list(KFold(2).split(X))
+    with config_context(enable_metadata_routing=True):
+        result = cross_validate(IIDMClassifier(max_epochs=5, random_state=0), X, y, cv=folds,
+                                scoring={"leakage": make_leakage_scorer("auc")},
+                                params={"sensitive": s}, return_estimator=True)
+    for (_, test), model, score in zip(folds, result["estimator"], result["test_leakage"]):
+        expected = sensitive_leakage(model.transform(X[test]), s[test]).auc
+        assert score == pytest.approx(-expected) and 0.5 < expected <= 1.0
+    with pytest.raises(ValueError, match="measure must be one of"):
+        make_leakage_scorer("f1")
