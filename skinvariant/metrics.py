@@ -52,6 +52,7 @@ from threadpoolctl import threadpool_limits
 
 from skinvariant import kernels
 from skinvariant._validation import (
+    _as_frame,
     check_group_labels,
     check_sensitive_aligned,
     continuous_columns,
@@ -71,6 +72,7 @@ __all__ = [
     "equalized_odds_difference",
     "fairness_report",
     "hsic",
+    "lam_path",
     "lowest_mutual_information",
     "make_fairness_scorer",
     "make_leakage_scorer",
@@ -702,6 +704,72 @@ def mmd(Z, sensitive, *, max_samples=5000, random_state=0):
     codes, groups = encode_groups(sensitive, n_samples, advice=_CONTINUOUS_ADVICE)
     K = kernels.gaussian_kernel(Z)
     return float(kernels.maximum_mean_discrepancy(K, torch.as_tensor(codes[rows]), len(groups)))
+
+
+def _rows_of(frame, rows):
+    """The rows of a sensitive frame: 1-D for one attribute, a frame for several."""
+    part = frame.iloc[rows].reset_index(drop=True)
+    return part.iloc[:, 0].to_numpy() if part.shape[1] == 1 else part
+
+
+def lam_path(estimator, X, y, sensitive, *, lams, param="lam", test_size=0.3, random_state=0):
+    """Fit ``estimator`` at each ``lam`` and measure the accuracy-fairness-leakage front.
+
+    The rows are split once (stratified by ``y``); each fit sees the training
+    part with its ``sensitive``, and each row of the result is measured on the
+    held-out part: accuracy, the group gaps of the predictions, and the
+    strongest fresh probe's reading of ``sensitive`` from ``transform``.
+
+    Parameters
+    ----------
+    estimator : skinvariant estimator or Pipeline ending in one
+        Unfitted; it is cloned for every ``lam``.
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+        Binary labels.
+    sensitive : array-like of shape (n_samples,) or (n_samples, n_attributes)
+        Group labels.
+    lams : sequence of float
+        The values of ``param`` to fit.
+    param : str, default="lam"
+        The parameter to vary, e.g. ``"iidmclassifier__lam"`` in a pipeline.
+    test_size : float, default=0.3
+        Share of the rows held out for the measures.
+    random_state : int, default=0
+        Seed of the split and of the probes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per ``lam``: ``lam``, ``accuracy``,
+        ``demographic_parity_difference``, ``equalized_odds_difference``,
+        ``leakage_balanced_accuracy``, ``leakage_auc``, ``leakage_probe``.
+    """
+    check_sensitive_aligned(sensitive, X=X, y=y)
+    X, y, frame = np.asarray(X), np.asarray(y), _as_frame(sensitive)
+    train, test = train_test_split(np.arange(len(X)), test_size=test_size, stratify=y,
+                                   random_state=random_state)
+    s_train, s_test = (_rows_of(frame, rows) for rows in (train, test))
+    routed = (f"{estimator.steps[-1][0]}__sensitive" if hasattr(estimator, "steps")
+              else "sensitive")
+    rows = []
+    for lam in lams:
+        model = clone(estimator).set_params(**{param: lam})
+        model.fit(X[train], y[train], **{routed: s_train})
+        predicted = model.predict(X[test])
+        leakage = sensitive_leakage(model.transform(X[test]), s_test, random_state=random_state)
+        rows.append({
+            "lam": lam,
+            "accuracy": float(accuracy_score(y[test], predicted)),
+            "demographic_parity_difference": demographic_parity_difference(
+                y[test], predicted, sensitive=s_test),
+            "equalized_odds_difference": equalized_odds_difference(
+                y[test], predicted, sensitive=s_test),
+            "leakage_balanced_accuracy": leakage.balanced_accuracy,
+            "leakage_auc": leakage.auc,
+            "leakage_probe": leakage.probe,
+        })
+    return pd.DataFrame(rows)
 
 
 def _true_group_probabilities(probe, Z_test, codes_test, n_groups):
