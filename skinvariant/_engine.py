@@ -419,7 +419,6 @@ class InvariantNet(NeuralNet):
     def on_train_end(self, net, X=None, y=None, **kwargs):
         """Warn when the invariance terms have pushed the model down to the majority rate."""
         terms, _ = self._active(X.get("sensitive"))
-        del self._active_parts  # it holds the objective's methods, which must not be pickled
         if self.lam == 0 or not any(term.weight == LAM for term in terms):
             return
         data = self.get_dataset(X, y)
@@ -433,6 +432,13 @@ class InvariantNet(NeuralNet):
                 f"invariance weight lam={self.lam:g} may overwhelm the task (lower lam), "
                 "training may have stopped too early (raise max_epochs), or X carries "
                 "nothing about y.")
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        # the cache of active terms holds the objective's bound methods, which
+        # would pickle the objective outside skorch's device-mapped block
+        state.pop("_active_parts", None)
+        return state
 
     def _raise_divergence(self, problems):
         details = "; ".join(f"{name} {reason}" for name, reason in problems.items())
