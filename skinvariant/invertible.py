@@ -74,7 +74,8 @@ class InvertibleClassifier(TwoBlockRepresentationMixin, InvariantClassifierBase)
         pushes the classifier's output towards uniform instead, which cannot
         overshoot into a flipped code that a fresh probe still reads.
     dequantize : bool, default=True
-        Add uniform noise to discrete columns in training.
+        Add uniform noise to discrete columns in training. Constant columns
+        get noise either way (without it the flow diverges stretching them).
     transform_output : {"logits", "nuisance", "full"}, default="logits"
         What ``transform`` returns: z_s, z_n, or all of z.
     n_adversary_steps : int, default=5
@@ -158,7 +159,7 @@ class InvertibleClassifier(TwoBlockRepresentationMixin, InvariantClassifierBase)
         n_features, n_classes = X.shape[1], len(self.classes_)
         n_padding = max(n_classes + 1 - n_features, 0)  # at least one nuisance dimension
         self.n_latent_ = n_features + n_padding
-        widths = _dequantization_widths(X) if self.dequantize else np.zeros(n_features)
+        widths = _dequantization_widths(X, discrete=self.dequantize)
         network = InvertibleNetwork(
             n_features, n_classes, n_padding=n_padding, dequantization_widths=widths,
             n_blocks=self.n_blocks, coupling=self.coupling,
@@ -227,12 +228,13 @@ class InvertibleClassifier(TwoBlockRepresentationMixin, InvariantClassifierBase)
         return per_dimension.cpu().numpy().astype(np.float64)
 
 
-def _dequantization_widths(X):
+def _dequantization_widths(X, *, discrete=True):
     """Width of the uniform noise for each column in training.
 
-    A column with few distinct values gets its smallest gap between them; a
-    constant column a tenth of the median spread of the others (its density
-    would otherwise be a point mass); a continuous column none.
+    A constant column gets a tenth of the median spread of the others (its
+    density would otherwise be a point mass, and the flow blows up
+    stretching it); with ``discrete``, a column with few distinct values gets
+    its smallest gap between them; a continuous column none.
     """
     spreads = X.std(axis=0)
     typical_spread = np.median(spreads[spreads > 0]) if np.any(spreads > 0) else 1.0
@@ -241,6 +243,6 @@ def _dequantization_widths(X):
         distinct = np.unique(values)
         if len(distinct) == 1:
             widths[column] = 0.1 * typical_spread
-        elif len(distinct) <= MAX_DISCRETE_VALUES:
+        elif discrete and len(distinct) <= MAX_DISCRETE_VALUES:
             widths[column] = np.diff(distinct).min()
     return widths

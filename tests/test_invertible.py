@@ -110,3 +110,10 @@ def test_without_the_likelihood_term_it_is_neither_trained_nor_watched():
     model = InvertibleClassifier(likelihood_weight=0.0, max_epochs=2, random_state=0).fit(X, y)
     assert "train_nll_per_dimension" not in model.history_[-1]
     assert "train_nuisance_ce" in model.history_[-1]
+
+
+def test_a_constant_column_trains_without_dequantization():
+    X, y, _ = make_attribute_blobs(300, random_state=0)
+    X = np.c_[X, np.zeros(len(X))]  # e.g. a pixel that is always blank
+    model = InvertibleClassifier(dequantize=False, max_epochs=30, random_state=0).fit(X, y)
+    assert np.isfinite(model.score_samples(X)).all() and model.score(X, y) > 0.6
