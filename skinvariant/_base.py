@@ -445,9 +445,12 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
         -------
         ndarray of shape (n_samples, n_components_)
         """
+        return self._represent(X).numpy().astype(np.float64)
+
+    def _represent(self, X):
+        """The network's ``represent(X)`` as a CPU tensor, after the input checks."""
         check_is_fitted(self)
-        X = self._validate_numeric(X)
-        return self.net_.represent(X).numpy().astype(np.float64)
+        return self.net_.represent(self._validate_numeric(X))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -518,10 +521,6 @@ class TwoBlockRepresentationMixin:
         width = self._first_block_width()
         return {first: slice(0, width), second: slice(width, None), both: slice(None)}
 
-    def _whole_representation(self, X):
-        check_is_fitted(self)
-        return self.net_.represent(self._validate_numeric(X))
-
     @checked_call
     def transform(self, X):
         """Return the block of the representation that ``transform_output`` names.
@@ -534,7 +533,7 @@ class TwoBlockRepresentationMixin:
         -------
         ndarray of shape (n_samples, n_components_)
         """
-        block = self._whole_representation(X)[:, self._blocks()[self.transform_output]]
+        block = self._represent(X)[:, self._blocks()[self.transform_output]]
         return block.numpy().astype(np.float64)
 
     @checked_call
@@ -566,7 +565,7 @@ class TwoBlockRepresentationMixin:
 
     def _combine(self, X_first, X_second, names):
         """Invert [first block of ``X_first``, second block of ``X_second``], row by row."""
-        first, second = self._whole_representation(X_first), self._whole_representation(X_second)
+        first, second = self._represent(X_first), self._represent(X_second)
         if len(first) != len(second):
             raise ValueError(f"{names[0]} and {names[1]} must have as many rows; got "
                              f"{len(first)} and {len(second)}.")
