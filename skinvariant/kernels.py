@@ -8,18 +8,15 @@ change the statistics.
 import torch
 import torch.nn.functional as F
 
+from .modules import batch_standardized
+
 __all__ = ["delta_kernel", "gaussian_kernel", "hsic", "maximum_mean_discrepancy",
            "normalized_hsic"]
 
 
-def _standardized(x):
-    centered = x - x.mean(dim=0, keepdim=True)
-    return centered * torch.rsqrt(centered.pow(2).mean(dim=0, keepdim=True) + 1e-10)
-
-
 def gaussian_kernel(x):
     """Gaussian kernel matrix of the standardised rows of ``x``, median-heuristic bandwidth."""
-    x = _standardized(x)
+    x = batch_standardized(x)
     squared = torch.cdist(x, x).pow(2)
     off_diagonal = squared[~torch.eye(len(x), dtype=torch.bool, device=x.device)]
     bandwidth = off_diagonal.median().detach().clamp(min=1e-12) if len(x) > 1 else 1.0

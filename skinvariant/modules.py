@@ -4,7 +4,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["BatchStandardize", "FrozenEncoder", "InvariantNetwork", "VariationalNetwork",
+__all__ = ["BatchStandardize", "batch_standardized", "FrozenEncoder", "InvariantNetwork", "VariationalNetwork",
            "grad_reverse", "make_mlp"]
 
 
@@ -33,6 +33,19 @@ def make_mlp(n_inputs, hidden_layer_sizes, n_outputs):
     return nn.Sequential(*layers)
 
 
+def batch_standardized(x, eps=1e-10):
+    """Each column of ``x`` minus its batch mean, divided by ``sqrt(var + eps)``.
+
+    Rescaling ``x`` leaves the result unchanged (while its spread is well
+    above ``sqrt(eps)``), so a penalty computed on it cannot be lowered by
+    shrinking the representation. ``eps`` sits inside the square root: the
+    root's gradient is infinite at zero spread (a batch of one row, a constant
+    column), which would make every gradient NaN.
+    """
+    centered = x - x.mean(dim=0, keepdim=True)
+    return centered * torch.rsqrt(centered.pow(2).mean(dim=0, keepdim=True) + eps)
+
+
 class BatchStandardize(nn.Module):
     """Standardise each column with the statistics of the batch itself.
 
@@ -53,14 +66,8 @@ class BatchStandardize(nn.Module):
         self.eps = eps
 
     def forward(self, x):
-        """Return ``(x - mean) / sqrt(var + eps)`` over the batch, per column.
-
-        ``eps`` sits inside the square root: the root's gradient is infinite at
-        zero spread (a batch of one row, a constant column), which would make
-        every gradient NaN.
-        """
-        centered = x - x.mean(dim=0, keepdim=True)
-        return centered * torch.rsqrt(centered.pow(2).mean(dim=0, keepdim=True) + self.eps)
+        """Return :func:`batch_standardized` ``x``."""
+        return batch_standardized(x, self.eps)
 
 
 class FrozenEncoder(nn.Module):

@@ -35,12 +35,11 @@ def test_each_sample_is_pulled_to_its_nearest_partner_of_its_class_in_another_gr
                      requires_grad=True)
     s = torch.tensor([0, 0, 1, 1, 1])
     y = torch.tensor([0, 0, 0, 0, 1])  # the last sample has no partner of its class
-    step = Step(z, y, s, {"z": z})
-    affinity = AffinityObjective(n_groups=2, n_classes=2).penalty(step)
+    affinity, unpaired_fraction = AffinityObjective(n_groups=2, n_classes=2)._affinity(z, s, y)
     # group 0: 0.5 (to [0.5, 0]) and 1.5 (to [0.5, 0]); group 1: 0.5 and 3.0 (to [0, 0])
     expected = np.mean([np.mean([0.5, 1.5]), np.mean([0.5, 3.0])]) / 2
     assert affinity.item() == pytest.approx(expected)
-    assert float(step.records["unpaired_fraction"]) == pytest.approx(1 / 5)
+    assert float(unpaired_fraction) == pytest.approx(1 / 5)
     affinity.backward()
     assert z.grad[4].abs().sum() == 0  # the unpaired sample is skipped
     assert z.grad[0].abs().sum() > 0 and z.grad[2].abs().sum() > 0  # both ends of a pair move
@@ -50,8 +49,8 @@ def test_without_same_class_a_partner_may_have_another_class():
     z = torch.tensor([[0.0], [5.0], [1.0]])
     s = torch.tensor([0, 1, 1])
     y = torch.tensor([0, 0, 1])
-    strict = AffinityObjective(2, 2).penalty(Step(z, y, s, {"z": z}))
-    loose = AffinityObjective(2, 2, same_class=False).penalty(Step(z, y, s, {"z": z}))
+    strict, _ = AffinityObjective(2, 2)._affinity(z, s, y)
+    loose, _ = AffinityObjective(2, 2, same_class=False)._affinity(z, s, y)
     assert float(strict) == pytest.approx(np.mean([5.0, 5.0]) / 2)  # sample 2 unpaired
     assert float(loose) == pytest.approx(np.mean([1.0, np.mean([5.0, 1.0])]) / 2)
 
@@ -60,8 +59,24 @@ def test_three_groups_average_each_group_over_all_other_groups():
     z = torch.tensor([[0.0], [1.0], [3.0]])
     s = torch.tensor([0, 1, 2])
     y = torch.zeros(3, dtype=torch.long)
-    affinity = AffinityObjective(3, 1).penalty(Step(z, y, s, {"z": z}))
+    affinity, _ = AffinityObjective(3, 1)._affinity(z, s, y)
     assert float(affinity) == pytest.approx(np.mean([1.0, 1.0, 2.0]))
+
+
+def test_the_penalty_is_the_affinity_of_the_batch_standardised_z_so_shrinking_z_cannot_lower_it():
+    torch.manual_seed(0)
+    z = torch.randn(40, 3)
+    s, y = torch.randint(0, 2, (40,)), torch.randint(0, 2, (40,))
+    objective = AffinityObjective(2, 2)
+    step = Step(z, y, s, {"z": z})
+    penalty = objective.penalty(step)
+    centered = z - z.mean(dim=0)
+    standardized = centered / centered.pow(2).mean(dim=0).sqrt()
+    assert float(penalty) == pytest.approx(float(objective._affinity(standardized, s, y)[0]), rel=1e-5)
+    shrunk = 0.01 * z + 5.0
+    assert float(objective.penalty(Step(shrunk, y, s, {"z": shrunk}))) == pytest.approx(
+        float(penalty), rel=1e-4)
+    assert float(step.records["unpaired_fraction"]) == float(objective._affinity(z, s, y)[1])
 
 
 def test_a_batch_without_any_pair_gives_a_zero_loss_that_keeps_the_graph():

@@ -9,6 +9,7 @@ reveal the group. The loss needs no auxiliary network.
 import torch
 import torch.nn.functional as F
 
+from ..modules import batch_standardized
 from ._base import LAM, Objective, Term, task_loss
 
 
@@ -23,6 +24,12 @@ class AffinityObjective(Objective):
     eq. 3, ``1 / (|Y| |X1|) sum_y sum_{x1 in X1, y} min_{x2 in X2, y} |g(x1) - g(x2)|_1``,
     taken in both directions. Samples without a partner in their batch are
     skipped; their share is reported as the metric ``"unpaired_fraction"``.
+
+    Distances are taken on the batch-standardised z (each column centred and
+    scaled to unit variance over the batch). On the raw z the loss falls as
+    the encoder shrinks z, which removes nothing a fresh probe cannot read
+    back (measured: z's spread fell from 0.96 to 0.12 at ``lam=1`` and a probe
+    read more of the group); on the standardised z shrinking changes nothing.
 
     Parameters
     ----------
@@ -73,6 +80,7 @@ class AffinityObjective(Objective):
 
     def penalty(self, step):
         """The affinity loss of the batch; records the share of unpaired samples."""
-        affinity, unpaired_fraction = self._affinity(step.outputs["z"], step.s, step.y)
+        affinity, unpaired_fraction = self._affinity(
+            batch_standardized(step.outputs["z"]), step.s, step.y)
         step.record("unpaired_fraction", unpaired_fraction)
         return affinity
