@@ -585,3 +585,35 @@ def test_lam_path_measures_each_lam_on_held_out_rows():
     pipeline = make_pipeline(StandardScaler(), IIDMClassifier(max_epochs=3, random_state=0))
     piped = lam_path(pipeline, X, y, s, lams=[1.0], param="iidmclassifier__lam")
     assert len(piped) == 1 and 0.5 < piped["accuracy"][0] <= 1
+
+
+def test_held_out_probes_learn_from_all_of_Z_and_read_the_held_out_rows():
+    rng = np.random.RandomState(0)
+    s_train, s_test = rng.randint(0, 2, 600), rng.randint(0, 2, 300)
+    Z_train = np.c_[s_train + 0.1 * rng.randn(600), rng.randn(600)]
+    flipped = np.c_[(1 - s_test) + 0.1 * rng.randn(300), rng.randn(300)]  # the link reversed
+    same = np.c_[s_test + 0.1 * rng.randn(300), rng.randn(300)]
+    assert sensitive_leakage(Z_train, s_train, held_out=(same, s_test)).accuracy > 0.95
+    # probes trained on Z_train read the flipped rows backwards: they were scored on held_out
+    reversed_reading = sensitive_leakage(Z_train, s_train, held_out=(flipped, s_test),
+                                         probe=LogisticRegression())
+    assert reversed_reading.accuracy < 0.05
+    labels = np.array(["f", "m"])
+    named = sensitive_leakage(Z_train, pd.Series(labels[s_train]),
+                              held_out=(same, labels[s_test]))
+    assert named.accuracy > 0.95 and named.n_groups == 2
+    ages_train, ages_test = 10 * Z_train[:, 0], 10 * same[:, 0]
+    assert continuous_leakage(Z_train, ages_train, held_out=(same, ages_test)).r2 > 0.95
+
+
+def test_held_out_is_checked():
+    rng = np.random.RandomState(0)
+    Z, s = rng.randn(100, 2), rng.randint(0, 3, 100)
+    with pytest.raises(TypeError, match="held_out must be a pair"):
+        sensitive_leakage(Z, s, held_out=Z)
+    with pytest.raises(ValueError, match="no row in held_out"):
+        sensitive_leakage(Z, s, held_out=(Z[:10], np.zeros(10, dtype=int)))
+    with pytest.raises(ValueError, match="held_out\\[0\\] has 3 columns"):
+        sensitive_leakage(Z, s, held_out=(rng.randn(30, 3), s[:30]))
+    with pytest.raises(ValueError, match="same representation columns"):
+        continuous_leakage(Z, Z[:, 0], held_out=(rng.randn(30, 3), Z[:30, 0]))
