@@ -17,7 +17,8 @@ class DiscriminatorMatchingObjective(AdversaryObjective):
 
     Parameters
     ----------
-    z_dim, n_groups, hidden_layer_sizes, n_adversary_steps, gradient_penalty
+    z_dim, n_groups, hidden_layer_sizes, n_adversary_steps, gradient_penalty,
+    refresh_adversary_every, catch_up_passes
         See :class:`~skinvariant.objectives.adversarial.AdversaryObjective`.
     n_classes : int
         Number of target classes (used by semantic alignment).
@@ -30,10 +31,8 @@ class DiscriminatorMatchingObjective(AdversaryObjective):
     """
 
     def __init__(self, z_dim, n_groups, n_classes, *, decay=0.7, semantic_alignment=False,
-                 hidden_layer_sizes=(100,), n_adversary_steps=1, gradient_penalty=0.0):
-        super().__init__(z_dim, n_groups, hidden_layer_sizes=hidden_layer_sizes,
-                         n_adversary_steps=n_adversary_steps,
-                         gradient_penalty=gradient_penalty)
+                 **adversary_options):
+        super().__init__(z_dim, n_groups, **adversary_options)
         self.n_groups = n_groups
         self.decay = decay
         self.semantic_alignment = semantic_alignment
