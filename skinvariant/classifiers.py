@@ -28,7 +28,10 @@ __all__ = [
     "MINEDebiasedClassifier",
 ]
 
+_KERNEL_PENALTY_CONSTRAINT = {"kernel_penalty": [Interval(Real, 0, None, closed="left")]}
+
 _ADVERSARY_CONSTRAINTS = {
+    **_KERNEL_PENALTY_CONSTRAINT,
     "adversary_hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
     "n_adversary_steps": [Interval(Integral, 1, None, closed="left")],
     "gradient_penalty": [Interval(Real, 0, None, closed="left")],
@@ -69,6 +72,7 @@ class AdversarialClassifier(InvariantClassifierBase):
     lam_ramp : bool, default=False
         Ramp ``lam`` from 0 as ``2 / (1 + exp(-10 p)) - 1`` over training
         progress p (Ganin et al. 2016).
+{kernel_penalty_parameter}
 {common_parameters}
 
     Attributes
@@ -98,7 +102,7 @@ class AdversarialClassifier(InvariantClassifierBase):
 
     def __init__(self, lam=1.0, *, mode="alternating", n_adversary_steps=5,
                  gradient_penalty=0.0, adversary_hidden_layer_sizes=(100,), lam_ramp=False,
-                 n_components=8, hidden_layer_sizes=(64,), encoder=None, max_epochs=50,
+                 kernel_penalty=0.0, n_components=8, hidden_layer_sizes=(64,), encoder=None, max_epochs=50,
                  batch_size=128, lr=1e-3, optimizer="rmsprop", validation_fraction=None,
                  callbacks=None, device="auto", random_state=None, verbose=0):
         self.lam = lam
@@ -107,6 +111,7 @@ class AdversarialClassifier(InvariantClassifierBase):
         self.gradient_penalty = gradient_penalty
         self.adversary_hidden_layer_sizes = adversary_hidden_layer_sizes
         self.lam_ramp = lam_ramp
+        self.kernel_penalty = kernel_penalty
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
         self.encoder = encoder
@@ -163,6 +168,7 @@ class IIDMClassifier(InvariantClassifierBase):
         Weight of ``gamma / 2 * E||grad_z log q(s|z)||^2`` on the adversary.
     adversary_hidden_layer_sizes : int or tuple of int, default=(100,)
         Hidden layers of the adversary.
+{kernel_penalty_parameter}
 {common_parameters}
 
     Attributes
@@ -191,7 +197,8 @@ class IIDMClassifier(InvariantClassifierBase):
     }
 
     def __init__(self, lam=1.0, *, decay=0.7, semantic_alignment=False, n_adversary_steps=5,
-                 gradient_penalty=0.0, adversary_hidden_layer_sizes=(100,), n_components=8,
+                 gradient_penalty=0.0, adversary_hidden_layer_sizes=(100,), kernel_penalty=0.0,
+                 n_components=8,
                  hidden_layer_sizes=(64,), encoder=None, max_epochs=50, batch_size=128,
                  lr=1e-3, optimizer="rmsprop", validation_fraction=None, callbacks=None,
                  device="auto", random_state=None, verbose=0):
@@ -201,6 +208,7 @@ class IIDMClassifier(InvariantClassifierBase):
         self.n_adversary_steps = n_adversary_steps
         self.gradient_penalty = gradient_penalty
         self.adversary_hidden_layer_sizes = adversary_hidden_layer_sizes
+        self.kernel_penalty = kernel_penalty
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
         self.encoder = encoder
@@ -261,6 +269,7 @@ class MINEDebiasedClassifier(SensitiveTypeMixin, InvariantClassifierBase):
         How to read ``sensitive``; ``"auto"`` treats non-integer floats as
         continuous and anything else as group labels. The decision is stored
         in ``sensitive_type_``.
+{kernel_penalty_parameter}
 {common_parameters}
 
     Attributes
@@ -298,11 +307,12 @@ class MINEDebiasedClassifier(SensitiveTypeMixin, InvariantClassifierBase):
         "statistics_hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "ema_rate": [Interval(Real, 0, 1, closed="neither")],
         "adaptive_clipping": ["boolean"],
+        **_KERNEL_PENALTY_CONSTRAINT,
     }
 
     def __init__(self, lam=1.0, *, estimator="mine", n_estimator_steps=20,
                  statistics_hidden_layer_sizes=(100, 100), ema_rate=0.01, adaptive_clipping=True,
-                 sensitive_type="auto", n_components=8, hidden_layer_sizes=(64,), encoder=None,
+                 sensitive_type="auto", kernel_penalty=0.0, n_components=8, hidden_layer_sizes=(64,), encoder=None,
                  max_epochs=50, batch_size=128, lr=1e-3, optimizer="rmsprop",
                  validation_fraction=None, callbacks=None, device="auto", random_state=None,
                  verbose=0):
@@ -313,6 +323,7 @@ class MINEDebiasedClassifier(SensitiveTypeMixin, InvariantClassifierBase):
         self.ema_rate = ema_rate
         self.adaptive_clipping = adaptive_clipping
         self.sensitive_type = sensitive_type
+        self.kernel_penalty = kernel_penalty
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
         self.encoder = encoder

@@ -5,7 +5,7 @@ from .adversarial import AdversarialObjective, AdversaryObjective
 from .affinity import AffinityObjective
 from .contrastive import ContrastiveInvariantObjective, supervised_contrastive_loss
 from .independence import IndependenceCrossEntropyObjective
-from .kernel import KernelIndependenceObjective
+from .kernel import KernelIndependenceObjective, WithKernelPenalty
 from .matching import DiscriminatorMatchingObjective
 from .mutual_info import MutualInformationObjective
 
@@ -23,6 +23,7 @@ __all__ = [
     "Objective",
     "Step",
     "Term",
+    "WithKernelPenalty",
     "supervised_contrastive_loss",
     "task_loss",
 ]

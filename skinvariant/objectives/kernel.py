@@ -45,3 +45,58 @@ class KernelIndependenceObjective(Objective):
         if len(z) < 2:
             return z.sum() * 0.0
         return kernels.normalized_hsic(kernels.gaussian_kernel(z), L)
+
+
+class WithKernelPenalty(Objective):
+    """Another method's objective plus ``lam * weight * nHSIC(z, s)``.
+
+    The kernel statistic needs no network and cannot be fooled, so it
+    composes with any objective whose representation should be independent
+    of ``s``: its term is added to the other terms, and everything else (the
+    networks and their schedules, buffers, divergence checks) is the wrapped
+    objective's. Batches are stratified if either asks for it.
+
+    Parameters
+    ----------
+    objective : Objective
+        The method's own objective.
+    s_dim : int
+        Number of groups, or of columns of a continuous ``s``.
+    categorical : bool, default=True
+        Whether ``s`` holds group codes.
+    weight : float, default=1.0
+        Factor of the normalised HSIC, relative to ``lam``. The history
+        records the unweighted statistic as ``train_hsic``.
+    """
+
+    def __init__(self, objective, s_dim, *, categorical=True, weight=1.0):
+        super().__init__()
+        self.objective = objective
+        self.kernel = KernelIndependenceObjective(s_dim, categorical=categorical)
+        self.weight = weight
+        self.stratify_batches = objective.stratify_batches or self.kernel.stratify_batches
+
+    def terms(self):
+        return [*self.objective.terms(),
+                Term("kernel_penalty", self.kernel_penalty, weight=LAM, needs_sensitive=True)]
+
+    def kernel_penalty(self, step):
+        """``weight * nHSIC(z, s)`` of the batch; records the statistic as ``hsic``."""
+        statistic = self.kernel.penalty(step)
+        step.record("hsic", statistic)
+        return self.weight * statistic
+
+    def networks(self):
+        return self.objective.networks()
+
+    def network_loss(self, name, step):
+        return self.objective.network_loss(name, step)
+
+    def initialize(self, step):
+        self.objective.initialize(step)
+
+    def after_step(self, updated, step):
+        self.objective.after_step(updated, step)
+
+    def diverged(self, epoch_means):
+        return self.objective.diverged(epoch_means)
