@@ -38,7 +38,6 @@ def test_a_continuous_attribute_is_penalised_through_a_gaussian_kernel():
 
 
 def test_lam_lowers_the_kernel_statistic_of_the_representation():
-
     X, y, s = make_leaky_data(800)
     statistic = {lam: hsic(HSICClassifier(lam=lam, max_epochs=20, random_state=0)
                            .fit(X, y, sensitive=s).transform(X), s)
