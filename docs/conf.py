@@ -31,7 +31,7 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 # Document the checkout this file belongs to, not whatever copy is installed.
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "docs"))  # gallery_reset
+sys.path.insert(0, str(ROOT / "docs"))  # gallery_helpers
 
 import skinvariant  # noqa: E402
 
@@ -66,7 +66,7 @@ myst_enable_extensions = ["dollarmath"]
 autosummary_generate = True
 autosummary_imported_members = True
 autodoc_typehints = "none"
-# The class template (_templates/autosummary/class.rst) lists the members
+# The class template (_templates/class.rst) lists the members
 # skinvariant defines; those inherited from scikit-learn or torch are named,
 # with a pointer to their own documentation, not copied in.
 numpydoc_show_class_members = False
@@ -76,7 +76,6 @@ numpydoc_xref_param_type = False
 # a summary line (SS01), only known sections (GL06), documented parameters
 # that exist (PR02), "name : type" spacing (PR10).
 numpydoc_validation_checks = {"SS01", "GL06", "PR02", "PR10"}
-
 
 
 def _public_modules():
@@ -124,12 +123,12 @@ sphinx_gallery_conf = {
     "gallery_dirs": "auto_examples",
     "filename_pattern": GALLERY_PATTERNS[_gallery],
     "ignore_pattern": r"__init__\.py",
-    "within_subsection_order": "FileNameSortKey",
+    "within_subsection_order": "gallery_helpers.ExampleOrder",
     "download_all_examples": False,
     "remove_config_comments": True,
     "matplotlib_animations": False,
     "image_scrapers": ("matplotlib",),
-    "reset_modules": ("matplotlib", "gallery_reset.reset_sklearn_config"),
+    "reset_modules": ("matplotlib", "gallery_helpers.reset_sklearn_config"),
     "min_reported_time": 1,
     "reset_modules_order": "before",
 }
