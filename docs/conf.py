@@ -91,19 +91,31 @@ def _split_members(cls):
 
     ``own`` are defined by skinvariant (possibly in a private base class);
     ``inherited`` come from scikit-learn, torch or Python (``get_params``,
-    ``set_fit_request``, ``nn.Module.to``...).
+    ``set_fit_request``, ``nn.Module.to``...), or override one of theirs
+    without a docstring of their own (``forward``), which autodoc would
+    otherwise fill with the other project's text.
     """
+    foreign_bases = [base for base in cls.__mro__ if _package(base) != "skinvariant"]
     own, inherited = [], []
     for member in sorted(dir(cls)):
         if member.startswith("_"):
             continue
         static = inspect.getattr_static(cls, member)
-        value = static.fget if isinstance(static, property) else getattr(cls, member)
+        value = inspect.unwrap(static.fget if isinstance(static, property)
+                               else getattr(cls, member))
         if not callable(value):
             continue
-        defined_in = getattr(inspect.unwrap(value), "__module__", None) or ""
-        (own if defined_in.split(".")[0] == "skinvariant" else inherited).append(member)
+        overrides_undocumented = (not value.__doc__
+                                  and any(member in vars(base) for base in foreign_bases))
+        if _package(value) == "skinvariant" and not overrides_undocumented:
+            own.append(member)
+        else:
+            inherited.append(member)
     return own, inherited
+
+
+def _package(obj):
+    return (getattr(obj, "__module__", None) or "").split(".")[0]
 
 
 # Plain data (not functions), so that Sphinx can cache the configuration.
