@@ -68,6 +68,7 @@ def main():
     accuracy_axis.axvline(search.best_params_["minedebiasedclassifier__lam"], color="grey",
                           linestyle="--")
     accuracy_axis.set_title("The chosen lam (dashed)")
+    plt.tight_layout()
     plt.show()
 
 
