@@ -1,4 +1,6 @@
-"""A fair representation as a Pipeline step, then reading how much sex drives income.
+"""
+A fair representation as a Pipeline step, then reading how much sex drives income
+=================================================================================
 
 ``AffinityTransformer`` learns a representation of the UCI Adult data in which
 every person has a near twin of the other sex and the same income class

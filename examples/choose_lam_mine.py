@@ -1,15 +1,19 @@
-"""Choosing lam for MINEDebiasedClassifier without validation data (paper 003, section 5.1).
+"""
+Choosing lam for MINEDebiasedClassifier without validation data (paper 003, section 5.1)
+========================================================================================
 
 The rule: the highest lam that still fits the training data while driving the
 mutual-information estimate lowest. ``make_mutual_information_scorer`` reads
 each candidate's own training estimate; ``lowest_mutual_information`` keeps
 the candidates whose training accuracy is within two points of the best and
 picks the lowest estimate among them. Data: German credit, age <= 25 as the
-sensitive attribute.
+sensitive attribute. The figure shows both quantities against lam (needs
+matplotlib).
 
 Run: python examples/choose_lam_mine.py
 """
 
+import matplotlib.pyplot as plt
 import pandas as pd
 import sklearn
 from sklearn.compose import make_column_selector, make_column_transformer
@@ -50,6 +54,22 @@ def main():
     print("test accuracy:", round(model.score(X_test, y_test), 3))
     print("test equal opportunity difference:",
           round(equal_opportunity_difference(y_test, model.predict(X_test), sensitive=young_test), 3))
+
+    results = pd.DataFrame(search.cv_results_)
+    lams = results["param_minedebiasedclassifier__lam"].astype(float)
+    _, accuracy_axis = plt.subplots()
+    accuracy_axis.plot(lams, results["mean_train_accuracy"], marker="o", color="C0")
+    accuracy_axis.set_xlabel("lam")
+    accuracy_axis.set_ylabel("training accuracy", color="C0")
+    mi_axis = accuracy_axis.twinx()
+    # the scorer returns minus the estimate: plot the estimate itself
+    mi_axis.plot(lams, -results["mean_test_mi"], marker="s", color="C1")
+    mi_axis.set_ylabel("training estimate of I(z; s)", color="C1")
+    accuracy_axis.axvline(search.best_params_["minedebiasedclassifier__lam"], color="grey",
+                          linestyle="--")
+    accuracy_axis.set_title("The chosen lam (dashed)")
+    plt.tight_layout()
+    plt.show()
 
 
 if __name__ == "__main__":

@@ -1,14 +1,18 @@
-"""Choosing the invariance weight ``lam`` with GridSearchCV and a fairness scorer.
+"""
+Choosing the invariance weight ``lam`` with GridSearchCV and a fairness scorer
+==============================================================================
 
 Metadata routing sends each fold's slice of ``sensitive`` to the estimator's
 ``fit`` and to the fairness scorer. The search keeps, among the settings within
 one point of the best accuracy, the one with the smallest demographic parity
 difference: a large lam can collapse the model to the majority class (parity
-difference 0 at base-rate accuracy), so accuracy must bound the choice.
+difference 0 at base-rate accuracy), so accuracy must bound the choice. The
+figure shows the cross-validated trade-off (needs matplotlib).
 
 Run: python examples/grid_search_lam.py
 """
 
+import matplotlib.pyplot as plt
 import pandas as pd
 import sklearn
 from sklearn.compose import make_column_selector, make_column_transformer
@@ -19,6 +23,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from skinvariant import IIDMClassifier
 from skinvariant.datasets import load_adult
 from skinvariant.metrics import make_fairness_scorer
+from skinvariant.plotting import plot_tradeoff
 
 
 def pick_fairest_within_one_point(cv_results):
@@ -49,6 +54,14 @@ def main():
     print(pd.DataFrame(search.cv_results_)[columns].round(3).to_string(index=False))
     print("chosen lam:", search.best_params_["iidmclassifier__lam"])
     print("held-out accuracy:", round(search.best_estimator_.score(X_test, y_test), 3))
+
+    # the scorer returns minus the difference: plot the difference itself
+    front = pd.DataFrame({"lam": search.cv_results_["param_iidmclassifier__lam"].astype(float),
+                          "accuracy": search.cv_results_["mean_test_accuracy"],
+                          "demographic_parity_difference": -search.cv_results_["mean_test_dp"]})
+    ax = plot_tradeoff({"IIDMClassifier, 3-fold mean": front})
+    ax.set_title("Accuracy against demographic parity across lam")
+    plt.show()
 
 
 if __name__ == "__main__":

@@ -1,4 +1,6 @@
-"""Quickstart: a credit-style model on UCI Adult whose representation forgets sex.
+"""
+Quickstart: a credit-style model on UCI Adult whose representation forgets sex
+==============================================================================
 
 Fits a plain network (lam=0) and an invariant one (lam=1) on bundled data,
 then prints accuracy, group-fairness gaps and how well a fresh probe can still
