@@ -98,13 +98,16 @@ class AdversarialObjective(AdversaryObjective):
 
     Parameters
     ----------
-    z_dim, n_groups, hidden_layer_sizes, n_adversary_steps, gradient_penalty,
-    refresh_adversary_every, catch_up_passes
+    z_dim, n_groups
         See :class:`AdversaryObjective`.
     mode : {"alternating", "reversal", "nonsaturating"}, default="alternating"
         How the encoder is updated against the adversary. ``"reversal"``
         trains the adversary jointly with the encoder, through a
         gradient-reversal layer, instead of in inner steps.
+    **adversary_options
+        The adversary's options, those of :class:`AdversaryObjective`
+        (``hidden_layer_sizes``, ``n_adversary_steps``, ``gradient_penalty``,
+        ``refresh_adversary_every``, ``catch_up_passes``).
     """
 
     def __init__(self, z_dim, n_groups, *, mode="alternating", **adversary_options):

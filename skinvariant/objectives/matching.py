@@ -17,8 +17,7 @@ class DiscriminatorMatchingObjective(AdversaryObjective):
 
     Parameters
     ----------
-    z_dim, n_groups, hidden_layer_sizes, n_adversary_steps, gradient_penalty,
-    refresh_adversary_every, catch_up_passes
+    z_dim, n_groups
         See :class:`~skinvariant.objectives.adversarial.AdversaryObjective`.
     n_classes : int
         Number of target classes (used by semantic alignment).
@@ -28,6 +27,9 @@ class DiscriminatorMatchingObjective(AdversaryObjective):
     semantic_alignment : bool, default=False
         IIDM+: keep one centroid per (class, group) cell and match each sample
         only to the cells of its own class.
+    **adversary_options
+        The adversary's options, those of
+        :class:`~skinvariant.objectives.adversarial.AdversaryObjective`.
     """
 
     def __init__(self, z_dim, n_groups, n_classes, *, decay=0.7, semantic_alignment=False,
