@@ -195,14 +195,10 @@ class InvariantNet(NeuralNet):
         args, kwargs = self.get_params_for_optimizer("optimizer", trainable)
         self.optimizer_ = self.optimizer(*args, **kwargs)
         for name in self.objective_.networks():
-            self._initialize_network_optimizer(name)
+            args, kwargs = self.get_params_for_optimizer(
+                f"optimizer_{name}", getattr(self, name + "_").named_parameters())
+            setattr(self, f"optimizer_{name}_", self.optimizer(*args, **kwargs))
         return self
-
-    def _initialize_network_optimizer(self, name):
-        """Give the auxiliary network ``name`` a fresh optimizer ``optimizer_<name>_``."""
-        args, kwargs = self.get_params_for_optimizer(
-            f"optimizer_{name}", getattr(self, name + "_").named_parameters())
-        setattr(self, f"optimizer_{name}_", self.optimizer(*args, **kwargs))
 
     # -- data -----------------------------------------------------------------
 
@@ -275,38 +271,14 @@ class InvariantNet(NeuralNet):
         self._active_parts = {}
 
     def on_epoch_begin(self, net, dataset_train=None, **kwargs):
-        """Open the epoch; before the first, let the objective see the whole training split.
-
-        Later epochs start by refreshing the auxiliary networks that are due.
-        """
+        """Open the epoch; before the first, let the objective see the whole training split."""
         super().on_epoch_begin(net, dataset_train=dataset_train, **kwargs)
         self._batches_done = 0
-        epoch = len(self.history) - 1
-        if epoch == 0:
+        if len(self.history) == 1:
             outputs = self._forward_all(dataset_train, self.module_.outputs)
             self.objective_.initialize(Step(
                 dataset_train.inputs["X"], dataset_train.y, dataset_train.inputs.get("sensitive"),
                 outputs, self.lam, 0.0, self.criterion_))
-            return
-        _, networks = self._active(dataset_train.inputs.get("sensitive"))
-        for name, network in networks.items():
-            if network.refresh_every and epoch % network.refresh_every == 0:
-                self._refresh(name, network.catch_up_passes, dataset_train)
-
-    def _refresh(self, name, n_passes, dataset_train):
-        """Re-initialise the network ``name`` and its optimizer; train it alone for ``n_passes``."""
-        for layer in getattr(self, name + "_").modules():
-            if hasattr(layer, "reset_parameters"):
-                layer.reset_parameters()
-        self._initialize_network_optimizer(name)
-        self._set_training(True)
-        for _ in range(n_passes):
-            for inputs, y in self.get_iterator(dataset_train, training=True):
-                with torch.no_grad():
-                    outputs = self.module_.outputs(inputs["X"])
-                step = Step(inputs["X"], y, inputs.get("sensitive"), outputs, self.current_lam(),
-                            self.progress(), self.criterion_)
-                self._inner_steps(name, 1, step)
 
     def progress(self):
         """Share of training done, from 0 at the first batch to 1 after the last."""

@@ -32,11 +32,8 @@ class ToyObjective(Objective):
     It counts every hook call, and records the (class, group) cells of each batch.
     """
 
-    def __init__(self, z_dim, n_groups, *, n_probe_steps=2, clip=False, stratify=False,
-                 refresh_probe_every=0, catch_up_passes=1):
+    def __init__(self, z_dim, n_groups, *, n_probe_steps=2, clip=False, stratify=False):
         super().__init__()
-        self.refresh_probe_every = refresh_probe_every
-        self.catch_up_passes = catch_up_passes
         self.probe = nn.Linear(z_dim, n_groups)
         self.partner = nn.Linear(z_dim, n_groups)
         self.n_probe_steps = n_probe_steps
@@ -46,9 +43,7 @@ class ToyObjective(Objective):
         self.batch_cells = []
 
     def networks(self):
-        return {"probe": Network(self.probe, "inner", self.n_probe_steps,
-                                 refresh_every=self.refresh_probe_every,
-                                 catch_up_passes=self.catch_up_passes),
+        return {"probe": Network(self.probe, "inner", self.n_probe_steps),
                 "partner": Network(self.partner, "joint")}
 
     def terms(self):
@@ -126,49 +121,6 @@ def test_without_sensitive_only_the_terms_that_need_none_train():
     assert not {"train_penalty", "train_partner_loss", "train_probe_loss"} & set(net.history[-1])
     assert all(torch.equal(a, b) for a, b in zip(probe_before, net.probe_.parameters()))
     assert net.objective_.calls["network_loss:probe"] == 0
-
-
-class ProbeSnapshots(Callback):
-    """The probe's weights and optimizer as each epoch begins (after any refresh) and ends."""
-
-    def initialize(self):
-        self.snapshots = []
-        return self
-
-    def _snapshot(self, net, when):
-        self.snapshots.append((when, [p.detach().clone() for p in net.probe_.parameters()],
-                               net.optimizer_probe_))
-
-    def on_epoch_begin(self, net, **kwargs):
-        self._snapshot(net, "begin")
-
-    def on_epoch_end(self, net, **kwargs):
-        self._snapshot(net, "end")
-
-
-def test_a_refreshed_network_is_reinitialised_and_caught_up_alone_before_its_epoch():
-    torch.manual_seed(0)
-    inputs, y = toy_data()
-    snapshots = ProbeSnapshots()
-    net = toy_net({"refresh_probe_every": 1, "catch_up_passes": 2}, max_epochs=3,
-                  callbacks=[snapshots])
-    net.fit(inputs, y)
-    n_batches = 4
-    # 2 inner steps per batch in each of 3 epochs, then 1 step per batch of the
-    # 2 catch-up passes before epochs 2 and 3
-    assert net.objective_.calls["network_loss:probe"] == 2 * n_batches * 3 + n_batches * 2 * 2
-    assert net.objective_.calls["after_step:module"] == n_batches * 3  # the encoder waited
-    (_, _, first_optimizer), *_ = snapshots.snapshots
-    for (_, ended, old_optimizer), (_, began, new_optimizer) in zip(
-            snapshots.snapshots[1::2], snapshots.snapshots[2::2]):
-        assert any(not torch.equal(a, b) for a, b in zip(ended, began))
-        assert new_optimizer is not old_optimizer  # a fresh optimizer state
-    assert net.optimizer_probe_ is not first_optimizer
-
-
-def test_only_an_inner_network_can_be_refreshed():
-    with pytest.raises(ValueError, match="only an inner network"):
-        Network(nn.Linear(2, 2), "joint", refresh_every=1)
 
 
 def test_each_network_has_its_own_optimizer_with_prefixed_options():

@@ -107,28 +107,16 @@ class Network:
         Inner steps per batch.
     needs_sensitive : bool
         Not trained when ``fit`` received no ``sensitive``.
-    refresh_every : int
-        For an inner network: every ``refresh_every`` epochs (0: never), at
-        the start of the epoch, re-initialise it and its optimizer and train
-        it alone for ``catch_up_passes`` passes over the training split, so
-        the encoder next faces a network close to its best response instead
-        of one that has followed the encoder and been fooled by it.
-    catch_up_passes : int
-        Passes of the catch-up after a refresh.
     """
 
     module: nn.Module
     schedule: str = "inner"
     n_steps: int = 1
     needs_sensitive: bool = True
-    refresh_every: int = 0
-    catch_up_passes: int = 1
 
     def __post_init__(self):
         if self.schedule not in ("inner", "joint"):
             raise ValueError(f"schedule must be 'inner' or 'joint'; got {self.schedule!r}.")
-        if self.refresh_every and self.schedule != "inner":
-            raise ValueError("only an inner network can be refreshed (refresh_every > 0).")
 
 
 def task_loss(step):

@@ -36,30 +36,19 @@ class AdversaryObjective(Objective):
     gradient_penalty : float, default=0.0
         Weight gamma of the penalty ``gamma / 2 * E||grad_z log q(s|z)||^2``
         added to the adversary's loss (Mescheder et al. 2018).
-    refresh_adversary_every : int, default=0
-        Every that many epochs (0: never), re-initialise the adversary and
-        train it alone for ``catch_up_passes`` passes over the training split
-        (see :class:`Network`).
-    catch_up_passes : int, default=1
-        Passes of the adversary's catch-up after a refresh.
     """
 
     def __init__(self, z_dim, n_groups, *, hidden_layer_sizes=(100,),
-                 n_adversary_steps=1, gradient_penalty=0.0, refresh_adversary_every=0,
-                 catch_up_passes=1):
+                 n_adversary_steps=1, gradient_penalty=0.0):
         super().__init__()
         # the adversary reads z standardised per batch, so shrinking z cannot fool it
         self.adversary = nn.Sequential(BatchStandardize(),
                                        *make_mlp(z_dim, hidden_layer_sizes, n_groups))
         self.n_adversary_steps = n_adversary_steps
         self.gradient_penalty = gradient_penalty
-        self.refresh_adversary_every = refresh_adversary_every
-        self.catch_up_passes = catch_up_passes
 
     def networks(self):
-        return {"adversary": Network(self.adversary, "inner", self.n_adversary_steps,
-                                     refresh_every=self.refresh_adversary_every,
-                                     catch_up_passes=self.catch_up_passes)}
+        return {"adversary": Network(self.adversary, "inner", self.n_adversary_steps)}
 
     def terms(self):
         return [Term("task_loss", task_loss),
@@ -106,8 +95,7 @@ class AdversarialObjective(AdversaryObjective):
         gradient-reversal layer, instead of in inner steps.
     **adversary_options
         The adversary's options, those of :class:`AdversaryObjective`
-        (``hidden_layer_sizes``, ``n_adversary_steps``, ``gradient_penalty``,
-        ``refresh_adversary_every``, ``catch_up_passes``).
+        (``hidden_layer_sizes``, ``n_adversary_steps``, ``gradient_penalty``).
     """
 
     def __init__(self, z_dim, n_groups, *, mode="alternating", **adversary_options):
