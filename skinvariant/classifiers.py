@@ -67,7 +67,7 @@ class AdversarialClassifier(InvariantClassifierBase):
     gradient_penalty : float, default=1.0
         Weight of ``gamma / 2 * E||grad_z log q(s|z)||^2`` on the adversary
         (AII+GP, Mescheder et al. 2018); stabilises the game. Measured on the
-        3-group blobs (chance 0.33, ``benchmarks/adversary_sweep.py``), a
+        3-group blobs (chance 0.33, ``benchmarks/probe_sweep.py``), a
         fresh probe read the attribute at 0.39-0.40 with 1.0 (3 seeds, y
         accuracy 0.85) and at 0.74-0.76 with 0.0; on Adult both lie on the
         same accuracy-parity front, 1.0 needing a larger ``lam`` for the same

@@ -1,16 +1,18 @@
-"""Which option keeps an adversarial method's representation unreadable to a fresh probe.
+"""Which settings keep each method's representation unreadable to a fresh probe.
 
 On ``make_attribute_blobs(3000, n_groups=3)`` (y independent of s; half the
-rows held out, stratified by s), ``AdversarialClassifier`` and
-``IIDMClassifier`` are fitted with their defaults and with one option
-changed: the adversary's gradient penalty (``gradient_penalty``) and the
-kernel term added to the method's own (``kernel_penalty=1``). Reported: y
+rows held out, stratified by s), each method is fitted with its defaults and
+with one option changed: for ``AdversarialClassifier`` and
+``IIDMClassifier`` the adversary's gradient penalty (``gradient_penalty``)
+and the kernel term added to the method's own (``kernel_penalty=1``); for
+``HSICClassifier`` the width of z; ``AffinityClassifier`` at its defaults
+(only ``lam`` varies). Reported: y
 accuracy on the held-out half, and the strongest of
 ``sensitive_leakage``'s three fresh probes, trained on the training half's
 representation and read on the held-out half (``held_out=``; chance 0.33).
 
-Run: python benchmarks/adversary_sweep.py [--seeds 0 1 2] [--lams 1 10]
-(about 20 s per fit on one idle core)
+Run: python benchmarks/probe_sweep.py [--methods AII IIDM HSIC Affinity]
+[--seeds 0 1 2] [--lams 1 10]  (about 20 s per fit on one idle core)
 """
 
 import argparse
@@ -21,7 +23,7 @@ import pandas as pd
 import torch
 from sklearn.model_selection import train_test_split
 
-from skinvariant import AdversarialClassifier, IIDMClassifier
+from skinvariant import AdversarialClassifier, AffinityClassifier, HSICClassifier, IIDMClassifier
 from skinvariant.datasets import make_attribute_blobs
 from skinvariant.metrics import sensitive_leakage
 
@@ -32,6 +34,9 @@ VARIANTS = {
     "IIDM": (IIDMClassifier, {"defaults": {},
                               "gradient_penalty=1": {"gradient_penalty": 1.0},
                               "kernel_penalty=1": {"kernel_penalty": 1.0}}),
+    "HSIC": (HSICClassifier, {"defaults (n_components=8)": {},
+                              "n_components=2": {"n_components": 2}}),
+    "Affinity": (AffinityClassifier, {"defaults": {}}),
 }
 
 
@@ -49,6 +54,7 @@ def measure(Estimator, options, lam, seed, data):
 
 def main():
     parser = argparse.ArgumentParser()
+    parser.add_argument("--methods", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--lams", type=float, nargs="+", default=[1.0, 10.0])
     args = parser.parse_args()
@@ -58,7 +64,7 @@ def main():
     data = train_test_split(X, y, s, test_size=0.5, random_state=0, stratify=s)
     rows = [{"method": method, "variant": variant, "lam": lam, "seed": seed,
              **measure(Estimator, options, lam, seed, data)}
-            for method, (Estimator, variants) in VARIANTS.items()
+            for method, (Estimator, variants) in VARIANTS.items() if method in args.methods
             for variant, options in variants.items()
             for lam in args.lams for seed in args.seeds]
     runs = pd.DataFrame(rows)
