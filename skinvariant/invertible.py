@@ -133,7 +133,8 @@ class InvertibleClassifier(TwoBlockRepresentationMixin, InvariantClassifierBase)
 
     def __init__(self, lam=1.0, *, n_blocks=4, hidden_layer_sizes=(64,), coupling="affine",
                  mixing="permutation", n_nuisance_steps=5, nuisance_hidden_layer_sizes=(64,),
-                 likelihood_weight=1.0, nuisance_target="maximize", dequantize=True, transform_output="logits", n_adversary_steps=5,
+                 likelihood_weight=1.0, nuisance_target="maximize", dequantize=True,
+                 transform_output="logits", n_adversary_steps=5,
                  adversary_hidden_layer_sizes=(100,), max_epochs=50, batch_size=128, lr=1e-3,
                  optimizer="adam", validation_fraction=None, callbacks=None, device="auto",
                  random_state=None, verbose=0):
