@@ -1,4 +1,4 @@
-"""A bijective network: affine or additive coupling blocks, ActNorm and fixed permutations.
+"""A bijective network: affine or additive coupling blocks, ActNorm, and permutations or learned linear maps.
 
 Written here rather than taken from a flow library: zuko has no ActNorm and
 adds a method to torch's ``Transform`` class on import, and FrEIA's blocks do
@@ -16,7 +16,8 @@ from .modules import make_mlp
 # ActNorm never scales a dimension up by more than 1 / this at initialisation.
 MIN_INITIAL_SPREAD = 1e-2
 
-__all__ = ["ActNorm", "AffineCoupling", "InvertibleFlow", "InvertibleNetwork", "Permutation"]
+__all__ = ["ActNorm", "AffineCoupling", "InvertibleFlow", "InvertibleLinear", "InvertibleNetwork",
+           "Permutation"]
 
 
 class ActNorm(nn.Module):
@@ -122,6 +123,56 @@ class Permutation(nn.Module):
         return y[:, self.inverse_order]
 
 
+class InvertibleLinear(nn.Module):
+    """A learned invertible linear map ``y = x W^T``, LU-parametrised (Kingma and Dhariwal 2018).
+
+    The fully connected counterpart of Glow's invertible 1x1 convolution:
+    ``W = P L (U + diag(sign * exp(log_s)))`` with P a fixed permutation, L
+    unit lower triangular and U strictly upper triangular, so that
+    ``log|det W| = sum(log_s)`` and the inverse is two triangular solves.
+    Starts as a random rotation. Unlike a fixed permutation it can mix all
+    dimensions, e.g. turn a direction that spreads over many inputs into
+    one output.
+
+    Parameters
+    ----------
+    dim : int
+        Width of the input.
+    generator : torch.Generator, default=None
+        Source of the initial rotation.
+    """
+
+    def __init__(self, dim, generator=None):
+        super().__init__()
+        rotation = torch.linalg.qr(torch.randn(dim, dim, generator=generator))[0]
+        permutation, lower, upper = torch.linalg.lu(rotation)
+        diagonal = torch.diagonal(upper)
+        self.register_buffer("permutation", permutation)
+        self.register_buffer("sign", torch.sign(diagonal))
+        self.register_buffer("lower_mask", torch.tril(torch.ones(dim, dim), diagonal=-1))
+        self.lower = nn.Parameter(lower * self.lower_mask)
+        self.upper = nn.Parameter(torch.triu(upper, diagonal=1))
+        self.log_s = nn.Parameter(torch.log(torch.abs(diagonal)))
+
+    def _factors(self):
+        eye = torch.eye(len(self.log_s), dtype=self.log_s.dtype, device=self.log_s.device)
+        lower = self.lower * self.lower_mask + eye
+        upper = self.upper * self.lower_mask.T + torch.diag(self.sign * torch.exp(self.log_s))
+        return lower, upper
+
+    def forward(self, x):
+        lower, upper = self._factors()
+        weight = self.permutation @ lower @ upper
+        return x @ weight.T, self.log_s.sum().expand(len(x))
+
+    def inverse(self, y):
+        lower, upper = self._factors()
+        # x^T = U^-1 L^-1 P^T y^T
+        solved = torch.linalg.solve_triangular(lower, self.permutation.T @ y.T, upper=False,
+                                               unitriangular=True)
+        return torch.linalg.solve_triangular(upper, solved, upper=True).T
+
+
 class InvertibleFlow(nn.Module):
     """``n_blocks`` of (ActNorm, coupling, permutation): a bijection of R^dim.
 
@@ -135,19 +186,25 @@ class InvertibleFlow(nn.Module):
         Hidden layers of each coupling network.
     coupling : {"affine", "additive"}, default="affine"
         Kind of coupling block.
+    mixing : {"permutation", "linear"}, default="permutation"
+        What follows each coupling: a fixed random permutation, or a learned
+        :class:`InvertibleLinear` map.
     """
 
-    def __init__(self, dim, n_blocks=4, hidden_layer_sizes=(64,), coupling="affine"):
+    def __init__(self, dim, n_blocks=4, hidden_layer_sizes=(64,), coupling="affine",
+                 mixing="permutation"):
         super().__init__()
         if dim < 2:
             raise ValueError(f"a coupling flow needs at least 2 dimensions; got {dim}.")
         if coupling not in ("affine", "additive"):
             raise ValueError(f"coupling must be 'affine' or 'additive'; got {coupling!r}.")
+        if mixing not in ("permutation", "linear"):
+            raise ValueError(f"mixing must be 'permutation' or 'linear'; got {mixing!r}.")
         layers = []
         for _ in range(n_blocks):
             layers += [ActNorm(dim),
                        AffineCoupling(dim, hidden_layer_sizes, additive=coupling == "additive"),
-                       Permutation(dim)]
+                       Permutation(dim) if mixing == "permutation" else InvertibleLinear(dim)]
         self.layers = nn.ModuleList(layers)
 
     def forward(self, x):
@@ -191,17 +248,17 @@ class InvertibleNetwork(nn.Module):
         Width of the uniform noise added to each column in training (0 for
         continuous columns): a discrete column would give a degenerate
         likelihood.
-    n_blocks, hidden_layer_sizes, coupling
+    n_blocks, hidden_layer_sizes, coupling, mixing
         See :class:`InvertibleFlow`.
     """
 
     def __init__(self, n_features, n_classes, *, n_padding, dequantization_widths,
-                 n_blocks=4, hidden_layer_sizes=(64,), coupling="affine"):
+                 n_blocks=4, hidden_layer_sizes=(64,), coupling="affine", mixing="permutation"):
         super().__init__()
         dim = n_features + n_padding
         self.n_classes = n_classes
         self.n_padding = n_padding
-        self.flow = InvertibleFlow(dim, n_blocks, hidden_layer_sizes, coupling)
+        self.flow = InvertibleFlow(dim, n_blocks, hidden_layer_sizes, coupling, mixing)
         self.register_buffer("dequantization_widths", torch.as_tensor(
             dequantization_widths, dtype=torch.get_default_dtype()))
         self.prior_mean = nn.Parameter(torch.zeros(dim - n_classes))

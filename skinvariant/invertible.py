@@ -27,8 +27,8 @@ TRANSFORM_OUTPUTS = ("logits", "nuisance", "full")
 class InvertibleClassifier(TwoBlockRepresentationMixin, InvariantClassifierBase):
     """Classifier on a fully invertible network whose nuisance outputs carry no class.
 
-    A bijective flow F (ActNorm, affine or additive coupling blocks and fixed
-    permutations) maps x to z of the same width. Its first ``n_classes``
+    A bijective flow F (ActNorm, affine or additive coupling blocks, and fixed
+    permutations or learned invertible linear maps) maps x to z of the same width. Its first ``n_classes``
     outputs z_s are the logits; the rest, z_n, is the nuisance. Nothing about
     x is lost, since F is invertible, but independence cross-entropy
     (Jacobsen et al., ICLR 2019, Definition 7) moves the class information
@@ -57,11 +57,16 @@ class InvertibleClassifier(TwoBlockRepresentationMixin, InvariantClassifierBase)
         maximises (and of the adversary's, with ``sensitive``); 0 leaves the
         nuisance classifier out: plain cross-entropy on the same flow.
     n_blocks : int, default=4
-        Blocks of the flow, each an ActNorm, a coupling and a permutation.
+        Blocks of the flow, each an ActNorm, a coupling and a permutation (or
+        linear map, see ``mixing``).
     hidden_layer_sizes : int or tuple of int, default=(64,)
         Hidden layers of each coupling network.
     coupling : {"affine", "additive"}, default="affine"
         Affine couplings (soft-clamped log-scale) or volume-preserving additive ones.
+    mixing : {"permutation", "linear"}, default="permutation"
+        What follows each coupling: a fixed random permutation, or a learned
+        invertible linear map (LU-parametrised, the fully connected form of
+        the invertible 1x1 convolutions of the paper's MNIST network).
     n_nuisance_steps : int, default=5
         Steps of the nuisance classifier per flow step (5 in the authors' code).
     nuisance_hidden_layer_sizes : int or tuple of int, default=(64,)
@@ -115,6 +120,7 @@ class InvertibleClassifier(TwoBlockRepresentationMixin, InvariantClassifierBase)
            if name not in ("n_components", "encoder")},
         "n_blocks": [Interval(Integral, 1, None, closed="left")],
         "coupling": [StrOptions({"affine", "additive"})],
+        "mixing": [StrOptions({"permutation", "linear"})],
         "n_nuisance_steps": [Interval(Integral, 1, None, closed="left")],
         "nuisance_hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "likelihood_weight": [Interval(Real, 0, None, closed="left")],
@@ -126,8 +132,9 @@ class InvertibleClassifier(TwoBlockRepresentationMixin, InvariantClassifierBase)
     }
 
     def __init__(self, lam=1.0, *, n_blocks=4, hidden_layer_sizes=(64,), coupling="affine",
-                 n_nuisance_steps=5, nuisance_hidden_layer_sizes=(64,), likelihood_weight=1.0,
-                 nuisance_target="maximize", dequantize=True, transform_output="logits", n_adversary_steps=5,
+                 mixing="permutation", n_nuisance_steps=5, nuisance_hidden_layer_sizes=(64,),
+                 likelihood_weight=1.0, nuisance_target="maximize", dequantize=True,
+                 transform_output="logits", n_adversary_steps=5,
                  adversary_hidden_layer_sizes=(100,), max_epochs=50, batch_size=128, lr=1e-3,
                  optimizer="adam", validation_fraction=None, callbacks=None, device="auto",
                  random_state=None, verbose=0):
@@ -135,6 +142,7 @@ class InvertibleClassifier(TwoBlockRepresentationMixin, InvariantClassifierBase)
         self.n_blocks = n_blocks
         self.hidden_layer_sizes = hidden_layer_sizes
         self.coupling = coupling
+        self.mixing = mixing
         self.n_nuisance_steps = n_nuisance_steps
         self.nuisance_hidden_layer_sizes = nuisance_hidden_layer_sizes
         self.likelihood_weight = likelihood_weight
@@ -162,7 +170,7 @@ class InvertibleClassifier(TwoBlockRepresentationMixin, InvariantClassifierBase)
         widths = _dequantization_widths(X, discrete=self.dequantize)
         network = InvertibleNetwork(
             n_features, n_classes, n_padding=n_padding, dequantization_widths=widths,
-            n_blocks=self.n_blocks, coupling=self.coupling,
+            n_blocks=self.n_blocks, coupling=self.coupling, mixing=self.mixing,
             hidden_layer_sizes=check_layer_sizes("hidden_layer_sizes", self.hidden_layer_sizes))
         self.n_components_ = len(range(self.n_latent_)[self._blocks()[self.transform_output]])
         return network

@@ -14,16 +14,21 @@ from skinvariant.flows import InvertibleFlow
 from skinvariant.metrics import sensitive_leakage
 
 
+@pytest.mark.parametrize("mixing", ["permutation", "linear"])
 @pytest.mark.parametrize("coupling", ["affine", "additive"])
-def test_flow_inverts_exactly_and_its_log_determinant_matches_the_jacobian(coupling):
+def test_flow_inverts_exactly_and_its_log_determinant_matches_the_jacobian(coupling, mixing):
     torch.manual_seed(0)
-    flow = InvertibleFlow(5, n_blocks=3, hidden_layer_sizes=(16,), coupling=coupling).double()
+    flow = InvertibleFlow(5, n_blocks=3, hidden_layer_sizes=(16,), coupling=coupling,
+                          mixing=mixing).double()
     x = torch.randn(64, 5, dtype=torch.float64)
     flow.train()
     flow(x)  # ActNorm's data-dependent initialisation
     for module in flow.modules():  # leave the identity start of the couplings
         if hasattr(module, "net"):
             torch.nn.init.normal_(module.net[-1].weight, std=0.5)
+        if hasattr(module, "log_s"):  # and the rotation start of the linear maps
+            torch.nn.init.normal_(module.upper, std=0.5)
+            torch.nn.init.normal_(module.log_s, std=0.3)
     flow.eval()
     z, logdet = flow(x[:4])
     torch.testing.assert_close(flow.inverse(z), x[:4], rtol=0, atol=1e-10)
@@ -95,6 +100,16 @@ def test_sensitive_makes_the_logits_invariant_where_s_leaks():
         assert model.score(X_test, y_test) > 0.8
     assert read[0.0] > 0.7  # the logits carry the group when nothing stops them
     assert read[1.0] < read[0.0] - 0.1
+
+
+def test_learned_linear_mixing_classifies_and_inverts():
+    X, y, _ = make_attribute_blobs(300, random_state=0)
+    model = InvertibleClassifier(mixing="linear", max_epochs=20, random_state=0).fit(X, y)
+    assert model.score(X, y) > 0.8
+    full = model.set_params(transform_output="full").transform(X)
+    np.testing.assert_allclose(model.inverse_transform(full), X, atol=1e-4)
+    restored = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(restored.transform(X), full)
 
 
 def test_pickles_and_predicts_the_same(fitted):
