@@ -133,3 +133,12 @@ def test_the_classifier_trained_apart_steps_ten_times_faster(fitted):
     rates = {group["lr"] for group in groups if {id(p) for p in group["params"]} <= classifier}
     assert rates == {10 * model.lr}
     assert {group["lr"] for group in groups} == {model.lr, 10 * model.lr}
+
+
+def test_swapped_bernoulli_decodings_are_compared_as_probabilities():
+    objective = ContrastiveInvariantObjective(2, 2, likelihood="bernoulli")
+    saturated = torch.tensor([[20.0, -20.0]])
+    more_saturated = torch.tensor([[40.0, -40.0]])  # the same image, as probabilities
+    assert float(objective.decoding_distance(saturated, more_saturated)) < 1e-8
+    gaussian = ContrastiveInvariantObjective(2, 2, likelihood="gaussian")
+    assert float(gaussian.decoding_distance(saturated, more_saturated)) == 800.0

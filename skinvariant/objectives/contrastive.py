@@ -131,6 +131,16 @@ class ContrastiveInvariantObjective(Objective):
             return F.binary_cross_entropy_with_logits(x_hat, x, reduction="none").sum(dim=1)
         return 0.5 * (x_hat - x).pow(2).sum(dim=1)
 
+    def decoding_distance(self, x_hat, other_x_hat):
+        """Squared distance between the means of two decodings, summed over columns.
+
+        A Bernoulli decoding is compared as probabilities, not logits: two
+        logits far apart in the saturated range decode the same image.
+        """
+        if self.likelihood == "bernoulli":
+            x_hat, other_x_hat = torch.sigmoid(x_hat), torch.sigmoid(other_x_hat)
+        return (x_hat - other_x_hat).pow(2).sum(dim=1).mean()
+
     def elbo_loss(self, step):
         """Minus the ELBO: reconstruction NLL plus KL(q(z|x) || N(0, I)), per sample."""
         outputs = step.outputs
@@ -157,7 +167,7 @@ class ContrastiveInvariantObjective(Objective):
         mean, var = class_mean[step.y], class_var[step.y]
         z_bar = mean + var.sqrt() * torch.randn_like(mean)
         swapped = outputs["decode"](torch.cat([z_bar, outputs["z_sample"][:, p:]], dim=1))
-        return (swapped - outputs["x_hat"]).pow(2).sum(dim=1).mean()
+        return self.decoding_distance(swapped, outputs["x_hat"])
 
     def pair_swap(self, step):
         """Distance between swapped and original decodings of pairs differing in k factors.
@@ -186,4 +196,4 @@ class ContrastiveInvariantObjective(Objective):
         z = outputs["z_sample"][rows]
         z_n = torch.where(shared, outputs["z_sample"][partner[rows], p:], z[:, p:])
         swapped = outputs["decode"](torch.cat([z[:, :p], z_n], dim=1))
-        return (swapped - outputs["x_hat"][rows]).pow(2).sum(dim=1).mean()
+        return self.decoding_distance(swapped, outputs["x_hat"][rows])
