@@ -43,7 +43,18 @@ VAE_FAILED_CHECKS = {
 }
 
 
+# measured on the CPU: with its default 2-wide z, one transform value of 20
+# differs from the full batch's by one float32 ulp (1.2e-7 absolute)
+NARROW_FAILED_CHECKS = {
+    "check_methods_subset_invariance": (
+        "float32 encoder: a subset's representation differs from the full batch's by one "
+        "float32 ulp (1.2e-7 absolute) in one of 20 values"),
+}
+
+
 def expected_failed_checks(estimator):
+    if isinstance(estimator, HSICClassifier):
+        return {**EXPECTED_FAILED_CHECKS, **NARROW_FAILED_CHECKS}
     if isinstance(estimator, InvertibleClassifier):
         return {**EXPECTED_FAILED_CHECKS, **FLOW_FAILED_CHECKS}
     if isinstance(estimator, ContrastiveInvariantClassifier):
@@ -55,7 +66,7 @@ def expected_failed_checks(estimator):
     [IIDMClassifier(max_epochs=30), AdversarialClassifier(max_epochs=30),
      MINEDebiasedClassifier(max_epochs=30, n_estimator_steps=2),
      AffinityClassifier(max_epochs=30), AffinityTransformer(max_epochs=30),
-     HSICClassifier(max_epochs=30),
+     HSICClassifier(max_epochs=60),  # its 2-wide z needs more epochs to pass the 0.83 check
      InvertibleClassifier(max_epochs=30), ContrastiveInvariantClassifier(max_epochs=30)],
     expected_failed_checks=expected_failed_checks,
 )
