@@ -36,6 +36,7 @@ from sklearn.linear_model import LogisticRegression, RidgeCV
 from sklearn.metrics import (
     accuracy_score,
     balanced_accuracy_score,
+    mean_absolute_error,
     mutual_info_score,
     r2_score,
     roc_auc_score,
@@ -71,6 +72,7 @@ __all__ = [
     "equality_gap",
     "equalized_odds_difference",
     "fairness_report",
+    "group_error_gap",
     "hsic",
     "lam_path",
     "lowest_mutual_information",
@@ -84,6 +86,7 @@ __all__ = [
     "sensitive_leakage",
     "separated_attribute_predictability",
     "worst_group_accuracy",
+    "worst_group_error",
 ]
 
 _PROBABILITY_FLOOR = 1e-15
@@ -1060,7 +1063,8 @@ def make_fairness_scorer(name, *, greater_is_better=None, **kwargs):
     name : str or callable
         One of ``"demographic_parity_difference"``, ``"equalized_odds_difference"``,
         ``"equal_opportunity_difference"``, ``"worst_group_accuracy"``,
-        ``"parity_gap"``, ``"equality_gap"`` (paper 004's names), or a
+        ``"parity_gap"``, ``"equality_gap"`` (paper 004's names),
+        ``"group_error_gap"``, ``"worst_group_error"`` (for regressors), or a
         callable ``metric(y_true, y_pred, *, sensitive, **kwargs) -> float``.
     greater_is_better : bool, default=None
         Whether a greater measure is better. The differences are lower-is-better,
@@ -1602,3 +1606,108 @@ def dci_disentanglement(factors, codes, *, test_size=0.3, random_state=0):
                  completeness=_importance_specificity(importance_matrix.T),
                  informativeness=float(np.mean(accuracies)),
                  importance_matrix=importance_matrix)
+
+
+# Group fairness of regression predictions
+# ----------------------------------------
+
+
+def _group_errors(y_true, y_pred, sensitive, metric):
+    """fairlearn's ``MetricFrame`` of ``metric`` per group of ``sensitive``, on real targets."""
+    sensitive = _as_sensitive_features(sensitive, y_true, y_pred)
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    for name, values in (("y_true", y_true), ("y_pred", y_pred)):
+        if values.dtype.kind not in "biuf":
+            raise ValueError(f"{name} must be numeric: group error measures compare real "
+                             "targets with regression predictions (for class labels use "
+                             "demographic_parity_difference or worst_group_accuracy).")
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"y_true and y_pred must have the same shape; got {y_true.shape} "
+                         f"and {y_pred.shape}.")
+    return fairlearn_metrics.MetricFrame(metrics=metric, y_true=y_true, y_pred=y_pred,
+                                         sensitive_features=sensitive)
+
+
+def group_error_gap(y_true, y_pred, *, sensitive, metric=mean_absolute_error):
+    """Largest gap in a regression error between groups.
+
+    The group-wise error of regression predictions, through
+    :class:`fairlearn.metrics.MetricFrame`: ``max_a E_a - min_a E_a`` where
+    ``E_a = metric(y_true[s=a], y_pred[s=a])``. Lower is better; 0 means every
+    group is predicted equally well. fairlearn has no single regression
+    fairness metric: its ``BoundedGroupLoss`` is a training constraint on the
+    worst group's loss (see :func:`worst_group_error`); this gap is its
+    two-sided companion, a group-wise error gap in the units of ``metric``.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,) or (n_samples, n_targets)
+        True targets.
+    y_pred : array-like of the same shape
+        Predictions, e.g. ``regressor.predict(X)``.
+    sensitive : array-like of shape (n_samples,) or (n_samples, n_attributes)
+        Group labels; a 2-D ``sensitive`` defines intersectional groups.
+    metric : callable, default=sklearn.metrics.mean_absolute_error
+        ``metric(y_true, y_pred) -> float``, an error (lower is better):
+        ``mean_absolute_error`` gives the gap in the units of y,
+        ``mean_squared_error`` in squared units.
+
+    Returns
+    -------
+    float
+
+    See Also
+    --------
+    worst_group_error : The error of the worst-predicted group.
+
+    Examples
+    --------
+    >>> from skinvariant.metrics import group_error_gap
+    >>> y_true = [1.0, 2.0, 3.0, 4.0]
+    >>> y_pred = [1.0, 2.0, 2.0, 6.0]
+    >>> group_error_gap(y_true, y_pred, sensitive=["a", "a", "b", "b"])  # 0 and 1.5
+    1.5
+    """
+    return float(_group_errors(y_true, y_pred, sensitive, metric).difference())
+
+
+def worst_group_error(y_true, y_pred, *, sensitive, metric=mean_absolute_error):
+    """The regression error of the worst-predicted group.
+
+    ``max_a metric(y_true[s=a], y_pred[s=a])`` through
+    :class:`fairlearn.metrics.MetricFrame`: the quantity that fairlearn's
+    bounded group loss (``fairlearn.reductions.BoundedGroupLoss``, Agarwal,
+    Dudik and Wu 2019) keeps below a bound during training, here measured on
+    any predictions. Lower is better.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,) or (n_samples, n_targets)
+        True targets.
+    y_pred : array-like of the same shape
+        Predictions.
+    sensitive : array-like of shape (n_samples,) or (n_samples, n_attributes)
+        Group labels; a 2-D ``sensitive`` defines intersectional groups.
+    metric : callable, default=sklearn.metrics.mean_absolute_error
+        ``metric(y_true, y_pred) -> float``, an error (lower is better).
+
+    Returns
+    -------
+    float
+
+    See Also
+    --------
+    group_error_gap : The gap between the worst and the best group.
+
+    Examples
+    --------
+    >>> from skinvariant.metrics import worst_group_error
+    >>> worst_group_error([1.0, 2.0, 3.0, 4.0], [1.0, 2.0, 2.0, 6.0],
+    ...                   sensitive=["a", "a", "b", "b"])
+    1.5
+    """
+    return float(_group_errors(y_true, y_pred, sensitive, metric).group_max())
+
+
+_FAIRNESS_MEASURES["group_error_gap"] = (group_error_gap, False)
+_FAIRNESS_MEASURES["worst_group_error"] = (worst_group_error, False)
