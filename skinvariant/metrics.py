@@ -26,7 +26,7 @@ import pandas as pd
 import torch
 from fairlearn import metrics as fairlearn_metrics
 from scipy import stats
-from sklearn.base import clone
+from sklearn.base import clone, is_regressor
 from sklearn.ensemble import (
     GradientBoostingClassifier,
     HistGradientBoostingClassifier,
@@ -1194,8 +1194,8 @@ def fairness_report(estimator, X, y=None, sensitive=None, *, pos_label=None):
     X : array-like of shape (n_samples, n_features)
         Evaluation samples.
     y : array-like of shape (n_samples,), default=None
-        True binary labels of ``X``; required when ``estimator`` has
-        ``predict``, unused otherwise.
+        True binary labels of ``X`` (real targets for a regressor); required
+        when ``estimator`` has ``predict``, unused otherwise.
     sensitive : array-like of shape (n_samples,) or (n_samples, n_attributes)
         Group labels of ``X``; a 2-D ``sensitive`` defines intersectional
         groups. Required.
@@ -1208,7 +1208,8 @@ def fairness_report(estimator, X, y=None, sensitive=None, *, pos_label=None):
         One row per measure, indexed by its name: with ``predict``,
         ``accuracy``, ``demographic_parity_difference``,
         ``equalized_odds_difference``, ``equal_opportunity_difference``,
-        ``worst_group_accuracy``; with ``transform``, ``leakage_accuracy``,
+        ``worst_group_accuracy`` (for a regressor: ``r2``,
+        ``group_error_gap``, ``worst_group_error``); with ``transform``, ``leakage_accuracy``,
         ``leakage_balanced_accuracy``, ``leakage_auc``, ``leakage_majority_rate``,
         ``conditional_entropy_ratio``. Columns ``value`` and ``description``.
 
@@ -1250,7 +1251,8 @@ def fairness_report(estimator, X, y=None, sensitive=None, *, pos_label=None):
     check_sensitive_aligned(sensitive, X=X, y=y)
     measures = {}
     if predicts:
-        measures |= _prediction_measures(y, estimator.predict(X), sensitive, pos_label)
+        measure = _regression_measures if is_regressor(estimator) else _prediction_measures
+        measures |= measure(y, estimator.predict(X), sensitive, pos_label)
     if transforms:
         measures |= _representation_measures(estimator.transform(X), sensitive)
     return pd.DataFrame(
@@ -1711,3 +1713,17 @@ def worst_group_error(y_true, y_pred, *, sensitive, metric=mean_absolute_error):
 
 _FAIRNESS_MEASURES["group_error_gap"] = (group_error_gap, False)
 _FAIRNESS_MEASURES["worst_group_error"] = (worst_group_error, False)
+
+
+def _regression_measures(y, y_pred, sensitive, pos_label=None):
+    """R^2 and the group error measures of a regressor's predictions (for fairness_report)."""
+    return {"r2": r2_score(y, y_pred),
+            "group_error_gap": group_error_gap(y, y_pred, sensitive=sensitive),
+            "worst_group_error": worst_group_error(y, y_pred, sensitive=sensitive)}
+
+
+_DESCRIPTIONS.update({
+    "r2": "coefficient of determination R^2 of the predictions",
+    "group_error_gap": "largest gap in mean absolute error between groups (lower is better)",
+    "worst_group_error": "mean absolute error of the worst-predicted group (lower is better)",
+})

@@ -273,3 +273,14 @@ def test_worst_group_error_scorer_is_lower_is_better(data):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert scorer(model, X, y, sensitive=s) == pytest.approx(-expected)
+
+
+def test_fairness_report_measures_a_regressors_predictions_and_representation(data):
+    from skinvariant.metrics import fairness_report
+
+    X, y, s = data
+    model = small(HSICRegressor, max_epochs=20).fit(X, y, sensitive=s)
+    report = fairness_report(model, X, y, s)
+    assert report.index[:3].tolist() == ["r2", "group_error_gap", "worst_group_error"]
+    assert report.loc["r2", "value"] == pytest.approx(model.score(X, y))
+    assert "leakage_balanced_accuracy" in report.index
