@@ -11,20 +11,30 @@ from .classifiers import (
 from .contrastive import ContrastiveInvariantClassifier
 from .exceptions import DivergenceError, NoInvarianceWarning
 from .invertible import InvertibleClassifier
+from .regressors import (
+    AdversarialRegressor,
+    HSICRegressor,
+    IIDMRegressor,
+    MINEDebiasedRegressor,
+)
 from .transformers import AffinityTransformer
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "AdversarialClassifier",
+    "AdversarialRegressor",
     "AffinityClassifier",
     "AffinityTransformer",
     "ContrastiveInvariantClassifier",
     "DivergenceError",
     "HSICClassifier",
+    "HSICRegressor",
     "IIDMClassifier",
+    "IIDMRegressor",
     "InvertibleClassifier",
     "MINEDebiasedClassifier",
+    "MINEDebiasedRegressor",
     "NoInvarianceWarning",
     "__version__",
 ]

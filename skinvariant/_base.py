@@ -16,6 +16,7 @@ from sklearn.base import (
     BaseEstimator,
     ClassifierMixin,
     ClassNamePrefixFeaturesOutMixin,
+    RegressorMixin,
     TransformerMixin,
     _fit_context,
 )
@@ -47,6 +48,14 @@ OPTIMIZERS = {
 
 MANY_GROUPS = 50
 
+# The head's task loss and its output map, by task: the one place they are
+# chosen. A regression head predicts the standardised target, so its mean
+# squared error starts near 1 whatever the units of y.
+TASK_LOSSES = {
+    "classification": {"criterion": nn.CrossEntropyLoss, "predict_nonlinearity": softmax},
+    "regression": {"criterion": nn.MSELoss, "predict_nonlinearity": None},
+}
+
 ENCODER_PARAMETERS_DOC = """\
     n_components : int, default={default:n_components}
         Width of the representation returned by ``transform``, when the
@@ -74,9 +83,9 @@ TRAINING_PARAMETERS_DOC = """\
         one with its options (e.g. ``partial(torch.optim.Adam, weight_decay=1e-4)``).
         ``torch.optim.LBFGS`` is refused: it needs a closure over the whole loss.
     validation_fraction : float, default=None
-        Share of the training rows held out, stratified by ``y``, to record
-        ``valid_loss`` (which skorch's ``EarlyStopping`` and ``Checkpoint``
-        monitor by default).
+        Share of the training rows held out (stratified by ``y`` for a
+        classifier) to record ``valid_loss`` (which skorch's
+        ``EarlyStopping`` and ``Checkpoint`` monitor by default).
     callbacks : list of skorch callbacks, default=None
         Handed to the skorch net (e.g. ``ProgressBar()``, ``EarlyStopping()``,
         ``LRScheduler(...)``). They are copied at ``fit``.
@@ -88,9 +97,18 @@ TRAINING_PARAMETERS_DOC = """\
     verbose : int, default=0
         1 prints a table of the training losses per epoch."""
 
-COMMON_ATTRIBUTES_DOC = """\
+CLASSES_DOC = """\
     classes_ : ndarray of shape (n_classes,)
-        Class labels.
+        Class labels."""
+
+TARGET_SCALING_DOC = """\
+    y_mean_ : ndarray of shape (n_targets,)
+        Mean of each target column in ``fit``; the head is trained on the
+        standardised target and ``predict`` maps back to the units of y.
+    y_scale_ : ndarray of shape (n_targets,)
+        Standard deviation of each target column (1 for a constant column)."""
+
+REPRESENTATION_ATTRIBUTES_DOC = """\
     sensitive_groups_ : list or None
         Sensitive groups seen in ``fit`` (tuples for 2-D ``sensitive``); None
         when fitted without ``sensitive``.
@@ -112,6 +130,8 @@ COMMON_ATTRIBUTES_DOC = """\
         ``valid_loss`` (with ``validation_fraction``), ``dur``.
     net_ : skinvariant._engine.InvariantNet
         The trained skorch net."""
+
+COMMON_ATTRIBUTES_DOC = CLASSES_DOC + "\n" + REPRESENTATION_ATTRIBUTES_DOC
 
 
 KERNEL_PENALTY_DOC = """\
@@ -286,6 +306,8 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
     _objective_needs_sensitive = True
     # whether fitting without ``sensitive`` raises a NoInvarianceWarning
     _warns_without_sensitive = True
+    # what the head learns, a key of TASK_LOSSES
+    _task = "classification"
 
     # Request ``sensitive`` at class level so metadata routing sends it to ``fit``
     # without turning routing on globally.
@@ -308,7 +330,10 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
     }
 
     def build_objective(self, z_dim, n_classes):
-        """Return the method's objective, once ``sensitive`` is encoded."""
+        """Return the method's objective, once ``sensitive`` is encoded.
+
+        ``n_classes`` is the number of classes of y, or None for a regressor.
+        """
         raise NotImplementedError
 
     def engine_options(self):
@@ -344,7 +369,7 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
         self.__dict__.pop("net_", None)  # a failed refit must not leave the old model
         check_sensitive_aligned(sensitive, X=X, y=y)  # before X loses its index
         X, y = self._validate_training_data(X, y)
-        self.classes_, y_codes = np.unique(y, return_inverse=True)
+        target = self._encode_target(y)
         sensitive_codes = self._encode_sensitive(sensitive, len(X))
         self.device_ = resolve_device(self.device)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
@@ -353,7 +378,7 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
             inputs = {"X": X}
             if sensitive_codes is not None:
                 inputs["sensitive"] = sensitive_codes
-            net.fit(inputs, y_codes)
+            net.fit(inputs, target)
         self.net_ = net
         self.history_ = net.history
         return self
@@ -370,7 +395,16 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
                              "classes in the training data.")
         return X, y
 
-    def _validate_numeric(self, X, y="no_validation", reset=False):
+    def _encode_target(self, y):
+        """Set the fitted attributes of the target; return what the head trains on."""
+        self.classes_, codes = np.unique(y, return_inverse=True)
+        return codes
+
+    def _n_outputs(self):
+        """Width of the head's output: one logit per class."""
+        return len(self.classes_)
+
+    def _validate_numeric(self, X, y="no_validation", reset=False, **target_options):
         non_numeric = non_numeric_columns(X)
         if non_numeric:
             raise ValueError(
@@ -379,7 +413,7 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
                 "remainder=StandardScaler()), estimator).")
         try:
             validated = validate_data(self, X, y=y, reset=reset, dtype=np.float32,
-                                      accept_sparse=True)
+                                      accept_sparse=True, **target_options)
         except ValueError as error:
             if "could not convert" not in str(error):
                 raise
@@ -416,18 +450,19 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
 
     def _build_net(self, X, with_invariance):
         network = self._build_network(X)
-        n_classes = len(self.classes_)
+        classification = self._task == "classification"
         objective = None  # the task loss alone
         if with_invariance or not self._objective_needs_sensitive:
-            objective = self._with_kernel_penalty(self.build_objective(self.n_components_, n_classes))
+            objective = self._with_kernel_penalty(self.build_objective(
+                self.n_components_, len(self.classes_) if classification else None))
         optimizer = resolve_optimizer(self.optimizer)
         return InvariantNet(
-            network, criterion=nn.CrossEntropyLoss, objective=objective, lam=self.lam,
+            network, objective=objective, lam=self.lam,
             optimizer=optimizer, lr=self.lr, max_epochs=self.max_epochs,
             batch_size=self.batch_size, device=self.device_,
             callbacks=copy.deepcopy(self.callbacks), verbose=self.verbose,
-            validation_fraction=self.validation_fraction, predict_nonlinearity=softmax,
-            **self.engine_options())
+            validation_fraction=self.validation_fraction, classification=classification,
+            **TASK_LOSSES[self._task], **self.engine_options())
 
     def _with_kernel_penalty(self, objective):
         """``objective`` plus the kernel term, for estimators with a ``kernel_penalty`` > 0."""
@@ -447,7 +482,7 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
 
     def _build_network(self, X):
         encoder, self.n_components_ = self._build_encoder(X.shape[1])
-        return InvariantNetwork(encoder, self.n_components_, len(self.classes_))
+        return InvariantNetwork(encoder, self.n_components_, self._n_outputs())
 
     def _build_encoder(self, n_features):
         """Return the encoder module and the width of the representation it gives."""
@@ -635,6 +670,108 @@ class InvariantClassifierBase(ClassifierMixin, InvariantEstimatorBase):
         """
         probabilities = self.predict_proba(X)
         return self.classes_[np.argmax(probabilities, axis=1)]
+
+
+class InvariantRegressorBase(RegressorMixin, InvariantEstimatorBase):
+    """Base of the invariant regressors: a real-valued head on the representation.
+
+    The head has one output per target column and is trained on the mean
+    squared error of the standardised target (``y_mean_``, ``y_scale_``), so
+    the learning rate, the loss scale and the divergence checks are the same
+    whatever the units of y; ``predict`` returns the original units and
+    ``score`` the coefficient of determination R^2 (from ``RegressorMixin``).
+    """
+
+    _task = "regression"
+
+    @checked_call
+    def fit(self, X, y, *, sensitive=None):
+        """Fit the encoder and head, with the representation made invariant to ``sensitive``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Numeric training data (encode categorical columns first, e.g. with
+            a ``ColumnTransformer`` in a ``Pipeline``); sparse input is densified.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Real-valued target; 2-D for several targets, learned by one head
+            with one output per column. Integers are read as quantities.
+        sensitive : array-like of shape (n_samples,) or (n_samples, n_attributes), default=None
+            The attribute the representation must not carry: group labels
+            (int, str, bool, categorical); 2-D means intersectional groups
+            (each unique row is one group); continuous values where the
+            estimator accepts them (``MINEDebiasedRegressor``,
+            ``HSICRegressor``). Without it no invariance is enforced and a
+            ``NoInvarianceWarning`` is raised.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return super().fit(X, y, sensitive=sensitive)
+
+    def _validate_training_data(self, X, y):
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target "
+                             "y is None: its representation is trained to predict y.")
+        y = _real_target(y, type(self).__name__)
+        return self._validate_numeric(X, y=y, reset=True, multi_output=True, y_numeric=True)
+
+    def _encode_target(self, y):
+        y = y.reshape(len(y), -1)
+        self.y_mean_ = y.mean(axis=0)
+        scale = y.std(axis=0)
+        self.y_scale_ = np.where(scale > np.finfo(np.float32).eps * np.abs(self.y_mean_),
+                                 scale, 1.0)
+        return ((y - self.y_mean_) / self.y_scale_).astype(np.float32)
+
+    def _n_outputs(self):
+        """Width of the head's output: one per target column."""
+        return len(self.y_mean_)
+
+    @checked_call
+    def predict(self, X):
+        """Return the predicted target, in the units of the ``y`` given to ``fit``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_targets)
+            1-D when ``fit`` received one target column.
+        """
+        check_is_fitted(self)
+        X = self._validate_numeric(X)
+        standardised = self.net_.predict(X).astype(np.float64)
+        predictions = standardised * self.y_scale_ + self.y_mean_
+        return predictions.ravel() if predictions.shape[1] == 1 else predictions
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+
+def _real_target(y, estimator_name):
+    """``y`` as a float64 array of 1 or 2 dimensions; a ``ValueError`` naming y otherwise."""
+    values = np.asarray(y)
+    if values.dtype.kind == "c":
+        raise ValueError("Complex data not supported: y holds complex numbers; a regressor "
+                         "needs real-valued targets.")
+    try:
+        values = values.astype(np.float64)
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            f"y must be numeric for {estimator_name}, a regressor ({error}); for class "
+            "labels use the classifier of the same method (e.g. IIDMClassifier), or map "
+            "them to numbers first.") from error
+    if values.ndim not in (1, 2):
+        raise ValueError(f"y must be 1-D (one target) or 2-D (n_samples, n_targets); got "
+                         f"an array with {values.ndim} dimensions.")
+    return values
 
 
 def _dense(X):

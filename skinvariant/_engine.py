@@ -146,19 +146,28 @@ class InvariantNet(NeuralNet):
         Ramp the weight as ``lam * (2 / (1 + exp(-10 p)) - 1)`` over training
         progress ``p`` (Ganin et al. 2016).
     validation_fraction : float or None
-        Share of the training rows held out (stratified by y) for ``valid_loss``.
+        Share of the training rows held out for ``valid_loss``, stratified by
+        y for classification.
+    classification : bool
+        Whether y holds class codes (the criterion a cross-entropy) or
+        standardised real targets of shape (n, n_targets) (a regression
+        criterion). Regression splits and batches are not stratified by y
+        (batches keep the objective's group strata), and the end-of-training
+        check compares the fit with always predicting the mean instead of
+        the majority class.
     **kwargs
         Passed to :class:`skorch.NeuralNet`.
     """
 
     def __init__(self, module, *args, objective=None, lam=1.0, lam_ramp=False,
-                 validation_fraction=None, **kwargs):
+                 validation_fraction=None, classification=True, **kwargs):
         # set before skorch's __init__: afterwards skorch would try to register
         # the objective module as an initialized component
         self.objective = objective
         self.lam = lam
         self.lam_ramp = lam_ramp
         self.validation_fraction = validation_fraction
+        self.classification = classification
         kwargs.setdefault("train_split", None)
         super().__init__(module, *args, **kwargs)
 
@@ -221,7 +230,7 @@ class InvariantNet(NeuralNet):
         rows = np.arange(len(data))
         train_rows, valid_rows = train_test_split(
             rows, test_size=self.validation_fraction,
-            stratify=data.y.cpu().numpy(), random_state=int(torch.randint(2**31 - 1, ()).item()))
+            stratify=data.y.cpu().numpy() if self.classification else None, random_state=int(torch.randint(2**31 - 1, ()).item()))
         return (data.subset(torch.as_tensor(train_rows, device=self.device)),
                 data.subset(torch.as_tensor(valid_rows, device=self.device)))
 
@@ -235,14 +244,19 @@ class InvariantNet(NeuralNet):
             self._n_batches_per_epoch = len(iterator)
         return iterator
 
-    @staticmethod
-    def _cells(dataset):
-        """The (class, group) cell of each row; the class alone without ``sensitive``."""
+    def _cells(self, dataset):
+        """The (class, group) cell of each row; the class alone without ``sensitive``.
+
+        A regression target has no classes: the cell is the group, and
+        without ``sensitive`` batches are not stratified.
+        """
         s = dataset.inputs.get("sensitive")
-        if s is None:
-            return dataset.y
-        pairs = torch.cat([dataset.y.reshape(len(s), 1), s.reshape(len(s), -1).long()], dim=1)
-        return torch.unique(pairs, dim=0, return_inverse=True)[1]
+        columns = [s.reshape(len(s), -1).long()] if s is not None else []
+        if self.classification:
+            columns.insert(0, dataset.y.reshape(len(dataset.y), 1))
+        if not columns:
+            return None
+        return torch.unique(torch.cat(columns, dim=1), dim=0, return_inverse=True)[1]
 
     def infer(self, x, **fit_params):
         return self.module_.outputs(x["X"] if isinstance(x, dict) else x)["logits"]
@@ -423,6 +437,9 @@ class InvariantNet(NeuralNet):
             return
         data = self.get_dataset(X, y)
         logits = self._forward_all(data, self.module_.outputs)["logits"]
+        if not self.classification:
+            self._warn_if_no_better_than_the_mean(logits, data.y)
+            return
         accuracy = float((logits.argmax(dim=1) == data.y).float().mean())
         majority_rate = float(torch.bincount(data.y).max()) / len(data.y)
         if accuracy <= majority_rate + COLLAPSE_MARGIN:
@@ -432,6 +449,20 @@ class InvariantNet(NeuralNet):
                 f"invariance weight lam={self.lam:g} may overwhelm the task (lower lam), "
                 "training may have stopped too early (raise max_epochs), or X carries "
                 "nothing about y.")
+
+    def _warn_if_no_better_than_the_mean(self, predictions, y):
+        """Warn when a regression head explains no more of y than its mean does."""
+        residual = (predictions - y).pow(2).sum()
+        total = (y - y.mean(dim=0)).pow(2).sum()
+        if float(total) == 0.0:  # a constant target: its mean is the best prediction
+            return
+        r2 = float(1 - residual / total)
+        if r2 <= COLLAPSE_MARGIN:
+            warn_at_caller(
+                f"Training R^2 at the end of training ({r2:.3f}) is no better than "
+                f"always predicting the mean of y (0): the invariance weight "
+                f"lam={self.lam:g} may overwhelm the task (lower lam), training may have "
+                "stopped too early (raise max_epochs), or X carries nothing about y.")
 
     def __getstate__(self):
         state = super().__getstate__()

@@ -26,7 +26,7 @@ import pandas as pd
 import torch
 from fairlearn import metrics as fairlearn_metrics
 from scipy import stats
-from sklearn.base import clone
+from sklearn.base import clone, is_regressor
 from sklearn.ensemble import (
     GradientBoostingClassifier,
     HistGradientBoostingClassifier,
@@ -36,6 +36,7 @@ from sklearn.linear_model import LogisticRegression, RidgeCV
 from sklearn.metrics import (
     accuracy_score,
     balanced_accuracy_score,
+    mean_absolute_error,
     mutual_info_score,
     r2_score,
     roc_auc_score,
@@ -71,6 +72,7 @@ __all__ = [
     "equality_gap",
     "equalized_odds_difference",
     "fairness_report",
+    "group_error_gap",
     "hsic",
     "lam_path",
     "lowest_mutual_information",
@@ -84,6 +86,7 @@ __all__ = [
     "sensitive_leakage",
     "separated_attribute_predictability",
     "worst_group_accuracy",
+    "worst_group_error",
 ]
 
 _PROBABILITY_FLOOR = 1e-15
@@ -1138,7 +1141,8 @@ def make_fairness_scorer(name, *, greater_is_better=None, **kwargs):
     name : str or callable
         One of ``"demographic_parity_difference"``, ``"equalized_odds_difference"``,
         ``"equal_opportunity_difference"``, ``"worst_group_accuracy"``,
-        ``"parity_gap"``, ``"equality_gap"`` (paper 004's names), or a
+        ``"parity_gap"``, ``"equality_gap"`` (paper 004's names),
+        ``"group_error_gap"``, ``"worst_group_error"`` (for regressors), or a
         callable ``metric(y_true, y_pred, *, sensitive, **kwargs) -> float``.
     greater_is_better : bool, default=None
         Whether a greater measure is better. The differences are lower-is-better,
@@ -1268,8 +1272,8 @@ def fairness_report(estimator, X, y=None, sensitive=None, *, pos_label=None):
     X : array-like of shape (n_samples, n_features)
         Evaluation samples.
     y : array-like of shape (n_samples,), default=None
-        True binary labels of ``X``; required when ``estimator`` has
-        ``predict``, unused otherwise.
+        True binary labels of ``X`` (real targets for a regressor); required
+        when ``estimator`` has ``predict``, unused otherwise.
     sensitive : array-like of shape (n_samples,) or (n_samples, n_attributes)
         Group labels of ``X``; a 2-D ``sensitive`` defines intersectional
         groups. Required.
@@ -1282,7 +1286,8 @@ def fairness_report(estimator, X, y=None, sensitive=None, *, pos_label=None):
         One row per measure, indexed by its name: with ``predict``,
         ``accuracy``, ``demographic_parity_difference``,
         ``equalized_odds_difference``, ``equal_opportunity_difference``,
-        ``worst_group_accuracy``; with ``transform``, ``leakage_accuracy``,
+        ``worst_group_accuracy`` (for a regressor: ``r2``,
+        ``group_error_gap``, ``worst_group_error``); with ``transform``, ``leakage_accuracy``,
         ``leakage_balanced_accuracy``, ``leakage_auc``, ``leakage_majority_rate``,
         ``conditional_entropy_ratio``. Columns ``value`` and ``description``.
 
@@ -1324,7 +1329,8 @@ def fairness_report(estimator, X, y=None, sensitive=None, *, pos_label=None):
     check_sensitive_aligned(sensitive, X=X, y=y)
     measures = {}
     if predicts:
-        measures |= _prediction_measures(y, estimator.predict(X), sensitive, pos_label)
+        measure = _regression_measures if is_regressor(estimator) else _prediction_measures
+        measures |= measure(y, estimator.predict(X), sensitive, pos_label)
     if transforms:
         measures |= _representation_measures(estimator.transform(X), sensitive)
     return pd.DataFrame(
@@ -1680,3 +1686,122 @@ def dci_disentanglement(factors, codes, *, test_size=0.3, random_state=0):
                  completeness=_importance_specificity(importance_matrix.T),
                  informativeness=float(np.mean(accuracies)),
                  importance_matrix=importance_matrix)
+
+
+# Group fairness of regression predictions
+# ----------------------------------------
+
+
+def _group_errors(y_true, y_pred, sensitive, metric):
+    """fairlearn's ``MetricFrame`` of ``metric`` per group of ``sensitive``, on real targets."""
+    sensitive = _as_sensitive_features(sensitive, y_true, y_pred)
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    for name, values in (("y_true", y_true), ("y_pred", y_pred)):
+        if values.dtype.kind not in "biuf":
+            raise ValueError(f"{name} must be numeric: group error measures compare real "
+                             "targets with regression predictions (for class labels use "
+                             "demographic_parity_difference or worst_group_accuracy).")
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"y_true and y_pred must have the same shape; got {y_true.shape} "
+                         f"and {y_pred.shape}.")
+    return fairlearn_metrics.MetricFrame(metrics=metric, y_true=y_true, y_pred=y_pred,
+                                         sensitive_features=sensitive)
+
+
+def group_error_gap(y_true, y_pred, *, sensitive, metric=mean_absolute_error):
+    """Largest gap in a regression error between groups.
+
+    The group-wise error of regression predictions, through
+    :class:`fairlearn.metrics.MetricFrame`: ``max_a E_a - min_a E_a`` where
+    ``E_a = metric(y_true[s=a], y_pred[s=a])``. Lower is better; 0 means every
+    group is predicted equally well. fairlearn has no single regression
+    fairness metric: its ``BoundedGroupLoss`` is a training constraint on the
+    worst group's loss (see :func:`worst_group_error`); this gap is its
+    two-sided companion, a group-wise error gap in the units of ``metric``.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,) or (n_samples, n_targets)
+        True targets.
+    y_pred : array-like of the same shape
+        Predictions, e.g. ``regressor.predict(X)``.
+    sensitive : array-like of shape (n_samples,) or (n_samples, n_attributes)
+        Group labels; a 2-D ``sensitive`` defines intersectional groups.
+    metric : callable, default=sklearn.metrics.mean_absolute_error
+        ``metric(y_true, y_pred) -> float``, an error (lower is better):
+        ``mean_absolute_error`` gives the gap in the units of y,
+        ``mean_squared_error`` in squared units.
+
+    Returns
+    -------
+    float
+
+    See Also
+    --------
+    worst_group_error : The error of the worst-predicted group.
+
+    Examples
+    --------
+    >>> from skinvariant.metrics import group_error_gap
+    >>> y_true = [1.0, 2.0, 3.0, 4.0]
+    >>> y_pred = [1.0, 2.0, 2.0, 6.0]
+    >>> group_error_gap(y_true, y_pred, sensitive=["a", "a", "b", "b"])  # 0 and 1.5
+    1.5
+    """
+    return float(_group_errors(y_true, y_pred, sensitive, metric).difference())
+
+
+def worst_group_error(y_true, y_pred, *, sensitive, metric=mean_absolute_error):
+    """The regression error of the worst-predicted group.
+
+    ``max_a metric(y_true[s=a], y_pred[s=a])`` through
+    :class:`fairlearn.metrics.MetricFrame`: the quantity that fairlearn's
+    bounded group loss (``fairlearn.reductions.BoundedGroupLoss``, Agarwal,
+    Dudik and Wu 2019) keeps below a bound during training, here measured on
+    any predictions. Lower is better.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,) or (n_samples, n_targets)
+        True targets.
+    y_pred : array-like of the same shape
+        Predictions.
+    sensitive : array-like of shape (n_samples,) or (n_samples, n_attributes)
+        Group labels; a 2-D ``sensitive`` defines intersectional groups.
+    metric : callable, default=sklearn.metrics.mean_absolute_error
+        ``metric(y_true, y_pred) -> float``, an error (lower is better).
+
+    Returns
+    -------
+    float
+
+    See Also
+    --------
+    group_error_gap : The gap between the worst and the best group.
+
+    Examples
+    --------
+    >>> from skinvariant.metrics import worst_group_error
+    >>> worst_group_error([1.0, 2.0, 3.0, 4.0], [1.0, 2.0, 2.0, 6.0],
+    ...                   sensitive=["a", "a", "b", "b"])
+    1.5
+    """
+    return float(_group_errors(y_true, y_pred, sensitive, metric).group_max())
+
+
+_FAIRNESS_MEASURES["group_error_gap"] = (group_error_gap, False)
+_FAIRNESS_MEASURES["worst_group_error"] = (worst_group_error, False)
+
+
+def _regression_measures(y, y_pred, sensitive, pos_label=None):
+    """R^2 and the group error measures of a regressor's predictions (for fairness_report)."""
+    return {"r2": r2_score(y, y_pred),
+            "group_error_gap": group_error_gap(y, y_pred, sensitive=sensitive),
+            "worst_group_error": worst_group_error(y, y_pred, sensitive=sensitive)}
+
+
+_DESCRIPTIONS.update({
+    "r2": "coefficient of determination R^2 of the predictions",
+    "group_error_gap": "largest gap in mean absolute error between groups (lower is better)",
+    "worst_group_error": "mean absolute error of the worst-predicted group (lower is better)",
+})

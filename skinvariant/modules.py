@@ -113,7 +113,8 @@ class InvariantNetwork(nn.Module):
     z_dim : int
         Width of the representation.
     n_classes : int
-        Number of target classes.
+        Number of target classes; for a regressor, the number of target
+        columns (the "logits" are then the standardised predictions).
     """
 
     def __init__(self, encoder, z_dim, n_classes):

@@ -7,13 +7,17 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skinvariant import (
     AdversarialClassifier,
+    AdversarialRegressor,
     AffinityClassifier,
     AffinityTransformer,
     ContrastiveInvariantClassifier,
     HSICClassifier,
+    HSICRegressor,
     IIDMClassifier,
+    IIDMRegressor,
     InvertibleClassifier,
     MINEDebiasedClassifier,
+    MINEDebiasedRegressor,
 )
 from skinvariant.exceptions import NoInvarianceWarning
 
@@ -42,19 +46,21 @@ VAE_FAILED_CHECKS = {
         "1e-7 absolute"),
 }
 
-
-# measured on the CPU: with its default 2-wide z, one transform value of 20
-# differs from the full batch's by one float32 ulp (1.2e-7 absolute)
-NARROW_FAILED_CHECKS = {
+# measured on the CPU: HSICClassifier's 2-wide encoder and the regressors'
+# encoders, trained on the check's data, give one transformed value in 20 that
+# differs by one or two float32 ulps (1.2e-7 to 1.8e-7 absolute) between a
+# subset and the full batch (some of them pass; the xfail is not strict)
+ULP_FAILED_CHECKS = {
     "check_methods_subset_invariance": (
-        "float32 encoder: a subset's representation differs from the full batch's by one "
-        "float32 ulp (1.2e-7 absolute) in one of 20 values"),
+        "float32 encoder: one of 20 values of a subset's representation differs from the "
+        "full batch's by one or two float32 ulps (about 1e-7 absolute)"),
 }
+REGRESSORS = (AdversarialRegressor, HSICRegressor, IIDMRegressor, MINEDebiasedRegressor)
 
 
 def expected_failed_checks(estimator):
-    if isinstance(estimator, HSICClassifier):
-        return {**EXPECTED_FAILED_CHECKS, **NARROW_FAILED_CHECKS}
+    if isinstance(estimator, (HSICClassifier, *REGRESSORS)):
+        return {**EXPECTED_FAILED_CHECKS, **ULP_FAILED_CHECKS}
     if isinstance(estimator, InvertibleClassifier):
         return {**EXPECTED_FAILED_CHECKS, **FLOW_FAILED_CHECKS}
     if isinstance(estimator, ContrastiveInvariantClassifier):
@@ -66,8 +72,13 @@ def expected_failed_checks(estimator):
     [IIDMClassifier(max_epochs=30), AdversarialClassifier(max_epochs=30),
      MINEDebiasedClassifier(max_epochs=30, n_estimator_steps=2),
      AffinityClassifier(max_epochs=30), AffinityTransformer(max_epochs=30),
-     HSICClassifier(max_epochs=60),  # its 2-wide z needs more epochs to pass the 0.83 check
-     InvertibleClassifier(max_epochs=30), ContrastiveInvariantClassifier(max_epochs=30)],
+     HSICClassifier(max_epochs=60),  # its 2-wide z needs 60 epochs for the 0.83 check
+     InvertibleClassifier(max_epochs=30), ContrastiveInvariantClassifier(max_epochs=30),
+     IIDMRegressor(max_epochs=30), AdversarialRegressor(max_epochs=30),
+     MINEDebiasedRegressor(max_epochs=30, n_estimator_steps=2),
+     # its 256-row batch takes the check's 200 rows in one step per epoch: 30 steps
+     # reach R^2 0.44 there, below the check's 0.5; 60 reach 0.77 (measured)
+     HSICRegressor(max_epochs=60)],
     expected_failed_checks=expected_failed_checks,
 )
 def test_sklearn_compatible(estimator, check):

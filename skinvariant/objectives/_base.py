@@ -25,7 +25,8 @@ class Step:
     x : torch.Tensor
         The batch's inputs.
     y : torch.Tensor
-        Its targets (class codes).
+        Its targets: class codes, or for a regressor the standardised real
+        targets of shape (n, n_targets).
     s : torch.Tensor or None
         Its sensitive attribute as the estimator encoded it; None when ``fit``
         was called without one.
@@ -37,7 +38,9 @@ class Step:
     progress : float
         Share of training done, from 0 at the first batch to 1.
     criterion : callable
-        The task loss ``criterion(logits, y)``: the skorch net's criterion.
+        The task loss ``criterion(logits, y)``: the skorch net's criterion,
+        which the estimator chooses for its task (``_base.TASK_LOSSES``:
+        cross-entropy, or mean squared error for a regressor).
     records : dict of str to torch.Tensor
         Scalars the objective adds with :meth:`record`, kept in the history
         as ``train_<name>``.
@@ -135,7 +138,8 @@ class Objective(nn.Module):
     ----------
     stratify_batches : bool
         Spread every (class, group) cell evenly over the training batches,
-        for objectives that compare groups within a batch.
+        for objectives that compare groups within a batch (every group, for
+        a regression target).
     """
 
     stratify_batches = False

@@ -1,0 +1,262 @@
+"""The public invariant regressors: each is the regression twin of a classifier.
+
+A twin shares its classifier's constructor, parameter constraints, objective
+and documented parameters; only the head differs (one real output per target
+column, trained on the mean squared error of the standardised target, see
+:class:`~skinvariant._base.InvariantRegressorBase`). The methods whose idea
+does not depend on classes have twins: the adversarial, discriminator-matching,
+mutual-information and kernel criteria.
+"""
+
+import inspect
+import re
+
+from ._base import TARGET_SCALING_DOC, InvariantRegressorBase, SensitiveTypeMixin
+from .classifiers import (
+    AdversarialClassifier,
+    HSICClassifier,
+    IIDMClassifier,
+    MINEDebiasedClassifier,
+)
+
+__all__ = [
+    "AdversarialRegressor",
+    "HSICRegressor",
+    "IIDMRegressor",
+    "MINEDebiasedRegressor",
+]
+
+_SECTION_HEADER = re.compile(r"^    (\w[\w ]*)\n    -+\n", re.M)
+_ENTRY_START = re.compile(r"^    (?=\S)", re.M)
+
+# The twins' own text for the entries whose classifier text speaks of classes.
+_LAM_DOC = """\
+    lam : float, default={default:lam}
+        Invariance weight: 0 trains a plain neural regressor; larger values
+        trade R^2 for invariance."""
+
+_SEMANTIC_ALIGNMENT_DOC = """\
+    semantic_alignment : bool, default={default:semantic_alignment}
+        IIDM+ matches each sample only to the other groups of its own class;
+        a real-valued target has no classes, so True is refused by ``fit``.
+        Kept so that the parameters are those of :class:`IIDMClassifier`."""
+
+
+def _section(doc, title):
+    """The body of the numpydoc section ``title`` of ``doc``."""
+    headers = list(_SECTION_HEADER.finditer(doc))
+    for header, following in zip(headers, [*headers[1:], None]):
+        if header[1] == title:
+            return doc[header.end():following.start() if following else len(doc)].rstrip()
+    raise ValueError(f"the docstring has no {title!r} section")
+
+
+def _entries(body):
+    """``{names: entry}`` of a numpydoc section body, in order."""
+    entries = [entry.rstrip() for entry in _ENTRY_START.split(body) if entry.strip()]
+    return {entry.split(" : ")[0]: "    " + entry for entry in entries}
+
+
+def regression_twin_doc(classifier, **replaced):
+    """Fill a regressor's ``{parameters}`` and ``{attributes}`` from ``classifier``'s docstring.
+
+    The regressor shares the classifier's constructor, so its parameters are
+    documented once, in the classifier; ``replaced`` gives, by parameter
+    name, the entries whose text differs for regression (``{default:name}``
+    becomes the shared default). The attributes lose ``classes_`` and gain
+    ``y_mean_`` and ``y_scale_``.
+    """
+    def decorate(cls):
+        defaults = {name: parameter.default for name, parameter
+                    in inspect.signature(classifier.__init__).parameters.items()}
+        parameters = _entries(_section(classifier.__doc__, "Parameters"))
+        unknown = set(replaced) - set(parameters)
+        if unknown:
+            raise ValueError(f"{classifier.__name__} documents no parameter {sorted(unknown)}")
+        parameters.update(replaced)
+        attributes = _entries(_section(classifier.__doc__, "Attributes"))
+        del attributes["classes_"]
+        doc = (cls.__doc__
+               .replace("{parameters}", "\n".join(parameters.values()))
+               .replace("{attributes}", "\n".join([TARGET_SCALING_DOC, *attributes.values()])))
+        cls.__doc__ = re.sub(r"\{default:(\w+)\}", lambda match: repr(defaults[match[1]]), doc)
+        return cls
+
+    return decorate
+
+
+@regression_twin_doc(AdversarialClassifier, lam=_LAM_DOC)
+class AdversarialRegressor(InvariantRegressorBase):
+    """Regressor whose representation is made invariant by an adversary.
+
+    The twin of :class:`AdversarialClassifier` for a real-valued target: an
+    adversary q(s|z) learns to predict the sensitive group from the
+    representation z while the encoder learns to predict y and to defeat it,
+    ``E[(y - h(z))^2] + lam * log q(s|z)`` with y standardised (AII, Xie et
+    al. 2017; gradient reversal, Ganin et al. 2016). The same modes,
+    parameters and defaults as the classifier.
+
+    Parameters
+    ----------
+{parameters}
+
+    Attributes
+    ----------
+{attributes}
+
+    See Also
+    --------
+    AdversarialClassifier : The same method for class labels.
+    skinvariant.metrics.group_error_gap : The gap in error between groups.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skinvariant import AdversarialRegressor
+    >>> rng = np.random.RandomState(0)
+    >>> s = rng.randint(0, 2, 400)
+    >>> X = np.c_[rng.normal(size=(400, 2)), s + rng.normal(size=400)]
+    >>> y = 10 + 3 * X[:, 0] + rng.normal(size=400)
+    >>> reg = AdversarialRegressor(max_epochs=5, random_state=0).fit(X, y, sensitive=s)
+    >>> reg.predict(X).shape, reg.transform(X).shape
+    ((400,), (400, 8))
+    """
+
+    _parameter_constraints = AdversarialClassifier._parameter_constraints
+    __init__ = AdversarialClassifier.__init__
+    build_objective = AdversarialClassifier.build_objective
+    engine_options = AdversarialClassifier.engine_options
+
+
+@regression_twin_doc(IIDMClassifier, lam=_LAM_DOC, semantic_alignment=_SEMANTIC_ALIGNMENT_DOC)
+class IIDMRegressor(InvariantRegressorBase):
+    """Regressor made invariant by discriminator matching (IIDM).
+
+    The twin of :class:`IIDMClassifier` for a real-valued target: an
+    adversary q(s|z) is trained as in :class:`AdversarialRegressor`, and
+    the adversary's output on a sample of group j is pulled towards its
+    moving average on every other group,
+    ``E[(y - h(z))^2] + lam * mean KL(softmax(c_j) || q(.|z))`` with y
+    standardised (Iwasawa, Akuzawa and Matsuo, IJCAI 2020). IIDM+
+    (``semantic_alignment``) needs classes and is refused.
+
+    Parameters
+    ----------
+{parameters}
+
+    Attributes
+    ----------
+{attributes}
+
+    See Also
+    --------
+    IIDMClassifier : The same method for class labels, with IIDM+.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skinvariant import IIDMRegressor
+    >>> rng = np.random.RandomState(0)
+    >>> s = rng.randint(0, 2, 400)
+    >>> X = np.c_[rng.normal(size=(400, 2)), s + rng.normal(size=400)]
+    >>> Y = np.c_[X[:, 0], X[:, 1] ** 2] + 0.1 * rng.normal(size=(400, 2))  # two targets
+    >>> reg = IIDMRegressor(max_epochs=5, random_state=0).fit(X, Y, sensitive=s)
+    >>> reg.predict(X).shape
+    (400, 2)
+    """
+
+    _parameter_constraints = IIDMClassifier._parameter_constraints
+    __init__ = IIDMClassifier.__init__
+    build_objective = IIDMClassifier.build_objective
+
+    def _validate_training_data(self, X, y):
+        if self.semantic_alignment:
+            raise ValueError(
+                "semantic_alignment=True (IIDM+) matches each sample to the other groups of "
+                "its own class, and a regression target has no classes; use "
+                "semantic_alignment=False, or IIDMClassifier for class labels.")
+        return super()._validate_training_data(X, y)
+
+
+@regression_twin_doc(MINEDebiasedClassifier, lam=_LAM_DOC)
+class MINEDebiasedRegressor(SensitiveTypeMixin, InvariantRegressorBase):
+    """Regressor whose representation carries little mutual information with ``sensitive``.
+
+    The twin of :class:`MINEDebiasedClassifier` for a real-valued target:
+    the encoder minimises ``E[(y - h(z))^2] + lam * I_hat(z; s)`` with y
+    standardised, where I_hat is the MINE lower bound (Belghazi et al. 2018)
+    or the CLUB upper bound (Cheng et al. 2020) of a network trained
+    ``n_estimator_steps`` times per encoder step. The attribute may be
+    categorical or continuous (``sensitive_type``).
+
+    Parameters
+    ----------
+{parameters}
+
+    Attributes
+    ----------
+{attributes}
+
+    See Also
+    --------
+    MINEDebiasedClassifier : The same method for class labels.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skinvariant import MINEDebiasedRegressor
+    >>> rng = np.random.RandomState(0)
+    >>> age = rng.uniform(20, 60, 400)  # a continuous attribute
+    >>> X = np.c_[rng.normal(size=(400, 2)), age / 10 + rng.normal(size=400)]
+    >>> y = 3 * X[:, 0] + rng.normal(size=400)
+    >>> reg = MINEDebiasedRegressor(max_epochs=3, random_state=0).fit(X, y, sensitive=age)
+    >>> reg.sensitive_type_
+    'continuous'
+    """
+
+    _parameter_constraints = MINEDebiasedClassifier._parameter_constraints
+    __init__ = MINEDebiasedClassifier.__init__
+    build_objective = MINEDebiasedClassifier.build_objective
+    mutual_information_ = MINEDebiasedClassifier.mutual_information_
+
+
+@regression_twin_doc(HSICClassifier, lam=_LAM_DOC)
+class HSICRegressor(SensitiveTypeMixin, InvariantRegressorBase):
+    """Regressor whose representation is made independent of ``sensitive`` by a kernel statistic.
+
+    The twin of :class:`HSICClassifier` for a real-valued target: the
+    encoder minimises ``E[(y - h(z))^2] + lam * nHSIC(z, s)`` with y
+    standardised, the normalised Hilbert-Schmidt independence criterion
+    between the batch's representation (standardised, Gaussian kernel) and
+    attribute (delta kernel on groups, Gaussian kernel on a quantity). No
+    critic network; batches are stratified by group for group labels.
+
+    Parameters
+    ----------
+{parameters}
+
+    Attributes
+    ----------
+{attributes}
+
+    See Also
+    --------
+    HSICClassifier : The same method for class labels.
+    skinvariant.metrics.hsic : The same statistic, measured on any representation.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skinvariant import HSICRegressor
+    >>> rng = np.random.RandomState(0)
+    >>> s = rng.randint(0, 2, 400)
+    >>> X = np.c_[rng.normal(size=(400, 2)), s + rng.normal(size=400)]
+    >>> y = 3 * X[:, 0] + rng.normal(size=400)
+    >>> reg = HSICRegressor(max_epochs=20, random_state=0).fit(X, y, sensitive=s)
+    >>> bool(reg.score(X, y) > 0.5)
+    True
+    """
+
+    _parameter_constraints = HSICClassifier._parameter_constraints
+    __init__ = HSICClassifier.__init__
+    build_objective = HSICClassifier.build_objective
