@@ -162,11 +162,11 @@ fairness_report(search.best_estimator_, X_test, y_test, sex_test).round(3)
 #   never get `sensitive` and raise an error. Keep routing on for fairness
 #   scoring. See `docs/routing.md`.
 # * The same routing works in `cross_validate(model, X, y, scoring=scoring,
-#   params={"sensitive": s})`, `RandomizedSearchCV` and `HalvingGridSearchCV`.
-# * **In parallel**: `GridSearchCV(..., n_jobs=2)` fits candidates in worker
-#   processes, each training on one torch thread. The same search runs on a Dask
-#   or Ray cluster with `joblib.parallel_config(backend="dask")`; see
-#   `docs/parallel.md`.
+#   params={"sensitive": s})` and in `RandomizedSearchCV`.
+# * **In parallel**: `GridSearchCV(..., n_jobs=2)` fits the candidates in two
+#   worker processes, with `sensitive` routed the same way. The same search runs
+#   on a Dask or Ray cluster inside `with joblib.parallel_config(backend="dask"):`;
+#   see `docs/parallel.md`, which also says how many torch threads each fit uses.
 
 # %%
 sklearn.set_config(enable_metadata_routing=False)  # back to scikit-learn's default
