@@ -3,10 +3,12 @@
 Each notebook is a jupytext percent script. Its cell tagged ``parameters``
 holds the settings a user runs; here a cell after it replaces them with a
 small sample and few epochs (as papermill does), so the notebooks execute in
-seconds while every cell runs. The kernel imports the same skinvariant as
-this test process.
+seconds while every cell runs. The kernels run side by side, and import the
+same skinvariant as this test process.
 """
 
+import asyncio
+import os
 import time
 from pathlib import Path
 
@@ -34,8 +36,8 @@ def test_every_notebook_has_small_settings():
     assert sorted(path.name for path in NOTEBOOK_DIR.glob("[0-9]*.py")) == sorted(SMALL_SETTINGS)
 
 
-def execute(name, monkeypatch):
-    """Run notebook ``name`` with its small settings; return it with outputs and the seconds taken."""
+def prepare(name):
+    """Notebook ``name`` with its small settings, and a last cell reporting the kernel's package and CPU."""
     notebook = jupytext.read(NOTEBOOK_DIR / name)
     parameters = [index for index, cell in enumerate(notebook.cells)
                   if "parameters" in cell.metadata.get("tags", [])]
@@ -45,17 +47,45 @@ def execute(name, monkeypatch):
         "import resource, skinvariant\n"
         "usage = resource.getrusage(resource.RUSAGE_SELF)\n"
         "print(skinvariant.__file__, usage.ru_utime + usage.ru_stime)"))
-    # the kernel is a fresh process: the skinvariant under test, one thread per library
-    monkeypatch.setenv("PYTHONPATH", str(PACKAGE_ROOT))
-    for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        monkeypatch.setenv(variable, "1")
-    start = time.perf_counter()
-    nbclient.NotebookClient(notebook, timeout=300, kernel_name="python3",
-                            resources={"metadata": {"path": str(NOTEBOOK_DIR)}}).execute()
-    seconds = time.perf_counter() - start
-    kernel_cpu = float(notebook.cells[-1].outputs[0]["text"].split()[-1])
-    print(f"{name}: {seconds:.1f} s wall, kernel CPU {kernel_cpu:.1f} s")
-    return notebook, seconds
+    return notebook
+
+
+@pytest.fixture(scope="module")
+def executed():
+    """Every notebook, executed: the kernels run side by side (one torch thread each).
+
+    Returns a dict of name to the executed notebook, or to the exception its
+    execution raised.
+    """
+    environment = {"PYTHONPATH": str(PACKAGE_ROOT), "OMP_NUM_THREADS": "1",
+                   "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    saved = {variable: os.environ.get(variable) for variable in environment}
+    os.environ.update(environment)  # the kernels are fresh processes: the package under test
+    notebooks = {name: prepare(name) for name in sorted(SMALL_SETTINGS)}
+
+    async def run(name):
+        start = time.perf_counter()
+        client = nbclient.NotebookClient(notebooks[name], timeout=300, kernel_name="python3",
+                                         resources={"metadata": {"path": str(NOTEBOOK_DIR)}})
+        try:
+            await client.async_execute()
+        except Exception as error:  # reported by that notebook's test
+            return name, error
+        print(f"{name}: {time.perf_counter() - start:.1f} s wall, kernel CPU "
+              f"{float(notebooks[name].cells[-1].outputs[0]['text'].split()[-1]):.1f} s")
+        return name, notebooks[name]
+
+    async def run_all():
+        return dict(await asyncio.gather(*(run(name) for name in notebooks)))
+
+    try:
+        yield asyncio.run(run_all())
+    finally:
+        for variable, value in saved.items():
+            if value is None:
+                os.environ.pop(variable, None)
+            else:
+                os.environ[variable] = value
 
 
 def outputs(notebook, kind):
@@ -65,8 +95,10 @@ def outputs(notebook, kind):
 
 
 @pytest.mark.parametrize("name", sorted(SMALL_SETTINGS))
-def test_notebook_runs(name, monkeypatch):
-    notebook, _ = execute(name, monkeypatch)
+def test_notebook_runs(name, executed):
+    notebook = executed[name]
+    if isinstance(notebook, Exception):
+        raise notebook
     # no cell raised (nbclient would have), the kernel used this checkout's package,
     # and every notebook draws at least one figure
     kernel_package = notebook.cells[-1].outputs[0]["text"].split()[0]
