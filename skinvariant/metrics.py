@@ -46,7 +46,8 @@ from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
-from sklearn.utils import Bunch, check_array, check_random_state, column_or_1d
+from sklearn import get_config
+from sklearn.utils import Bunch, _safe_indexing, check_array, check_random_state, column_or_1d
 from sklearn.utils.metadata_routing import MetadataRequest
 from sklearn.utils.multiclass import type_of_target
 from threadpoolctl import threadpool_limits
@@ -793,13 +794,27 @@ def _rows_of(frame, rows):
     return part.iloc[:, 0].to_numpy() if part.shape[1] == 1 else part
 
 
+def _sensitive_fit_param(model):
+    """The fit keyword that brings ``sensitive`` to ``model``'s invariant estimator.
+
+    With metadata routing on, a pipeline routes ``sensitive`` itself; with it
+    off, a pipeline takes ``<last step>__sensitive``.
+    """
+    if hasattr(model, "steps") and not get_config()["enable_metadata_routing"]:
+        return f"{model.steps[-1][0]}__sensitive"
+    return "sensitive"
+
+
 def lam_path(estimator, X, y, sensitive, *, lams, param="lam", test_size=0.3, random_state=0):
     """Fit ``estimator`` at each ``lam`` and measure the accuracy-fairness-leakage front.
 
     The rows are split once (stratified by ``y``); each fit sees the training
     part with its ``sensitive``, and each row of the result is measured on the
     held-out part: accuracy, the group gaps of the predictions, and the
-    strongest fresh probe's reading of ``sensitive`` from ``transform``.
+    strongest fresh probe's reading of ``sensitive`` from ``transform`` (the
+    probes learn from the training part's representation and read the
+    held-out part's). A pipeline receives ``sensitive`` with metadata routing
+    on or off.
 
     Parameters
     ----------
@@ -827,18 +842,19 @@ def lam_path(estimator, X, y, sensitive, *, lams, param="lam", test_size=0.3, ra
         ``leakage_balanced_accuracy``, ``leakage_auc``, ``leakage_probe``.
     """
     check_sensitive_aligned(sensitive, X=X, y=y)
-    X, y, frame = np.asarray(X), np.asarray(y), _as_frame(sensitive)
-    train, test = train_test_split(np.arange(len(X)), test_size=test_size, stratify=y,
+    y, frame = np.asarray(y), _as_frame(sensitive)
+    train, test = train_test_split(np.arange(len(y)), test_size=test_size, stratify=y,
                                    random_state=random_state)
+    X_train, X_test = (_safe_indexing(X, rows) for rows in (train, test))
     s_train, s_test = (_rows_of(frame, rows) for rows in (train, test))
-    routed = (f"{estimator.steps[-1][0]}__sensitive" if hasattr(estimator, "steps")
-              else "sensitive")
     rows = []
     for lam in lams:
         model = clone(estimator).set_params(**{param: lam})
-        model.fit(X[train], y[train], **{routed: s_train})
-        predicted = model.predict(X[test])
-        leakage = sensitive_leakage(model.transform(X[test]), s_test, random_state=random_state)
+        model.fit(X_train, y[train], **{_sensitive_fit_param(model): s_train})
+        predicted = model.predict(X_test)
+        leakage = sensitive_leakage(model.transform(X_train), s_train,
+                                    held_out=(model.transform(X_test), s_test),
+                                    random_state=random_state)
         rows.append({
             "lam": lam,
             "accuracy": float(accuracy_score(y[test], predicted)),

@@ -585,6 +585,10 @@ def test_lam_path_measures_each_lam_on_held_out_rows():
     pipeline = make_pipeline(StandardScaler(), IIDMClassifier(max_epochs=3, random_state=0))
     piped = lam_path(pipeline, X, y, s, lams=[1.0], param="iidmclassifier__lam")
     assert len(piped) == 1 and 0.5 < piped["accuracy"][0] <= 1
+    with sklearn.config_context(enable_metadata_routing=True):  # routed, not step__sensitive
+        routed = lam_path(pipeline, pd.DataFrame(X), y, pd.Series(s), lams=[1.0],
+                          param="iidmclassifier__lam")
+    assert routed.drop(columns="leakage_probe").equals(piped.drop(columns="leakage_probe"))
 
 
 def test_held_out_probes_learn_from_all_of_Z_and_read_the_held_out_rows():
