@@ -504,3 +504,14 @@ def test_colored_background_digits_bad_arguments_name_the_argument(arguments, na
 
     with pytest.raises(ValueError, match=name):
         make_colored_background_digits(**arguments)
+
+
+def test_inverted_digits_split_by_the_same_seed_keep_both_origins_in_the_test_part():
+    from sklearn.model_selection import train_test_split
+
+    from skinvariant.datasets import make_inverted_digits
+
+    X, y, inverted = make_inverted_digits(random_state=0)
+    *_, inverted_test = train_test_split(X, y, inverted, test_size=0.3, stratify=y,
+                                         random_state=0)
+    assert 0.4 < inverted_test.mean() < 0.6  # was 7 of 540 with a per-class permutation
