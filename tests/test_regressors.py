@@ -69,7 +69,7 @@ def test_predicts_in_the_units_of_y_and_scores_r2(Estimator, data):
     assert model.y_scale_ == pytest.approx([y.std()])
     # the head learns the standardised target: its loss starts near 1, not near var(y)
     assert model.history_[0, "train_task_loss"] < 2.0
-    assert model.transform(X).shape == (len(X), 8)
+    assert model.transform(X).shape == (len(X), model.n_components)
 
 
 def test_integer_targets_are_quantities_and_two_dimensional_targets_are_learned_together(data):
@@ -109,7 +109,7 @@ def test_semantic_alignment_is_refused_for_a_regression_target(data):
 def test_invariance_lowers_a_fresh_probes_reading_at_little_cost_in_r2(Estimator):
     # measured on held-out rows (balanced accuracy of the strongest of three
     # probes; chance 0.5): 0.81-0.82 at lam=0, 0.63-0.67 at lam=1, with R^2
-    # 0.96 -> 0.96 (0.93 -> 0.88 for HSIC)
+    # 0.96 -> 0.96; HSIC's 2-wide z: 0.69 -> 0.51, R^2 0.87 -> 0.84
     X, y, s = make_leaky_regression(1200)
     X_train, X_test, y_train, y_test, s_train, s_test = train_test_split(
         X, y, s, test_size=0.5, random_state=0)
@@ -121,7 +121,7 @@ def test_invariance_lowers_a_fresh_probes_reading_at_little_cost_in_r2(Estimator
 
     plain_leakage, plain_r2 = fitted(0.0)
     invariant_leakage, invariant_r2 = fitted(1.0)
-    assert plain_leakage > 0.75  # s leaks into an unconstrained representation
+    assert plain_leakage > 0.65  # s leaks into an unconstrained representation
     assert invariant_leakage < plain_leakage - 0.08
     assert invariant_r2 > plain_r2 - 0.1
 
