@@ -134,6 +134,8 @@ REPRESENTATION_ATTRIBUTES_DOC = """\
 COMMON_ATTRIBUTES_DOC = CLASSES_DOC + "\n" + REPRESENTATION_ATTRIBUTES_DOC
 
 
+KERNEL_PENALTY_CONSTRAINT = {"kernel_penalty": [Interval(Real, 0, None, closed="left")]}
+
 KERNEL_PENALTY_DOC = """\
     kernel_penalty : float, default={default:kernel_penalty}
         Weight, relative to ``lam``, of a kernel independence term added to

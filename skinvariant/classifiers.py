@@ -5,6 +5,7 @@ from numbers import Integral, Real
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import (
+    KERNEL_PENALTY_CONSTRAINT,
     InvariantClassifierBase,
     SensitiveTypeMixin,
     check_layer_sizes,
@@ -28,10 +29,9 @@ __all__ = [
     "MINEDebiasedClassifier",
 ]
 
-_KERNEL_PENALTY_CONSTRAINT = {"kernel_penalty": [Interval(Real, 0, None, closed="left")]}
 
 _ADVERSARY_CONSTRAINTS = {
-    **_KERNEL_PENALTY_CONSTRAINT,
+    **KERNEL_PENALTY_CONSTRAINT,
     "adversary_hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
     "n_adversary_steps": [Interval(Integral, 1, None, closed="left")],
     "gradient_penalty": [Interval(Real, 0, None, closed="left")],
@@ -312,7 +312,7 @@ class MINEDebiasedClassifier(SensitiveTypeMixin, InvariantClassifierBase):
         "statistics_hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "ema_rate": [Interval(Real, 0, 1, closed="neither")],
         "adaptive_clipping": ["boolean"],
-        **_KERNEL_PENALTY_CONSTRAINT,
+        **KERNEL_PENALTY_CONSTRAINT,
     }
 
     def __init__(self, lam=1.0, *, estimator="mine", n_estimator_steps=20,
@@ -469,6 +469,7 @@ class AffinityClassifier(InvariantClassifierBase, AffinityTransformer):
     freeze_encoder : bool, default=False
         Train only a fair layer (and the head) on top of a fixed, pretrained
         ``encoder``; see :class:`AffinityTransformer`.
+{kernel_penalty_parameter}
 {common_parameters}
 
     Attributes

@@ -6,6 +6,7 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from ._base import (
+    KERNEL_PENALTY_CONSTRAINT,
     InvariantEstimatorBase,
     check_layer_sizes,
     fill_doc,
@@ -51,6 +52,7 @@ class AffinityTransformer(InvariantEstimatorBase):
         and buffers are not changed by ``fit`` and it runs in evaluation mode.
         Only an MLP on top of it (``hidden_layer_sizes`` to ``n_components``
         wide, the "fair layer") and the head are trained. Requires ``encoder``.
+{kernel_penalty_parameter}
 {common_parameters}
 
     Attributes
@@ -79,15 +81,18 @@ class AffinityTransformer(InvariantEstimatorBase):
         **InvariantEstimatorBase._parameter_constraints,
         "same_class": ["boolean"],
         "freeze_encoder": ["boolean"],
+        **KERNEL_PENALTY_CONSTRAINT,
     }
 
-    def __init__(self, lam=0.01, *, same_class=True, freeze_encoder=False, n_components=20,
+    def __init__(self, lam=0.01, *, same_class=True, freeze_encoder=False, kernel_penalty=0.0,
+                 n_components=20,
                  hidden_layer_sizes=(128, 128), encoder=None, max_epochs=50, batch_size=128,
                  lr=1e-3, optimizer="adam", validation_fraction=None, callbacks=None,
                  device="auto", random_state=None, verbose=0):
         self.lam = lam
         self.same_class = same_class
         self.freeze_encoder = freeze_encoder
+        self.kernel_penalty = kernel_penalty
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
         self.encoder = encoder

@@ -6,6 +6,8 @@ import torch
 
 from skinvariant import (
     AdversarialClassifier,
+    AffinityClassifier,
+    AffinityTransformer,
     HSICClassifier,
     IIDMClassifier,
     MINEDebiasedClassifier,
@@ -68,7 +70,8 @@ def test_a_kernel_penalty_adds_the_hsic_term_to_another_method_and_lowers_it():
     assert kernel.score(X, y) > plain.score(X, y) - 0.03
 
 
-@pytest.mark.parametrize("Estimator", [AdversarialClassifier, MINEDebiasedClassifier])
+@pytest.mark.parametrize("Estimator", [AdversarialClassifier, MINEDebiasedClassifier,
+                                       AffinityClassifier, AffinityTransformer])
 def test_the_kernel_penalty_reads_the_attribute_as_its_estimator_does(Estimator):
     X, y, s = make_leaky_data(200)
     age = s + np.random.RandomState(0).uniform(size=len(s))
@@ -77,6 +80,6 @@ def test_the_kernel_penalty_reads_the_attribute_as_its_estimator_does(Estimator)
         X, y, sensitive=sensitive)
     objective = fitted.net_.objective_
     assert isinstance(objective, WithKernelPenalty) and objective.weight == 2.0
-    assert objective.kernel.categorical == (Estimator is AdversarialClassifier)
+    assert objective.kernel.categorical == (Estimator is not MINEDebiasedClassifier)
     with pytest.raises(ValueError, match="kernel_penalty"):
         Estimator(kernel_penalty=-1.0).fit(X, y, sensitive=s)
