@@ -1,11 +1,11 @@
-"""The Adult split and preprocessing shared by adult_tradeoff.py and speed.py."""
+"""The Adult and German splits and preprocessing shared by the benchmarks."""
 
 import numpy as np
 from sklearn.compose import make_column_transformer
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from skinvariant.datasets import load_adult
+from skinvariant.datasets import load_adult, load_german
 
 
 def make_preprocessor(X):
@@ -35,3 +35,8 @@ def preprocessed_split(X, y, s, random_state=0):
 def adult_split(random_state=0):
     """The preprocessed 70/30 split of Adult, sex as sensitive (see ``preprocessed_split``)."""
     return preprocessed_split(*load_adult(return_X_y_s=True), random_state=random_state)
+
+
+def german_split(random_state=0):
+    """The preprocessed 70/30 split of German credit, age <= 25 as sensitive."""
+    return preprocessed_split(*load_german(return_X_y_s=True), random_state=random_state)

@@ -1,8 +1,9 @@
-"""skinvariant's classifiers against fairlearn's peers on UCI Adult (sex as sensitive), one run.
+"""skinvariant's classifiers against fairlearn's peers on UCI Adult (sex) and German credit (age <= 25).
 
-Every model is fitted on the same 70/30 split stratified by y (adult_data.py:
-one-hot categorical columns, standardised numeric ones; sex is not among the
-features) and measured on the test split:
+Per data set and seed, every model is fitted on the same 70/30 split stratified
+by y (adult_data.py: one-hot categorical columns, standardised numeric ones;
+the sensitive attribute is not among the features) and measured on the test
+split:
 
 * peers: LogisticRegression (unconstrained, the reference);
   fairlearn ExponentiatedGradient(LogisticRegression(), DemographicParity())
@@ -11,30 +12,30 @@ features) and measured on the test split:
   {0.5, 1}; fairlearn AdversarialFairnessClassifier (torch backend,
   predictor [50, "leaky_relu"], adversary [3, "leaky_relu"], batch 256,
   shuffled, random_state=0) at alpha in {0.1, 1, 10};
-* skinvariant: AdversarialClassifier (AII, alternating) and IIDMClassifier
-  at lam in {1, 10}, HSICClassifier at lam in {1, 10}, MINEDebiasedClassifier
-  at lam in {1, 10}, AffinityClassifier at lam in {0.01, 0.1}; each with its
-  documented defaults except batch_size=256, max_epochs (--epochs, default
-  10) and random_state=seed.
+* skinvariant: every classifier over the lam grid in OURS (``--grid NAME=a,b``
+  replaces one); each with its documented defaults except batch_size and
+  max_epochs (per data set in DATASETS, or --epochs) and random_state=seed.
 
 Measures: accuracy, demographic parity difference and equalized odds
 difference (skinvariant.metrics) of predict(X_test), wall seconds of fit, and,
 for models with a representation (skinvariant's transform, CorrelationRemover's
-output), leakage = sensitive_leakage(Z_train, s_train, held_out=(Z_test,
-s_test)).balanced_accuracy: the strongest of three fresh probes (linear,
+output), sensitive_leakage(Z_train, s_train, held_out=(Z_test, s_test)): the
+balanced accuracy and AUC of the strongest of three fresh probes (linear,
 boosted trees, MLP) trained on the training rows' representation and read on
-the test rows (chance 0.5). It also checks whether fitting
+the test rows (chance 0.5 for both). It also checks whether fitting
 AdversarialFairnessClassifier twice with random_state=0, and once with
 random_state=1, gives the same predictions, and marks the rows that reach
 issue 12's targets: parity difference <= 0.05 within 1 accuracy point of
 LogisticRegression, and <= 0.015 within 3 points.
 
-Writes benchmarks/results/peers.{md,csv} and docs/adult_front.png (accuracy
-against parity difference, drawn with skinvariant.plotting.plot_tradeoff).
+Writes benchmarks/results/peers_<data>.{md,csv,png} (the PNG: accuracy against
+parity difference, drawn with skinvariant.plotting.plot_tradeoff); Adult's
+PNG is also docs/adult_front.png.
 
-Run: python benchmarks/peers.py [--quick] [--seeds N] [--epochs E] [--plot-only]
+Run: python benchmarks/peers.py [--data adult german] [--quick] [--seeds N]
+[--epochs E] [--methods ...] [--grid NAME=a,b ...] [--plot-only]
 (--quick: 2 epochs, 1 AdversarialFairnessClassifier epoch, one value per
-method; writes benchmarks/results/peers_quick.{md,csv,png})
+method; writes peers_<data>_quick.*)
 """
 
 import argparse
@@ -50,7 +51,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import torch  # noqa: E402
-from adult_data import adult_split  # noqa: E402
+from adult_data import adult_split, german_split  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
@@ -76,6 +77,10 @@ OURS = {"AII": (AdversarialClassifier, (1.0, 10.0)),
         "HSIC": (HSICClassifier, (1.0, 10.0)),
         "MINE": (MINEDebiasedClassifier, (1.0, 10.0)),
         "Affinity": (AffinityClassifier, (0.01, 0.1))}
+# split, name of the attribute, skinvariant's batch_size and max_epochs (German
+# has 700 training rows: a smaller batch and more epochs give it ~500 steps)
+DATASETS = {"adult": (adult_split, "sex", 256, 10),
+            "german": (german_split, "age <= 25", 64, 50)}
 EG_EPS = (0.01, 0.05)
 CR_ALPHA = (0.5, 1.0)
 AFC_ALPHA = (0.1, 1.0, 10.0)
@@ -93,15 +98,16 @@ def logistic():
 def measure(method, param_value, y_pred, seconds, data, Z=None):
     """One result row: test accuracy, DP / EO difference, fit seconds, leakage of ``Z``."""
     _, _, _, y_test, s_train, s_test = data
-    leakage = np.nan
+    leakage = auc = np.nan
     if Z is not None:
         Z_train, Z_test = Z
-        leakage = sensitive_leakage(Z_train, s_train, held_out=(Z_test, s_test)).balanced_accuracy
+        report = sensitive_leakage(Z_train, s_train, held_out=(Z_test, s_test))
+        leakage, auc = report.balanced_accuracy, report.auc
     return {"method": method, "param": PARAM.get(method, "lam"), "value": param_value,
             "accuracy": float(np.mean(y_pred == y_test)),
             "dp_difference": demographic_parity_difference(y_test, y_pred, sensitive=s_test),
             "eo_difference": equalized_odds_difference(y_test, y_pred, sensitive=s_test),
-            "leakage": leakage, "fit_seconds": seconds}
+            "leakage": leakage, "leakage_auc": auc, "fit_seconds": seconds}
 
 
 def run_logistic(data, seed):
@@ -156,9 +162,10 @@ def run_adversarial_fairness(alpha, data, seed, epochs):
     return measure("AdvFairness", alpha, model.predict(X_test), seconds, data), model
 
 
-def run_ours(name, lam, data, seed, max_epochs):
+def run_ours(name, lam, data, seed, batch_size, max_epochs):
     X_train, X_test, y_train, _, s_train, _ = data
-    model = OURS[name][0](lam=lam, batch_size=256, max_epochs=max_epochs, random_state=seed)
+    model = OURS[name][0](lam=lam, batch_size=batch_size, max_epochs=max_epochs,
+                          random_state=seed)
     start = time.perf_counter()
     model.fit(X_train, y_train, sensitive=s_train)
     seconds = time.perf_counter() - start
@@ -197,11 +204,12 @@ def mark_targets(frame):
 def summarise(frame):
     """Mean (and std over seeds when there are several) per (method, value)."""
     keys = ["method", "param", "value"]
-    columns = ["accuracy", "dp_difference", "eo_difference", "leakage", "fit_seconds"]
+    columns = ["accuracy", "dp_difference", "eo_difference", "leakage", "leakage_auc",
+               "fit_seconds"]
     grouped = frame.groupby(keys, sort=False, dropna=False)
     summary = grouped[columns].mean()
     if frame.seed.nunique() > 1:
-        std = grouped[columns[:4]].std().add_suffix("_std")
+        std = grouped[columns[:5]].std().add_suffix("_std")
         summary = summary.join(std)
     summary["n_seeds"] = grouped.size()
     summary["target_0.05_1pt"] = grouped["target_0.05_1pt"].sum()
@@ -211,9 +219,9 @@ def summarise(frame):
 
 def markdown_table(summary, n_seeds):
     plus = n_seeds > 1
-    head = ("| method | param | accuracy | DP diff | EO diff | leakage (bal. acc.) | fit s "
-            "| DP<=0.05 & >=LR-1pt | DP<=0.015 & >=LR-3pt |")
-    lines = [head, "|" + "---|" * 9]
+    head = ("| method | param | accuracy | DP diff | EO diff | leakage (bal. acc.) "
+            "| leakage (AUC) | fit s | DP<=0.05 & >=LR-1pt | DP<=0.015 & >=LR-3pt |")
+    lines = [head, "|" + "---|" * 10]
 
     def cell(row, name, fmt="{:.3f}"):
         value = row[name]
@@ -232,12 +240,13 @@ def markdown_table(summary, n_seeds):
             targets = ["(reference)", "(reference)"]
         lines.append(f"| {row.method} | {param} | {cell(row, 'accuracy')} | "
                      f"{cell(row, 'dp_difference')} | {cell(row, 'eo_difference')} | "
-                     f"{cell(row, 'leakage')} | {row.fit_seconds:.1f} | "
+                     f"{cell(row, 'leakage')} | {cell(row, 'leakage_auc')} | "
+                     f"{row.fit_seconds:.1f} | "
                      f"{targets[0]} | {targets[1]} |")
     return "\n".join(lines)
 
 
-def plot(summary, path):
+def plot(summary, path, title):
     """Accuracy against parity difference with plot_tradeoff; one marker per method.
 
     Two panels: every row (left) and the region near LogisticRegression
@@ -274,7 +283,7 @@ def plot(summary, path):
     axes[1].set_ylim(baseline - 0.05, baseline + 0.01)
     axes[1].set_title("near LogisticRegression (rows outside are clipped)", fontsize=9)
     axes[1].legend(fontsize=7, loc="lower right")
-    fig.suptitle("Adult, sensitive = sex (labels: lam / eps / alpha); dotted: issue 12 targets "
+    fig.suptitle(f"{title} (labels: lam / eps / alpha); dotted: issue 12 targets "
                  "(DP 0.05 at LR - 1 point, DP 0.015 at LR - 3 points)", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
@@ -300,41 +309,69 @@ def environment():
             f"skinvariant {getattr(skinvariant, '__version__', '?')}")
 
 
+def parse_grid(items):
+    """``["AII=3,10", ...]`` to ``{"AII": (3.0, 10.0), ...}``; unknown names are refused."""
+    grid = {}
+    for item in items:
+        name, _, values = item.partition("=")
+        if name not in OURS or not values:
+            raise SystemExit(f"--grid takes NAME=a,b with NAME in {list(OURS)}; got {item!r}")
+        grid[name] = tuple(float(value) for value in values.split(","))
+    return grid
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", nargs="+", default=list(DATASETS), choices=list(DATASETS))
     parser.add_argument("--quick", action="store_true",
                         help="2 epochs, 1 AdversarialFairness epoch, one value per method")
-    parser.add_argument("--seeds", type=int, default=1, help="seeds 0..N-1 (split and models)")
-    parser.add_argument("--epochs", type=int, default=10, help="max_epochs of skinvariant's")
+    parser.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 (split and models)")
+    parser.add_argument("--epochs", type=int, default=None,
+                        help="max_epochs of skinvariant's (default: per data set)")
     parser.add_argument("--afc-epochs", type=int, default=10,
                         help="epochs of AdversarialFairnessClassifier")
+    parser.add_argument("--methods", nargs="+", default=None,
+                        help="run only these (names of OURS and of the peers)")
+    parser.add_argument("--grid", nargs="+", default=[], metavar="NAME=a,b",
+                        help="replace the lam grid of one of skinvariant's estimators")
     parser.add_argument("--plot-only", action="store_true",
                         help="redraw the PNG from the CSV of an earlier run; fit nothing")
     args = parser.parse_args()
-    suffix = "_quick" if args.quick else ""
-    png = RESULTS + "peers_quick.png" if args.quick else "docs/adult_front.png"
-    if args.plot_only:
-        plot(summarise(pd.read_csv(RESULTS + f"peers{suffix}.csv")), png)
-        return
     torch.set_num_threads(1)
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
+    for name in args.data:
+        run_dataset(name, args)
+
+
+def run_dataset(name, args):
+    """Fit every model on every seed of data set ``name``; write its table, CSV and front."""
+    split, attribute, batch_size, default_epochs = DATASETS[name]
+    title = f"{name.capitalize()}, sensitive = {attribute}"
+    stem = RESULTS + f"peers_{name}" + ("_quick" if args.quick else "")
+    if args.plot_only:
+        plot(summarise(pd.read_csv(stem + ".csv")), stem + ".png", title)
+        return
     wall_start = time.perf_counter()
-    epochs, afc_epochs = (2, 1) if args.quick else (args.epochs, args.afc_epochs)
+    epochs = args.epochs or default_epochs
+    epochs, afc_epochs = (2, 1) if args.quick else (epochs, args.afc_epochs)
     pick = (lambda values: values[-1:]) if args.quick else (lambda values: values)
+    grids = {method: lams for method, (_, lams) in OURS.items()} | parse_grid(args.grid)
+    wanted = (lambda method: True) if args.methods is None else (
+        lambda method: method in args.methods or method == "LogisticRegression")
 
     rows, determinism = [], None
     for seed in range(args.seeds):
-        data = adult_split(random_state=seed)
+        data = split(random_state=seed)
         jobs = [("LogisticRegression", None, lambda: run_logistic(data, seed))]
         jobs += [("ExpGrad", eps, lambda eps=eps: run_expgrad(eps, data, seed))
                  for eps in pick(EG_EPS)]
         jobs += [("CorrRemover+LR", alpha,
                   lambda alpha=alpha: run_correlation_remover(alpha, data, seed))
                  for alpha in pick(CR_ALPHA)]
-        for name, (_, lams) in OURS.items():
-            jobs += [(name, lam, lambda name=name, lam=lam: run_ours(name, lam, data, seed, epochs))
-                     for lam in pick(lams)]
+        for method, lams in grids.items():
+            jobs += [(method, lam, lambda method=method, lam=lam: run_ours(
+                method, lam, data, seed, batch_size, epochs)) for lam in pick(lams)]
         for alpha in pick(AFC_ALPHA):
             def job(alpha=alpha):
                 nonlocal determinism
@@ -344,63 +381,80 @@ def main():
                 return row
             jobs.append(("AdvFairness", alpha, job))
         for method, value, job in jobs:
+            if not wanted(method):
+                continue
             row = job()
             row["seed"] = seed
             rows.append(row)
-            print(f"seed {seed} {method} {'' if value is None else value}: accuracy "
+            print(f"{name} seed {seed} {method} {'' if value is None else value}: accuracy "
                   f"{row['accuracy']:.3f}, DP {row['dp_difference']:.3f}, EO "
-                  f"{row['eo_difference']:.3f}, leakage {row['leakage']:.3f}, fit "
-                  f"{row['fit_seconds']:.1f} s  [{time.perf_counter() - wall_start:.0f} s]",
-                  flush=True)
+                  f"{row['eo_difference']:.3f}, leakage {row['leakage']:.3f} / AUC "
+                  f"{row['leakage_auc']:.3f}, fit {row['fit_seconds']:.1f} s  "
+                  f"[{time.perf_counter() - wall_start:.0f} s]", flush=True)
 
     frame = mark_targets(pd.DataFrame(rows))
     summary = summarise(frame)
     wall = time.perf_counter() - wall_start
-    frame.to_csv(RESULTS + f"peers{suffix}.csv", index=False)
-    plot(summary, png)
+    frame.to_csv(stem + ".csv", index=False)
+    plot(summary, stem + ".png", title)
+    if name == "adult" and not args.quick:
+        plot(summary, "docs/adult_front.png", title)
+    write_report(stem + ".md", name, title, summary, determinism, wall, args,
+                 batch_size, epochs, afc_epochs)
 
-    command = "python benchmarks/peers.py" + (" --quick" if args.quick else "")
-    if args.seeds != 1:
-        command += f" --seeds {args.seeds}"
-    if not args.quick and args.epochs != 10:
+
+def write_report(path, name, title, summary, determinism, wall, args, batch_size, epochs,
+                 afc_epochs):
+    """The markdown table, the settings, the targets reached and the AFC determinism check."""
+    command = f"python benchmarks/peers.py --data {name}" + (" --quick" if args.quick else "")
+    command += f" --seeds {args.seeds}"
+    if args.epochs and not args.quick:
         command += f" --epochs {args.epochs}"
-    if not args.quick and args.afc_epochs != 10:
+    if args.afc_epochs != 10 and not args.quick:
         command += f" --afc-epochs {args.afc_epochs}"
+    if args.methods:
+        command += " --methods " + " ".join(args.methods)
+    if args.grid:
+        command += " --grid " + " ".join(args.grid)
     reached = {t: summary[(summary[t] > 0) & (summary.method != "LogisticRegression")]
                for t in ("target_0.05_1pt", "target_0.015_3pt")}
-
-    lines = [f"# Adult (sex): skinvariant against fairlearn's peers ({'quick' if args.quick else 'full'} run)",
+    lines = [f"# {title}: skinvariant against fairlearn's peers "
+             f"({'quick' if args.quick else 'full'} run)",
              "", f"Command: `{command}`; wall time {wall / 60:.1f} min ({wall:.0f} s), "
              f"{args.seeds} seed(s) (split and model seeds 0..{args.seeds - 1}).", "",
              f"Machine: {environment()}.", "",
-             f"skinvariant: batch_size=256, max_epochs={epochs}, random_state=seed, other "
-             "parameters at their defaults. AdversarialFairnessClassifier: torch backend, "
+             f"skinvariant: batch_size={batch_size}, max_epochs={epochs}, random_state=seed, "
+             "other parameters at their defaults. AdversarialFairnessClassifier: torch backend, "
              "predictor [50, leaky_relu], adversary [3, leaky_relu], batch_size=256, "
              f"shuffle=True, epochs={afc_epochs}, random_state=seed. ExpGrad: "
              "ExponentiatedGradient(LogisticRegression(max_iter=1000), DemographicParity(), eps), "
-             "predict(random_state=seed). CorrelationRemover: sex appended as a 0/1 column, "
-             "removed by the transform; LogisticRegression(max_iter=1000) on its output.", "",
-             "Test split (30%). DP / EO diff: skinvariant.metrics demographic_parity_difference / "
-             "equalized_odds_difference of predict(X_test). Leakage: "
-             "sensitive_leakage(Z_train, s_train, held_out=(Z_test, s_test)).balanced_accuracy "
-             "(strongest of a linear, a boosted-tree and an MLP probe; chance 0.5) on "
-             "transform(X) or CorrelationRemover's output; empty for models without a "
-             "representation. fit s: wall seconds of fit on a loaded machine (noisy).", "",
+             "predict(random_state=seed). CorrelationRemover: the attribute appended as a 0/1 "
+             "column, removed by the transform; LogisticRegression(max_iter=1000) on its output.",
+             "",
+             "Test split (30%); mean ± std over seeds. DP / EO diff: skinvariant.metrics "
+             "demographic_parity_difference / equalized_odds_difference of predict(X_test). "
+             "Leakage: sensitive_leakage(Z_train, s_train, held_out=(Z_test, s_test)): balanced "
+             "accuracy and AUC of the strongest of a linear, a boosted-tree and an MLP probe "
+             "(chance 0.5) on transform(X) or CorrelationRemover's output; empty for models "
+             "without a representation. fit s: wall seconds of fit (noisy on a shared machine). "
+             "Target columns: seeds on which the row met the target against that seed's "
+             "LogisticRegression.", "",
              markdown_table(summary, args.seeds), "",
              "Issue 12 targets (DP difference <= 0.05 within 1 accuracy point of "
-             "LogisticRegression; <= 0.015 within 3 points):", "",
+             "LogisticRegression; <= 0.015 within 3 points), per seed:", "",
              "- DP <= 0.05 and accuracy >= LR - 0.01: "
              + _names(reached["target_0.05_1pt"], "target_0.05_1pt", args.seeds),
              "- DP <= 0.015 and accuracy >= LR - 0.03: "
              + _names(reached["target_0.015_3pt"], "target_0.015_3pt", args.seeds), ""]
     if determinism is not None:
         lines += ["AdversarialFairnessClassifier determinism (alpha="
-                  f"{determinism['alpha']:g}, predictor output on the test rows): refit with random_state=0, "
-                  f"max abs difference {determinism['max |p(rs=0) - p(rs=0 again)|']:.3g}; "
-                  f"fit with random_state=1, max abs difference "
-                  f"{determinism['max |p(rs=0) - p(rs=1)|']:.3g} (0 means identical).", ""]
+                  f"{determinism['alpha']:g}, predictor output on the test rows): refit with "
+                  "random_state=0, max abs difference "
+                  f"{determinism['max |p(rs=0) - p(rs=0 again)|']:.3g}; fit with random_state=1, "
+                  f"max abs difference {determinism['max |p(rs=0) - p(rs=1)|']:.3g} "
+                  "(0 means identical).", ""]
     text = "\n".join(lines)
-    with open(RESULTS + f"peers{suffix}.md", "w") as handle:
+    with open(path, "w") as handle:
         handle.write(text)
     print(text)
 

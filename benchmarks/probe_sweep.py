@@ -33,9 +33,12 @@ VARIANTS = {
                                     "kernel_penalty=1": {"kernel_penalty": 1.0}}),
     "IIDM": (IIDMClassifier, {"defaults": {},
                               "gradient_penalty=1": {"gradient_penalty": 1.0},
-                              "kernel_penalty=1": {"kernel_penalty": 1.0}}),
-    "HSIC": (HSICClassifier, {"defaults (n_components=8)": {},
-                              "n_components=2": {"n_components": 2}}),
+                              "kernel_penalty=1": {"kernel_penalty": 1.0},
+                              "n_components=2": {"n_components": 2},
+                              "n_components=2, kernel_penalty=1": {"n_components": 2,
+                                                                   "kernel_penalty": 1.0}}),
+    "HSIC": (HSICClassifier, {"defaults (n_components=2)": {},
+                              "n_components=8": {"n_components": 8}}),
     "Affinity": (AffinityClassifier, {"defaults": {}}),
 }
 
@@ -57,6 +60,8 @@ def main():
     parser.add_argument("--methods", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--lams", type=float, nargs="+", default=[1.0, 10.0])
+    parser.add_argument("--variants", nargs="+", default=None,
+                        help="run only the variants with these names")
     args = parser.parse_args()
     torch.set_num_threads(1)
     warnings.simplefilter("ignore")
@@ -66,6 +71,7 @@ def main():
              **measure(Estimator, options, lam, seed, data)}
             for method, (Estimator, variants) in VARIANTS.items() if method in args.methods
             for variant, options in variants.items()
+            if args.variants is None or variant in args.variants
             for lam in args.lams for seed in args.seeds]
     runs = pd.DataFrame(rows)
     print(runs.round(3).to_string(index=False))
