@@ -5,14 +5,14 @@ rows held out, stratified by s), each method is fitted with its defaults and
 with one option changed: for ``AdversarialClassifier`` and
 ``IIDMClassifier`` the adversary's gradient penalty (``gradient_penalty``)
 and the kernel term added to the method's own (``kernel_penalty=1``); for
-``HSICClassifier`` the width of z; ``AffinityClassifier`` at its defaults
-(only ``lam`` varies). Reported: y
+``HSICClassifier``, ``IIDMClassifier`` and ``MINEDebiasedClassifier`` the
+width of z; ``AffinityClassifier`` at its defaults and with the kernel term. Reported: y
 accuracy on the held-out half, and the strongest of
 ``sensitive_leakage``'s three fresh probes, trained on the training half's
 representation and read on the held-out half (``held_out=``; chance 0.33).
 
-Run: python benchmarks/probe_sweep.py [--methods AII IIDM HSIC Affinity]
-[--seeds 0 1 2] [--lams 1 10]  (about 20 s per fit on one idle core)
+Run: python benchmarks/probe_sweep.py [--methods AII IIDM HSIC MINE Affinity]
+[--seeds 0 1 2] [--lams 1 10] [--variants NAME ...]  (about 20 s per fit on one idle core)
 """
 
 import argparse
@@ -23,7 +23,13 @@ import pandas as pd
 import torch
 from sklearn.model_selection import train_test_split
 
-from skinvariant import AdversarialClassifier, AffinityClassifier, HSICClassifier, IIDMClassifier
+from skinvariant import (
+    AdversarialClassifier,
+    AffinityClassifier,
+    HSICClassifier,
+    IIDMClassifier,
+    MINEDebiasedClassifier,
+)
 from skinvariant.datasets import make_attribute_blobs
 from skinvariant.metrics import sensitive_leakage
 
@@ -39,7 +45,10 @@ VARIANTS = {
                                                                    "kernel_penalty": 1.0}}),
     "HSIC": (HSICClassifier, {"defaults (n_components=2)": {},
                               "n_components=8": {"n_components": 8}}),
-    "Affinity": (AffinityClassifier, {"defaults": {}}),
+    "MINE": (MINEDebiasedClassifier, {"defaults": {},
+                                      "n_components=2": {"n_components": 2}}),
+    "Affinity": (AffinityClassifier, {"defaults": {},
+                                      "kernel_penalty=1": {"kernel_penalty": 1.0}}),
 }
 
 

@@ -33,8 +33,9 @@ class RecordingMINE(MINEDebiasedClassifier):
 
 def test_continuous_attribute_is_detected_standardised_and_removed():
     X, y, age = continuous_attribute_data()
-    fitted = {lam: MINEDebiasedClassifier(lam=lam, n_estimator_steps=5, max_epochs=40,
-                                          random_state=0).fit(X, y, sensitive=age)
+    # z 8 wide (the default is 2): room for age at lam=0, so the test sees the penalty
+    fitted = {lam: MINEDebiasedClassifier(lam=lam, n_estimator_steps=5, n_components=8,
+                                          max_epochs=40, random_state=0).fit(X, y, sensitive=age)
               for lam in (0.0, 1.0)}
     model = fitted[1.0]
     assert model.sensitive_type_ == "continuous" and model.sensitive_groups_ is None
@@ -48,8 +49,9 @@ def test_continuous_attribute_is_detected_standardised_and_removed():
 
 def test_estimate_is_high_where_z_carries_s_and_falls_with_lam(leaky_data):
     X, y, s = leaky_data
-    estimates = {lam: MINEDebiasedClassifier(lam=lam, n_estimator_steps=5, max_epochs=30,
-                                             random_state=0).fit(X, y, sensitive=s).mutual_information_
+    estimates = {lam: MINEDebiasedClassifier(lam=lam, n_estimator_steps=5, n_components=8,
+                                             max_epochs=30, random_state=0)
+                 .fit(X, y, sensitive=s).mutual_information_
                  for lam in (0.0, 1.0)}
     assert estimates[0.0] > 0.25  # I(z; s) <= log 2 = 0.69 nats for two balanced groups
     assert estimates[1.0] < 0.5 * estimates[0.0]
@@ -87,7 +89,8 @@ def test_a_blown_up_estimator_stops_training_even_while_finite(leaky_data):
     # RMSprop at lr 0.01 sends the statistics network's estimate to about -30
     # nats within the first epoch: finite, but no estimate of I(z; s) at all
     X, y, s = leaky_data
-    model = MINEDebiasedClassifier(lr=0.01, n_estimator_steps=5, max_epochs=3, random_state=0)
+    model = MINEDebiasedClassifier(lr=0.01, n_estimator_steps=5, n_components=8, max_epochs=3,
+                                   random_state=0)
     with pytest.raises(DivergenceError, match=r"epoch 1: mi_estimate fell to -\d"):
         model.fit(X, y, sensitive=s)
     assert not hasattr(model, "net_")
