@@ -35,7 +35,17 @@ _ADVERSARY_CONSTRAINTS = {
     "adversary_hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
     "n_adversary_steps": [Interval(Integral, 1, None, closed="left")],
     "gradient_penalty": [Interval(Real, 0, None, closed="left")],
+    "n_adversaries": [Interval(Integral, 1, None, closed="left")],
 }
+
+
+def _adversary_options(estimator):
+    """The adversary's options of an adversarial estimator, as its objective takes them."""
+    return {"hidden_layer_sizes": check_layer_sizes(
+                "adversary_hidden_layer_sizes", estimator.adversary_hidden_layer_sizes),
+            "n_adversary_steps": estimator.n_adversary_steps,
+            "gradient_penalty": estimator.gradient_penalty,
+            "n_adversaries": estimator.n_adversaries}
 
 
 @fill_doc
@@ -106,8 +116,8 @@ class AdversarialClassifier(InvariantClassifierBase):
     }
 
     def __init__(self, lam=1.0, *, mode="alternating", n_adversary_steps=5,
-                 gradient_penalty=1.0, adversary_hidden_layer_sizes=(100,), lam_ramp=False,
-                 kernel_penalty=0.0, n_components=8, hidden_layer_sizes=(64,), encoder=None, max_epochs=50,
+                 gradient_penalty=1.0, adversary_hidden_layer_sizes=(100,), n_adversaries=1,
+                 lam_ramp=False, kernel_penalty=0.0, n_components=8, hidden_layer_sizes=(64,), encoder=None, max_epochs=50,
                  batch_size=128, lr=1e-3, optimizer="rmsprop", validation_fraction=None,
                  callbacks=None, device="auto", random_state=None, verbose=0):
         self.lam = lam
@@ -115,6 +125,7 @@ class AdversarialClassifier(InvariantClassifierBase):
         self.n_adversary_steps = n_adversary_steps
         self.gradient_penalty = gradient_penalty
         self.adversary_hidden_layer_sizes = adversary_hidden_layer_sizes
+        self.n_adversaries = n_adversaries
         self.lam_ramp = lam_ramp
         self.kernel_penalty = kernel_penalty
         self.n_components = n_components
@@ -131,11 +142,8 @@ class AdversarialClassifier(InvariantClassifierBase):
         self.verbose = verbose
 
     def build_objective(self, z_dim, n_classes):
-        return AdversarialObjective(
-            z_dim, len(self.sensitive_groups_), mode=self.mode,
-            hidden_layer_sizes=check_layer_sizes(
-                "adversary_hidden_layer_sizes", self.adversary_hidden_layer_sizes),
-            n_adversary_steps=self.n_adversary_steps, gradient_penalty=self.gradient_penalty)
+        return AdversarialObjective(z_dim, len(self.sensitive_groups_), mode=self.mode,
+                                    **_adversary_options(self))
 
     def engine_options(self):
         return {"lam_ramp": self.lam_ramp}
@@ -212,8 +220,8 @@ class IIDMClassifier(InvariantClassifierBase):
     }
 
     def __init__(self, lam=1.0, *, decay=0.7, semantic_alignment=False, n_adversary_steps=5,
-                 gradient_penalty=0.0, adversary_hidden_layer_sizes=(100,), kernel_penalty=0.0,
-                 n_components=2, hidden_layer_sizes=(64,), encoder=None, max_epochs=50, batch_size=128,
+                 gradient_penalty=0.0, adversary_hidden_layer_sizes=(100,), n_adversaries=1,
+                 kernel_penalty=0.0, n_components=2, hidden_layer_sizes=(64,), encoder=None, max_epochs=50, batch_size=128,
                  lr=1e-3, optimizer="rmsprop", validation_fraction=None, callbacks=None,
                  device="auto", random_state=None, verbose=0):
         self.lam = lam
@@ -222,6 +230,7 @@ class IIDMClassifier(InvariantClassifierBase):
         self.n_adversary_steps = n_adversary_steps
         self.gradient_penalty = gradient_penalty
         self.adversary_hidden_layer_sizes = adversary_hidden_layer_sizes
+        self.n_adversaries = n_adversaries
         self.kernel_penalty = kernel_penalty
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -239,10 +248,7 @@ class IIDMClassifier(InvariantClassifierBase):
     def build_objective(self, z_dim, n_classes):
         return DiscriminatorMatchingObjective(
             z_dim, len(self.sensitive_groups_), n_classes, decay=self.decay,
-            semantic_alignment=self.semantic_alignment,
-            hidden_layer_sizes=check_layer_sizes(
-                "adversary_hidden_layer_sizes", self.adversary_hidden_layer_sizes),
-            n_adversary_steps=self.n_adversary_steps, gradient_penalty=self.gradient_penalty)
+            semantic_alignment=self.semantic_alignment, **_adversary_options(self))
 
 
 @fill_doc
