@@ -35,7 +35,6 @@ _ADVERSARY_CONSTRAINTS = {
     "adversary_hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
     "n_adversary_steps": [Interval(Integral, 1, None, closed="left")],
     "gradient_penalty": [Interval(Real, 0, None, closed="left")],
-    "n_adversaries": [Interval(Integral, 1, None, closed="left")],
 }
 
 
@@ -44,8 +43,7 @@ def _adversary_options(estimator):
     return {"hidden_layer_sizes": check_layer_sizes(
                 "adversary_hidden_layer_sizes", estimator.adversary_hidden_layer_sizes),
             "n_adversary_steps": estimator.n_adversary_steps,
-            "gradient_penalty": estimator.gradient_penalty,
-            "n_adversaries": estimator.n_adversaries}
+            "gradient_penalty": estimator.gradient_penalty}
 
 
 @fill_doc
@@ -116,8 +114,8 @@ class AdversarialClassifier(InvariantClassifierBase):
     }
 
     def __init__(self, lam=1.0, *, mode="alternating", n_adversary_steps=5,
-                 gradient_penalty=1.0, adversary_hidden_layer_sizes=(100,), n_adversaries=1,
-                 lam_ramp=False, kernel_penalty=0.0, n_components=8, hidden_layer_sizes=(64,), encoder=None, max_epochs=50,
+                 gradient_penalty=1.0, adversary_hidden_layer_sizes=(100,), lam_ramp=False,
+                 kernel_penalty=0.0, n_components=8, hidden_layer_sizes=(64,), encoder=None, max_epochs=50,
                  batch_size=128, lr=1e-3, optimizer="rmsprop", validation_fraction=None,
                  callbacks=None, device="auto", random_state=None, verbose=0):
         self.lam = lam
@@ -125,7 +123,6 @@ class AdversarialClassifier(InvariantClassifierBase):
         self.n_adversary_steps = n_adversary_steps
         self.gradient_penalty = gradient_penalty
         self.adversary_hidden_layer_sizes = adversary_hidden_layer_sizes
-        self.n_adversaries = n_adversaries
         self.lam_ramp = lam_ramp
         self.kernel_penalty = kernel_penalty
         self.n_components = n_components
@@ -220,8 +217,8 @@ class IIDMClassifier(InvariantClassifierBase):
     }
 
     def __init__(self, lam=1.0, *, decay=0.7, semantic_alignment=False, n_adversary_steps=5,
-                 gradient_penalty=0.0, adversary_hidden_layer_sizes=(100,), n_adversaries=1,
-                 kernel_penalty=0.0, n_components=2, hidden_layer_sizes=(64,), encoder=None, max_epochs=50, batch_size=128,
+                 gradient_penalty=0.0, adversary_hidden_layer_sizes=(100,), kernel_penalty=0.0,
+                 n_components=2, hidden_layer_sizes=(64,), encoder=None, max_epochs=50, batch_size=128,
                  lr=1e-3, optimizer="rmsprop", validation_fraction=None, callbacks=None,
                  device="auto", random_state=None, verbose=0):
         self.lam = lam
@@ -230,7 +227,6 @@ class IIDMClassifier(InvariantClassifierBase):
         self.n_adversary_steps = n_adversary_steps
         self.gradient_penalty = gradient_penalty
         self.adversary_hidden_layer_sizes = adversary_hidden_layer_sizes
-        self.n_adversaries = n_adversaries
         self.kernel_penalty = kernel_penalty
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes

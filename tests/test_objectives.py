@@ -24,7 +24,7 @@ def batch():
 def group_mean_logits(objective, z, s, group):
     """Mean adversary output over the group's rows, from one forward over the whole batch."""
     with torch.no_grad():
-        return objective.adversary(z)[0, s == group].mean(0)
+        return objective.adversary(z)[s == group].mean(0)
 
 
 def test_centroids_start_at_each_groups_mean_adversary_output(batch):
@@ -32,7 +32,7 @@ def test_centroids_start_at_each_groups_mean_adversary_output(batch):
     matching = DiscriminatorMatchingObjective(3, 3, 2)
     matching.initialize(Step(z, y, s, {"z": z}))
     for group in range(3):
-        torch.testing.assert_close(matching.centroids[0, 0, group], group_mean_logits(matching, z, s, group))
+        torch.testing.assert_close(matching.centroids[0, group], group_mean_logits(matching, z, s, group))
     assert matching.seen.all()
 
 
@@ -45,17 +45,17 @@ def test_centroids_move_by_decay_and_absent_groups_keep_theirs(batch):
     moved = z[present] + 1.0
     matching.after_step("adversary", Step(moved, y[present], s[present], {"z": moved}))
     new_mean = group_mean_logits(matching, z[present] + 1.0, s[present], 0)
-    torch.testing.assert_close(matching.centroids[0, 0, 0], 0.7 * before[0, 0, 0] + 0.3 * new_mean)
-    torch.testing.assert_close(matching.centroids[0, 0, 2], before[0, 0, 2])
+    torch.testing.assert_close(matching.centroids[0, 0], 0.7 * before[0, 0] + 0.3 * new_mean)
+    torch.testing.assert_close(matching.centroids[0, 2], before[0, 2])
 
 
 def test_penalty_vanishes_when_the_adversary_cannot_tell_groups_apart(batch):
     z, s, y = batch
     matching = DiscriminatorMatchingObjective(3, 3, 2)
-    torch.nn.init.zeros_(matching.adversary.heads[0][-1].weight)  # constant output for every z
+    torch.nn.init.zeros_(matching.adversary[-1].weight)  # constant output for every z
     matching.initialize(Step(z, y, s, {"z": z}))
     assert matching.penalty(Step(z, y, s, {"z": z})).item() == pytest.approx(0.0, abs=1e-7)
-    torch.nn.init.normal_(matching.adversary.heads[0][-1].weight)
+    torch.nn.init.normal_(matching.adversary[-1].weight)
     matching.initialize(Step(z, y, s, {"z": z}))
     assert matching.penalty(Step(z, y, s, {"z": z})).item() > 0.0
 
@@ -86,8 +86,8 @@ def test_encoder_penalty_pushes_against_the_adversary(mode, batch):
     objective.penalty(Step(z, y, s, {"z": z})).backward()
     with torch.no_grad():
         stepped = z - 0.1 * z.grad
-        before = F.cross_entropy(objective.adversary(z)[0], s)
-        after = F.cross_entropy(objective.adversary(stepped)[0], s)
+        before = F.cross_entropy(objective.adversary(z), s)
+        after = F.cross_entropy(objective.adversary(stepped), s)
     assert after > before  # a step on the penalty makes the adversary worse
 
 

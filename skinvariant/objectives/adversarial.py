@@ -20,27 +20,6 @@ from ._base import LAM, Network, Objective, Term, task_loss
 MODES = ("alternating", "reversal", "nonsaturating")
 
 
-class AdversaryEnsemble(nn.Module):
-    """``n_adversaries`` group classifiers q_k(s|z), each on batch-standardised z.
-
-    ``forward(z)`` stacks their logits, shape (n_adversaries, n, n_groups); z
-    may be (n, z_dim), read by every head, or (n_adversaries, n, z_dim), one
-    slice per head (so that each head's input gradient stays its own).
-    The standardisation makes every head blind to the scale of z, so an
-    encoder cannot hide the attribute by shrinking z.
-    """
-
-    def __init__(self, z_dim, hidden_layer_sizes, n_groups, n_adversaries=1):
-        super().__init__()
-        self.heads = nn.ModuleList(
-            nn.Sequential(BatchStandardize(), *make_mlp(z_dim, hidden_layer_sizes, n_groups))
-            for _ in range(n_adversaries))
-
-    def forward(self, z):
-        inputs = z if z.dim() == 3 else z.expand(len(self.heads), *z.shape)
-        return torch.stack([head(rows) for head, rows in zip(self.heads, inputs)])
-
-
 class AdversaryObjective(Objective):
     """Base of the objectives that train a group classifier q(s|z), the ``"adversary"``.
 
@@ -57,16 +36,14 @@ class AdversaryObjective(Objective):
     gradient_penalty : float, default=0.0
         Weight gamma of the penalty ``gamma / 2 * E||grad_z log q(s|z)||^2``
         added to the adversary's loss (Mescheder et al. 2018).
-    n_adversaries : int, default=1
-        Independently initialised adversaries, each trained on its own
-        cross-entropy; the encoder's penalty is that of the one that reads
-        the attribute best on the batch.
     """
 
     def __init__(self, z_dim, n_groups, *, hidden_layer_sizes=(100,),
-                 n_adversary_steps=1, gradient_penalty=0.0, n_adversaries=1):
+                 n_adversary_steps=1, gradient_penalty=0.0):
         super().__init__()
-        self.adversary = AdversaryEnsemble(z_dim, hidden_layer_sizes, n_groups, n_adversaries)
+        # the adversary reads z standardised per batch, so shrinking z cannot fool it
+        self.adversary = nn.Sequential(BatchStandardize(),
+                                       *make_mlp(z_dim, hidden_layer_sizes, n_groups))
         self.n_adversary_steps = n_adversary_steps
         self.gradient_penalty = gradient_penalty
 
@@ -86,21 +63,19 @@ class AdversaryObjective(Objective):
         return self.recorded_cross_entropy(z, step) + self.adversary_gradient_penalty(z, step.s)
 
     def recorded_cross_entropy(self, z, step):
-        """The adversaries' mean cross-entropy on ``step.s``; records the best one's accuracy."""
-        logits = self.adversary(z)  # (adversaries, n, groups)
-        hits = (logits.argmax(dim=2) == step.s).float().mean(dim=1)
-        step.record("adversary_acc", hits.max())
-        return F.cross_entropy(logits.flatten(0, 1), step.s.repeat(len(logits)))
+        """The adversary's cross-entropy on ``step.s`` from ``z``; records its accuracy."""
+        logits = self.adversary(z)
+        step.record("adversary_acc", (logits.argmax(dim=1) == step.s).float().mean())
+        return F.cross_entropy(logits, step.s)
 
     def adversary_gradient_penalty(self, z, s):
-        """Return ``gamma / 2 * E||grad_z log q(s|z)||^2`` on the detached ``z``, per adversary."""
+        """Return ``gamma / 2 * E||grad_z log q(s|z)||^2`` on the detached ``z``."""
         if not self.gradient_penalty:
             return 0.0
-        n_adversaries = len(self.adversary.heads)
-        z = z.detach().expand(n_adversaries, *z.shape).clone().requires_grad_(True)
-        log_q_true = log_likelihood_of(self.adversary(z), s).sum()
+        z = z.detach().requires_grad_(True)
+        log_q_true = F.log_softmax(self.adversary(z), dim=1).gather(1, s[:, None]).sum()
         (grad,) = torch.autograd.grad(log_q_true, z, create_graph=True)
-        return 0.5 * self.gradient_penalty * grad.pow(2).sum(dim=2).mean()
+        return 0.5 * self.gradient_penalty * grad.pow(2).sum(dim=1).mean()
 
     def penalty(self, step):
         """The encoder's invariance penalty on ``step``."""
@@ -151,18 +126,10 @@ class AdversarialObjective(AdversaryObjective):
         return cross_entropy + self.adversary_gradient_penalty(z, step.s)
 
     def penalty(self, step):
-        logits = self.adversary(step.outputs["z"])
+        log_q = F.log_softmax(self.adversary(step.outputs["z"]), dim=1)
+        s = step.s
         if self.mode == "nonsaturating":
-            log_q = F.log_softmax(logits, dim=2)
-            other_groups = 1.0 - F.one_hot(step.s, log_q.shape[2]).to(log_q.dtype)
-            per_adversary = -(log_q * other_groups).sum(2).div(other_groups.sum(1)).mean(dim=1)
-        else:
-            # maximising an adversary's cross-entropy = minimising log q(s|z)
-            per_adversary = log_likelihood_of(logits, step.s).mean(dim=1)
-        return per_adversary.max()  # against the adversary that reads s best
-
-
-def log_likelihood_of(logits, s):
-    """``log q_k(s_i | z_i)`` for stacked logits (adversaries, n, groups); shape (adversaries, n)."""
-    log_q = F.log_softmax(logits, dim=2)
-    return log_q.gather(2, s.expand(len(log_q), -1)[..., None]).squeeze(2)
+            other_groups = torch.ones_like(log_q).scatter_(1, s[:, None], 0.0)
+            return -(log_q * other_groups).sum(1).div(other_groups.sum(1)).mean()
+        # maximising the adversary's cross-entropy = minimising log q(s|z)
+        return log_q.gather(1, s[:, None]).mean()

@@ -39,10 +39,9 @@ class DiscriminatorMatchingObjective(AdversaryObjective):
         self.decay = decay
         self.semantic_alignment = semantic_alignment
         n_rows = n_classes if semantic_alignment else 1
-        n_adversaries = len(self.adversary.heads)
-        # centroids[k, row, j]: moving average of adversary k's logits on group j
+        # centroids[row, j]: moving average of the adversary's logits on group j
         # (row = class under semantic alignment); seen marks cells with data.
-        self.register_buffer("centroids", torch.zeros(n_adversaries, n_rows, n_groups, n_groups))
+        self.register_buffer("centroids", torch.zeros(n_rows, n_groups, n_groups))
         self.register_buffer("seen", torch.zeros(n_rows, n_groups, dtype=torch.bool))
 
     def _cell_means(self, z, s, y):
@@ -50,10 +49,10 @@ class DiscriminatorMatchingObjective(AdversaryObjective):
         rows = y if self.semantic_alignment else torch.zeros_like(s)
         cells = rows * self.n_groups + s
         n_cells = self.seen.numel()
-        logits = self.adversary(z)  # (adversaries, n, groups)
+        logits = self.adversary(z)
         # a one-hot product rather than index_add_, which is not deterministic on CUDA
         membership = F.one_hot(cells, n_cells).to(logits.dtype)
-        sums = membership.T @ logits  # (adversaries, cells, groups)
+        sums = membership.T @ logits
         counts = membership.sum(dim=0)
         means = sums / counts.clamp(min=1)[:, None]
         return means.view_as(self.centroids), (counts > 0).view_as(self.seen)
@@ -81,18 +80,17 @@ class DiscriminatorMatchingObjective(AdversaryObjective):
 
     def penalty(self, step):
         z, s, y = step.outputs["z"], step.s, step.y
-        log_q = F.log_softmax(self.adversary(z), dim=2)  # (adversaries, n, outputs)
+        log_q = F.log_softmax(self.adversary(z), dim=1)  # (n, K)
         rows = y if self.semantic_alignment else torch.zeros_like(s)
-        # (adversaries, n, groups j, outputs)
-        target_log_p = F.log_softmax(self.centroids[:, rows], dim=3)
+        target_log_p = F.log_softmax(self.centroids[rows], dim=2)  # (n, K groups j, K outputs)
         target_p = target_log_p.exp()
-        # KL(softmax(c_j) || q_k(.|z_i)) for every adversary k, sample i and group j
-        kl = (target_p * (target_log_p - log_q[:, :, None, :])).sum(dim=3)
+        # KL(softmax(c_j) || q(.|z_i)) for every sample i and group j
+        kl = (target_p * (target_log_p - log_q[:, None, :])).sum(dim=2)
         partners = self.seen[rows].clone()
         partners.scatter_(1, s[:, None], False)
         n_partners = partners.sum(dim=1)
         has_partner = n_partners > 0
         if not has_partner.any():
             return log_q.sum() * 0.0
-        per_sample = (kl * partners).sum(dim=2)[:, has_partner] / n_partners[has_partner]
-        return per_sample.mean(dim=1).max()  # the adversary whose outputs differ most
+        per_sample = (kl * partners).sum(dim=1)[has_partner] / n_partners[has_partner]
+        return per_sample.mean()
