@@ -481,7 +481,7 @@ class AffinityClassifier(InvariantClassifierBase, AffinityTransformer):
 
     Parameters
     ----------
-    lam : float, default=0.01
+    lam : float, default=0.1
         Weight of the affinity loss; see :class:`AffinityTransformer`.
     same_class : bool, default=True
         Pair each sample only with samples of its own class (eq. 3); False
