@@ -42,6 +42,7 @@ method; writes peers_<data>_quick.*)
 import argparse
 import os
 import platform
+import re
 import time
 import warnings
 
@@ -222,7 +223,14 @@ def summarise(frame):
     summary["n_seeds"] = grouped.size()
     summary["target_0.05_1pt"] = grouped["target_0.05_1pt"].sum()
     summary["target_0.015_3pt"] = grouped["target_0.015_3pt"].sum()
-    return summary.reset_index()
+    summary = summary.reset_index()
+    # the issue's criterion: the mean over seeds against LogisticRegression's mean
+    baseline = summary.loc[summary.method == "LogisticRegression", "accuracy"].iloc[0]
+    summary["mean_target_0.05_1pt"] = ((summary.dp_difference <= 0.05)
+                                       & (summary.accuracy >= baseline - 0.01))
+    summary["mean_target_0.015_3pt"] = ((summary.dp_difference <= 0.015)
+                                        & (summary.accuracy >= baseline - 0.03))
+    return summary
 
 
 def markdown_table(summary, n_seeds):
@@ -241,7 +249,7 @@ def markdown_table(summary, n_seeds):
         return text
 
     for _, row in summary.iterrows():
-        param = "" if not row.param else f"{row.param}={row.value:g}"
+        param = "" if pd.isna(row.param) or not row.param else f"{row.param}={row.value:g}"
         targets = [f"{int(row[t])}/{int(row.n_seeds)}" if plus else ("yes" if row[t] else "no")
                    for t in ("target_0.05_1pt", "target_0.015_3pt")]
         if row.method == "LogisticRegression":
@@ -344,7 +352,8 @@ def main():
     parser.add_argument("--grid", nargs="+", default=[], metavar="NAME=a,b",
                         help="replace the lam grid of one of skinvariant's estimators")
     parser.add_argument("--plot-only", action="store_true",
-                        help="redraw the PNG from the CSV of an earlier run; fit nothing")
+                        help="redraw the PNG and rewrite the report from the CSV of an earlier "
+                             "run (same options); fit nothing")
     args = parser.parse_args()
     torch.set_num_threads(1)
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
@@ -358,7 +367,16 @@ def run_dataset(name, args):
     title = f"{name.capitalize()}, sensitive = {attribute}"
     stem = RESULTS + f"peers_{name}" + ("_quick" if args.quick else "")
     if args.plot_only:
-        plot(summarise(pd.read_csv(stem + ".csv")), stem + ".png", title)
+        summary = summarise(pd.read_csv(stem + ".csv"))
+        plot(summary, stem + ".png", title)
+        if name == "adult" and not args.quick:
+            plot(summary, "docs/adult_front.png", title)
+        with open(stem + ".md") as handle:
+            previous = handle.read()
+        wall = float(re.search(r"wall time [\d.]+ min \((\d+) s\)", previous)[1])
+        epochs = (2, 1) if args.quick else (args.epochs or default_epochs, args.afc_epochs)
+        write_report(stem + ".md", name, title, summary, None, wall, args, batch_size, *epochs,
+                     previous=previous)
         return
     wall_start = time.perf_counter()
     epochs = args.epochs or default_epochs
@@ -412,8 +430,15 @@ def run_dataset(name, args):
 
 
 def write_report(path, name, title, summary, determinism, wall, args, batch_size, epochs,
-                 afc_epochs):
-    """The markdown table, the settings, the targets reached and the AFC determinism check."""
+                 afc_epochs, previous=None):
+    """The markdown table, the settings, the targets reached and the AFC determinism check.
+
+    ``previous``: the report of the run whose CSV is redrawn; its machine line and
+    determinism check are kept.
+    """
+    machine = f"Machine: {environment()}."
+    if previous is not None:
+        machine = re.search(r"^Machine: .*$", previous, re.M)[0]
     command = f"python benchmarks/peers.py --data {name}" + (" --quick" if args.quick else "")
     command += f" --seeds {args.seeds}"
     if args.epochs and not args.quick:
@@ -424,13 +449,16 @@ def write_report(path, name, title, summary, determinism, wall, args, batch_size
         command += " --methods " + " ".join(args.methods)
     if args.grid:
         command += " --grid " + " ".join(args.grid)
+    targets = ("target_0.05_1pt", "target_0.015_3pt")
     reached = {t: summary[(summary[t] > 0) & (summary.method != "LogisticRegression")]
-               for t in ("target_0.05_1pt", "target_0.015_3pt")}
+               for t in targets}
+    reached_on_mean = {t: summary[summary["mean_" + t] & (summary.method != "LogisticRegression")]
+                       for t in targets}
     lines = [f"# {title}: skinvariant against fairlearn's peers "
              f"({'quick' if args.quick else 'full'} run)",
              "", f"Command: `{command}`; wall time {wall / 60:.1f} min ({wall:.0f} s), "
              f"{args.seeds} seed(s) (split and model seeds 0..{args.seeds - 1}).", "",
-             f"Machine: {environment()}.", "",
+             machine, "",
              f"skinvariant: batch_size={batch_size}, max_epochs={epochs}, random_state=seed, "
              "other parameters at their defaults except "
              + "; ".join(f"{method}: " + ", ".join(f"{k}={v}" for k, v in options.items())
@@ -456,7 +484,13 @@ def write_report(path, name, title, summary, determinism, wall, args, batch_size
              "- DP <= 0.05 and accuracy >= LR - 0.01: "
              + _names(reached["target_0.05_1pt"], "target_0.05_1pt", args.seeds),
              "- DP <= 0.015 and accuracy >= LR - 0.03: "
-             + _names(reached["target_0.015_3pt"], "target_0.015_3pt", args.seeds), ""]
+             + _names(reached["target_0.015_3pt"], "target_0.015_3pt", args.seeds), "",
+             "On the mean over the seeds (the issue's criterion: mean DP, and mean accuracy "
+             "against LogisticRegression's mean):", "",
+             "- DP <= 0.05 and accuracy >= LR - 0.01: "
+             + _names(reached_on_mean["target_0.05_1pt"], None, 1),
+             "- DP <= 0.015 and accuracy >= LR - 0.03: "
+             + _names(reached_on_mean["target_0.015_3pt"], None, 1), ""]
     if determinism is not None:
         lines += ["AdversarialFairnessClassifier determinism (alpha="
                   f"{determinism['alpha']:g}, predictor output on the test rows): refit with "
@@ -464,6 +498,8 @@ def write_report(path, name, title, summary, determinism, wall, args, batch_size
                   f"{determinism['max |p(rs=0) - p(rs=0 again)|']:.3g}; fit with random_state=1, "
                   f"max abs difference {determinism['max |p(rs=0) - p(rs=1)|']:.3g} "
                   "(0 means identical).", ""]
+    if previous is not None:
+        lines += re.findall(r"^AdversarialFairnessClassifier determinism.*$", previous, re.M) + [""]
     text = "\n".join(lines)
     with open(path, "w") as handle:
         handle.write(text)

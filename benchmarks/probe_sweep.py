@@ -3,8 +3,9 @@
 On ``make_attribute_blobs(3000, n_groups=3)`` (y independent of s; half the
 rows held out, stratified by s), each method is fitted with its defaults and
 with one option changed: for ``AdversarialClassifier`` and
-``IIDMClassifier`` the adversary's gradient penalty (``gradient_penalty``)
-and the kernel term added to the method's own (``kernel_penalty=1``); for
+``IIDMClassifier`` the adversary's gradient penalty (``gradient_penalty``),
+its steps per encoder step (``n_adversary_steps``) and the kernel term
+added to the method's own (``kernel_penalty=1``); for
 ``HSICClassifier``, ``IIDMClassifier`` and ``MINEDebiasedClassifier`` the
 width of z; ``AffinityClassifier`` at its defaults and with the kernel term. Reported: y
 accuracy on the held-out half, and the strongest of
@@ -36,20 +37,26 @@ from skinvariant.metrics import sensitive_leakage
 VARIANTS = {
     "AII": (AdversarialClassifier, {"defaults (gradient_penalty=1)": {},
                                     "gradient_penalty=0": {"gradient_penalty": 0.0},
-                                    "kernel_penalty=1": {"kernel_penalty": 1.0}}),
+                                    "kernel_penalty=1": {"kernel_penalty": 1.0},
+                                    "n_adversary_steps=1": {"n_adversary_steps": 1},
+                                    "n_adversary_steps=10": {"n_adversary_steps": 10}}),
     "IIDM": (IIDMClassifier, {"defaults (n_components=2)": {},
                               "n_components=8": {"n_components": 8},
                               "n_components=8, gradient_penalty=1": {"n_components": 8,
                                                                      "gradient_penalty": 1.0},
                               "n_components=8, kernel_penalty=1": {"n_components": 8,
                                                                    "kernel_penalty": 1.0},
-                              "kernel_penalty=1": {"kernel_penalty": 1.0}}),
+                              "kernel_penalty=1": {"kernel_penalty": 1.0},
+                              "n_adversary_steps=1": {"n_adversary_steps": 1},
+                              "n_adversary_steps=10": {"n_adversary_steps": 10}}),
     "HSIC": (HSICClassifier, {"defaults (n_components=2)": {},
                               "n_components=8": {"n_components": 8}}),
     "MINE": (MINEDebiasedClassifier, {"defaults (n_components=2)": {},
                                       "n_components=8": {"n_components": 8}}),
     "Affinity": (AffinityClassifier, {"defaults": {},
-                                      "kernel_penalty=1": {"kernel_penalty": 1.0}}),
+                                      "kernel_penalty=1": {"kernel_penalty": 1.0},
+                                    "n_adversary_steps=1": {"n_adversary_steps": 1},
+                                    "n_adversary_steps=10": {"n_adversary_steps": 10}}),
 }
 
 
