@@ -7,12 +7,15 @@ with one option changed: for ``AdversarialClassifier`` and
 its steps per encoder step (``n_adversary_steps``) and the kernel term
 added to the method's own (``kernel_penalty=1``); for
 ``HSICClassifier``, ``IIDMClassifier`` and ``MINEDebiasedClassifier`` the
-width of z; ``AffinityClassifier`` at its defaults and with the kernel term. Reported: y
+width of z; ``AffinityClassifier`` at its defaults and with the kernel term;
+``InvertibleClassifier`` (an adversary on the logits, read by
+``transform``) and ``ContrastiveInvariantClassifier`` (``sensitive`` as the
+known nuisance factor; ``transform`` gives mu_p) at their defaults. Reported: y
 accuracy on the held-out half, and the strongest of
 ``sensitive_leakage``'s three fresh probes, trained on the training half's
 representation and read on the held-out half (``held_out=``; chance 0.33).
 
-Run: python benchmarks/probe_sweep.py [--methods AII IIDM HSIC MINE Affinity]
+Run: python benchmarks/probe_sweep.py [--methods AII IIDM HSIC MINE Invertible Contrastive Affinity]
 [--seeds 0 1 2] [--lams 1 10] [--variants NAME ...]  (about 20 s per fit on one idle core)
 """
 
@@ -27,8 +30,10 @@ from sklearn.model_selection import train_test_split
 from skinvariant import (
     AdversarialClassifier,
     AffinityClassifier,
+    ContrastiveInvariantClassifier,
     HSICClassifier,
     IIDMClassifier,
+    InvertibleClassifier,
     MINEDebiasedClassifier,
 )
 from skinvariant.datasets import make_attribute_blobs
@@ -53,6 +58,8 @@ VARIANTS = {
                               "n_components=8": {"n_components": 8}}),
     "MINE": (MINEDebiasedClassifier, {"defaults (n_components=2)": {},
                                       "n_components=8": {"n_components": 8}}),
+    "Invertible": (InvertibleClassifier, {"defaults": {}}),
+    "Contrastive": (ContrastiveInvariantClassifier, {"defaults": {}}),
     "Affinity": (AffinityClassifier, {"defaults": {},
                                       "kernel_penalty=1": {"kernel_penalty": 1.0},
                                     "n_adversary_steps=1": {"n_adversary_steps": 1},

@@ -62,7 +62,7 @@ def test_routing_on_grid_search_slices_sensitive_for_fit_and_scorer(data):
     assert RecordingIIDM.received[-1] == (N_SAMPLES, N_SAMPLES)  # the refit
     assert recording_dp.received == [(FOLD_TEST, FOLD_TEST)] * (2 * N_FOLDS)
     assert np.all(np.isfinite(search.cv_results_["mean_test_dp"]))
-    assert search.best_estimator_.transform(X).shape == (N_SAMPLES, 8)
+    assert search.best_estimator_.transform(X).shape == (N_SAMPLES, small().n_components)
 
 
 def test_routing_on_pipeline_and_cross_validate(data):
