@@ -16,7 +16,7 @@ accuracy on the held-out half, and the strongest of
 representation and read on the held-out half (``held_out=``; chance 0.33).
 
 Run: python benchmarks/probe_sweep.py [--methods AII IIDM HSIC MINE Invertible Contrastive Affinity]
-[--seeds 0 1 2] [--lams 1 10] [--variants NAME ...]  (about 20 s per fit on one idle core)
+[--seeds 0 1 2] [--lams 1 10] [--variants NAME ...] [--max-epochs 20 50 100]  (about 20 s per fit on one idle core)
 """
 
 import argparse
@@ -67,10 +67,12 @@ VARIANTS = {
 }
 
 
-def measure(Estimator, options, lam, seed, data):
+def measure(Estimator, options, lam, seed, data, max_epochs=None):
     """Fit one model; return its held-out y accuracy and the strongest probe's reading."""
     X_train, X_test, y_train, y_test, s_train, s_test = data
     start = time.perf_counter()
+    if max_epochs is not None:
+        options = {**options, "max_epochs": max_epochs}
     model = Estimator(lam=lam, random_state=seed, **options).fit(X_train, y_train,
                                                                   sensitive=s_train)
     leakage = sensitive_leakage(model.transform(X_train), s_train,
@@ -86,20 +88,23 @@ def main():
     parser.add_argument("--lams", type=float, nargs="+", default=[1.0, 10.0])
     parser.add_argument("--variants", nargs="+", default=None,
                         help="run only the variants with these names")
+    parser.add_argument("--max-epochs", type=int, nargs="+", default=[None],
+                        help="max_epochs values to sweep (default: each estimator's own)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     warnings.simplefilter("ignore")
     X, y, s = make_attribute_blobs(3000, n_groups=3, random_state=0)
     data = train_test_split(X, y, s, test_size=0.5, random_state=0, stratify=s)
     rows = [{"method": method, "variant": variant, "lam": lam, "seed": seed,
-             **measure(Estimator, options, lam, seed, data)}
+             "max_epochs": epochs or Estimator().max_epochs,
+             **measure(Estimator, options, lam, seed, data, epochs)}
             for method, (Estimator, variants) in VARIANTS.items() if method in args.methods
             for variant, options in variants.items()
             if args.variants is None or variant in args.variants
-            for lam in args.lams for seed in args.seeds]
+            for lam in args.lams for epochs in args.max_epochs for seed in args.seeds]
     runs = pd.DataFrame(rows)
     print(runs.round(3).to_string(index=False))
-    summary = runs.groupby(["method", "variant", "lam"], sort=False)[
+    summary = runs.groupby(["method", "variant", "lam", "max_epochs"], sort=False)[
         ["y_accuracy", "probe_accuracy"]].agg(["mean", "min", "max"])
     print(summary.round(3).to_string())
 
