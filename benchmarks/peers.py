@@ -62,8 +62,10 @@ import skinvariant  # noqa: E402
 from skinvariant import (  # noqa: E402
     AdversarialClassifier,
     AffinityClassifier,
+    ContrastiveInvariantClassifier,
     HSICClassifier,
     IIDMClassifier,
+    InvertibleClassifier,
     MINEDebiasedClassifier,
 )
 from skinvariant.metrics import (  # noqa: E402
@@ -84,7 +86,9 @@ OURS = {"AII": (AdversarialClassifier, {}, (1.0, 3.0, 9.0)),
                                 (3.0, 10.0)),
         "HSIC": (HSICClassifier, {}, (1.0, 10.0)),
         "MINE": (MINEDebiasedClassifier, {}, (10.0,)),
-        "Affinity": (AffinityClassifier, {}, (0.1, 1.0))}
+        "Affinity": (AffinityClassifier, {}, (0.1, 1.0)),
+        "Invertible": (InvertibleClassifier, {}, (1.0, 10.0)),
+        "Contrastive": (ContrastiveInvariantClassifier, {}, (1.0, 10.0))}
 # split, name of the attribute, skinvariant's batch_size and max_epochs (German
 # has 700 training rows: a smaller batch and more epochs give it ~500 steps)
 DATASETS = {"adult": (adult_split, "sex", 256, 10),
@@ -94,7 +98,8 @@ CR_ALPHA = (0.5, 1.0)
 AFC_ALPHA = (0.1, 1.0, 10.0)
 MARKERS = {"LogisticRegression": "*", "ExpGrad": "s", "CorrRemover+LR": "D",
            "AdvFairness": "^", "AII": "o", "AII+kernel": "8", "IIDM": "v",
-           "IIDM+kernel, 8 wide": "<", "HSIC": "P", "MINE": "X", "Affinity": "h"}
+           "IIDM+kernel, 8 wide": "<", "HSIC": "P", "MINE": "X", "Affinity": "h",
+           "Invertible": "d", "Contrastive": "p"}
 PARAM = {"LogisticRegression": "", "ExpGrad": "eps", "CorrRemover+LR": "alpha",
          "AdvFairness": "alpha"}
 
