@@ -167,10 +167,10 @@ class IIDMClassifier(InvariantClassifierBase):
     blobs, chance 0.33, 3 seeds): the strongest of three fresh probes read
     0.33-0.36 at ``lam`` 1 and 10 with 2 components (0.47-0.49 at ``lam=0``)
     and 0.62-0.74 with 8, at the same y accuracy (0.85). On Adult (sex, 10
-    epochs, 3 seeds) 2 components lower the balanced leakage from 0.68-0.70
-    to 0.50-0.57 but cost accuracy at a given parity gap (0.78-0.82 at
-    ``lam=10``, against 0.82 with 8): for a parity gap at the highest
-    accuracy, widen z and add ``kernel_penalty``.
+    epochs) 2 components lower the balanced leakage to 0.50-0.57 (3 seeds)
+    from 0.68-0.70 with 8 (one seed) but cost accuracy at a given parity gap
+    (0.78-0.82 at ``lam=10``, against 0.82 with 8): for a parity gap at the
+    highest accuracy, widen z and add ``kernel_penalty``.
 
     Parameters
     ----------
