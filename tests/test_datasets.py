@@ -515,3 +515,25 @@ def test_inverted_digits_split_by_the_same_seed_keep_both_origins_in_the_test_pa
     *_, inverted_test = train_test_split(X, y, inverted, test_size=0.3, stratify=y,
                                          random_state=0)
     assert 0.4 < inverted_test.mean() < 0.6  # was 7 of 540 with a per-class permutation
+
+
+def test_mixed_factors_are_determined_by_their_factors():
+    from skinvariant.datasets import make_mixed_factors
+
+    X, y, s = make_mixed_factors(400, n_factors=3, n_levels=4, n_features=6, noise=0.0,
+                                 random_state=0)
+    assert X.shape == (400, 6) and y.shape == (400,) and s.shape == (400, 2)
+    assert set(np.unique(y)) == set(np.unique(s)) == {0, 1, 2, 3}
+    np.testing.assert_allclose(X.mean(axis=0), 0.0, atol=1e-12)
+    np.testing.assert_allclose(X.std(axis=0), 1.0)
+    # without noise, rows with the same factors are the same row
+    factors = np.column_stack([y, s])
+    _, first, inverse = np.unique(factors, axis=0, return_index=True, return_inverse=True)
+    np.testing.assert_allclose(X, X[first][inverse.ravel()])
+    X_again, _, _ = make_mixed_factors(400, n_factors=3, n_levels=4, n_features=6, noise=0.0,
+                                       random_state=0)
+    np.testing.assert_array_equal(X, X_again)
+    with pytest.raises(ValueError, match="n_factors must be an integer >= 2"):
+        make_mixed_factors(10, n_factors=1)
+    with pytest.raises(ValueError, match="noise"):
+        make_mixed_factors(10, noise=-1.0)

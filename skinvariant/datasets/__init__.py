@@ -10,6 +10,7 @@ from ._generators import (
     make_colored_background_digits,
     make_colored_digits,
     make_inverted_digits,
+    make_mixed_factors,
     make_rotated_digits,
     make_spheres,
 )
@@ -22,6 +23,7 @@ __all__ = [
     "make_colored_background_digits",
     "make_colored_digits",
     "make_inverted_digits",
+    "make_mixed_factors",
     "make_rotated_digits",
     "make_spheres",
 ]

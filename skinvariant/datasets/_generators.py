@@ -527,6 +527,78 @@ def make_colored_background_digits(correlation=0.9, *, train_angles=(0,), test_a
     return data
 
 
+def make_mixed_factors(n_samples=2000, *, n_factors=4, n_levels=5, n_features=16, noise=0.05,
+                       random_state=None):
+    """Generate features fully determined by known discrete factors, mixed by a random network.
+
+    Each sample has ``n_factors`` independent factors, each uniform over
+    ``n_levels`` evenly spaced values in [-1, 1]. ``X`` is a fixed random
+    two-layer tanh network of the factor values (hidden width
+    ``2 * n_features``, weights drawn from ``random_state``), plus Gaussian
+    noise of standard deviation ``noise``, each column then standardised.
+    Factor 0 is the target ``y``; the others are the known nuisance factors
+    ``s``. Unlike the coloured digits, where the digit's shape and style are
+    unknown factors, every generative factor is known: the setting of
+    weakly supervised disentanglement (Locatello et al. 2020) and of paper
+    001's disentanglement table (3dShapes), in which two rows that differ in
+    exactly k factors of ``s`` and share ``y`` differ in nothing else but the
+    noise. Use it to compare codes with
+    :func:`~skinvariant.metrics.mutual_information_gap`,
+    :func:`~skinvariant.metrics.separated_attribute_predictability` and
+    :func:`~skinvariant.metrics.dci_disentanglement`.
+
+    Parameters
+    ----------
+    n_samples : int, default=2000
+        Number of samples.
+    n_factors : int, default=4
+        Number of factors, at least 2: the target and ``n_factors - 1``
+        nuisance factors.
+    n_levels : int, default=5
+        Number of values of each factor, at least 2.
+    n_features : int, default=16
+        Number of columns of ``X``.
+    noise : float, default=0.05
+        Standard deviation of the Gaussian noise added before standardising,
+        at least 0.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the mixing network, the factors and the noise.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features)
+        Standardised features.
+    y : ndarray of shape (n_samples,)
+        Factor 0, in ``0 .. n_levels - 1``.
+    s : ndarray of shape (n_samples, n_factors - 1)
+        The nuisance factors, one column each, in ``0 .. n_levels - 1``;
+        pass it as ``sensitive`` (one known factor per column).
+
+    Examples
+    --------
+    >>> from skinvariant.datasets import make_mixed_factors
+    >>> X, y, s = make_mixed_factors(500, random_state=0)
+    >>> X.shape, s.shape
+    ((500, 16), (500, 3))
+    """
+    _check_integer("n_samples", n_samples, 1)
+    _check_integer("n_factors", n_factors, 2)
+    _check_integer("n_levels", n_levels, 2)
+    _check_integer("n_features", n_features, 1)
+    _check_real("noise", noise, low=0)
+    rng = check_random_state(random_state)
+    n_hidden = 2 * n_features
+    hidden_weights = rng.standard_normal((n_factors, n_hidden))
+    hidden_bias = 0.5 * rng.standard_normal(n_hidden)
+    output_weights = rng.standard_normal((n_hidden, n_features)) / np.sqrt(n_hidden)
+    factors = rng.randint(n_levels, size=(n_samples, n_factors))
+    values = 2.0 * factors / (n_levels - 1) - 1.0
+    X = np.tanh(values @ hidden_weights + hidden_bias) @ output_weights
+    X += noise * rng.standard_normal(X.shape)
+    X = (X - X.mean(axis=0)) / np.where(X.std(axis=0) > 0, X.std(axis=0), 1.0)
+    return X, factors[:, 0], factors[:, 1:]
+
+
 def make_spheres(n_samples=1000, *, n_features=100, radii=(1.0, 10.0), shuffle=True,
                  random_state=None):
     """Generate paper 002's adversarial spheres: one class per concentric sphere.
