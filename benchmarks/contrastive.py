@@ -11,19 +11,29 @@ One run measures:
    estimator with only CE + ELBO trained jointly (lam=beta=gamma=0,
    train_classifier_apart=False); the VAE without contrast or swap
    (lam=beta=gamma=0, classifier apart); the full model at its defaults
-   (lam=beta=gamma=1); the full model with the settings found best
-   (gamma=lam=10) and the same without the pair term (lam=0).
-2. Table 5 shape (correlation 0.5, tuned weights): CE only (beta=0, joint),
-   CE + contrast jointly (train_classifier_apart=False), CE trained apart
-   (the full model).
+   (lam=1, beta=10, gamma=1), without the pair term (lam=0), and with the
+   contrast at beta=1 (the previous default).
+2. Table 5 shape (correlation 0.5, defaults otherwise): CE only (beta=0,
+   joint), CE + contrast jointly (train_classifier_apart=False), CE trained
+   apart (the full model).
 3. MIG, SAP and DCI disentanglement of the ``transform_output="nuisance"``
-   codes (z_n) on the training split against the known factors (digit colour,
-   background), full model (tuned) against the same without the pair term.
-4. Adult (sex), 30 epochs (with 10 the classifier trained apart still
+   codes (z_n) against the known nuisance factors, the model with the pair
+   term (lam=1) against the same without it (lam=0): on
+   ``make_mixed_factors`` (every generative factor known, as in paper 001's
+   3dShapes table; 3000 rows, factor 0 the class, three known factors;
+   Gaussian likelihood, 50 epochs, all rows), and on the coloured digits'
+   training split (digit colour, background; the digit's shape and style
+   are unknown factors there).
+4. Table 2 shape (Rotation-Colored-MNIST): coloured digits at correlation
+   0.5, rotated by -45, -22.5, 0, 22.5 or 45 degrees in training and by
+   +-65 or +-75 in test (the paper's angles), 3 seeds: average and
+   worst-group test accuracy per test angle magnitude, plain MLP against the
+   full model at its defaults and without the pair term.
+5. Adult (sex), 30 epochs (with 10 the classifier trained apart still
    predicts the majority class): accuracy, demographic parity difference and
    a fresh probe's accuracy on sex from transform(X_test) (z_p), for a few
    lam values.
-5. Seconds per epoch on Adult against a bare torch loop with the same
+6. Seconds per epoch on Adult against a bare torch loop with the same
    VariationalNetwork and the same five terms, one torch thread.
 
 Bernoulli likelihood on the digits (pixels in [0, 1]), Gaussian on Adult.
@@ -48,7 +58,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 
 from skinvariant import ContrastiveInvariantClassifier
-from skinvariant.datasets import make_colored_background_digits
+from skinvariant.datasets import make_colored_background_digits, make_mixed_factors
 from skinvariant.metrics import (
     dci_disentanglement,
     demographic_parity_difference,
@@ -67,24 +77,28 @@ from skinvariant.objectives.contrastive import (
 RESULTS = "benchmarks/results/"
 HIDDEN = (64,)
 N_COMPONENTS = 8
-TUNED = {"gamma": 10.0, "lam": 10.0}
 # name -> estimator parameters (None: the sklearn MLP)
 MODELS = {
     "MLP (64, 8)": None,
     "CE + ELBO, joint": {"lam": 0.0, "beta": 0.0, "gamma": 0.0, "train_classifier_apart": False},
     "VAE (no contrast, no swap)": {"lam": 0.0, "beta": 0.0, "gamma": 0.0},
-    "full, defaults (lam=beta=gamma=1)": {},
-    "full, gamma=10, lam=0": dict(TUNED, lam=0.0),
-    "full, gamma=10, lam=10": dict(TUNED),
+    "full, defaults (lam=1, beta=10, gamma=1)": {},
+    "full without the pair term (lam=0)": {"lam": 0.0},
+    "full, beta=1": {"beta": 1.0},
 }
+DEFAULTS = "full, defaults (lam=1, beta=10, gamma=1)"
 TABLE5 = {
-    "CE only (beta=0, joint)": dict(TUNED, beta=0.0, train_classifier_apart=False),
-    "CE + contrast, joint": dict(TUNED, train_classifier_apart=False),
-    "CE apart from contrast": dict(TUNED),
+    "CE only (beta=0, joint)": {"beta": 0.0, "train_classifier_apart": False},
+    "CE + contrast, joint": {"train_classifier_apart": False},
+    "CE apart from contrast": {},
 }
-DISENTANGLEMENT = {"full, gamma=10, lam=0": "no pair term (lam=0)",
-                   "full, gamma=10, lam=10": "with pair term (lam=10)"}
-
+DISENTANGLEMENT = {"full without the pair term (lam=0)": "no pair term (lam=0)",
+                   DEFAULTS: "with pair term (lam=1)"}
+TABLE2 = {name: MODELS[name] for name in
+          ("MLP (64, 8)", DEFAULTS, "full without the pair term (lam=0)")}
+TABLE2_TRAIN_ANGLES = (-45, -22.5, 0, 22.5, 45)
+TABLE2_TEST_ANGLES = (-75, -65, 65, 75)
+MIXED_FACTORS_LAMS = (0.0, 1.0)
 
 def fit_digits(name, params, data, seed, max_epochs):
     """Fit one model on the coloured digits; return it and its fit time."""
@@ -113,11 +127,10 @@ def digits_row(table, name, correlation, seed, model, seconds, data):
             "seconds": seconds}
 
 
-def disentanglement_row(name, correlation, seed, model, data):
-    """MIG, SAP and DCI of the z_n codes on the training split."""
-    codes, factors = model.transform(data.X_train), data.nuisance_train
+def disentanglement_row(data_name, model_name, seed, codes, factors):
+    """MIG, SAP and DCI of ``codes`` against the known ``factors``."""
     dci = dci_disentanglement(factors, codes)
-    return {"correlation": correlation, "model": DISENTANGLEMENT[name], "seed": seed,
+    return {"data": data_name, "model": model_name, "seed": seed,
             "MIG": mutual_information_gap(factors, codes),
             "SAP": separated_attribute_predictability(factors, codes),
             "DCI disentanglement": dci.disentanglement, "DCI completeness": dci.completeness,
@@ -140,8 +153,10 @@ def run_digits(seeds, correlations, max_epochs):
                 print("corr {correlation} seed {seed} {model}: avg {avg_accuracy:.3f} worst "
                       "{worst_accuracy:.3f} ({seconds:.0f} s)".format(**rows[-1]), flush=True)
                 if name in DISENTANGLEMENT:
-                    codes.append(disentanglement_row(name, correlation, seed, model, data))
-                if correlation == 0.5 and name == "full, gamma=10, lam=10":
+                    codes.append(disentanglement_row(
+                        f"coloured digits, correlation {correlation}", DISENTANGLEMENT[name],
+                        seed, model.transform(data.X_train), data.nuisance_train))
+                if correlation == 0.5 and name == DEFAULTS:
                     rows.append(dict(rows[-1], table="5", model="CE apart from contrast"))
     return pd.DataFrame(rows), pd.DataFrame(codes)
 
@@ -151,6 +166,43 @@ def mean_spread(frame, keys, columns):
     grouped = frame.groupby(keys, sort=False)[columns]
     means, stds = grouped.mean(), grouped.std().fillna(0.0)
     return (means.map("{:.3f}".format) + " ± " + stds.map("{:.3f}".format)).reset_index()
+
+
+def run_mixed_factors(seeds, max_epochs=50):
+    """Disentanglement of z_n on ``make_mixed_factors``, with and without the pair term."""
+    rows = []
+    for seed in seeds:
+        X, y, s = make_mixed_factors(3000, random_state=seed)
+        for lam in MIXED_FACTORS_LAMS:
+            model = ContrastiveInvariantClassifier(
+                lam=lam, transform_output="nuisance", max_epochs=max_epochs,
+                random_state=seed).fit(X, y, sensitive=s)
+            name = "no pair term (lam=0)" if lam == 0 else f"with pair term (lam={lam:g})"
+            rows.append(disentanglement_row("mixed factors", name, seed, model.transform(X), s))
+            print("mixed factors seed {seed} {model}: MIG {MIG:.3f}".format(**rows[-1]),
+                  flush=True)
+    return pd.DataFrame(rows)
+
+
+def run_rotated(seeds, max_epochs, correlation=0.5):
+    """Table 2 shape: accuracy on test angles outside the training angles."""
+    rows = []
+    for seed in seeds:
+        data = make_colored_background_digits(correlation, train_angles=TABLE2_TRAIN_ANGLES,
+                                              test_angles=TABLE2_TEST_ANGLES, random_state=seed)
+        for name, params in TABLE2.items():
+            model, _ = fit_digits(name, params, data, seed, max_epochs)
+            y_pred = model.predict(data.X_test)
+            for magnitude in sorted({abs(angle) for angle in TABLE2_TEST_ANGLES}):
+                rows_at = np.abs(data.angle_test) == magnitude
+                cells = np.column_stack([data.y_test, data.nuisance_test[:, 1]])[rows_at]
+                rows.append({"test angle": f"±{magnitude}", "model": name, "seed": seed,
+                             "avg_accuracy": float((y_pred == data.y_test)[rows_at].mean()),
+                             "worst_accuracy": worst_group_accuracy(
+                                 data.y_test[rows_at], y_pred[rows_at], sensitive=cells)})
+                print("rotated seed {seed} {model} {test angle}: avg {avg_accuracy:.3f} worst "
+                      "{worst_accuracy:.3f}".format(**rows[-1]), flush=True)
+    return pd.DataFrame(rows)
 
 
 # -- Adult ----------------------------------------------------------------------------
@@ -187,7 +239,7 @@ def bare_epochs(x, y, s, n_epochs, batch_size=256, lam=1.0, beta=1.0, gamma=1.0,
 
     Per batch: CE on the classifier (reading the detached normalised mean of
     z_p), Gaussian ELBO, supervised contrast, class-averaged z_p swap and the
-    pair swap on ``s`` with the same warm-up, one Adam step. Plain shuffled
+    pair swap on ``s`` (no warm-up, the default), one Adam step. Plain shuffled
     batches (the estimator stratifies by class and group).
     """
     net = VariationalNetwork(x.shape[1], 2, p, q, HIDDEN)
@@ -201,7 +253,6 @@ def bare_epochs(x, y, s, n_epochs, batch_size=256, lam=1.0, beta=1.0, gamma=1.0,
         for batch in range(n_batches):
             rows = order[batch * batch_size:(batch + 1) * batch_size]
             xb, yb, fb = x[rows], y[rows], factors[rows]
-            progress = (epoch + batch / n_batches) / n_epochs
             out = net.outputs(xb)
             mu, logvar, z, x_hat = out["mu"], out["logvar"], out["z_sample"], out["x_hat"]
             ce = F.cross_entropy(out["logits"], yb)
@@ -215,18 +266,16 @@ def bare_epochs(x, y, s, n_epochs, batch_size=256, lam=1.0, beta=1.0, gamma=1.0,
             z_bar = mean + var.sqrt() * torch.randn_like(mean)
             class_swap = (net.decode(torch.cat([z_bar, z[:, p:]], dim=1)) - x_hat
                           ).pow(2).sum(dim=1).mean()
-            k = min(fb.shape[1], 1 + int(progress * fb.shape[1]))
-            partner, has_partner = choose_partners(fb, k)
-            paired = has_partner.nonzero().squeeze(1)
-            n_swapped = 1 + int(progress * (q - k - 1))
+            partner, n_different = choose_partners(fb, fb.shape[1])
+            paired = ((n_different > 0) & (q - n_different > 0)).nonzero().squeeze(1)
+            partners = partner[paired]
             divergence = posterior_divergence(mu[paired, p:], logvar[paired, p:],
-                                              mu[partner[paired], p:],
-                                              logvar[partner[paired], p:], "kl")
-            shared = torch.zeros_like(divergence, dtype=torch.bool).scatter_(
-                1, divergence.argsort(dim=1)[:, :n_swapped], True)
-            z_n = torch.where(shared, z[partner[paired], p:], z[paired, p:])
+                                              mu[partners, p:], logvar[partners, p:], "kl")
+            shared = (divergence.argsort(dim=1).argsort(dim=1)
+                      < (q - n_different[paired])[:, None])
+            z_n = torch.where(shared, z[partners, p:], z[paired, p:])
             swapped = net.decode(torch.cat([z[paired, :p], z_n], dim=1))
-            pair_swap = (swapped - x_hat[paired]).pow(2).sum(dim=1).mean()
+            pair_swap = 0.5 * (swapped - xb[paired]).pow(2).sum(dim=1).mean()
             loss = ce + elbo + beta * contrast + gamma * class_swap + lam * pair_swap
             optimizer.zero_grad()
             loss.backward()
@@ -268,15 +317,20 @@ def main():
     if args.quick:
         seeds, correlations, epochs, adult_lams, adult_epochs, speed = [0], [0.5], 5, (0, 1), 1, (
             2, 1)
+        mixed_epochs = 5
     else:
         seeds, correlations, epochs, adult_lams, adult_epochs, speed = [0, 1, 2], [0.9, 0.5], 100, (
             0, 1, 10), 30, (3, 2)
+        mixed_epochs = 50
     stem = RESULTS + ("contrastive_quick" if args.quick else "contrastive")
     start = time.perf_counter()
 
     runs, codes = run_digits(seeds, correlations, epochs)
     runs.to_csv(stem + "_digits_runs.csv", index=False)
+    codes = pd.concat([run_mixed_factors(seeds, mixed_epochs), codes], ignore_index=True)
     codes.to_csv(stem + "_disentanglement_runs.csv", index=False)
+    rotated = run_rotated(seeds, epochs)
+    rotated.to_csv(stem + "_rotated_runs.csv", index=False)
     adult = run_adult(adult_lams, adult_epochs)
     adult.to_csv(stem + "_adult.csv", index=False)
     timing = run_speed(*speed)
@@ -288,7 +342,8 @@ def main():
                          ["avg_accuracy", "worst_accuracy", "train_accuracy"])
     table5 = table5.set_index("model").loc[list(TABLE5)].reset_index()
     metrics = ["MIG", "SAP", "DCI disentanglement", "DCI completeness", "DCI informativeness"]
-    table_codes = mean_spread(codes, ["correlation", "model"], metrics)
+    table_codes = mean_spread(codes, ["data", "model"], metrics)
+    table2 = mean_spread(rotated, ["test angle", "model"], ["avg_accuracy", "worst_accuracy"])
     speed_summary = timing[["skinvariant", "bare"]].median().to_frame().T
     speed_summary["ratio"] = speed_summary.skinvariant / speed_summary.bare
     total = time.perf_counter() - start
@@ -299,8 +354,12 @@ def main():
         f"{platform.python_version()}, torch {torch.__version__}, 1 torch thread.\n\n"
         f"## Table 1 shape: coloured digits, {epochs} epochs, seeds {seeds} (mean ± std)\n\n"
         f"{markdown(table1, index=False)}\n\n"
-        f"## Table 5 shape: correlation 0.5, gamma=lam=10\n\n{markdown(table5, index=False)}\n\n"
-        f"## Disentanglement of z_n (training split; factors digit colour, background)\n\n"
+        f"## Table 5 shape: correlation 0.5, defaults otherwise\n\n{markdown(table5, index=False)}\n\n"
+        f"## Table 2 shape: rotated coloured digits, correlation 0.5, training angles "
+        f"{TABLE2_TRAIN_ANGLES}, test angles {TABLE2_TEST_ANGLES}\n\n"
+        f"{markdown(table2, index=False)}\n\n"
+        f"## Disentanglement of z_n against the known nuisance factors (mixed factors: "
+        f"{mixed_epochs} epochs, all rows; coloured digits: training split)\n\n"
         f"{markdown(table_codes, index=False)}\n\n"
         f"## Adult (sex), {adult_epochs} epochs, batch 256, seed 0; probe reads z_p\n\n"
         f"{markdown(adult, index=False, floatfmt='.3f')}\n\n"

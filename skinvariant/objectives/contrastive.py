@@ -8,11 +8,11 @@ reconstructs x from z; a classifier reads z_p. Beside the ELBO:
 * z_p is made independent of z_n: decoding [z̄_p, z_n], with z̄_p drawn from
   the posterior averaged over the sample's class in the batch, must give the
   same reconstruction (section 3.3);
-* with known nuisance factors (``sensitive``, one column per factor), pairs
-  of the batch that differ in exactly k factors swap every z_n dimension but
-  the k whose posteriors differ most, and the swapped decodings must equal
-  the originals (eq. 5-6, as in Ada-GVAE), with warm-up by amount and by
-  difficulty.
+* with known nuisance factors (``sensitive``, one column per factor), each
+  sample is paired with one of the batch that differs in the fewest factors,
+  k; every z_n dimension but the k whose posteriors differ most takes the
+  partner's value, and the decoding must still reconstruct x (eq. 5-6, as in
+  Ada-GVAE), with an optional warm-up by amount and by difficulty.
 """
 
 import math
@@ -64,17 +64,20 @@ def posterior_divergence(mean, logvar, other_mean, other_logvar, kind):
                   + gaussian_kl(other_mean, other_logvar, middle_mean, middle_logvar))
 
 
-def choose_partners(factors, n_different, generator=None):
-    """For each row, a random other row differing in exactly ``n_different`` factors.
+def choose_partners(factors, max_different, generator=None):
+    """For each row, a random other row differing in as few factors as the batch allows.
 
-    Returns ``(partner, has_partner)``; rows without such a partner have
-    ``has_partner`` False.
+    Only rows differing in 1 to ``max_different`` factors qualify. Returns
+    ``(partner, n_different)``: ``n_different`` is the number of factors in
+    which the row and its partner differ, 0 for a row without a partner.
     """
     differences = (factors[:, None, :] != factors[None, :, :]).sum(dim=2)
-    candidates = differences == n_different
+    allowed = (differences > 0) & (differences <= max_different)
+    fewest = differences.masked_fill(~allowed, factors.shape[1] + 1).min(dim=1).values
+    candidates = allowed & (differences == fewest[:, None])
     scores = torch.rand(candidates.shape, generator=generator, device=factors.device)
     partner = scores.masked_fill(~candidates, -1.0).argmax(dim=1)
-    return partner, candidates.any(dim=1)
+    return partner, torch.where(candidates.any(dim=1), fewest, 0)
 
 
 class ContrastiveInvariantObjective(Objective):
@@ -101,10 +104,12 @@ class ContrastiveInvariantObjective(Objective):
         Temperature of the contrastive loss.
     divergence : {"kl", "jsd"}
         Divergence between a pair's posteriors, per z_n dimension.
+    pair_warmup : float
+        Fraction of training over which the pair term warms up; 0 for none.
     """
 
     def __init__(self, n_components, n_nuisance_components, *, likelihood="gaussian", beta=1.0,
-                 gamma=1.0, temperature=0.1, divergence="kl"):
+                 gamma=1.0, temperature=0.1, divergence="kl", pair_warmup=0.0):
         super().__init__()
         if divergence not in DIVERGENCES:
             raise ValueError(f"divergence must be one of {DIVERGENCES}; got {divergence!r}.")
@@ -115,6 +120,7 @@ class ContrastiveInvariantObjective(Objective):
         self.gamma = gamma
         self.temperature = temperature
         self.divergence = divergence
+        self.pair_warmup = pair_warmup
 
     stratify_batches = True  # every class at least twice per batch, for the contrast
 
@@ -170,30 +176,36 @@ class ContrastiveInvariantObjective(Objective):
         return self.decoding_distance(swapped, outputs["x_hat"])
 
     def pair_swap(self, step):
-        """Distance between swapped and original decodings of pairs differing in k factors.
+        """Reconstruction loss of x decoded with a partner's z_n swapped in (eq. 5-6).
 
-        Warm-up by difficulty: k grows from 1 to the number of factors over
-        training; by amount: the number of swapped z_n dimensions grows from
-        1 to ``n_nuisance_components - k``.
+        Each row's partner differs in the fewest known factors the batch
+        offers, k; every z_n dimension but the k whose posteriors differ most
+        takes the partner's sample, and the decoding must reconstruct x.
+        The target is x, not the row's own decoding: against its own
+        decoding the term is met by a decoder that ignores z_n, and z_n lost
+        the factors (on ``make_mixed_factors``). During the warm-up
+        (``pair_warmup``, a fraction of training) the most factors a pair may
+        differ in grows from 1 (by difficulty), and the number of swapped
+        dimensions from 1 to ``n_nuisance_components - k`` (by amount).
         """
         outputs, p = step.outputs, self.n_components
         factors = step.s.reshape(len(step.s), -1)
-        n_factors = factors.shape[1]
-        k = min(n_factors, 1 + int(step.progress * n_factors))
-        partner, has_partner = choose_partners(factors, k)
-        step.record("paired_fraction", has_partner.float().mean())
-        n_swappable = self.n_nuisance_components - k
-        if not has_partner.any() or n_swappable < 1:
+        ramp = min(1.0, step.progress / self.pair_warmup) if self.pair_warmup else 1.0
+        max_different = min(factors.shape[1], 1 + int(ramp * factors.shape[1]))
+        partner, n_different = choose_partners(factors, max_different)
+        n_swappable = self.n_nuisance_components - n_different
+        paired = (n_different > 0) & (n_swappable > 0)
+        step.record("paired_fraction", paired.float().mean())
+        if not paired.any():
             return outputs["mu"].sum() * 0.0
-        n_swapped = 1 + int(step.progress * (n_swappable - 1))
-        rows = has_partner.nonzero().squeeze(1)
+        rows, partners = paired.nonzero().squeeze(1), partner[paired]
+        n_swapped = 1 + (ramp * (n_swappable[rows] - 1)).long()
         mu_n, logvar_n = outputs["mu"][:, p:], outputs["logvar"][:, p:]
-        divergence = posterior_divergence(mu_n[rows], logvar_n[rows], mu_n[partner[rows]],
-                                          logvar_n[partner[rows]], self.divergence)
+        divergence = posterior_divergence(mu_n[rows], logvar_n[rows], mu_n[partners],
+                                          logvar_n[partners], self.divergence)
         # the n_swapped dimensions whose posteriors differ least are shared by the pair
-        shared = torch.zeros_like(divergence, dtype=torch.bool).scatter_(
-            1, divergence.argsort(dim=1)[:, :n_swapped], True)
-        z = outputs["z_sample"][rows]
-        z_n = torch.where(shared, outputs["z_sample"][partner[rows], p:], z[:, p:])
-        swapped = outputs["decode"](torch.cat([z[:, :p], z_n], dim=1))
-        return self.decoding_distance(swapped, outputs["x_hat"][rows])
+        shared = divergence.argsort(dim=1).argsort(dim=1) < n_swapped[:, None]
+        z = outputs["z_sample"]
+        z_n = torch.where(shared, z[partners, p:], z[rows, p:])
+        swapped = outputs["decode"](torch.cat([z[rows, :p], z_n], dim=1))
+        return self.reconstruction_loss(swapped, step.x[rows]).mean()
