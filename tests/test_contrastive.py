@@ -221,3 +221,20 @@ def test_known_factors_are_checked_one_by_one_not_as_their_combinations():
     s[0, 1] = 99  # a level seen once in one factor is refused, naming it
     with pytest.raises(ValueError, match="99"):
         ContrastiveInvariantClassifier(max_epochs=1).fit(X, y, sensitive=s)
+
+
+def test_the_pair_term_disentangles_z_n_when_every_factor_is_known():
+    # make_mixed_factors, 3000 rows, 30 epochs: MIG of z_n against the three
+    # known factors was 0.02 / 0.25 / 0.17 without the pair term and
+    # 0.57 / 0.59 / 0.26 with it on seeds 0 / 1 / 2 (benchmarks/contrastive.py:
+    # 0.55 ± 0.14 against 0.14 ± 0.10 at 50 epochs); this is seed 0
+    from skinvariant.datasets import make_mixed_factors
+    from skinvariant.metrics import mutual_information_gap
+
+    X, y, s = make_mixed_factors(3000, random_state=0)
+    mig = {}
+    for lam in (0.0, 1.0):
+        model = ContrastiveInvariantClassifier(lam=lam, transform_output="nuisance",
+                                               max_epochs=30, random_state=0)
+        mig[lam] = mutual_information_gap(s, model.fit(X, y, sensitive=s).transform(X))
+    assert mig[1.0] >= 0.4 and mig[1.0] >= mig[0.0] + 0.3, mig
