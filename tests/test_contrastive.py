@@ -178,12 +178,11 @@ def test_swapped_bernoulli_decodings_are_compared_as_probabilities():
 
 def test_worst_group_accuracy_rises_over_a_plain_network_on_shifted_colours():
     # paper 001 Table 1 in small: training backgrounds follow the class half of
-    # the time, test backgrounds are colours unseen in training. Measured
-    # (benchmarks/contrastive.py, seeds 0/1/2): worst (class, background)
-    # accuracy 0.24/0.25/0.37 against the MLP's 0.12/0.17/0.20, average
-    # 0.75/0.77/0.74 against 0.70/0.68/0.58. Average accuracy rose on each of
-    # seeds 0-9; worst-group accuracy only on average (by 4 points over seeds
-    # 3-9, below the MLP's on three of them): this is seed 0.
+    # the time, test backgrounds are colours unseen in training. Measured on
+    # seeds 0-9 (benchmarks/contrastive.py): worst (class, background)
+    # accuracy 0.345 against the MLP's 0.174 on the mean, above it on every
+    # seed (by 7 to 32 points); average 0.80 against 0.66. This is seed 0
+    # (0.44 against 0.12).
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier
 
@@ -204,7 +203,7 @@ def test_worst_group_accuracy_rises_over_a_plain_network_on_shifted_colours():
         y_pred = fitted.predict(data.X_test)
         scores[name] = (np.mean(y_pred == data.y_test),
                         worst_group_accuracy(data.y_test, y_pred, sensitive=cells))
-    assert scores["model"][1] >= scores["plain"][1] + 0.05, scores
+    assert scores["model"][1] >= scores["plain"][1] + 0.15, scores
     assert scores["model"][0] >= scores["plain"][0] - 0.01, scores
 
 
