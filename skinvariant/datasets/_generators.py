@@ -595,7 +595,8 @@ def make_mixed_factors(n_samples=2000, *, n_factors=4, n_levels=5, n_features=16
     values = 2.0 * factors / (n_levels - 1) - 1.0
     X = np.tanh(values @ hidden_weights + hidden_bias) @ output_weights
     X += noise * rng.standard_normal(X.shape)
-    X = (X - X.mean(axis=0)) / np.where(X.std(axis=0) > 0, X.std(axis=0), 1.0)
+    scale = X.std(axis=0)
+    X = (X - X.mean(axis=0)) / np.where(scale > 0, scale, 1.0)
     return X, factors[:, 0], factors[:, 1:]
 
 
