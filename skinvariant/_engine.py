@@ -412,6 +412,19 @@ class InvariantNet(NeuralNet):
             self._raise_divergence(problems)
         for name, value in means.items():
             self.history.record("train_" + name, value)
+        self._fit_closed_form_parts(dataset_train)
+
+    def _fit_closed_form_parts(self, dataset):
+        """After each epoch, fit the network's parts that have a closed form to the training split.
+
+        A network whose ``fits_closed_form`` is true (an
+        :class:`~skinvariant.flows.InvertibleNetwork` with its class-conditional
+        block) gets ``fit_closed_form(closed_form_inputs(X), y)`` on all
+        training rows.
+        """
+        if getattr(self.module_, "fits_closed_form", False):
+            self.module_.fit_closed_form(
+                self._forward_all(dataset, self.module_.closed_form_inputs), dataset.y)
 
     def _non_finite_weights(self):
         """``{"weights": reason}`` when a parameter holds a NaN or infinity, else ``{}``."""

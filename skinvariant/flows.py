@@ -1,4 +1,4 @@
-"""A bijective network: affine or additive coupling blocks, ActNorm, and permutations or learned linear maps.
+"""A bijective network: coupling blocks, ActNorm, permutations or learned linear maps, class whitening.
 
 Written here rather than taken from a flow library: zuko has no ActNorm and
 adds a method to torch's ``Transform`` class on import, and FrEIA's blocks do
@@ -9,15 +9,21 @@ not pickle (lambdas), which skorch needs. Each layer's ``forward`` returns
 import math
 
 import torch
+from sklearn.covariance import ledoit_wolf
 from torch import nn
 
 from .modules import make_mlp
 
+# ClassConditionalAffine adds this share of a class's mean variance to each of
+# its variances, so that whitening never stretches a direction more than
+# 1 / sqrt(share) times the class's typical spread.
+VARIANCE_FLOOR_SHARE = 0.05
+TINY_VARIANCE = 1e-12  # for a class whose nuisance does not vary at all
 # ActNorm never scales a dimension up by more than 1 / this at initialisation.
 MIN_INITIAL_SPREAD = 1e-2
 
-__all__ = ["ActNorm", "AffineCoupling", "InvertibleFlow", "InvertibleLinear", "InvertibleNetwork",
-           "Permutation"]
+__all__ = ["ActNorm", "AffineCoupling", "ClassConditionalAffine", "InvertibleFlow", "InvertibleLinear",
+           "InvertibleNetwork", "Permutation"]
 
 
 class ActNorm(nn.Module):
@@ -173,6 +179,83 @@ class InvertibleLinear(nn.Module):
         return torch.linalg.solve_triangular(upper, solved, upper=True).T
 
 
+class ClassConditionalAffine(nn.Module):
+    """An affine map of the nuisance block whose mean and whitening matrix depend on the class.
+
+    ``z_n' = L(p) (z_n - m(p))`` with ``p = softmax(z_s)`` the class posterior
+    read from the logit block, which passes unchanged, ``m(p) = sum_c p_c m_c``
+    and ``L(p) = sum_c p_c L_c``, each ``L_c`` lower triangular with a
+    positive diagonal. A block-triangular Jacobian gives
+    ``log|det J| = log det L(p)``, and ``z_s`` fixes ``p`` for the inverse.
+    Not trained by gradient: :meth:`fit` sets ``m_c`` and ``L_c`` to the
+    class means and whitening (inverse Cholesky) matrices of the
+    Ledoit-Wolf covariances, the maximum-likelihood Gaussian of each class
+    (shrunk), so that every class's nuisance leaves with zero mean and about
+    unit covariance. Each variance is raised by 5 % of the class's mean
+    variance first: whitening a nearly constant direction (one-hot columns)
+    would stretch it so far that the likelihood swamps the cross-entropy.
+    Starts as the identity.
+
+    Parameters
+    ----------
+    dim : int
+        Width of the input.
+    n_classes : int
+        Width of the logit block (the first ``n_classes`` dimensions).
+    """
+
+    def __init__(self, dim, n_classes):
+        super().__init__()
+        n_nuisance = dim - n_classes
+        self.n_classes = n_classes
+        self.register_buffer("means", torch.zeros(n_classes, n_nuisance))
+        self.register_buffer("whitening", torch.eye(n_nuisance).repeat(n_classes, 1, 1))
+
+    @torch.no_grad()
+    def fit(self, nuisance, labels):
+        """Set each class's mean and whitening matrix from the rows of ``nuisance`` of that class.
+
+        A class with fewer than 2 rows gets the covariance of all rows.
+        """
+        nuisance = nuisance.detach().double().cpu()
+        labels = labels.cpu()
+        for code in range(self.n_classes):
+            rows = nuisance[labels == code]
+            if len(rows) < 2:
+                rows = nuisance
+            covariance = torch.as_tensor(ledoit_wolf(rows.numpy())[0])
+            floor = VARIANCE_FLOOR_SHARE * torch.diagonal(covariance).mean() + TINY_VARIANCE
+            covariance += floor * torch.eye(len(covariance), dtype=covariance.dtype)
+            cholesky = torch.linalg.cholesky(covariance)
+            whitening = torch.linalg.solve_triangular(
+                cholesky, torch.eye(len(cholesky), dtype=cholesky.dtype), upper=False)
+            self.means[code] = rows.mean(dim=0).to(self.means)
+            self.whitening[code] = whitening.to(self.whitening)
+
+    def _posterior_map(self, logits):
+        """Return the class posterior, the mean ``m(p)`` and ``log diag L(p)`` of each row."""
+        log_posterior = torch.log_softmax(logits, dim=1)
+        posterior = torch.exp(log_posterior)
+        log_diagonals = torch.log(torch.diagonal(self.whitening, dim1=1, dim2=2))
+        return (posterior, posterior @ self.means,
+                torch.logsumexp(log_posterior.unsqueeze(2) + log_diagonals, dim=1))
+
+    def forward(self, x):
+        logits, nuisance = x[:, :self.n_classes], x[:, self.n_classes:]
+        posterior, mean, log_diagonal = self._posterior_map(logits)
+        # sum_c p_c L_c (z_n - m), without a matrix per row
+        per_class = torch.einsum("cij,nj->nci", self.whitening, nuisance - mean)
+        moved = torch.einsum("nc,nci->ni", posterior, per_class)
+        return torch.cat([logits, moved], dim=1), log_diagonal.sum(dim=1)
+
+    def inverse(self, y):
+        logits, moved = y[:, :self.n_classes], y[:, self.n_classes:]
+        posterior, mean, _ = self._posterior_map(logits)
+        lower = torch.einsum("nc,cij->nij", posterior, self.whitening)
+        nuisance = torch.linalg.solve_triangular(lower, moved.unsqueeze(2), upper=False).squeeze(2)
+        return torch.cat([logits, nuisance + mean], dim=1)
+
+
 class InvertibleFlow(nn.Module):
     """``n_blocks`` of (ActNorm, coupling, permutation): a bijection of R^dim.
 
@@ -250,15 +333,21 @@ class InvertibleNetwork(nn.Module):
         likelihood.
     n_blocks, hidden_layer_sizes, coupling, mixing
         See :class:`InvertibleFlow`.
+    class_conditional : bool, default=False
+        End the flow with a :class:`ClassConditionalAffine` map of z_n.
     """
 
     def __init__(self, n_features, n_classes, *, n_padding, dequantization_widths,
-                 n_blocks=4, hidden_layer_sizes=(64,), coupling="affine", mixing="permutation"):
+                 n_blocks=4, hidden_layer_sizes=(64,), coupling="affine", mixing="permutation",
+                 class_conditional=False):
         super().__init__()
         dim = n_features + n_padding
         self.n_classes = n_classes
         self.n_padding = n_padding
         self.flow = InvertibleFlow(dim, n_blocks, hidden_layer_sizes, coupling, mixing)
+        self.fits_closed_form = class_conditional  # the engine's cue to call fit_closed_form
+        if class_conditional:
+            self.flow.layers.append(ClassConditionalAffine(dim, n_classes))
         self.register_buffer("dequantization_widths", torch.as_tensor(
             dequantization_widths, dtype=torch.get_default_dtype()))
         self.prior_mean = nn.Parameter(torch.zeros(dim - n_classes))
@@ -285,6 +374,24 @@ class InvertibleNetwork(nn.Module):
         standardized = (nuisance - self.prior_mean) * torch.exp(-self.prior_log_scale)
         return (-0.5 * standardized.pow(2) - self.prior_log_scale
                 - 0.5 * math.log(2 * math.pi)).sum(dim=1)
+
+    def closed_form_inputs(self, x):
+        """Return the nuisance block as it enters the class-conditional block."""
+        h = self._prepare(x)
+        for layer in self.flow.layers[:-1]:
+            h = layer(h)[0]
+        return h[:, self.n_classes:]
+
+    @torch.no_grad()
+    def fit_closed_form(self, nuisance, y):
+        """Fit the class-conditional block to ``nuisance`` (from ``closed_form_inputs``) and ``y``.
+
+        Its output then has zero mean and unit covariance in each class, the
+        prior's maximum-likelihood fit, to which the prior is reset.
+        """
+        self.flow.layers[-1].fit(nuisance, y)
+        self.prior_mean.zero_()
+        self.prior_log_scale.zero_()
 
     def represent(self, x):
         """Return the full ``z`` of ``x``."""

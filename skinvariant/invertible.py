@@ -28,16 +28,21 @@ class InvertibleClassifier(TwoBlockRepresentationMixin, InvariantClassifierBase)
     """Classifier on a fully invertible network whose nuisance outputs carry no class.
 
     A bijective flow F (ActNorm, affine or additive coupling blocks, and fixed
-    permutations or learned invertible linear maps) maps x to z of the same width. Its first ``n_classes``
-    outputs z_s are the logits; the rest, z_n, is the nuisance. Nothing about
-    x is lost, since F is invertible, but independence cross-entropy
-    (Jacobsen et al., ICLR 2019, Definition 7) moves the class information
-    out of z_n: a nuisance classifier D(z_n) learns in ``n_nuisance_steps``
-    inner steps to predict y, the flow maximises its cross-entropy (weight
-    ``lam``), and maximises the likelihood of z_n under a factorised Gaussian
-    with learned mean and scale, plus log|det J| (weight
-    ``likelihood_weight``). The loss is ``CE(z_s, y) - lam * CE(D(z_n), y) /
-    dim(z_n) + likelihood_weight * NLL / dim(z)``.
+    permutations or learned invertible linear maps, then by default a
+    class-conditional whitening of the nuisance) maps x to z of the same
+    width. Its first ``n_classes`` outputs z_s are the logits; the rest, z_n,
+    is the nuisance. Nothing about x is lost, since F is invertible.
+    Independence cross-entropy (Jacobsen et al., ICLR 2019, Definition 7)
+    aims to move the class information out of z_n: a nuisance classifier
+    D(z_n) learns in ``n_nuisance_steps`` inner steps to predict y, the flow
+    maximises its cross-entropy (weight ``lam``), and maximises the
+    likelihood of z_n under a factorised Gaussian with learned mean and
+    scale, plus log|det J| (weight ``likelihood_weight``). The loss is
+    ``CE(z_s, y) - lam * CE(D(z_n), y) / dim(z_n) + likelihood_weight * NLL /
+    dim(z)``. What empties z_n for a fresh probe, measured on digits, is the
+    class-conditional block (``class_conditional``): the strongest fresh
+    probe's error on z_n rose from 0.18 to 0.64 (chance 0.90) with it, at the
+    same logit error.
 
     With ``sensitive`` (beyond the paper), an adversary on the logit block
     makes the decision invariant to it as well (as in
@@ -63,10 +68,18 @@ class InvertibleClassifier(TwoBlockRepresentationMixin, InvariantClassifierBase)
         Hidden layers of each coupling network.
     coupling : {"affine", "additive"}, default="affine"
         Affine couplings (soft-clamped log-scale) or volume-preserving additive ones.
-    mixing : {"permutation", "linear"}, default="permutation"
+    mixing : {"permutation", "linear"}, default="linear"
         What follows each coupling: a fixed random permutation, or a learned
         invertible linear map (LU-parametrised, the fully connected form of
         the invertible 1x1 convolutions of the paper's MNIST network).
+    class_conditional : bool, default=True
+        End the flow with an affine map of z_n that depends on the class
+        posterior softmax(z_s) (beyond the paper): after each epoch each
+        class's mean and whitening matrix are set to those of its training
+        rows' z_n (Ledoit-Wolf covariance, each variance raised by 5 % of the
+        class's mean variance), so that z_n has zero mean and about unit
+        covariance in every class. False is the paper's flow, whose z_n a
+        fresh probe still reads (see the user guide).
     n_nuisance_steps : int, default=5
         Steps of the nuisance classifier per flow step (5 in the authors' code).
     nuisance_hidden_layer_sizes : int or tuple of int, default=(64,)
@@ -121,6 +134,7 @@ class InvertibleClassifier(TwoBlockRepresentationMixin, InvariantClassifierBase)
         "n_blocks": [Interval(Integral, 1, None, closed="left")],
         "coupling": [StrOptions({"affine", "additive"})],
         "mixing": [StrOptions({"permutation", "linear"})],
+        "class_conditional": ["boolean"],
         "n_nuisance_steps": [Interval(Integral, 1, None, closed="left")],
         "nuisance_hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "likelihood_weight": [Interval(Real, 0, None, closed="left")],
@@ -132,7 +146,8 @@ class InvertibleClassifier(TwoBlockRepresentationMixin, InvariantClassifierBase)
     }
 
     def __init__(self, lam=1.0, *, n_blocks=4, hidden_layer_sizes=(64,), coupling="affine",
-                 mixing="permutation", n_nuisance_steps=5, nuisance_hidden_layer_sizes=(64,),
+                 mixing="linear", class_conditional=True, n_nuisance_steps=5,
+                 nuisance_hidden_layer_sizes=(64,),
                  likelihood_weight=1.0, nuisance_target="maximize", dequantize=True,
                  transform_output="logits", n_adversary_steps=5,
                  adversary_hidden_layer_sizes=(100,), max_epochs=50, batch_size=128, lr=1e-3,
@@ -143,6 +158,7 @@ class InvertibleClassifier(TwoBlockRepresentationMixin, InvariantClassifierBase)
         self.hidden_layer_sizes = hidden_layer_sizes
         self.coupling = coupling
         self.mixing = mixing
+        self.class_conditional = class_conditional
         self.n_nuisance_steps = n_nuisance_steps
         self.nuisance_hidden_layer_sizes = nuisance_hidden_layer_sizes
         self.likelihood_weight = likelihood_weight
@@ -171,6 +187,7 @@ class InvertibleClassifier(TwoBlockRepresentationMixin, InvariantClassifierBase)
         network = InvertibleNetwork(
             n_features, n_classes, n_padding=n_padding, dequantization_widths=widths,
             n_blocks=self.n_blocks, coupling=self.coupling, mixing=self.mixing,
+            class_conditional=self.class_conditional,
             hidden_layer_sizes=check_layer_sizes("hidden_layer_sizes", self.hidden_layer_sizes))
         self.n_components_ = len(range(self.n_latent_)[self._blocks()[self.transform_output]])
         return network
