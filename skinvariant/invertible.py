@@ -41,7 +41,7 @@ class InvertibleClassifier(TwoBlockRepresentationMixin, InvariantClassifierBase)
     ``likelihood_weight``). The loss is ``CE(z_s, y) + lam * CE(D(z_n),
     uniform) / dim(z_n) + likelihood_weight * NLL / dim(z)``. What empties z_n for a fresh probe, measured on digits, is the
     class-conditional block (``class_conditional``): the strongest fresh
-    probe's error on z_n rose from 0.18 to 0.64 (chance 0.90) with it, at the
+    probe's error on z_n rose from 0.18 to 0.63 (chance 0.90) with it, at the
     same logit error.
 
     With ``sensitive`` (beyond the paper), an adversary on the logit block
