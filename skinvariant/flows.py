@@ -215,7 +215,7 @@ class ClassConditionalAffine(nn.Module):
     def fit(self, nuisance, labels):
         """Set each class's mean and whitening matrix from the rows of ``nuisance`` of that class.
 
-        A class with fewer than 2 rows gets the covariance of all rows.
+        A class with fewer than 2 rows gets the mean and covariance of all rows.
         """
         nuisance = nuisance.detach().double().cpu()
         labels = labels.cpu()
