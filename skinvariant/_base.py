@@ -310,6 +310,10 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
     _warns_without_sensitive = True
     # what the head learns, a key of TASK_LOSSES
     _task = "classification"
+    # the invariance weights a search over ``lam`` tries when given none
+    # (``model_selection.BudgetSearchCV(lams=None)``): from the plain model
+    # to weights that trade most of the accuracy away
+    lam_grid = (0.0, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
 
     # Request ``sensitive`` at class level so metadata routing sends it to ``fit``
     # without turning routing on globally.

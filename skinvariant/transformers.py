@@ -87,6 +87,8 @@ class AffinityTransformer(InvariantEstimatorBase):
         "freeze_encoder": ["boolean"],
         **KERNEL_PENALTY_CONSTRAINT,
     }
+    # the affinity loss is weighted a tenth of the others' (default lam 0.1)
+    lam_grid = (0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 
     def __init__(self, lam=0.1, *, same_class=True, freeze_encoder=False, kernel_penalty=0.0,
                  n_components=20,
