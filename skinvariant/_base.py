@@ -31,7 +31,7 @@ from ._validation import (
     ESTIMATOR_ADVICE,
     check_sensitive_aligned,
     continuous_columns,
-    encode_groups,
+    group_codes,
     non_numeric_columns,
     standardize_continuous,
 )
@@ -45,8 +45,6 @@ OPTIMIZERS = {
     "rmsprop": torch.optim.RMSprop,
     "sgd": torch.optim.SGD,
 }
-
-MANY_GROUPS = 50
 
 # The head's task loss and its output map, by task: the one place they are
 # chosen. A regression head predicts the standardised target, so its mean
@@ -442,12 +440,8 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
                 NoInvarianceWarning)
             self.sensitive_groups_ = None
             return None
-        codes, groups = encode_groups(sensitive, n_samples, min_group_size=2,
-                                      advice=self._continuous_sensitive_advice)
-        if len(groups) > MANY_GROUPS:
-            warn_at_caller(
-                f"sensitive has {len(groups)} groups; if it is a quantity (e.g. age in years) "
-                f"bin it (pd.cut) or {self._continuous_sensitive_advice}.")
+        codes, groups = group_codes(sensitive, n_samples,
+                                    advice=self._continuous_sensitive_advice)
         if len(groups) < 2:
             raise ValueError(f"sensitive has a single group ({groups[0]!r}); invariance needs "
                              "at least 2 groups in the training data.")

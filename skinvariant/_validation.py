@@ -4,6 +4,14 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.multiclass import type_of_target
 
+from .exceptions import warn_at_caller
+
+# The one rule for group labels, in fit, the leakage probes and the group
+# metrics alike: every group has at least MIN_GROUP_SIZE rows, and more than
+# MANY_GROUPS groups draw a warning that the attribute may be a quantity.
+MIN_GROUP_SIZE = 2
+MANY_GROUPS = 50
+
 
 def _as_frame(sensitive):
     """Return ``sensitive`` as a DataFrame with one column per attribute."""
@@ -218,4 +226,34 @@ def encode_groups(sensitive, n_samples=None, *, min_group_size=1, advice=ESTIMAT
             f"sensitive groups {small} have fewer than {min_group_size} samples; merge "
             f"rare groups into a larger one or collect more data for them.{quantity}"
         )
+    return codes, groups
+
+
+def group_codes(sensitive, n_samples=None, *, advice=ESTIMATOR_ADVICE):
+    """Encode group labels under the one rule every estimator and metric applies.
+
+    A group of one row cannot be compared or learned from, so every group
+    needs ``MIN_GROUP_SIZE`` rows (an integer quantity such as age in years
+    usually fails this); more than ``MANY_GROUPS`` groups draw a warning.
+
+    Parameters
+    ----------
+    sensitive : array-like of shape (n_samples,) or (n_samples, n_attributes)
+        Group labels.
+    n_samples : int, default=None
+        Expected number of rows.
+    advice : str, default=ESTIMATOR_ADVICE
+        What to use instead of group labels for a quantity.
+
+    Returns
+    -------
+    codes : ndarray of shape (n_samples,), dtype int64
+    groups : list
+        The group labels in code order.
+    """
+    codes, groups = encode_groups(sensitive, n_samples, min_group_size=MIN_GROUP_SIZE,
+                                  advice=advice)
+    if len(groups) > MANY_GROUPS:
+        warn_at_caller(f"sensitive has {len(groups)} groups; if it is a quantity (e.g. age in "
+                       f"years) bin it (pd.cut) or {advice}.")
     return codes, groups

@@ -55,11 +55,10 @@ from threadpoolctl import threadpool_limits
 from skinvariant import kernels
 from skinvariant._validation import (
     _as_frame,
-    check_group_labels,
     check_sensitive_aligned,
     continuous_columns,
     continuous_values,
-    encode_groups,
+    group_codes,
 )
 
 __all__ = [
@@ -99,6 +98,9 @@ _CONTINUOUS_ADVICE = ("measure how much a representation reveals it with "
 # --------------------------------------
 
 
+_LABELS_SHOWN = 10
+
+
 def _default_pos_label(labels):
     """Return the positive label of a binary problem whose labels are ``labels``."""
     label_set = set(labels.tolist())
@@ -106,15 +108,43 @@ def _default_pos_label(labels):
         return 1
     if len(labels) == 2:
         return labels[-1]
+    shown = sorted(map(str, label_set))
+    if len(shown) > _LABELS_SHOWN:
+        shown = [*shown[:_LABELS_SHOWN], f"... {len(shown) - _LABELS_SHOWN} more"]
     raise ValueError(
-        f"Binary fairness measures need two labels, got {sorted(map(str, label_set))}; "
+        f"Binary fairness measures need two labels, got {len(label_set)}: {shown}; "
         "pass pos_label explicitly (every other label then counts as negative)."
     )
 
 
+def _check_labels(name, labels):
+    """Return ``labels`` as a 1-D array; refuse probabilities, scores and real targets.
+
+    These measures compare predicted labels; a threshold on scores would be
+    a choice the user must make, and every distinct score would otherwise be
+    a label of its own.
+    """
+    labels = np.asarray(labels)
+    if labels.ndim == 2 and labels.shape[1] > 1:
+        raise ValueError(
+            f"{name} has {labels.shape[1]} columns, like predict_proba's output; these "
+            "measures compare predicted labels: pass the estimator's predict(X).")
+    labels = column_or_1d(labels)
+    if labels.dtype.kind == "f" and type_of_target(labels) == "continuous":
+        if name == "y_pred" and labels.min() >= 0 and labels.max() <= 1:
+            looks_like = ("look like probabilities (e.g. predict_proba(X)[:, 1]); pass the "
+                          "estimator's predict(X), or choose the threshold yourself, e.g. "
+                          "(p >= 0.5).astype(int)")
+        else:
+            looks_like = ("look like scores or a real-valued target; pass class labels, or "
+                          "for a regression target use group_error_gap or worst_group_error")
+        raise ValueError(f"{name} holds non-integer floats, which {looks_like}.")
+    return labels
+
+
 def _binarize(y_true, y_pred, pos_label):
     """Map ``y_true`` and ``y_pred`` to 0/1 arrays, 1 meaning ``pos_label``."""
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    y_true, y_pred = _check_labels("y_true", y_true), _check_labels("y_pred", y_pred)
     if pos_label is None:
         pos_label = _default_pos_label(np.union1d(y_true, y_pred))
     return (y_true == pos_label).astype(int), (y_pred == pos_label).astype(int)
@@ -122,18 +152,15 @@ def _binarize(y_true, y_pred, pos_label):
 
 def _binary_group_difference(fairlearn_metric, y_true, y_pred, sensitive, pos_label):
     """Call a fairlearn group-difference metric on 0/1 labels, as a float."""
-    sensitive = _as_sensitive_features(sensitive, y_true, y_pred)
-    y_true, y_pred = _binarize(y_true, y_pred, pos_label)
-    return float(fairlearn_metric(y_true, y_pred, sensitive_features=sensitive))
+    true_positive, predicted_positive = _binarize(y_true, y_pred, pos_label)
+    codes = _as_sensitive_features(sensitive, y_true, y_pred)
+    return float(fairlearn_metric(true_positive, predicted_positive, sensitive_features=codes))
 
 
 def _as_sensitive_features(sensitive, y_true, y_pred):
-    """Return ``sensitive``, checked against the labels, in a form fairlearn accepts."""
+    """Group codes of ``sensitive``, checked against the labels, for fairlearn."""
     check_sensitive_aligned(sensitive, y_true=y_true, y_pred=y_pred)
-    check_group_labels(sensitive, _CONTINUOUS_ADVICE)
-    if isinstance(sensitive, pd.DataFrame):
-        return sensitive.rename(columns=str)
-    return sensitive
+    return group_codes(sensitive, len(np.asarray(y_true)), advice=_CONTINUOUS_ADVICE)[0]
 
 
 def demographic_parity_difference(y_true, y_pred, *, sensitive, pos_label=None):
@@ -344,8 +371,8 @@ def worst_group_accuracy(y_true, y_pred, *, sensitive):
     """
     frame = fairlearn_metrics.MetricFrame(
         metrics=accuracy_score,
-        y_true=np.asarray(y_true),
-        y_pred=np.asarray(y_pred),
+        y_true=_check_labels("y_true", y_true),
+        y_pred=_check_labels("y_pred", y_pred),
         sensitive_features=_as_sensitive_features(sensitive, y_true, y_pred),
     )
     return float(frame.group_min())
@@ -431,15 +458,14 @@ def _split_groups(Z, sensitive, test_size, random_state):
     """
     check_sensitive_aligned(sensitive, Z=Z)
     Z = check_array(Z, ensure_min_samples=2)
-    codes, n_groups = _group_codes(sensitive, len(Z), min_group_size=2)
+    codes, n_groups = _group_codes(sensitive, len(Z))
     return (*train_test_split(Z, codes, test_size=test_size, stratify=codes,
                               random_state=random_state), n_groups)
 
 
-def _group_codes(sensitive, n_samples, min_group_size):
+def _group_codes(sensitive, n_samples):
     """Group codes of ``sensitive`` and the number of groups, which must be at least two."""
-    codes, groups = encode_groups(sensitive, n_samples, min_group_size=min_group_size,
-                                  advice=_CONTINUOUS_ADVICE)
+    codes, groups = group_codes(sensitive, n_samples, advice=_CONTINUOUS_ADVICE)
     if len(groups) < 2:
         raise ValueError(
             f"sensitive holds a single group ({groups[0]!r}); leakage and conditional "
@@ -476,7 +502,7 @@ def _held_out_groups(Z, sensitive, held_out):
         raise ValueError(f"held_out[0] has {Z_test.shape[1]} columns where Z has "
                          f"{Z_train.shape[1]}: give the same representation of other rows.")
     codes, n_groups = _group_codes(_stacked(sensitive, sensitive_test),
-                                   len(Z_train) + len(Z_test), min_group_size=1)
+                                   len(Z_train) + len(Z_test))
     codes_train, codes_test = codes[:len(Z_train)], codes[len(Z_train):]
     for part, part_codes in (("Z", codes_train), ("held_out", codes_test)):
         if len(np.unique(part_codes)) < n_groups:
@@ -688,7 +714,7 @@ def reattach_sensitive(Z, y, sensitive):
         raise ValueError("reattach_sensitive fits one linear unit and needs a binary y; "
                          f"got a {type_of_target(y)} target.")
     Z = check_array(Z)
-    codes, groups = encode_groups(sensitive, len(Z), advice=_CONTINUOUS_ADVICE)
+    codes, groups = group_codes(sensitive, len(Z), advice=_CONTINUOUS_ADVICE)
     combination = LogisticRegression().fit(Z, y).decision_function(Z)
     r = ((combination - combination.mean()) / (combination.std() + 1e-12))[:, None]
     with_sensitive = np.hstack([r, np.eye(len(groups))[codes][:, 1:]])
@@ -752,7 +778,7 @@ def hsic(Z, sensitive, *, normalize=True, max_samples=5000, random_state=0):
         values = continuous_values(sensitive, n_samples, advice="pass group labels")[rows]
         L = kernels.gaussian_kernel(torch.as_tensor(values, dtype=torch.float64))
     else:
-        codes, groups = encode_groups(sensitive, n_samples, advice=_CONTINUOUS_ADVICE)
+        codes, groups = group_codes(sensitive, n_samples, advice=_CONTINUOUS_ADVICE)
         L = kernels.delta_kernel(torch.as_tensor(codes[rows]), len(groups)).double()
     K = kernels.gaussian_kernel(Z)
     statistic = kernels.normalized_hsic(K, L) if normalize else kernels.hsic(K, L)
@@ -783,7 +809,7 @@ def mmd(Z, sensitive, *, max_samples=5000, random_state=0):
     float
     """
     Z, rows, n_samples = _kernel_rows(Z, sensitive, max_samples, random_state)
-    codes, groups = encode_groups(sensitive, n_samples, advice=_CONTINUOUS_ADVICE)
+    codes, groups = group_codes(sensitive, n_samples, advice=_CONTINUOUS_ADVICE)
     K = kernels.gaussian_kernel(Z)
     return float(kernels.maximum_mean_discrepancy(K, torch.as_tensor(codes[rows]), len(groups)))
 

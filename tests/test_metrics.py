@@ -160,6 +160,67 @@ def test_more_than_two_labels_needs_pos_label():
         )
 
 
+def _shifted_probabilities():
+    """Labels, groups and probabilities with a parity gap of 0.32 at the 0.5 threshold."""
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 1000)
+    s = rng.choice(["a", "b"], 1000)
+    p = rng.random(1000)
+    p[s == "a"] = np.clip(p[s == "a"] + 0.3, 0, 0.999)
+    return y, s, p
+
+
+@pytest.mark.parametrize("pos_label", [None, 1])
+@pytest.mark.parametrize("measure", [demographic_parity_difference, equalized_odds_difference,
+                                     equal_opportunity_difference, worst_group_accuracy])
+def test_probabilities_as_y_pred_are_refused_with_the_fix(measure, pos_label):
+    y, s, p = _shifted_probabilities()
+    options = {} if measure is worst_group_accuracy or pos_label is None else {"pos_label": 1}
+    with pytest.raises(ValueError, match=r"look like probabilities.*predict\(X\)") as error:
+        measure(y, p, sensitive=s, **options)
+    assert len(str(error.value)) < 400  # no list of every distinct value
+    assert demographic_parity_difference(y, (p >= 0.5).astype(int), sensitive=s) == \
+        pytest.approx(0.3188, abs=1e-3)
+
+
+def test_predict_proba_columns_and_real_scores_are_refused():
+    y, s, p = _shifted_probabilities()
+    with pytest.raises(ValueError, match="predict_proba"):
+        demographic_parity_difference(y, np.c_[1 - p, p], sensitive=s)
+    with pytest.raises(ValueError, match="scores or a real-valued target"):
+        demographic_parity_difference(y, 3 * p - 1, sensitive=s)
+
+
+def test_many_labels_error_lists_only_a_few():
+    labels = np.arange(500) % 40
+    with pytest.raises(ValueError, match=r"got 40: .*\.\.\. 30 more.*pos_label"):
+        demographic_parity_difference(labels, labels, sensitive=labels % 2)
+
+
+def test_an_integer_quantity_is_refused_by_every_group_measure_as_by_fit():
+    """Ages as sensitive: groups of one person, refused alike by fit, leakage and the metrics."""
+    from skinvariant import IIDMClassifier
+
+    rng = np.random.default_rng(0)
+    age = np.concatenate([np.repeat(np.arange(20, 60), 5), [71, 83, 90]])
+    y = rng.integers(0, 2, len(age))
+    Z = rng.normal(size=(len(age), 2))
+    for call in (lambda: demographic_parity_difference(y, y, sensitive=age),
+                 lambda: equalized_odds_difference(y, y, sensitive=age),
+                 lambda: worst_group_accuracy(y, y, sensitive=age),
+                 lambda: sensitive_leakage(Z, age),
+                 lambda: IIDMClassifier(max_epochs=1).fit(Z, y, sensitive=age)):
+        with pytest.raises(ValueError, match=r"fewer than 2 samples.*bin it \(pd.cut\)"):
+            call()
+
+
+def test_many_groups_warn_in_the_metrics_as_in_fit():
+    age = np.repeat(np.arange(60), 2)
+    y = np.arange(len(age)) % 2
+    with pytest.warns(UserWarning, match="60 groups.*quantity"):
+        demographic_parity_difference(y, y, sensitive=age)
+
+
 @pytest.mark.parametrize("as_frame", [False, True])
 def test_intersectional_sensitive_equals_combined_groups(random_predictions, as_frame):
     y_true, y_pred, first = random_predictions
