@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt
 
 from skinvariant import AdversarialClassifier, IIDMClassifier
 from skinvariant.datasets import make_attribute_blobs
-from skinvariant.metrics import lam_path
+from skinvariant.model_selection import lam_path
 from skinvariant.plotting import plot_history, plot_leakage, plot_tradeoff
 
 LAMS = [0.0, 0.3, 1.0, 3.0]

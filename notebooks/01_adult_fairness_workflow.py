@@ -46,7 +46,8 @@ from sklearn.utils import resample
 
 from skinvariant import AdversarialClassifier, IIDMClassifier
 from skinvariant.datasets import load_adult
-from skinvariant.metrics import fairness_report, lam_path
+from skinvariant.metrics import fairness_report
+from skinvariant.model_selection import lam_path
 from skinvariant.plotting import plot_leakage, plot_tradeoff
 
 # %% [markdown]
@@ -145,9 +146,8 @@ plt.show()
 # test rows stay unseen until a `lam` is chosen. It is run for two methods:
 # IIDM and adversarial invariance (`AdversarialClassifier`).
 #
-# (With metadata routing turned on, give `lam_path` a bare estimator on
-# preprocessed data; with a `Pipeline` it passes `sensitive` in the
-# step-name form that only works with routing off, as here.)
+# A `Pipeline` receives `sensitive` with metadata routing on or off;
+# `param` names the pipeline step's `lam`.
 
 # %%
 fronts = {}
@@ -193,4 +193,9 @@ plt.show()
 # so always read the gap together with the accuracy.
 #
 # To choose `lam` by cross-validation with a fairness scorer, see notebook 02.
+# To state a budget instead (for example a demographic parity difference of at
+# most 0.05) and let cross-validation find the most accurate `lam` within it,
+# use `skinvariant.model_selection.BudgetSearchCV`:
+# `BudgetSearchCV(model, {"demographic_parity_difference": 0.05}).fit(X_train,
+# y_train, sensitive=sex_train)`.
 # To run that search on several machines, see `docs/parallel.md`.

@@ -4,7 +4,7 @@ import os
 import sys
 import warnings
 
-__all__ = ["DivergenceError", "NoInvarianceWarning"]
+__all__ = ["BudgetNotMetWarning", "DivergenceError", "NoInvarianceWarning"]
 
 
 
@@ -18,6 +18,15 @@ class DivergenceError(FloatingPointError):
 
 class NoInvarianceWarning(UserWarning):
     """``fit`` was called without ``sensitive``: no invariance is enforced."""
+
+
+class BudgetNotMetWarning(UserWarning):
+    """No candidate ``lam`` of a :class:`~skinvariant.model_selection.BudgetSearchCV` met its budget.
+
+    The message names the closest candidate and its measures; the search
+    refitted that most invariant model. Try larger ``lams``, a looser budget or
+    longer training.
+    """
 
 
 def warn_at_caller(message, category=UserWarning):

@@ -53,6 +53,7 @@ from sklearn.utils.multiclass import type_of_target
 from threadpoolctl import threadpool_limits
 
 from skinvariant import kernels
+from skinvariant._downstream import downstream_fairness
 from skinvariant._validation import (
     _as_frame,
     check_sensitive_aligned,
@@ -68,14 +69,13 @@ __all__ = [
     "continuous_leakage",
     "dci_disentanglement",
     "demographic_parity_difference",
+    "downstream_fairness",
     "equal_opportunity_difference",
     "equality_gap",
     "equalized_odds_difference",
     "fairness_report",
     "group_error_gap",
     "hsic",
-    "lam_path",
-    "lowest_mutual_information",
     "make_fairness_scorer",
     "make_leakage_scorer",
     "make_mutual_information_scorer",
@@ -814,87 +814,6 @@ def mmd(Z, sensitive, *, max_samples=5000, random_state=0):
     return float(kernels.maximum_mean_discrepancy(K, torch.as_tensor(codes[rows]), len(groups)))
 
 
-def _rows_of(frame, rows):
-    """The rows of a sensitive frame: 1-D for one attribute, a frame for several."""
-    part = frame.iloc[rows].reset_index(drop=True)
-    return part.iloc[:, 0].to_numpy() if part.shape[1] == 1 else part
-
-
-def _sensitive_fit_param(model):
-    """The fit keyword that brings ``sensitive`` to ``model``'s invariant estimator.
-
-    With metadata routing on, a pipeline routes ``sensitive`` itself; with it
-    off, a pipeline takes ``<last step>__sensitive``.
-    """
-    if hasattr(model, "steps") and not get_config()["enable_metadata_routing"]:
-        return f"{model.steps[-1][0]}__sensitive"
-    return "sensitive"
-
-
-def lam_path(estimator, X, y, sensitive, *, lams, param="lam", test_size=0.3, random_state=0):
-    """Fit ``estimator`` at each ``lam`` and measure the accuracy-fairness-leakage front.
-
-    The rows are split once (stratified by ``y``); each fit sees the training
-    part with its ``sensitive``, and each row of the result is measured on the
-    held-out part: accuracy, the group gaps of the predictions, and the
-    strongest fresh probe's reading of ``sensitive`` from ``transform`` (the
-    probes learn from the training part's representation and read the
-    held-out part's). A pipeline receives ``sensitive`` with metadata routing
-    on or off.
-
-    Parameters
-    ----------
-    estimator : skinvariant estimator or Pipeline ending in one
-        Unfitted; it is cloned for every ``lam``.
-    X : array-like of shape (n_samples, n_features)
-    y : array-like of shape (n_samples,)
-        Binary labels.
-    sensitive : array-like of shape (n_samples,) or (n_samples, n_attributes)
-        Group labels.
-    lams : sequence of float
-        The values of ``param`` to fit.
-    param : str, default="lam"
-        The parameter to vary, e.g. ``"iidmclassifier__lam"`` in a pipeline.
-    test_size : float, default=0.3
-        Share of the rows held out for the measures.
-    random_state : int, default=0
-        Seed of the split and of the probes.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per ``lam``: ``lam``, ``accuracy``,
-        ``demographic_parity_difference``, ``equalized_odds_difference``,
-        ``leakage_balanced_accuracy``, ``leakage_auc``, ``leakage_probe``.
-    """
-    check_sensitive_aligned(sensitive, X=X, y=y)
-    y, frame = np.asarray(y), _as_frame(sensitive)
-    train, test = train_test_split(np.arange(len(y)), test_size=test_size, stratify=y,
-                                   random_state=random_state)
-    X_train, X_test = (_safe_indexing(X, rows) for rows in (train, test))
-    s_train, s_test = (_rows_of(frame, rows) for rows in (train, test))
-    rows = []
-    for lam in lams:
-        model = clone(estimator).set_params(**{param: lam})
-        model.fit(X_train, y[train], **{_sensitive_fit_param(model): s_train})
-        predicted = model.predict(X_test)
-        leakage = sensitive_leakage(model.transform(X_train), s_train,
-                                    held_out=(model.transform(X_test), s_test),
-                                    random_state=random_state)
-        rows.append({
-            "lam": lam,
-            "accuracy": float(accuracy_score(y[test], predicted)),
-            "demographic_parity_difference": demographic_parity_difference(
-                y[test], predicted, sensitive=s_test),
-            "equalized_odds_difference": equalized_odds_difference(
-                y[test], predicted, sensitive=s_test),
-            "leakage_balanced_accuracy": leakage.balanced_accuracy,
-            "leakage_auc": leakage.auc,
-            "leakage_probe": leakage.probe,
-        })
-    return pd.DataFrame(rows)
-
-
 def _true_group_probabilities(probe, Z_test, codes_test, n_groups):
     """Probability the probe assigns to each held-out row's true group."""
     probabilities = np.zeros((len(codes_test), n_groups))
@@ -1408,7 +1327,8 @@ def make_mutual_information_scorer():
     data, so choosing ``lam`` with it needs no validation data (the paper's
     procedure); ``X`` is ignored. Greater is better, like every scikit-learn
     scorer: the best candidate has the lowest mutual information. Combine it
-    with an accuracy scorer and :func:`lowest_mutual_information` to keep only
+    with an accuracy scorer and
+    :func:`~skinvariant.model_selection.lowest_mutual_information` to keep only
     the settings that still fit the data.
 
     Returns
@@ -1420,56 +1340,14 @@ def make_mutual_information_scorer():
     --------
     >>> from sklearn.model_selection import GridSearchCV
     >>> from skinvariant import MINEDebiasedClassifier
-    >>> from skinvariant.metrics import lowest_mutual_information, make_mutual_information_scorer
+    >>> from skinvariant.metrics import make_mutual_information_scorer
+    >>> from skinvariant.model_selection import lowest_mutual_information
     >>> search = GridSearchCV(
     ...     MINEDebiasedClassifier(), {"lam": [0.1, 1.0, 10.0]}, return_train_score=True,
     ...     scoring={"accuracy": "accuracy", "mi": make_mutual_information_scorer()},
     ...     refit=lowest_mutual_information(max_accuracy_drop=0.02))
     """
     return _negated_training_mutual_information
-
-
-def lowest_mutual_information(max_accuracy_drop=0.02, *, accuracy="accuracy", mi="mi"):
-    """A ``refit`` rule for ``GridSearchCV``: the lowest mutual information that still fits.
-
-    Among the candidates whose mean *training* accuracy is within
-    ``max_accuracy_drop`` of the best, pick the one with the lowest mutual
-    information (Ragonesi et al. 2021, section 5.1: the highest lam that still
-    fits the training data while minimising the estimate). Needs
-    ``return_train_score=True`` and the scorers named ``accuracy`` and ``mi``.
-
-    Parameters
-    ----------
-    max_accuracy_drop : float, default=0.02
-        How far below the best training accuracy a candidate may fall.
-    accuracy, mi : str, default="accuracy", "mi"
-        Names of the accuracy scorer and of :func:`make_mutual_information_scorer`.
-
-    Returns
-    -------
-    refit : callable
-        ``refit(cv_results) -> int``, the index of the chosen candidate.
-    """
-    return _LowestMutualInformation(max_accuracy_drop, accuracy, mi)
-
-
-class _LowestMutualInformation:
-    """Picklable refit rule built by :func:`lowest_mutual_information`."""
-
-    def __init__(self, max_accuracy_drop, accuracy, mi):
-        self.max_accuracy_drop = max_accuracy_drop
-        self.accuracy = accuracy
-        self.mi = mi
-
-    def __call__(self, cv_results):
-        train_key = f"mean_train_{self.accuracy}"
-        if train_key not in cv_results:
-            raise ValueError(f"cv_results has no {train_key!r}; pass return_train_score=True "
-                             f"and a scorer named {self.accuracy!r} to the search.")
-        train_accuracy = np.asarray(cv_results[train_key])
-        negated_mi = np.asarray(cv_results[f"mean_test_{self.mi}"], dtype=float)
-        fits = train_accuracy >= np.nanmax(train_accuracy) - self.max_accuracy_drop
-        return int(np.nanargmax(np.where(fits, negated_mi, -np.inf)))
 
 
 # Disentanglement of a representation (the definitions of disentanglement_lib)

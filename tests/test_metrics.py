@@ -628,30 +628,6 @@ def test_leakage_reports_the_strongest_of_several_fresh_probes():
     assert own.probe == "probe" and set(own.per_probe) == {"probe"}
 
 
-def test_lam_path_measures_each_lam_on_held_out_rows():
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    from skinvariant import IIDMClassifier
-    from skinvariant.metrics import lam_path
-
-    from .conftest import make_leaky_data
-
-    X, y, s = make_leaky_data(400)
-    front = lam_path(IIDMClassifier(max_epochs=3, random_state=0), X, y, s, lams=[0.0, 1.0])
-    assert front["lam"].tolist() == [0.0, 1.0]
-    assert set(front.columns) >= {"accuracy", "demographic_parity_difference",
-                                  "leakage_balanced_accuracy", "leakage_auc", "leakage_probe"}
-    assert front["accuracy"].between(0.5, 1).all() and front["leakage_auc"].between(0, 1).all()
-    pipeline = make_pipeline(StandardScaler(), IIDMClassifier(max_epochs=3, random_state=0))
-    piped = lam_path(pipeline, X, y, s, lams=[1.0], param="iidmclassifier__lam")
-    assert len(piped) == 1 and 0.5 < piped["accuracy"][0] <= 1
-    with sklearn.config_context(enable_metadata_routing=True):  # routed, not step__sensitive
-        routed = lam_path(pipeline, pd.DataFrame(X), y, pd.Series(s), lams=[1.0],
-                          param="iidmclassifier__lam")
-    assert routed.drop(columns="leakage_probe").equals(piped.drop(columns="leakage_probe"))
-
-
 def test_held_out_probes_learn_from_all_of_Z_and_read_the_held_out_rows():
     rng = np.random.RandomState(0)
     s_train, s_test = rng.randint(0, 2, 600), rng.randint(0, 2, 300)

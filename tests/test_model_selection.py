@@ -1,0 +1,285 @@
+"""skinvariant.model_selection: BudgetSearchCV, lam_path and lowest_mutual_information."""
+
+import pickle
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+import sklearn
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_validate
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils._param_validation import InvalidParameterError
+
+import skinvariant.metrics
+from skinvariant import AffinityTransformer, IIDMClassifier
+from skinvariant.datasets import make_attribute_blobs
+from skinvariant.exceptions import BudgetNotMetWarning
+from skinvariant.metrics import demographic_parity_difference, sensitive_leakage
+from skinvariant.model_selection import BudgetSearchCV, lam_path
+
+DP = "demographic_parity_difference"
+LAMS = [0.0, 3.0, 30.0]
+# On these blobs (y follows s half of the time) the cross-validated DP of IIDM
+# with 5 epochs falls with lam: about 0.54, 0.19, 0.06 at LAMS, accuracy
+# 0.85, 0.76, 0.65; the strongest probe's balanced accuracy 0.78, 0.62, 0.60.
+
+# large lams on few epochs underfit on purpose: that is the trade-off searched over
+pytestmark = [pytest.mark.filterwarnings("ignore:At the end of training"),
+              pytest.mark.filterwarnings("ignore:Training accuracy")]
+
+
+def model(**params):
+    return IIDMClassifier(**{"max_epochs": 5, "random_state": 0, **params})
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    return make_attribute_blobs(n_samples=450, n_groups=2, leakage=0.5, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def dp_searches(blobs):
+    """The same estimator under a lax and a strict DP budget, routing off and on."""
+    X, y, s = blobs
+    fitted = {}
+    for routing in (False, True):
+        with sklearn.config_context(enable_metadata_routing=routing):
+            for name, limit in (("lax", 1.0), ("strict", 0.1)):
+                fitted[name, routing] = BudgetSearchCV(
+                    model(), {DP: limit}, lams=LAMS, random_state=0).fit(X, y, sensitive=s)
+    return fitted
+
+
+# -- the move -------------------------------------------------------------------
+
+
+def test_lam_path_and_lowest_mutual_information_live_in_model_selection_only():
+    from skinvariant import model_selection
+
+    for name in ("lam_path", "lowest_mutual_information"):
+        assert name in model_selection.__all__ and not hasattr(skinvariant.metrics, name)
+        assert name not in skinvariant.metrics.__all__
+    assert "make_mutual_information_scorer" in skinvariant.metrics.__all__  # a scorer stays
+
+
+# -- BudgetSearchCV --------------------------------------------------------------
+
+
+def test_a_strict_budget_picks_a_larger_lam_that_meets_it_in_cv_results(dp_searches):
+    lax, strict = dp_searches["lax", False], dp_searches["strict", False]
+    results = strict.cv_results_
+    dp = results[f"mean_test_{DP}"]
+    # the lax budget is met everywhere: the most accurate lam wins
+    assert lax.best_index_ == int(np.argmax(lax.cv_results_["mean_test_score"]))
+    assert lax.best_params_ == {"lam": 0.0} and lax.budget_met_
+    # the strict one binds: the most accurate lam breaks it, a larger one is chosen
+    assert dp[lax.best_index_] > 0.1
+    assert strict.best_params_["lam"] > lax.best_params_["lam"] and strict.budget_met_
+    assert dp[strict.best_index_] <= 0.1
+    met = results["meets_budget"]
+    assert met.tolist() == (dp <= 0.1).tolist()
+    assert strict.best_index_ == np.flatnonzero(met)[np.argmax(results["mean_test_score"][met])]
+    assert strict.best_score_ == results["mean_test_score"][strict.best_index_]
+    # the per-fold measures, raw (not negated), averaged into the mean; rank 1 the fairest
+    folds = np.array([results[f"split{k}_test_{DP}"] for k in range(3)])
+    assert (folds >= 0).all() and np.allclose(folds.mean(axis=0), dp)
+    assert results[f"rank_test_{DP}"][np.argmin(dp)] == 1
+    assert strict.n_splits_ == 3 and strict.best_estimator_.lam == strict.best_params_["lam"]
+
+
+def test_routing_on_and_off_choose_the_same_lam_from_the_same_measures(dp_searches):
+    for name in ("lax", "strict"):
+        off, on = dp_searches[name, False], dp_searches[name, True]
+        assert off.best_params_ == on.best_params_
+        for key in ("mean_test_score", f"mean_test_{DP}", f"split2_test_{DP}"):
+            np.testing.assert_allclose(off.cv_results_[key], on.cv_results_[key])
+
+
+def test_the_chosen_model_predicts_transforms_and_scores_without_sensitive(dp_searches, blobs):
+    X, y, s = blobs
+    search = dp_searches["strict", False]
+    best = search.best_estimator_
+    np.testing.assert_array_equal(search.predict(X), best.predict(X))
+    np.testing.assert_allclose(search.predict_proba(X), best.predict_proba(X))
+    np.testing.assert_allclose(search.transform(X), best.transform(X))
+    assert search.score(X, y) == pytest.approx(np.mean(best.predict(X) == y))
+    assert search.classes_.tolist() == [0, 1] and search.n_features_in_ == X.shape[1]
+    # the refit on all rows keeps the budget's direction: fairer than the lax choice
+    lax = dp_searches["lax", False]
+    assert (demographic_parity_difference(y, search.predict(X), sensitive=s)
+            < demographic_parity_difference(y, lax.predict(X), sensitive=s))
+    restored = pickle.loads(pickle.dumps(search))
+    np.testing.assert_array_equal(restored.predict(X), search.predict(X))
+
+
+class RecordingIIDM(IIDMClassifier):
+    """IIDMClassifier that records the rows of X and sensitive each fit receives."""
+
+    seen = []
+
+    def fit(self, X, y, *, sensitive=None):
+        RecordingIIDM.seen.append((len(X), None if sensitive is None else len(sensitive)))
+        return super().fit(X, y, sensitive=sensitive)
+
+
+@pytest.mark.parametrize("routing, form", [(True, "sensitive"), (False, "sensitive"),
+                                           (False, "recordingiidm__sensitive")])
+def test_a_pipeline_gets_sensitive_sliced_per_fold_in_every_form(blobs, routing, form):
+    X, y, s = blobs
+    frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
+    pipe = make_pipeline(StandardScaler(), RecordingIIDM(max_epochs=2, random_state=0))
+    RecordingIIDM.seen = []
+    with sklearn.config_context(enable_metadata_routing=routing):
+        search = BudgetSearchCV(pipe, {DP: 1.0}, lams=[0.0, 3.0], cv=3, random_state=0)
+        search.fit(frame, y, **{form: pd.Series(s)})
+    assert search.best_params_ == {"recordingiidm__lam": 0.0}
+    # 2 lams x 3 folds of 300 training rows, then the refit on all 450
+    assert RecordingIIDM.seen == [(300, 300)] * 6 + [(450, 450)]
+    assert list(search.feature_names_in_) == list(frame.columns)
+    assert search.transform(frame).shape == (450, 2)
+
+
+def test_a_leakage_budget_is_read_by_probes_trained_on_the_training_fold(blobs):
+    X, y, s = blobs
+    folds = StratifiedKFold(3, shuffle=True, random_state=1)
+    search = BudgetSearchCV(model(), {"leakage": 0.65}, lams=LAMS, cv=folds,
+                            random_state=0).fit(X, y, sensitive=s)
+    leakage = search.cv_results_["mean_test_leakage"]
+    assert search.budget_met_ and leakage[search.best_index_] <= 0.65
+    assert leakage[0] > 0.65 and search.best_params_["lam"] > 0  # lam=0 leaks past it
+    # fold 0 of the chosen lam, measured by hand: probes learn the training rows' z
+    train, test = next(folds.split(X, y))
+    fold_model = model(lam=search.best_params_["lam"]).fit(X[train], y[train], sensitive=s[train])
+    expected = sensitive_leakage(fold_model.transform(X[train]), s[train],
+                                 held_out=(fold_model.transform(X[test]), s[test]),
+                                 random_state=0)
+    assert search.cv_results_["split0_test_leakage"][search.best_index_] == pytest.approx(
+        expected.balanced_accuracy)
+
+
+def test_every_entry_of_a_budget_must_hold(blobs):
+    X, y, s = blobs
+    budget = {DP: 0.3, "equalized_odds_difference": 0.3}
+    search = BudgetSearchCV(model(), budget, lams=LAMS, random_state=0).fit(X, y, sensitive=s)
+    results = search.cv_results_
+    both = ((results[f"mean_test_{DP}"] <= 0.3)
+            & (results["mean_test_equalized_odds_difference"] <= 0.3))
+    assert results["meets_budget"].tolist() == both.tolist() and both[search.best_index_]
+
+
+def test_an_unreachable_budget_warns_with_the_closest_lam_and_refits_it(blobs):
+    X, y, s = blobs
+    with pytest.warns(BudgetNotMetWarning) as record:
+        search = BudgetSearchCV(model(), {DP: 0.0}, lams=LAMS, random_state=0).fit(
+            X, y, sensitive=s)
+    dp = search.cv_results_[f"mean_test_{DP}"]
+    closest = int(np.argmin(dp))
+    assert search.best_index_ == closest and not search.budget_met_
+    assert not search.cv_results_["meets_budget"].any()
+    message = str(record[0].message)
+    assert f"lam={LAMS[closest]:g}" in message and f"{dp[closest]:.3g} (budget 0)" in message
+    assert isinstance(record[0].message, UserWarning)
+    assert record[0].filename == __file__  # attributed to the caller's line
+
+
+def test_lams_none_takes_the_grid_the_estimator_class_declares(blobs):
+    X, y, s = blobs
+    search = BudgetSearchCV(IIDMClassifier(max_epochs=1, random_state=0), {DP: 1.0}, cv=2)
+    search.fit(X, y, sensitive=s)
+    assert list(search.cv_results_["param_lam"]) == list(IIDMClassifier.lam_grid)
+
+
+def test_it_is_a_scikit_learn_meta_estimator():
+    budget = {DP: 0.05}
+    search = BudgetSearchCV(model(), budget, lams=LAMS, cv=4)
+    copy = clone(search)
+    assert copy.get_params()["budget"] == budget and copy.get_params()["budget"] is not budget
+    assert copy.get_params()["estimator__lam"] == 1.0 and copy.cv == 4
+    copy.set_params(estimator__lam=3.0, budget={"leakage": 0.55})
+    assert copy.estimator.lam == 3.0 and copy.budget == {"leakage": 0.55}
+    assert sklearn.base.is_classifier(search)
+    assert hasattr(search, "predict") and hasattr(search, "transform")
+    assert not hasattr(BudgetSearchCV(AffinityTransformer(), {"leakage": 0.6}), "predict")
+    with pytest.raises(NotFittedError):
+        search.predict(np.zeros((2, 4)))
+    assert search.get_metadata_routing().consumes("fit", ["sensitive"]) == {"sensitive"}
+
+
+def test_it_can_be_cross_validated_with_routing_on(blobs):
+    X, y, s = blobs
+    search = BudgetSearchCV(model(max_epochs=2), {DP: 1.0}, lams=[0.0, 3.0], cv=2)
+    with sklearn.config_context(enable_metadata_routing=True):
+        scores = cross_validate(search, X, y, cv=2, params={"sensitive": s})
+    assert (scores["test_score"] > 0.6).all()
+
+
+@pytest.mark.parametrize("budget, match", [
+    ({"dp": 0.1}, "unknown measure.*'dp'.*'demographic_parity_difference', "
+                  "'equalized_odds_difference', 'leakage'"),
+    ({DP: -0.1}, r"budget\['demographic_parity_difference'\] must be a number in \[0, 1\]"),
+    ({"leakage": 1.5}, r"budget\['leakage'\] must be a number in \[0, 1\]"),
+    ({DP: "low"}, r"budget\['demographic_parity_difference'\] must be a number"),
+    ({}, "budget is empty"),
+])
+def test_a_bad_budget_is_refused_naming_the_valid_keys(blobs, budget, match):
+    X, y, s = blobs
+    with pytest.raises(ValueError, match=match):
+        BudgetSearchCV(model(), budget, lams=LAMS).fit(X, y, sensitive=s)
+
+
+def test_bad_arguments_are_refused_naming_the_argument(blobs):
+    X, y, s = blobs
+    with pytest.raises(ValueError, match="LogisticRegression has no lam parameter"):
+        BudgetSearchCV(LogisticRegression(), {DP: 0.1}).fit(X, y, sensitive=s)
+    with pytest.raises(ValueError, match="lams must be a non-empty 1-D list of finite non-neg"):
+        BudgetSearchCV(model(), {DP: 0.1}, lams=[1.0, -1.0]).fit(X, y, sensitive=s)
+    with pytest.raises(ValueError, match="needs sensitive"):
+        BudgetSearchCV(model(), {DP: 0.1}, lams=LAMS).fit(X, y)
+    with pytest.raises(ValueError, match="sensitive has 10 rows but X has 450"):
+        BudgetSearchCV(model(), {DP: 0.1}, lams=LAMS).fit(X, y, sensitive=s[:10])
+    with pytest.raises(InvalidParameterError, match="'budget' parameter"):
+        BudgetSearchCV(model(), [DP, 0.1]).fit(X, y, sensitive=s)
+    pipe = make_pipeline(StandardScaler(), model())
+    with pytest.raises(TypeError, match="pass sensitive once"):
+        BudgetSearchCV(pipe, {DP: 0.1}, lams=LAMS).fit(X, y, sensitive=s,
+                                                      iidmclassifier__sensitive=s)
+    with pytest.raises(ValueError, match="has no transform"):
+        BudgetSearchCV(make_pipeline(LogisticRegression()), {"leakage": 0.6})._check_budget()
+
+
+# -- lam_path ---------------------------------------------------------------------
+
+
+def test_lam_path_measures_each_lam_on_held_out_rows():
+    from .conftest import make_leaky_data
+
+    X, y, s = make_leaky_data(400)
+    front = lam_path(IIDMClassifier(max_epochs=3, random_state=0), X, y, s, lams=[0.0, 1.0])
+    assert front["lam"].tolist() == [0.0, 1.0]
+    assert set(front.columns) >= {"accuracy", "demographic_parity_difference",
+                                  "leakage_balanced_accuracy", "leakage_auc", "leakage_probe"}
+    assert front["accuracy"].between(0.5, 1).all() and front["leakage_auc"].between(0, 1).all()
+    pipeline = make_pipeline(StandardScaler(), IIDMClassifier(max_epochs=3, random_state=0))
+    piped = lam_path(pipeline, X, y, s, lams=[1.0], param="iidmclassifier__lam")
+    assert len(piped) == 1 and 0.5 < piped["accuracy"][0] <= 1
+    with sklearn.config_context(enable_metadata_routing=True):  # routed, not step__sensitive
+        routed = lam_path(pipeline, pd.DataFrame(X), y, pd.Series(s), lams=[1.0],
+                          param="iidmclassifier__lam")
+    assert routed.drop(columns="leakage_probe").equals(piped.drop(columns="leakage_probe"))
+
+
+def test_lam_path_on_a_pipeline_without_param_names_the_steps_lam():
+    from .conftest import make_leaky_data
+
+    X, y, s = make_leaky_data(100)
+    pipeline = make_pipeline(StandardScaler(), IIDMClassifier(max_epochs=1))
+    with pytest.raises(ValueError, match=re.escape("pass param='iidmclassifier__lam'")):
+        lam_path(pipeline, X, y, s, lams=[1.0])
+    with pytest.raises(ValueError, match=re.escape("param='<step>__lam'")):
+        lam_path(make_pipeline(LogisticRegression()), X, y, s, lams=[1.0])
+
