@@ -20,13 +20,19 @@ _MEASURES = ("accuracy", "demographic_parity_difference", "equalized_odds_differ
 
 
 def _default_models(random_state):
-    """A linear model, boosted trees and a small MLP, as a user would fit on ``Z``."""
+    """A linear model, boosted trees and a small MLP, as a user would fit on ``Z``.
+
+    The MLP's early stopping waits 20 epochs at a learning rate of 3e-3, as
+    the leakage probe's does: with scikit-learn's defaults (10 epochs at 1e-3)
+    it stopped at a constant prediction on a 2-column ``Z`` of 800 rows
+    (accuracy 0.49, where logistic regression reached 0.64).
+    """
     return {
         "logistic_regression": make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)),
         "hist_gradient_boosting": HistGradientBoostingClassifier(random_state=random_state),
         "mlp": make_pipeline(StandardScaler(), MLPClassifier(
-            hidden_layer_sizes=(32,), early_stopping=True, max_iter=300,
-            random_state=random_state)),
+            hidden_layer_sizes=(32,), learning_rate_init=3e-3, early_stopping=True,
+            n_iter_no_change=20, max_iter=300, random_state=random_state)),
     }
 
 
@@ -75,7 +81,7 @@ def downstream_fairness(Z_train, y_train, s_train, Z_test, y_test, s_test, *, mo
         The models to train instead of the defaults, by name; each is cloned.
         The defaults: ``"logistic_regression"`` (standardised),
         ``"hist_gradient_boosting"`` and ``"mlp"`` (one hidden layer of 32,
-        standardised, early stopping); they run on one thread, as the leakage
+        standardised, early stopping with a patience of 20); they run on one thread, as the leakage
         probes do. Yours run with the threads they ask for.
     pos_label : object, default=None
         The positive label of ``y``; see
