@@ -21,6 +21,7 @@ from sklearn.base import (
     _fit_context,
 )
 from sklearn.utils import check_random_state
+from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -95,6 +96,15 @@ TRAINING_PARAMETERS_DOC = """\
     verbose : int, default=0
         1 prints a table of the training losses per epoch."""
 
+CLASS_WEIGHT_DOC = """\
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes in the task loss, ``{label: weight}``, or
+        ``"balanced"`` for ``n_samples / (n_classes * count)``, as in
+        scikit-learn's classifiers; multiplied with ``fit``'s
+        ``sample_weight``. Only the task loss is weighted: the invariance
+        terms are taken over the rows as they come. Use it when a minority
+        class is dropped from the predictions (``fit`` warns)."""
+
 CLASSES_DOC = """\
     classes_ : ndarray of shape (n_classes,)
         Class labels."""
@@ -150,9 +160,12 @@ def fill_doc(cls):
     """
     defaults = {name: parameter.default
                 for name, parameter in inspect.signature(cls.__init__).parameters.items()}
+    training = TRAINING_PARAMETERS_DOC
+    if "class_weight" in defaults:
+        training = CLASS_WEIGHT_DOC + "\n" + training
     doc = (cls.__doc__
-           .replace("{common_parameters}", ENCODER_PARAMETERS_DOC + "\n" + TRAINING_PARAMETERS_DOC)
-           .replace("{training_parameters}", TRAINING_PARAMETERS_DOC)
+           .replace("{common_parameters}", ENCODER_PARAMETERS_DOC + "\n" + training)
+           .replace("{training_parameters}", training)
            .replace("{common_attributes}", COMMON_ATTRIBUTES_DOC)
            .replace("{kernel_penalty_parameter}", KERNEL_PENALTY_DOC))
     cls.__doc__ = re.sub(r"\{default:(\w+)\}", lambda match: repr(defaults[match[1]]), doc)
@@ -328,6 +341,7 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
         "optimizer": [StrOptions(set(OPTIMIZERS)), type, functools.partial],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
         "callbacks": [list, None],
+        "class_weight": [StrOptions({"balanced"}), dict, None],  # classifiers only
         "device": [str, torch.device],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -348,7 +362,7 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
 
     @checked_call
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, *, sensitive=None):
+    def fit(self, X, y, *, sensitive=None, sample_weight=None):
         """Fit the encoder and head, with the representation made invariant to ``sensitive``.
 
         Parameters
@@ -364,6 +378,9 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
             (each unique row is one group); continuous values where the
             estimator accepts them (``MINEDebiasedClassifier``). Without it no
             invariance is enforced and a ``NoInvarianceWarning`` is raised.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each row in the task loss (multiplied by
+            the ``class_weight`` of its class); see ``class_weight``.
 
         Returns
         -------
@@ -375,6 +392,7 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
         X, y = self._validate_training_data(X, y)
         target = self._encode_target(y)
         sensitive_codes = self._encode_sensitive(sensitive, len(X))
+        row_weights = self._row_weights(sample_weight, y)
         self.device_ = resolve_device(self.device)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         with seeded_torch(seed, self.device_), training_threads(self.device_):
@@ -382,6 +400,8 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
             inputs = {"X": X}
             if sensitive_codes is not None:
                 inputs["sensitive"] = sensitive_codes
+            if row_weights is not None:
+                inputs["sample_weight"] = row_weights
             net.fit(inputs, target)
         self.net_ = net
         self.history_ = net.history
@@ -398,6 +418,25 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
             raise ValueError(f"y has only {n_classes} class; a classifier needs at least 2 "
                              "classes in the training data.")
         return X, y
+
+    def _row_weights(self, sample_weight, y):
+        """Each row's weight in the task loss, scaled to average 1, or None for equal weights.
+
+        Only the task loss is weighted: the invariance terms are taken over
+        the rows as they come, since the weights say what the prediction
+        should favour, not from which population ``s`` must be hidden.
+        """
+        class_weight = getattr(self, "class_weight", None)  # classifiers only
+        if sample_weight is None and class_weight is None:
+            return None
+        weights = (np.ones(len(y)) if sample_weight is None
+                   else checked_sample_weight(sample_weight, len(y)))
+        if class_weight is not None:
+            weights = weights * compute_sample_weight(class_weight, y)
+        if not weights.sum() > 0:
+            raise ValueError("sample_weight (times class_weight) is zero for every row: at "
+                             "least one row must have a positive weight.")
+        return (weights / weights.mean()).astype(np.float32)
 
     def _encode_target(self, y):
         """Set the fitted attributes of the target; return what the head trains on."""
@@ -462,6 +501,7 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
             batch_size=self.batch_size, device=self.device_,
             callbacks=copy.deepcopy(self.callbacks), verbose=self.verbose,
             validation_fraction=self.validation_fraction, classification=classification,
+            class_labels=self.classes_.tolist() if classification else None,
             **TASK_LOSSES[self._task], **self.engine_options())
 
     def _with_kernel_penalty(self, objective):
@@ -685,7 +725,7 @@ class InvariantRegressorBase(RegressorMixin, InvariantEstimatorBase):
     _task = "regression"
 
     @checked_call
-    def fit(self, X, y, *, sensitive=None):
+    def fit(self, X, y, *, sensitive=None, sample_weight=None):
         """Fit the encoder and head, with the representation made invariant to ``sensitive``.
 
         Parameters
@@ -703,13 +743,16 @@ class InvariantRegressorBase(RegressorMixin, InvariantEstimatorBase):
             estimator accepts them (``MINEDebiasedRegressor``,
             ``HSICRegressor``). Without it no invariance is enforced and a
             ``NoInvarianceWarning`` is raised.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each row in the task loss (the weighted
+            mean squared error); the invariance terms are not weighted.
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
-        return super().fit(X, y, sensitive=sensitive)
+        return super().fit(X, y, sensitive=sensitive, sample_weight=sample_weight)
 
     def _validate_training_data(self, X, y):
         if y is None:
@@ -777,3 +820,21 @@ def _real_target(y, estimator_name):
 def _dense(X):
     """``X`` as a dense array (sparse one-hot encodings are densified)."""
     return X.toarray() if sp.issparse(X) else X
+
+
+def checked_sample_weight(sample_weight, n_samples):
+    """``sample_weight`` as a float64 array of ``n_samples`` finite, non-negative weights."""
+    try:
+        weights = np.asarray(sample_weight, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"sample_weight must be numeric ({error}).") from error
+    if weights.ndim == 0:
+        raise ValueError("sample_weight must hold one weight per row of X; got a scalar. "
+                         "Pass e.g. np.full(len(X), w), or nothing for equal weights.")
+    if weights.shape != (n_samples,):
+        raise ValueError(f"sample_weight has shape {weights.shape} but X has {n_samples} "
+                         "rows; pass one weight per row, sliced like X.")
+    if not np.isfinite(weights).all() or (weights < 0).any():
+        raise ValueError("sample_weight must be finite and non-negative; got NaN, infinite "
+                         "or negative weights.")
+    return weights

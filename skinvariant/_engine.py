@@ -2,7 +2,8 @@
 terms of a method's objective, with the objective's auxiliary networks.
 
 Data are kept as tensors on the training device and batches are fetched by
-index, never row by row. Each batch is ``({"X": x, "sensitive": s}, y)``.
+index, never row by row. Each batch is ``({"X": x, "sensitive": s,
+"sample_weight": w}, y)``, the last two only when ``fit`` has them.
 """
 
 import functools
@@ -18,6 +19,7 @@ from skorch.utils import TeeGenerator
 
 from .exceptions import DivergenceError, warn_at_caller
 from .objectives import LAM, Objective, Step
+from .objectives._base import weighted_mean
 
 EVAL_BATCH_SIZE = 4096
 
@@ -28,6 +30,8 @@ TASK_LOSS_GROWTH_LIMIT = 100.0
 REPRESENTATION_GROWTH_LIMIT = 1000.0
 # Training accuracy within this margin of the majority rate counts as a collapse.
 COLLAPSE_MARGIN = 0.01
+# So does a class predicted for less than this share of the rows it makes up in y.
+PREDICTED_SHARE_FLOOR = 0.5
 
 
 def softmax(logits):
@@ -155,12 +159,16 @@ class InvariantNet(NeuralNet):
         (batches keep the objective's group strata), and the end-of-training
         check compares the fit with always predicting the mean instead of
         the majority class.
+    class_labels : array-like or None
+        The class label of each code, to name classes in warnings.
     **kwargs
-        Passed to :class:`skorch.NeuralNet`.
+        Passed to :class:`skorch.NeuralNet`. The criterion is built with
+        ``reduction="none"``: the task loss averages it, with the rows'
+        ``sample_weight`` where the inputs have one.
     """
 
     def __init__(self, module, *args, objective=None, lam=1.0, lam_ramp=False,
-                 validation_fraction=None, classification=True, **kwargs):
+                 validation_fraction=None, classification=True, class_labels=None, **kwargs):
         # set before skorch's __init__: afterwards skorch would try to register
         # the objective module as an initialized component
         self.objective = objective
@@ -168,7 +176,9 @@ class InvariantNet(NeuralNet):
         self.lam_ramp = lam_ramp
         self.validation_fraction = validation_fraction
         self.classification = classification
+        self.class_labels = class_labels
         kwargs.setdefault("train_split", None)
+        kwargs["criterion__reduction"] = "none"
         super().__init__(module, *args, **kwargs)
 
     # -- components ---------------------------------------------------------
@@ -258,6 +268,11 @@ class InvariantNet(NeuralNet):
             return None
         return torch.unique(torch.cat(columns, dim=1), dim=0, return_inverse=True)[1]
 
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        """The task loss, weighted by the batch's ``sample_weight`` when it has one."""
+        weight = X.get("sample_weight") if isinstance(X, dict) else None
+        return weighted_mean(self.criterion_(y_pred, y_true), weight)
+
     def infer(self, x, **fit_params):
         return self.module_.outputs(x["X"] if isinstance(x, dict) else x)["logits"]
 
@@ -321,7 +336,7 @@ class InvariantNet(NeuralNet):
         terms, networks = self._active(s)
         self._set_training(True)
         step = Step(x, y, s, self.module_.outputs(x), self.current_lam(), self.progress(),
-                    self.criterion_)
+                    self.criterion_, inputs.get("sample_weight"))
         for name, network in networks.items():
             if network.schedule == "inner":
                 self._inner_steps(name, network.n_steps, step)
@@ -444,7 +459,13 @@ class InvariantNet(NeuralNet):
         return problems
 
     def on_train_end(self, net, X=None, y=None, **kwargs):
-        """Warn when the invariance terms have pushed the model down to the majority rate."""
+        """Warn when the invariance terms may have pushed the task aside.
+
+        A classifier collapses when its training accuracy is no better than
+        the majority rate, or when it predicts some class for less than
+        ``PREDICTED_SHARE_FLOOR`` of that class's share of y (a minority
+        class dropped, as class imbalance and a large ``lam`` both do).
+        """
         terms, _ = self._active(X.get("sensitive"))
         if self.lam == 0 or not any(term.weight == LAM for term in terms):
             return
@@ -453,15 +474,40 @@ class InvariantNet(NeuralNet):
         if not self.classification:
             self._warn_if_no_better_than_the_mean(logits, data.y)
             return
-        accuracy = float((logits.argmax(dim=1) == data.y).float().mean())
-        majority_rate = float(torch.bincount(data.y).max()) / len(data.y)
-        if accuracy <= majority_rate + COLLAPSE_MARGIN:
+        symptom = self._collapse(logits.argmax(dim=1), data.y, logits.shape[1],
+                                 data.inputs.get("sample_weight"))
+        if symptom:
             warn_at_caller(
-                f"Training accuracy at the end of training ({accuracy:.3f}) is no "
-                f"better than always predicting the majority class ({majority_rate:.3f}): the "
-                f"invariance weight lam={self.lam:g} may overwhelm the task (lower lam), "
-                "training may have stopped too early (raise max_epochs), or X carries "
-                "nothing about y.")
+                f"{symptom}. If the classes are imbalanced, weight them: "
+                "class_weight='balanced' (or fit(..., sample_weight=w)); the invariance "
+                f"weight lam={self.lam:g} may overwhelm the task (lower lam); training may "
+                "have stopped too early (raise max_epochs); or X carries nothing about y.")
+
+    def _collapse(self, predicted, y, n_classes, weight=None):
+        """What shows the classifier collapsed on its training rows, or None.
+
+        Rates are weighted by the rows' sample weights, as the task loss is:
+        under ``class_weight="balanced"`` the majority rate is 1 / n_classes.
+        """
+        weighted = weight is not None
+        weight = torch.ones(len(y), device=y.device) if weight is None else weight
+        weight = weight.double() / weight.sum()
+        true_share = torch.bincount(y, weights=weight, minlength=n_classes)
+        predicted_share = torch.bincount(predicted, weights=weight, minlength=n_classes)
+        accuracy = float(((predicted == y).double() * weight).sum())
+        majority_rate = float(true_share.max())
+        if accuracy <= majority_rate + COLLAPSE_MARGIN:
+            return (f"Training accuracy at the end of training ({accuracy:.3f}) is no better "
+                    f"than always predicting the majority class ({majority_rate:.3f})")
+        ratio = torch.where(true_share > 0, predicted_share / true_share, torch.inf)
+        dropped = int(ratio.argmin())
+        if ratio[dropped] >= PREDICTED_SHARE_FLOOR:
+            return None
+        label = dropped if self.class_labels is None else self.class_labels[dropped]
+        return (f"At the end of training the model predicts class {label!r} for "
+                f"{float(predicted_share[dropped]):.1%} of the training rows, against "
+                f"{float(true_share[dropped]):.1%} in y"
+                + (" (shares weighted as the task loss is)" if weighted else ""))
 
     def _warn_if_no_better_than_the_mean(self, predictions, y):
         """Warn when a regression head explains no more of y than its mean does."""

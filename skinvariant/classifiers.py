@@ -118,7 +118,8 @@ class AdversarialClassifier(InvariantClassifierBase):
 
     def __init__(self, lam=1.0, *, mode="alternating", n_adversary_steps=5,
                  gradient_penalty=1.0, adversary_hidden_layer_sizes=(100,), lam_ramp=False,
-                 kernel_penalty=0.0, n_components=8, hidden_layer_sizes=(64,), encoder=None, max_epochs=50,
+                 kernel_penalty=0.0, n_components=8, hidden_layer_sizes=(64,), encoder=None,
+                 class_weight=None, max_epochs=50,
                  batch_size=128, lr=1e-3, optimizer="rmsprop", validation_fraction=None,
                  callbacks=None, device="auto", random_state=None, verbose=0):
         self.lam = lam
@@ -131,6 +132,7 @@ class AdversarialClassifier(InvariantClassifierBase):
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
         self.encoder = encoder
+        self.class_weight = class_weight
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
@@ -223,7 +225,8 @@ class IIDMClassifier(InvariantClassifierBase):
 
     def __init__(self, lam=1.0, *, decay=0.7, semantic_alignment=False, n_adversary_steps=5,
                  gradient_penalty=0.0, adversary_hidden_layer_sizes=(100,), kernel_penalty=0.0,
-                 n_components=2, hidden_layer_sizes=(64,), encoder=None, max_epochs=50, batch_size=128,
+                 n_components=2, hidden_layer_sizes=(64,), encoder=None,
+                 class_weight=None, max_epochs=50, batch_size=128,
                  lr=1e-3, optimizer="rmsprop", validation_fraction=None, callbacks=None,
                  device="auto", random_state=None, verbose=0):
         self.lam = lam
@@ -236,6 +239,7 @@ class IIDMClassifier(InvariantClassifierBase):
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
         self.encoder = encoder
+        self.class_weight = class_weight
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
@@ -343,7 +347,7 @@ class MINEDebiasedClassifier(SensitiveTypeMixin, InvariantClassifierBase):
                  statistics_hidden_layer_sizes=(100, 100), ema_rate=0.01, adaptive_clipping=True,
                  sensitive_type="auto", kernel_penalty=0.0, n_components=2,
                  hidden_layer_sizes=(64,), encoder=None,
-                 max_epochs=50, batch_size=128, lr=1e-3, optimizer="rmsprop",
+                 class_weight=None, max_epochs=50, batch_size=128, lr=1e-3, optimizer="rmsprop",
                  validation_fraction=None, callbacks=None, device="auto", random_state=None,
                  verbose=0):
         self.lam = lam
@@ -357,6 +361,7 @@ class MINEDebiasedClassifier(SensitiveTypeMixin, InvariantClassifierBase):
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
         self.encoder = encoder
+        self.class_weight = class_weight
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
@@ -451,7 +456,8 @@ class HSICClassifier(SensitiveTypeMixin, InvariantClassifierBase):
     }
 
     def __init__(self, lam=1.0, *, sensitive_type="auto", n_components=2,
-                 hidden_layer_sizes=(64,), encoder=None, max_epochs=50, batch_size=256,
+                 hidden_layer_sizes=(64,), encoder=None,
+                 class_weight=None, max_epochs=50, batch_size=256,
                  lr=1e-3, optimizer="adam", validation_fraction=None, callbacks=None,
                  device="auto", random_state=None, verbose=0):
         self.lam = lam
@@ -459,6 +465,7 @@ class HSICClassifier(SensitiveTypeMixin, InvariantClassifierBase):
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
         self.encoder = encoder
+        self.class_weight = class_weight
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr

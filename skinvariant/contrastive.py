@@ -132,7 +132,8 @@ class ContrastiveInvariantClassifier(TwoBlockRepresentationMixin, InvariantClass
     def __init__(self, lam=1.0, *, n_components=8, n_nuisance_components=8, beta=100.0, gamma=1.0,
                  temperature=0.1, divergence="kl", pair_warmup=0.0, likelihood="gaussian",
                  train_classifier_apart=True, transform_output="predictive",
-                 hidden_layer_sizes=(64,), max_epochs=50, batch_size=128, lr=1e-3,
+                 hidden_layer_sizes=(64,),
+                 class_weight=None, max_epochs=50, batch_size=128, lr=1e-3,
                  optimizer="adam", validation_fraction=None, callbacks=None, device="auto",
                  random_state=None, verbose=0):
         self.lam = lam
@@ -147,6 +148,7 @@ class ContrastiveInvariantClassifier(TwoBlockRepresentationMixin, InvariantClass
         self.train_classifier_apart = train_classifier_apart
         self.transform_output = transform_output
         self.hidden_layer_sizes = hidden_layer_sizes
+        self.class_weight = class_weight
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr

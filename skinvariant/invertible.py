@@ -153,7 +153,8 @@ class InvertibleClassifier(TwoBlockRepresentationMixin, InvariantClassifierBase)
                  nuisance_hidden_layer_sizes=(64,),
                  likelihood_weight=1.0, nuisance_target="confuse", dequantize=True,
                  transform_output="logits", n_adversary_steps=5,
-                 adversary_hidden_layer_sizes=(100,), max_epochs=50, batch_size=128, lr=1e-3,
+                 adversary_hidden_layer_sizes=(100,),
+                 class_weight=None, max_epochs=50, batch_size=128, lr=1e-3,
                  optimizer="adam", validation_fraction=None, callbacks=None, device="auto",
                  random_state=None, verbose=0):
         self.lam = lam
@@ -170,6 +171,7 @@ class InvertibleClassifier(TwoBlockRepresentationMixin, InvariantClassifierBase)
         self.transform_output = transform_output
         self.n_adversary_steps = n_adversary_steps
         self.adversary_hidden_layer_sizes = adversary_hidden_layer_sizes
+        self.class_weight = class_weight
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr

@@ -1,7 +1,7 @@
 """The public invariant regressors: each is the regression twin of a classifier.
 
-A twin shares its classifier's constructor, parameter constraints, objective
-and documented parameters; only the head differs (one real output per target
+A twin shares its classifier's parameters (but ``class_weight``), parameter
+constraints, objective and documented parameters; only the head differs (one real output per target
 column, trained on the mean squared error of the standardised target, see
 :class:`~skinvariant._base.InvariantRegressorBase`). The methods whose idea
 does not depend on classes have twins: the adversarial, discriminator-matching,
@@ -74,6 +74,7 @@ def regression_twin_doc(classifier, **replaced):
         if unknown:
             raise ValueError(f"{classifier.__name__} documents no parameter {sorted(unknown)}")
         parameters.update(replaced)
+        parameters.pop("class_weight", None)  # a real-valued target has no classes
         attributes = _entries(_section(classifier.__doc__, "Attributes"))
         del attributes["classes_"]
         doc = (cls.__doc__
@@ -123,7 +124,32 @@ class AdversarialRegressor(InvariantRegressorBase):
     """
 
     _parameter_constraints = AdversarialClassifier._parameter_constraints
-    __init__ = AdversarialClassifier.__init__
+
+    def __init__(self, lam=1.0, *, mode="alternating", n_adversary_steps=5,
+                 gradient_penalty=1.0, adversary_hidden_layer_sizes=(100,), lam_ramp=False,
+                 kernel_penalty=0.0, n_components=8, hidden_layer_sizes=(64,), encoder=None,
+                 max_epochs=50, batch_size=128, lr=1e-3, optimizer="rmsprop",
+                 validation_fraction=None, callbacks=None, device="auto", random_state=None,
+                 verbose=0):
+        self.lam = lam
+        self.mode = mode
+        self.n_adversary_steps = n_adversary_steps
+        self.gradient_penalty = gradient_penalty
+        self.adversary_hidden_layer_sizes = adversary_hidden_layer_sizes
+        self.lam_ramp = lam_ramp
+        self.kernel_penalty = kernel_penalty
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.encoder = encoder
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.optimizer = optimizer
+        self.validation_fraction = validation_fraction
+        self.callbacks = callbacks
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
     build_objective = AdversarialClassifier.build_objective
     engine_options = AdversarialClassifier.engine_options
 
@@ -166,7 +192,31 @@ class IIDMRegressor(InvariantRegressorBase):
     """
 
     _parameter_constraints = IIDMClassifier._parameter_constraints
-    __init__ = IIDMClassifier.__init__
+
+    def __init__(self, lam=1.0, *, decay=0.7, semantic_alignment=False, n_adversary_steps=5,
+                 gradient_penalty=0.0, adversary_hidden_layer_sizes=(100,), kernel_penalty=0.0,
+                 n_components=2, hidden_layer_sizes=(64,), encoder=None, max_epochs=50,
+                 batch_size=128, lr=1e-3, optimizer="rmsprop", validation_fraction=None,
+                 callbacks=None, device="auto", random_state=None, verbose=0):
+        self.lam = lam
+        self.decay = decay
+        self.semantic_alignment = semantic_alignment
+        self.n_adversary_steps = n_adversary_steps
+        self.gradient_penalty = gradient_penalty
+        self.adversary_hidden_layer_sizes = adversary_hidden_layer_sizes
+        self.kernel_penalty = kernel_penalty
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.encoder = encoder
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.optimizer = optimizer
+        self.validation_fraction = validation_fraction
+        self.callbacks = callbacks
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
     build_objective = IIDMClassifier.build_objective
 
     def _validate_training_data(self, X, y):
@@ -215,7 +265,33 @@ class MINEDebiasedRegressor(SensitiveTypeMixin, InvariantRegressorBase):
     """
 
     _parameter_constraints = MINEDebiasedClassifier._parameter_constraints
-    __init__ = MINEDebiasedClassifier.__init__
+
+    def __init__(self, lam=1.0, *, estimator="mine", n_estimator_steps=20,
+                 statistics_hidden_layer_sizes=(100, 100), ema_rate=0.01,
+                 adaptive_clipping=True, sensitive_type="auto", kernel_penalty=0.0,
+                 n_components=2, hidden_layer_sizes=(64,), encoder=None, max_epochs=50,
+                 batch_size=128, lr=1e-3, optimizer="rmsprop", validation_fraction=None,
+                 callbacks=None, device="auto", random_state=None, verbose=0):
+        self.lam = lam
+        self.estimator = estimator
+        self.n_estimator_steps = n_estimator_steps
+        self.statistics_hidden_layer_sizes = statistics_hidden_layer_sizes
+        self.ema_rate = ema_rate
+        self.adaptive_clipping = adaptive_clipping
+        self.sensitive_type = sensitive_type
+        self.kernel_penalty = kernel_penalty
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.encoder = encoder
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.optimizer = optimizer
+        self.validation_fraction = validation_fraction
+        self.callbacks = callbacks
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
     build_objective = MINEDebiasedClassifier.build_objective
     mutual_information_ = MINEDebiasedClassifier.mutual_information_
 
@@ -258,5 +334,23 @@ class HSICRegressor(SensitiveTypeMixin, InvariantRegressorBase):
     """
 
     _parameter_constraints = HSICClassifier._parameter_constraints
-    __init__ = HSICClassifier.__init__
+
+    def __init__(self, lam=1.0, *, sensitive_type="auto", n_components=2,
+                 hidden_layer_sizes=(64,), encoder=None, max_epochs=50, batch_size=256,
+                 lr=1e-3, optimizer="adam", validation_fraction=None, callbacks=None,
+                 device="auto", random_state=None, verbose=0):
+        self.lam = lam
+        self.sensitive_type = sensitive_type
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.encoder = encoder
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.optimizer = optimizer
+        self.validation_fraction = validation_fraction
+        self.callbacks = callbacks
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
     build_objective = HSICClassifier.build_objective

@@ -92,7 +92,8 @@ class AffinityTransformer(InvariantEstimatorBase):
 
     def __init__(self, lam=0.1, *, same_class=True, freeze_encoder=False, kernel_penalty=0.0,
                  n_components=20,
-                 hidden_layer_sizes=(128, 128), encoder=None, max_epochs=50, batch_size=128,
+                 hidden_layer_sizes=(128, 128), encoder=None,
+                 class_weight=None, max_epochs=50, batch_size=128,
                  lr=1e-3, optimizer="adam", validation_fraction=None, callbacks=None,
                  device="auto", random_state=None, verbose=0):
         self.lam = lam
@@ -102,6 +103,7 @@ class AffinityTransformer(InvariantEstimatorBase):
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
         self.encoder = encoder
+        self.class_weight = class_weight
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr

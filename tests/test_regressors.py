@@ -102,7 +102,9 @@ def test_semantic_alignment_is_refused_for_a_regression_target(data):
     X, y, s = data
     with pytest.raises(ValueError, match="semantic_alignment=True .* no classes"):
         small(IIDMRegressor, semantic_alignment=True).fit(X, y, sensitive=s)
-    assert IIDMRegressor().get_params().keys() == IIDMClassifier().get_params().keys()
+    # the classifier's parameters, but the weights of classes a real target has not
+    assert (IIDMRegressor().get_params().keys()
+            == IIDMClassifier().get_params().keys() - {"class_weight"})
 
 
 @pytest.mark.parametrize("Estimator", REGRESSORS)
@@ -232,7 +234,7 @@ def test_routing_off_legacy_fit_params_are_sliced(routing_data):
 def test_regressor_requests_sensitive_without_enabling_routing_globally():
     with sklearn.config_context(enable_metadata_routing=True):
         request = MINEDebiasedRegressor().get_metadata_routing()
-    assert request.fit.requests == {"sensitive": True}
+    assert request.fit.requests == {"sensitive": True, "sample_weight": None}
     assert not sklearn.get_config()["enable_metadata_routing"]
 
 
@@ -262,7 +264,8 @@ def test_group_error_measures_refuse_labels_and_continuous_groups():
     with pytest.raises(ValueError, match="looks continuous"):
         worst_group_error([1.0, 2.0, 3.0], [1.0, 2.0, 3.0], sensitive=[0.1, 0.25, 0.7])
     with pytest.raises(ValueError, match="same shape"):
-        group_error_gap([1.0, 2.0], [[1.0], [2.0]], sensitive=[0, 1])
+        group_error_gap([1.0, 2.0, 1.0, 2.0], [[1.0], [2.0], [1.0], [2.0]],
+                        sensitive=[0, 0, 1, 1])
 
 
 def test_worst_group_error_scorer_is_lower_is_better(data):

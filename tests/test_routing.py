@@ -106,7 +106,8 @@ def test_routing_off_fairness_scorer_explains_how_to_turn_routing_on(data):
 def test_estimator_requests_sensitive_without_enabling_routing_globally():
     with sklearn.config_context(enable_metadata_routing=True):
         request = IIDMClassifier().get_metadata_routing()
-    assert request.fit.requests == {"sensitive": True}
+    # sample_weight, as in scikit-learn, only once requested: passed unrequested, it raises
+    assert request.fit.requests == {"sensitive": True, "sample_weight": None}
     assert not sklearn.get_config()["enable_metadata_routing"]
 
 

@@ -7,7 +7,7 @@ objective a :class:`Step`, trains the auxiliary networks and the encoder/head
 from the terms, and calls :meth:`Objective.after_step` after every update.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Optional
 
 import torch
@@ -38,9 +38,14 @@ class Step:
     progress : float
         Share of training done, from 0 at the first batch to 1.
     criterion : callable
-        The task loss ``criterion(logits, y)``: the skorch net's criterion,
-        which the estimator chooses for its task (``_base.TASK_LOSSES``:
-        cross-entropy, or mean squared error for a regressor).
+        The per-row task loss ``criterion(logits, y)`` (reduction ``"none"``):
+        the skorch net's criterion, which the estimator chooses for its task
+        (``_base.TASK_LOSSES``: cross-entropy, or squared error for a
+        regressor); :func:`task_loss` averages it.
+    weight : torch.Tensor or None
+        The batch's sample weights (they average 1 over the training rows),
+        or None when ``fit`` received neither ``sample_weight`` nor a
+        ``class_weight``; only the task loss uses them.
     records : dict of str to torch.Tensor
         Scalars the objective adds with :meth:`record`, kept in the history
         as ``train_<name>``.
@@ -53,14 +58,14 @@ class Step:
     lam: float = 1.0
     progress: float = 0.0
     criterion: Optional[Callable] = None
+    weight: Optional[torch.Tensor] = None
     records: dict = field(default_factory=dict)
 
     def detached(self):
         """The same step with every output cut from the encoder's graph."""
         outputs = {name: value.detach() if isinstance(value, torch.Tensor) else value
                    for name, value in self.outputs.items()}
-        return Step(self.x, self.y, self.s, outputs, self.lam, self.progress, self.criterion,
-                    self.records)
+        return replace(self, outputs=outputs)
 
     def record(self, name, value):
         """Keep a detached scalar in the history, averaged over each epoch."""
@@ -123,8 +128,19 @@ class Network:
 
 
 def task_loss(step):
-    """The task loss: the skorch criterion on the logits."""
-    return step.criterion(step.outputs["logits"], step.y)
+    """The task loss: the skorch criterion on the logits, averaged with the sample weights."""
+    return weighted_mean(step.criterion(step.outputs["logits"], step.y), step.weight)
+
+
+def weighted_mean(losses, weight=None):
+    """Mean over rows of per-row losses, each times its weight when weights are given.
+
+    ``losses`` has one entry per row, or one per row and target (averaged
+    over the targets first). The weights average 1 over the training rows,
+    so the mean of a batch estimates the weighted mean over all of them.
+    """
+    per_row = losses.reshape(len(losses), -1).mean(dim=1)
+    return per_row.mean() if weight is None else (per_row * weight).mean()
 
 
 class Objective(nn.Module):
