@@ -567,6 +567,11 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
                 raise ValueError(f"budget[{key!r}] must be a number in [0, 1] (the most the "
                                  f"measure may reach); got {value!r}.")
             budget[key] = float(value)
+        predictions = sorted(set(budget) & set(_PREDICTION_MEASURES))
+        if predictions and not is_classifier(self.estimator):
+            raise ValueError(f"budget[{predictions[0]!r}] measures a classifier's predictions, "
+                             f"but {type(self.estimator).__name__} is not a classifier; bound "
+                             "its representation with budget={'leakage': ...}.")
         if "leakage" in budget and not hasattr(self.estimator, "transform"):
             raise ValueError(f"budget['leakage'] reads the representation, but "
                              f"{type(self.estimator).__name__} has no transform.")
@@ -605,8 +610,11 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
                 raise TypeError(f"pass sensitive once: as sensitive= or as {legacy}=, not both.")
             sensitive = params.pop(legacy)
         if sensitive is None:
+            prefixed = [key for key in params if key.endswith("__sensitive")]
+            routed = (f" With metadata routing on, pass sensitive=s, not {prefixed[0]}=s."
+                      if prefixed else "")
             raise ValueError("BudgetSearchCV.fit needs sensitive: the budget is measured "
-                             "against it; call fit(X, y, sensitive=s).")
+                             f"against it; call fit(X, y, sensitive=s).{routed}")
         return sensitive, params
 
     def _splits(self, X, y, sensitive, groups):
@@ -616,9 +624,10 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
             shuffle = self.random_state is not None
             folds = StratifiedKFold(self.cv, shuffle=shuffle,
                                     random_state=self.random_state if shuffle else None)
-            cells = pd.concat([pd.Series(np.asarray(y)).astype(str).rename("y"),
-                               _as_frame(sensitive).astype(str)], axis=1)
-            strata = cells.apply(lambda row: "\x1f".join(row), axis=1).to_numpy()
+            cells = _as_frame(sensitive).astype(str)
+            cells = cells.set_axis([f"s{column}" for column in range(cells.shape[1])], axis=1)
+            cells["y"] = np.asarray(y).astype(str)
+            strata = cells.groupby(list(cells.columns), sort=False).ngroup().to_numpy()
             if type_of_target(y) in ("binary", "multiclass") and \
                     np.unique(strata, return_counts=True)[1].min() >= self.cv:
                 return list(folds.split(X, strata))
@@ -713,7 +722,7 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
                 for key, limit in budget.items())
             warn_at_caller(
                 f"No lam in {lams} meets the budget {budget} in cross-validation; the closest "
-                f"is {param}={lams[index]:g}, with a mean {measured}. BudgetSearchCV refitted "
+                f"is {param}={self.best_params_[param]:g}, with a mean {measured}. BudgetSearchCV refitted "
                 "that most invariant candidate: try larger lams, a looser budget or more "
                 "epochs.", BudgetNotMetWarning)
         return self

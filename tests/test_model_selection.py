@@ -16,7 +16,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
 import skinvariant.metrics
-from skinvariant import AffinityTransformer, IIDMClassifier
+from skinvariant import AffinityTransformer, HSICRegressor, IIDMClassifier
 from skinvariant.datasets import make_attribute_blobs
 from skinvariant.exceptions import BudgetNotMetWarning
 from skinvariant.metrics import demographic_parity_difference, sensitive_leakage
@@ -245,9 +245,14 @@ def test_bad_arguments_are_refused_naming_the_argument(blobs):
     with pytest.raises(InvalidParameterError, match="'budget' parameter"):
         BudgetSearchCV(model(), [DP, 0.1]).fit(X, y, sensitive=s)
     pipe = make_pipeline(StandardScaler(), model())
+    with sklearn.config_context(enable_metadata_routing=True), pytest.raises(
+            ValueError, match="routing on, pass sensitive=s, not iidmclassifier__sensitive"):
+        BudgetSearchCV(pipe, {DP: 0.1}, lams=LAMS).fit(X, y, iidmclassifier__sensitive=s)
     with pytest.raises(TypeError, match="pass sensitive once"):
         BudgetSearchCV(pipe, {DP: 0.1}, lams=LAMS).fit(X, y, sensitive=s,
                                                       iidmclassifier__sensitive=s)
+    with pytest.raises(ValueError, match="HSICRegressor is not a classifier; bound its repr"):
+        BudgetSearchCV(HSICRegressor(), {DP: 0.1})._check_budget()
     with pytest.raises(ValueError, match="has no transform"):
         BudgetSearchCV(make_pipeline(LogisticRegression()), {"leakage": 0.6})._check_budget()
 
