@@ -31,7 +31,7 @@ from skinvariant.metrics import equality_gap, sensitive_leakage
 def make_model(lam):
     return make_pipeline(
         make_column_transformer(
-            (OneHotEncoder(handle_unknown="ignore"), make_column_selector(dtype_include="category")),
+            (OneHotEncoder(handle_unknown="ignore"), make_column_selector(dtype_exclude="number")),
             remainder=StandardScaler(), sparse_threshold=0),
         AffinityTransformer(lam=lam, hidden_layer_sizes=(128,), batch_size=512, max_epochs=10,
                             random_state=0),

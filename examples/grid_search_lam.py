@@ -40,7 +40,7 @@ def main():
         X, y, sex, test_size=0.3, stratify=y, random_state=0)
     pipe = make_pipeline(
         make_column_transformer(
-            (OneHotEncoder(handle_unknown="ignore"), make_column_selector(dtype_include="category")),
+            (OneHotEncoder(handle_unknown="ignore"), make_column_selector(dtype_exclude="number")),
             remainder=StandardScaler()),
         IIDMClassifier(max_epochs=8, batch_size=256, random_state=0),
     )

@@ -22,7 +22,7 @@ from skinvariant.metrics import fairness_report
 
 def make_model(lam):
     preprocessing = make_column_transformer(
-        (OneHotEncoder(handle_unknown="ignore"), make_column_selector(dtype_include="category")),
+        (OneHotEncoder(handle_unknown="ignore"), make_column_selector(dtype_exclude="number")),
         remainder=StandardScaler(),
     )
     classifier = IIDMClassifier(lam=lam, max_epochs=8, batch_size=256, random_state=0)

@@ -75,7 +75,7 @@ X_train, X_test, y_train, y_test, sex_train, sex_test = train_test_split(
 # %%
 model = make_pipeline(
     make_column_transformer(
-        (OneHotEncoder(handle_unknown="ignore"), make_column_selector(dtype_include="category")),
+        (OneHotEncoder(handle_unknown="ignore"), make_column_selector(dtype_exclude="number")),
         remainder=StandardScaler()),
     IIDMClassifier(max_epochs=MAX_EPOCHS, batch_size=256, random_state=0),
 )

@@ -827,17 +827,18 @@ def conditional_entropy(Z, sensitive, *, probe=None, test_size=0.3, random_state
     The post-hoc measure used by Iwasawa et al. (IJCAI 2020) to evaluate
     invariant representations: a fresh classifier learns ``P(s | z)`` on part
     of the rows, and its cross-entropy on the held-out rows estimates
-    H(s | z). It is compared with the maximum ``log(n_groups)``.
+    H(s | z). It is compared with H(s), the cross-entropy of guessing each
+    held-out row's group from the training rows' group shares alone.
 
-    With uniform groups, H(s | z) = log K if and only if ``z`` is independent
-    of ``s`` (perfect invariance), and 0 when ``z`` determines ``s``. The
+    H(s | z) = H(s) if and only if ``z`` is independent of ``s`` (perfect
+    invariance), and 0 when ``z`` determines ``s``; with uniform groups H(s)
+    is the maximum ``log(n_groups)``. The
     cross-entropy is an upper bound of the true H(s | z), tight up to how well
     the probe fits: a weak probe overestimates invariance, hence the strong
     default probe (the same as :func:`sensitive_leakage`). Predicted
     probabilities are clipped at 1e-15 so a confident mistake costs a finite
-    34.5 nats. With unbalanced groups the ratio of an independent ``Z`` is
-    H(s) / log K < 1; a ratio slightly above 1 means the probe found nothing
-    and overfit noise.
+    34.5 nats. A ratio slightly above 1 means the probe found nothing and
+    overfit noise.
 
     Parameters
     ----------
@@ -858,8 +859,10 @@ def conditional_entropy(Z, sensitive, *, probe=None, test_size=0.3, random_state
     -------
     result : :class:`~sklearn.utils.Bunch`
         With keys ``entropy`` (held-out cross-entropy, natural log),
-        ``max_entropy`` (log K) and ``ratio`` (entropy / log K: near 1 for an
-        invariant ``Z``, near 0 for one that reveals ``s``).
+        ``marginal_entropy`` (H(s) as above), ``max_entropy`` (log K, the
+        normaliser of Iwasawa et al.'s figures, reached by uniform groups) and
+        ``ratio`` (entropy / marginal_entropy: near 1 for an invariant ``Z``
+        whatever the group sizes, near 0 for one that reveals ``s``).
 
     Examples
     --------
@@ -876,9 +879,16 @@ def conditional_entropy(Z, sensitive, *, probe=None, test_size=0.3, random_state
         fitted = clone(_default_probe(random_state) if probe is None else probe)
         fitted.fit(Z_train, codes_train)
         probabilities = _true_group_probabilities(fitted, Z_test, codes_test, n_groups)
-    entropy = float(-np.mean(np.log(np.clip(probabilities, _PROBABILITY_FLOOR, 1.0))))
-    max_entropy = float(np.log(n_groups))
-    return Bunch(entropy=entropy, max_entropy=max_entropy, ratio=entropy / max_entropy)
+    entropy = _cross_entropy(probabilities)
+    shares = np.bincount(codes_train, minlength=n_groups) / len(codes_train)
+    marginal_entropy = _cross_entropy(shares[codes_test])
+    return Bunch(entropy=entropy, marginal_entropy=marginal_entropy,
+                 max_entropy=float(np.log(n_groups)), ratio=entropy / marginal_entropy)
+
+
+def _cross_entropy(probabilities):
+    """Mean negative log of the probabilities given to the true groups, clipped at 1e-15."""
+    return float(-np.mean(np.log(np.clip(probabilities, _PROBABILITY_FLOOR, 1.0))))
 
 
 # Scorers for model selection
@@ -1179,8 +1189,8 @@ _DESCRIPTIONS = {
     "1 / n_groups)",
     "leakage_auc": "ROC AUC of that probe (0.5 is chance)",
     "leakage_majority_rate": "accuracy of always guessing the largest group",
-    "conditional_entropy_ratio": "probe estimate of H(s | z) / log(n_groups) "
-    "(1 means invariant, 0 means z reveals s)",
+    "conditional_entropy_ratio": "probe estimate of H(s | z) / H(s) (1 means the "
+    "probe reads nothing of s beyond the group sizes, 0 means z reveals s)",
 }
 
 

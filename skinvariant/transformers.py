@@ -13,7 +13,6 @@ from ._base import (
     representation_width,
 )
 from ._validation import check_sensitive_aligned
-from .metrics import reattach_sensitive
 from .modules import FrozenEncoder, make_mlp
 from .objectives import AffinityObjective
 
@@ -149,6 +148,8 @@ class AffinityTransformer(InvariantEstimatorBase):
         result : sklearn.utils.Bunch
             See :func:`skinvariant.metrics.reattach_sensitive`.
         """
+        from .metrics import reattach_sensitive  # the metrics load only when used
+
         check_is_fitted(self)
         check_sensitive_aligned(sensitive, X=X, y=y)
         return reattach_sensitive(self.transform(X), y, sensitive)
