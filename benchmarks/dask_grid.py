@@ -71,7 +71,7 @@ def train_wall_seconds(estimator, X, y):
 def make_search(epochs, cv):
     model = make_pipeline(
         make_column_transformer(
-            (OneHotEncoder(handle_unknown="ignore"), make_column_selector(dtype_include="category")),
+            (OneHotEncoder(handle_unknown="ignore"), make_column_selector(dtype_exclude="number")),
             remainder=StandardScaler()),
         IIDMClassifier(max_epochs=epochs, batch_size=256, random_state=0,
                        callbacks=[RecordTraining()]),

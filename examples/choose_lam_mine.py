@@ -34,7 +34,7 @@ def main():
         X, y, young, test_size=0.3, stratify=y, random_state=0)
     pipe = make_pipeline(
         make_column_transformer(
-            (OneHotEncoder(handle_unknown="ignore"), make_column_selector(dtype_include="category")),
+            (OneHotEncoder(handle_unknown="ignore"), make_column_selector(dtype_exclude="number")),
             remainder=StandardScaler()),
         MINEDebiasedClassifier(max_epochs=40, random_state=0),
     )

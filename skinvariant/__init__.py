@@ -9,7 +9,7 @@ from .classifiers import (
     MINEDebiasedClassifier,
 )
 from .contrastive import ContrastiveInvariantClassifier
-from .exceptions import DivergenceError, NoInvarianceWarning
+from .exceptions import BudgetNotMetWarning, DivergenceError, NoInvarianceWarning
 from .invertible import InvertibleClassifier
 from .regressors import (
     AdversarialRegressor,
@@ -26,6 +26,7 @@ __all__ = [
     "AdversarialRegressor",
     "AffinityClassifier",
     "AffinityTransformer",
+    "BudgetNotMetWarning",
     "ContrastiveInvariantClassifier",
     "DivergenceError",
     "HSICClassifier",

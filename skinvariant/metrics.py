@@ -46,8 +46,7 @@ from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
-from sklearn import get_config
-from sklearn.utils import Bunch, _safe_indexing, check_array, check_random_state, column_or_1d
+from sklearn.utils import Bunch, check_array, check_random_state, column_or_1d
 from sklearn.utils.metadata_routing import MetadataRequest
 from sklearn.utils.multiclass import type_of_target
 from threadpoolctl import threadpool_limits

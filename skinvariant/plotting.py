@@ -228,7 +228,7 @@ def plot_tradeoff(fronts, *, x="demographic_parity_difference", y="accuracy", ax
     Parameters
     ----------
     fronts : pandas.DataFrame or dict of str to pandas.DataFrame
-        One front, as :func:`skinvariant.metrics.lam_path` returns it, or a
+        One front, as :func:`skinvariant.model_selection.lam_path` returns it, or a
         label (e.g. the estimator's name) to its front; a single-row frame
         (a peer such as logistic regression) is drawn as one marker.
     x, y : str
@@ -390,7 +390,7 @@ def plot_leakage(front, *, measure="leakage_balanced_accuracy", chance=None, ax=
     Parameters
     ----------
     front : pandas.DataFrame
-        As :func:`skinvariant.metrics.lam_path` returns it.
+        As :func:`skinvariant.model_selection.lam_path` returns it.
     measure : str, default="leakage_balanced_accuracy"
     chance : float, default=None
         Drawn as a horizontal line (e.g. 1 / n_groups, or 0.5 for an AUC).
