@@ -6,12 +6,28 @@ the sensitive attribute is not among the features) and measured on the test
 split:
 
 * peers: LogisticRegression (unconstrained, the reference);
+  HistGradientBoostingClassifier (unconstrained, random_state=seed: the most
+  accurate model a user would try first);
+  fairlearn ThresholdOptimizer(HistGradientBoostingClassifier(random_state=seed),
+  constraints "demographic_parity" and "equalized_odds",
+  predict_method="predict_proba", objective="accuracy_score"): group
+  thresholds, so predict needs sensitive_features (column needs_s_at_predict),
+  predict(random_state=seed);
   fairlearn ExponentiatedGradient(LogisticRegression(), DemographicParity())
-  at eps in {0.01, 0.05}; fairlearn CorrelationRemover (sex appended to X as
-  a 0/1 column, then removed) followed by LogisticRegression, alpha in
-  {0.5, 1}; fairlearn AdversarialFairnessClassifier (torch backend,
-  predictor [50, "leaky_relu"], adversary [3, "leaky_relu"], batch 256,
-  shuffled, random_state=0) at alpha in {0.1, 1, 10};
+  and ExponentiatedGradient(HistGradientBoostingClassifier(max_iter=50,
+  random_state=seed), DemographicParity(), max_iter=20) (both caps for time:
+  fairlearn's defaults are 100 boosting rounds and 50 EG iterations) at eps
+  in {0.01, 0.05}, predict(random_state=seed); fairlearn CorrelationRemover
+  (sex appended to X as a 0/1 column, then removed) followed by
+  LogisticRegression, alpha in {0.5, 1}; fairlearn
+  PrototypeRepresentationLearner (Zemel et al.'s prototypes, the one peer
+  with a representation: n_prototypes=5, max_iter=40, fitted on at most
+  2,000 training rows drawn with the seed, since it optimises with L-BFGS on
+  finite-difference gradients, a few seconds per iteration on Adult) at
+  fairness_weight in {1, 10}, followed by LogisticRegression on its
+  transform of all the training rows; fairlearn AdversarialFairnessClassifier
+  (torch backend, predictor [50, "leaky_relu"], adversary [3, "leaky_relu"],
+  batch 256, shuffled, random_state=0) at alpha in {0.1, 1, 10};
 * skinvariant: every classifier over the lam grid in OURS (``--grid NAME=a,b``
   replaces one); each with its documented defaults except the options named
   in OURS (the kernel term and a wider z for two rows), batch_size and
@@ -20,10 +36,16 @@ split:
 Measures: accuracy, demographic parity difference and equalized odds
 difference (skinvariant.metrics) of predict(X_test), wall seconds of fit, and,
 for models with a representation (skinvariant's transform, CorrelationRemover's
-output), sensitive_leakage(Z_train, s_train, held_out=(Z_test, s_test)): the
+output, PrototypeRepresentationLearner's transform),
+sensitive_leakage(Z_train, s_train, held_out=(Z_test, s_test)): the
 balanced accuracy and AUC of the strongest of three fresh probes (linear,
 boosted trees, MLP) trained on the training rows' representation and read on
-the test rows (chance 0.5 for both). It also checks whether fitting
+the test rows (chance 0.5 for both), and the ``worst`` row of
+skinvariant.metrics.downstream_fairness(Z_train, y_train, s_train, Z_test,
+y_test, s_test, random_state=seed): the lowest accuracy and the largest DP and
+EO gaps of a logistic regression, a gradient boosting and an MLP that a user
+trains on the representation to predict y (columns downstream_worst_*). It
+also checks whether fitting
 AdversarialFairnessClassifier twice with random_state=0, and once with
 random_state=1, gives the same predictions, and marks the rows that reach
 issue 12's targets: parity difference <= 0.05 within 1 accuracy point of
@@ -35,8 +57,9 @@ PNG is also docs/adult_front.png.
 
 Run: python benchmarks/peers.py [--data adult german] [--quick] [--seeds N]
 [--epochs E] [--methods ...] [--grid NAME=a,b ...] [--plot-only]
-(--quick: 2 epochs, 1 AdversarialFairnessClassifier epoch, one value per
-method; writes peers_<data>_quick.*)
+(--quick: 2 epochs, 1 AdversarialFairnessClassifier epoch, 3 iterations of
+ExponentiatedGradient on boosting and 3 of PrototypeRepresentationLearner,
+one value per method; writes peers_<data>_quick.*)
 """
 
 import argparse
@@ -54,6 +77,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import torch  # noqa: E402
 from adult_data import adult_split, german_split  # noqa: E402
+from sklearn.ensemble import HistGradientBoostingClassifier  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
@@ -70,6 +94,7 @@ from skinvariant import (  # noqa: E402
 )
 from skinvariant.metrics import (  # noqa: E402
     demographic_parity_difference,
+    downstream_fairness,
     equalized_odds_difference,
     sensitive_leakage,
 )
@@ -96,31 +121,50 @@ DATASETS = {"adult": (adult_split, "sex", 256, 10),
 EG_EPS = (0.01, 0.05)
 CR_ALPHA = (0.5, 1.0)
 AFC_ALPHA = (0.1, 1.0, 10.0)
-MARKERS = {"LogisticRegression": "*", "ExpGrad": "s", "CorrRemover+LR": "D",
+PRL_FAIRNESS = (1.0, 10.0)
+# caps for time (see the docstring); --quick lowers the iteration counts to 3
+EG_HGB_MAX_ITER, HGB_IN_EG_MAX_ITER = 20, 50
+PRL_PROTOTYPES, PRL_MAX_ITER, PRL_ROWS = 5, 40, 2000
+# the models whose predict needs the sensitive attribute
+NEEDS_S = {"ThresholdOpt-DP+HGB", "ThresholdOpt-EO+HGB"}
+MARKERS = {"LogisticRegression": "*", "HGB": "H", "ThresholdOpt-DP+HGB": ">",
+           "ThresholdOpt-EO+HGB": "4", "ExpGrad": "s", "ExpGrad+HGB": "1",
+           "CorrRemover+LR": "D", "PrototypeRL+LR": "x",
            "AdvFairness": "^", "AII": "o", "AII+kernel": "8", "IIDM": "v",
            "IIDM+kernel, 8 wide": "<", "HSIC": "P", "MINE": "X", "Affinity": "h",
            "Invertible": "d", "Contrastive": "p"}
-PARAM = {"LogisticRegression": "", "ExpGrad": "eps", "CorrRemover+LR": "alpha",
+PARAM = {"LogisticRegression": "", "HGB": "", "ThresholdOpt-DP+HGB": "",
+         "ThresholdOpt-EO+HGB": "", "ExpGrad": "eps", "ExpGrad+HGB": "eps",
+         "CorrRemover+LR": "alpha", "PrototypeRL+LR": "fairness_weight",
          "AdvFairness": "alpha"}
+DOWNSTREAM = ("downstream_worst_accuracy", "downstream_worst_dp", "downstream_worst_eo")
 
 
 def logistic():
     return LogisticRegression(max_iter=1000)
 
 
-def measure(method, param_value, y_pred, seconds, data, Z=None):
-    """One result row: test accuracy, DP / EO difference, fit seconds, leakage of ``Z``."""
-    _, _, _, y_test, s_train, s_test = data
+def measure(method, param_value, y_pred, seconds, data, Z=None, seed=0):
+    """One result row: test accuracy, DP / EO difference, fit seconds; for a representation
+    ``Z = (Z_train, Z_test)``, its leakage and the worst row of ``downstream_fairness``."""
+    _, _, y_train, y_test, s_train, s_test = data
     leakage = auc = np.nan
+    downstream = dict.fromkeys(DOWNSTREAM, np.nan)
     if Z is not None:
         Z_train, Z_test = Z
         report = sensitive_leakage(Z_train, s_train, held_out=(Z_test, s_test))
         leakage, auc = report.balanced_accuracy, report.auc
+        worst = downstream_fairness(Z_train, y_train, s_train, Z_test, y_test, s_test,
+                                    random_state=seed).loc["worst"]
+        downstream = dict(zip(DOWNSTREAM, (worst["accuracy"],
+                                           worst["demographic_parity_difference"],
+                                           worst["equalized_odds_difference"])))
     return {"method": method, "param": PARAM.get(method, "lam"), "value": param_value,
+            "needs_s_at_predict": method in NEEDS_S,
             "accuracy": float(np.mean(y_pred == y_test)),
             "dp_difference": demographic_parity_difference(y_test, y_pred, sensitive=s_test),
             "eo_difference": equalized_odds_difference(y_test, y_pred, sensitive=s_test),
-            "leakage": leakage, "leakage_auc": auc, "fit_seconds": seconds}
+            "leakage": leakage, "leakage_auc": auc, **downstream, "fit_seconds": seconds}
 
 
 def run_logistic(data, seed):
@@ -131,15 +175,64 @@ def run_logistic(data, seed):
                    time.perf_counter() - start, data)
 
 
-def run_expgrad(eps, data, seed):
+def run_hgb(data, seed):
+    X_train, X_test, y_train, _, _, _ = data
+    start = time.perf_counter()
+    model = HistGradientBoostingClassifier(random_state=seed).fit(X_train, y_train)
+    return measure("HGB", np.nan, model.predict(X_test), time.perf_counter() - start, data)
+
+
+def run_threshold_optimizer(constraints, data, seed):
+    """Group thresholds on boosting's probabilities; predict needs ``sensitive_features``."""
+    from fairlearn.postprocessing import ThresholdOptimizer
+    X_train, X_test, y_train, _, s_train, s_test = data
+    model = ThresholdOptimizer(estimator=HistGradientBoostingClassifier(random_state=seed),
+                               constraints=constraints, predict_method="predict_proba",
+                               objective="accuracy_score")
+    start = time.perf_counter()
+    model.fit(X_train, y_train, sensitive_features=s_train)
+    seconds = time.perf_counter() - start
+    method = {"demographic_parity": "ThresholdOpt-DP+HGB",
+              "equalized_odds": "ThresholdOpt-EO+HGB"}[constraints]
+    # the thresholds are randomised between two values per group: fix the seed
+    y_pred = model.predict(X_test, sensitive_features=s_test, random_state=seed)
+    return measure(method, np.nan, np.asarray(y_pred), seconds, data)
+
+
+def run_expgrad(eps, data, seed, boosting=False, max_iter=EG_HGB_MAX_ITER):
+    """ExponentiatedGradient with DemographicParity on LR, or (capped) on boosting."""
     from fairlearn.reductions import DemographicParity, ExponentiatedGradient
     X_train, X_test, y_train, _, s_train, _ = data
-    model = ExponentiatedGradient(logistic(), DemographicParity(), eps=eps)
+    if boosting:
+        model = ExponentiatedGradient(
+            HistGradientBoostingClassifier(max_iter=HGB_IN_EG_MAX_ITER, random_state=seed),
+            DemographicParity(), eps=eps, max_iter=max_iter)
+    else:
+        model = ExponentiatedGradient(logistic(), DemographicParity(), eps=eps)
     start = time.perf_counter()
     model.fit(X_train, y_train, sensitive_features=s_train)
     seconds = time.perf_counter() - start
     # predict samples from the randomised mixture: fix its seed
-    return measure("ExpGrad", eps, model.predict(X_test, random_state=seed), seconds, data)
+    return measure("ExpGrad+HGB" if boosting else "ExpGrad", eps,
+                   model.predict(X_test, random_state=seed), seconds, data)
+
+
+def run_prototypes(fairness_weight, data, seed, max_iter=PRL_MAX_ITER):
+    """PrototypeRepresentationLearner on a subsample of the training rows, then LR on its output."""
+    from fairlearn.preprocessing import PrototypeRepresentationLearner
+    X_train, X_test, y_train, _, s_train, _ = data
+    rows = np.random.default_rng(seed).permutation(len(X_train))[:PRL_ROWS]
+    start = time.perf_counter()
+    learner = PrototypeRepresentationLearner(
+        n_prototypes=PRL_PROTOTYPES, fairness_weight=fairness_weight, max_iter=max_iter,
+        random_state=seed)
+    learner.fit(X_train[rows], y_train[rows], sensitive_features=s_train[rows])
+    Z_train = learner.transform(X_train)
+    model = logistic().fit(Z_train, y_train)
+    seconds = time.perf_counter() - start
+    Z_test = learner.transform(X_test)
+    return measure("PrototypeRL+LR", fairness_weight, model.predict(Z_test), seconds, data,
+                   Z=(Z_train, Z_test), seed=seed)
 
 
 def run_correlation_remover(alpha, data, seed):
@@ -156,7 +249,7 @@ def run_correlation_remover(alpha, data, seed):
     seconds = time.perf_counter() - start
     Z_test = remover.transform(with_s[1])
     return measure("CorrRemover+LR", alpha, model.predict(Z_test), seconds, data,
-                   Z=(Z_train, Z_test))
+                   Z=(Z_train, Z_test), seed=seed)
 
 
 def adversarial_fairness(alpha, epochs, random_state):
@@ -184,7 +277,7 @@ def run_ours(name, lam, data, seed, batch_size, max_epochs):
     model.fit(X_train, y_train, sensitive=s_train)
     seconds = time.perf_counter() - start
     return measure(name, lam, model.predict(X_test), seconds, data,
-                   Z=(model.transform(X_train), model.transform(X_test)))
+                   Z=(model.transform(X_train), model.transform(X_test)), seed=seed)
 
 
 def determinism_check(alpha, data, first, epochs):
@@ -218,13 +311,20 @@ def mark_targets(frame):
 def summarise(frame):
     """Mean (and std over seeds when there are several) per (method, value)."""
     keys = ["method", "param", "value"]
-    columns = ["accuracy", "dp_difference", "eo_difference", "leakage", "leakage_auc",
-               "fit_seconds"]
+    measured = ["accuracy", "dp_difference", "eo_difference", "leakage", "leakage_auc",
+                *DOWNSTREAM]
+    frame = frame.copy()
+    for column in measured:  # a CSV written before the downstream columns existed
+        if column not in frame:
+            frame[column] = np.nan
+    if "needs_s_at_predict" not in frame:
+        frame["needs_s_at_predict"] = frame.method.isin(NEEDS_S)
     grouped = frame.groupby(keys, sort=False, dropna=False)
-    summary = grouped[columns].mean()
+    summary = grouped[measured + ["fit_seconds"]].mean()
     if frame.seed.nunique() > 1:
-        std = grouped[columns[:5]].std().add_suffix("_std")
+        std = grouped[measured].std().add_suffix("_std")
         summary = summary.join(std)
+    summary["needs_s_at_predict"] = grouped["needs_s_at_predict"].first().astype(bool)
     summary["n_seeds"] = grouped.size()
     summary["target_0.05_1pt"] = grouped["target_0.05_1pt"].sum()
     summary["target_0.015_3pt"] = grouped["target_0.015_3pt"].sum()
@@ -240,9 +340,11 @@ def summarise(frame):
 
 def markdown_table(summary, n_seeds):
     plus = n_seeds > 1
-    head = ("| method | param | accuracy | DP diff | EO diff | leakage (bal. acc.) "
-            "| leakage (AUC) | fit s | DP<=0.05 & >=LR-1pt | DP<=0.015 & >=LR-3pt |")
-    lines = [head, "|" + "---|" * 10]
+    head = ("| method | param | s at predict | accuracy | DP diff | EO diff "
+            "| leakage (bal. acc.) | leakage (AUC) | downstream worst acc. "
+            "| downstream worst DP | downstream worst EO | fit s "
+            "| DP<=0.05 & >=LR-1pt | DP<=0.015 & >=LR-3pt |")
+    lines = [head, "|" + "---|" * 14]
 
     def cell(row, name, fmt="{:.3f}"):
         value = row[name]
@@ -259,10 +361,12 @@ def markdown_table(summary, n_seeds):
                    for t in ("target_0.05_1pt", "target_0.015_3pt")]
         if row.method == "LogisticRegression":
             targets = ["(reference)", "(reference)"]
-        lines.append(f"| {row.method} | {param} | {cell(row, 'accuracy')} | "
+        needs_s = "**needed**" if row.needs_s_at_predict else "no"
+        lines.append(f"| {row.method} | {param} | {needs_s} | {cell(row, 'accuracy')} | "
                      f"{cell(row, 'dp_difference')} | {cell(row, 'eo_difference')} | "
                      f"{cell(row, 'leakage')} | {cell(row, 'leakage_auc')} | "
-                     f"{row.fit_seconds:.1f} | "
+                     + " | ".join(cell(row, column) for column in DOWNSTREAM)
+                     + f" | {row.fit_seconds:.1f} | "
                      f"{targets[0]} | {targets[1]} |")
     return "\n".join(lines)
 
@@ -301,8 +405,9 @@ def plot(summary, path, title):
     axes[0].set_title("all rows", fontsize=9)
     axes[0].get_legend().remove()
     axes[1].set_xlim(-0.005, 0.2)
-    axes[1].set_ylim(baseline - 0.05, baseline + 0.01)
-    axes[1].set_title("near LogisticRegression (rows outside are clipped)", fontsize=9)
+    axes[1].set_ylim(baseline - 0.05, max(baseline + 0.01, summary.accuracy.max() + 0.005))
+    axes[1].set_title("near LogisticRegression (rows outside are clipped); "
+                      "ThresholdOpt needs s at predict", fontsize=9)
     axes[1].legend(fontsize=7, loc="lower right")
     fig.suptitle(f"{title} (labels: lam / eps / alpha); dotted: issue 12 targets "
                  "(DP 0.05 at LR - 1 point, DP 0.015 at LR - 3 points)", fontsize=10)
@@ -327,7 +432,9 @@ def environment():
             f"{torch.get_num_threads()}; Python {platform.python_version()}, torch "
             f"{torch.__version__}, skorch {skorch.__version__}, scikit-learn "
             f"{sklearn.__version__}, fairlearn {fairlearn.__version__}, numpy {np.__version__}, "
-            f"skinvariant {getattr(skinvariant, '__version__', '?')}")
+            f"skinvariant {getattr(skinvariant, '__version__', '?')} imported from "
+            f"{os.path.dirname(skinvariant.__file__)}"
+            + (f" ({os.environ['PEERS_CODE_NOTE']})" if os.environ.get("PEERS_CODE_NOTE") else ""))
 
 
 def parse_grid(items):
@@ -387,6 +494,7 @@ def run_dataset(name, args):
     epochs = args.epochs or default_epochs
     epochs, afc_epochs = (2, 1) if args.quick else (epochs, args.afc_epochs)
     pick = (lambda values: values[-1:]) if args.quick else (lambda values: values)
+    eg_iterations, prl_iterations = (3, 3) if args.quick else (EG_HGB_MAX_ITER, PRL_MAX_ITER)
     grids = {method: lams for method, (_, _, lams) in OURS.items()} | parse_grid(args.grid)
     wanted = (lambda method: True) if args.methods is None else (
         lambda method: method in args.methods or method == "LogisticRegression")
@@ -394,12 +502,23 @@ def run_dataset(name, args):
     rows, determinism = [], None
     for seed in range(args.seeds):
         data = split(random_state=seed)
-        jobs = [("LogisticRegression", None, lambda: run_logistic(data, seed))]
+        jobs = [("LogisticRegression", None, lambda: run_logistic(data, seed)),
+                ("HGB", None, lambda: run_hgb(data, seed))]
+        jobs += [(method, None, lambda constraints=constraints: run_threshold_optimizer(
+                     constraints, data, seed))
+                 for method, constraints in (("ThresholdOpt-DP+HGB", "demographic_parity"),
+                                             ("ThresholdOpt-EO+HGB", "equalized_odds"))]
         jobs += [("ExpGrad", eps, lambda eps=eps: run_expgrad(eps, data, seed))
+                 for eps in pick(EG_EPS)]
+        jobs += [("ExpGrad+HGB", eps, lambda eps=eps: run_expgrad(
+                     eps, data, seed, boosting=True, max_iter=eg_iterations))
                  for eps in pick(EG_EPS)]
         jobs += [("CorrRemover+LR", alpha,
                   lambda alpha=alpha: run_correlation_remover(alpha, data, seed))
                  for alpha in pick(CR_ALPHA)]
+        jobs += [("PrototypeRL+LR", weight, lambda weight=weight: run_prototypes(
+                     weight, data, seed, max_iter=prl_iterations))
+                 for weight in pick(PRL_FAIRNESS)]
         for method, lams in grids.items():
             jobs += [(method, lam, lambda method=method, lam=lam: run_ours(
                 method, lam, data, seed, batch_size, epochs)) for lam in pick(lams)]
@@ -420,13 +539,20 @@ def run_dataset(name, args):
             print(f"{name} seed {seed} {method} {'' if value is None else value}: accuracy "
                   f"{row['accuracy']:.3f}, DP {row['dp_difference']:.3f}, EO "
                   f"{row['eo_difference']:.3f}, leakage {row['leakage']:.3f} / AUC "
-                  f"{row['leakage_auc']:.3f}, fit {row['fit_seconds']:.1f} s  "
+                  f"{row['leakage_auc']:.3f}, downstream worst "
+                  f"{row['downstream_worst_accuracy']:.3f} / DP "
+                  f"{row['downstream_worst_dp']:.3f} / EO {row['downstream_worst_eo']:.3f}, "
+                  f"fit {row['fit_seconds']:.1f} s  "
                   f"[{time.perf_counter() - wall_start:.0f} s]", flush=True)
+        # the rows so far, in case the run is stopped before the end
+        pd.DataFrame(rows).to_csv(stem + "_partial.csv", index=False)
 
     frame = mark_targets(pd.DataFrame(rows))
     summary = summarise(frame)
     wall = time.perf_counter() - wall_start
     frame.to_csv(stem + ".csv", index=False)
+    if os.path.exists(stem + "_partial.csv"):
+        os.remove(stem + "_partial.csv")
     plot(summary, stem + ".png", title)
     if name == "adult" and not args.quick:
         plot(summary, "docs/adult_front.png", title)
@@ -441,6 +567,7 @@ def write_report(path, name, title, summary, determinism, wall, args, batch_size
     ``previous``: the report of the run whose CSV is redrawn; its machine line and
     determinism check are kept.
     """
+    eg_iterations, prl_iterations = (3, 3) if args.quick else (EG_HGB_MAX_ITER, PRL_MAX_ITER)
     machine = f"Machine: {environment()}."
     if previous is not None:
         machine = re.search(r"^Machine: .*$", previous, re.M)[0]
@@ -473,14 +600,33 @@ def write_report(path, name, title, summary, determinism, wall, args, batch_size
              f"shuffle=True, epochs={afc_epochs}, random_state=seed. ExpGrad: "
              "ExponentiatedGradient(LogisticRegression(max_iter=1000), DemographicParity(), eps), "
              "predict(random_state=seed). CorrelationRemover: the attribute appended as a 0/1 "
-             "column, removed by the transform; LogisticRegression(max_iter=1000) on its output.",
+             "column, removed by the transform; LogisticRegression(max_iter=1000) on its output. "
+             "HGB: HistGradientBoostingClassifier(random_state=seed), scikit-learn's defaults "
+             "otherwise. ThresholdOpt-DP+HGB / -EO+HGB: fairlearn ThresholdOptimizer(estimator=HGB, "
+             "constraints='demographic_parity' / 'equalized_odds', predict_method='predict_proba', "
+             "objective='accuracy_score'), predict(X_test, sensitive_features=s_test, "
+             "random_state=seed): its group thresholds need the attribute at prediction "
+             "(column 's at predict'). ExpGrad+HGB: ExponentiatedGradient("
+             f"HistGradientBoostingClassifier(max_iter={HGB_IN_EG_MAX_ITER}, random_state=seed), "
+             f"DemographicParity(), eps, max_iter={eg_iterations}), capped for time (defaults: "
+             "100 boosting rounds, 50 EG iterations). PrototypeRL+LR: fairlearn "
+             f"PrototypeRepresentationLearner(n_prototypes={PRL_PROTOTYPES}, fairness_weight, "
+             f"max_iter={prl_iterations}, random_state=seed) fitted on {PRL_ROWS} training rows "
+             "drawn with the seed (capped for time: L-BFGS on finite-difference gradients), "
+             "then LogisticRegression(max_iter=1000) on its transform of every training row.",
              "",
              "Test split (30%); mean ± std over seeds. DP / EO diff: skinvariant.metrics "
              "demographic_parity_difference / equalized_odds_difference of predict(X_test). "
              "Leakage: sensitive_leakage(Z_train, s_train, held_out=(Z_test, s_test)): balanced "
              "accuracy and AUC of the strongest of a linear, a boosted-tree and an MLP probe "
-             "(chance 0.5) on transform(X) or CorrelationRemover's output; empty for models "
-             "without a representation. fit s: wall seconds of fit (noisy on a shared machine). "
+             "(chance 0.5) on transform(X), CorrelationRemover's output or "
+             "PrototypeRepresentationLearner's transform; empty for models "
+             "without a representation. Downstream worst: the 'worst' row of "
+             "skinvariant.metrics.downstream_fairness(Z_train, y_train, s_train, Z_test, y_test, "
+             "s_test, random_state=seed) on the same representation: the lowest test accuracy "
+             "and the largest DP and EO differences among a logistic regression, a gradient "
+             "boosting and an MLP trained on Z to predict y (each column on its own). "
+             "fit s: wall seconds of fit (noisy on a shared machine). "
              "Target columns: seeds on which the row met the target against that seed's "
              "LogisticRegression.", "",
              markdown_table(summary, args.seeds), "",
