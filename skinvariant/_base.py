@@ -83,8 +83,9 @@ TRAINING_PARAMETERS_DOC = """\
         ``torch.optim.LBFGS`` is refused: it needs a closure over the whole loss.
     validation_fraction : float, default=None
         Share of the training rows held out (stratified by ``y`` for a
-        classifier) to record ``valid_loss`` (which skorch's
-        ``EarlyStopping`` and ``Checkpoint`` monitor by default).
+        classifier) to record ``valid_loss``, the whole objective on those
+        rows (which skorch's ``EarlyStopping`` and ``Checkpoint`` monitor by
+        default), and its task part ``valid_task_loss``.
     callbacks : list of skorch callbacks, default=None
         Handed to the skorch net (e.g. ``ProgressBar()``, ``EarlyStopping()``,
         ``LRScheduler(...)``). They are copied at ``fit``.
@@ -135,7 +136,7 @@ REPRESENTATION_ATTRIBUTES_DOC = """\
         network's own loss: ``train_adversary_loss``, ``train_mi_network_loss``),
         the objective's monitor (``train_adversary_acc``, ``train_mi_estimate``
         or ``train_unpaired_fraction``),
-        ``valid_loss`` (with ``validation_fraction``), ``dur``.
+        ``valid_loss`` and ``valid_task_loss`` (with ``validation_fraction``), ``dur``.
     net_ : skinvariant._engine.InvariantNet
         The trained skorch net."""
 
@@ -640,15 +641,23 @@ class TwoBlockRepresentationMixin:
         block = self._represent(X)[:, self._blocks()[self.transform_output]]
         return block.numpy().astype(np.float64)
 
+    @property
+    def _n_features_out(self):
+        """Width of what ``transform`` gives with the current ``transform_output``."""
+        return len(range(self.n_latent_)[self._blocks()[self.transform_output]])
+
     @checked_call
     def inverse_transform(self, Z):
-        """Map whole representations back to inputs.
+        """Map representations back to inputs.
+
+        ``Z`` is what ``transform`` gives: the block that ``transform_output``
+        names, or both blocks. A block alone is inverted with the other block
+        at its prior mean, 0, as PCA's ``inverse_transform`` fills the
+        components it left out with their mean.
 
         Parameters
         ----------
-        Z : array-like of shape (n_samples, n_latent_)
-            Both blocks, as ``transform`` gives them with the last
-            ``transform_output`` value.
+        Z : array-like of shape (n_samples, n_components_) or (n_samples, n_latent_)
 
         Returns
         -------
@@ -656,10 +665,16 @@ class TwoBlockRepresentationMixin:
         """
         check_is_fitted(self)
         Z = np.asarray(Z, dtype=np.float32)
-        if Z.ndim != 2 or Z.shape[1] != self.n_latent_:
-            raise ValueError(f"Z must have shape (n_samples, {self.n_latent_}), both blocks as "
-                             f"transform gives with transform_output={self._block_names[2]!r}; "
-                             f"got shape {Z.shape}.")
+        block = self._blocks()[self.transform_output]
+        if Z.ndim != 2 or Z.shape[1] not in (self._n_features_out, self.n_latent_):
+            raise ValueError(
+                f"Z must have shape (n_samples, {self._n_features_out}), as transform gives "
+                f"with transform_output={self.transform_output!r}, or (n_samples, "
+                f"{self.n_latent_}), both blocks; got shape {Z.shape}.")
+        if Z.shape[1] != self.n_latent_:
+            full = np.zeros((len(Z), self.n_latent_), dtype=np.float32)
+            full[:, block] = Z
+            Z = full
         return self._invert(torch.from_numpy(Z))
 
     def _invert(self, Z):

@@ -200,12 +200,15 @@ class InvariantNet(NeuralNet):
         super().initialize_module()
         objective = Objective() if self.objective is None else self.objective
         self.objective_ = self.initialized_instance(objective, self.get_params_for("objective"))
+        _check_unique_term_names(self.objective_)
         for name, network in self.objective_.networks().items():
             setattr(self, name + "_", network.module)  # registered by skorch, moved to the device
         # The init parameters ``module`` and ``objective`` hold the very modules
         # now at ``module_`` and ``objective_``: pickle them with those, in
         # skorch's device-mapped block, so a CUDA model unpickles on a CPU.
-        self.cuda_dependent_attributes_ = [*self.cuda_dependent_attributes_, "module", "objective"]
+        self.cuda_dependent_attributes_ = [
+            *self.cuda_dependent_attributes_,
+            *(name for name in ("module", "objective") if name not in self.cuda_dependent_attributes_)]
         return self
 
     def initialize_optimizer(self, *_, **__):
@@ -303,6 +306,7 @@ class InvariantNet(NeuralNet):
         """Open the epoch; before the first, let the objective see the whole training split."""
         super().on_epoch_begin(net, dataset_train=dataset_train, **kwargs)
         self._batches_done = 0
+        self._valid_task_sums = [0.0, 0]
         if len(self.history) == 1:
             outputs = self._forward_all(dataset_train, self.module_.outputs)
             self.objective_.initialize(Step(
@@ -346,8 +350,7 @@ class InvariantNet(NeuralNet):
             optimizer.zero_grad()
         values = {term.name: term.compute(step) for term in terms}
         loss = self._backward(terms, values, step.lam, joint)
-        self.notify("on_grad_computed", named_parameters=TeeGenerator(self.module_.named_parameters()),
-                    batch=batch, training=True)
+        self._notify_grad_computed(batch, ["module", *joint])
         for optimizer in optimizers:
             optimizer.step()
         self.objective_.after_step("module", step.detached())
@@ -364,9 +367,48 @@ class InvariantNet(NeuralNet):
             optimizer.zero_grad()
             loss = self.objective_.network_loss(name, detached)
             loss.backward()
+            self._notify_grad_computed(None, [name])
             optimizer.step()
         step.record(f"{name}_loss", loss)
         self.objective_.after_step(name, detached)
+
+    def _notify_grad_computed(self, batch, names):
+        """Hand callbacks (e.g. ``GradientNormClipping``) the gradients about to be applied.
+
+        ``names`` are ``"module"`` (the encoder and head, under their own
+        parameter names) and auxiliary networks, whose parameters are named
+        ``<network>_.<parameter>`` as skorch names its modules.
+        """
+        def named_parameters():
+            for name in names:
+                if name == "module":
+                    yield from self.module_.named_parameters()
+                    continue
+                for parameter_name, parameter in getattr(self, name + "_").named_parameters():
+                    yield f"{name}_.{parameter_name}", parameter
+
+        self.notify("on_grad_computed", named_parameters=TeeGenerator(named_parameters()),
+                    batch=batch, training=True)
+
+    def validation_step(self, batch, **fit_params):
+        """The whole objective on a validation batch, as ``train_loss`` is on a training one.
+
+        ``valid_loss`` (what skorch's ``EarlyStopping`` and ``Checkpoint``
+        watch by default) is the weighted sum of the terms at the current
+        ``lam``; its task part is recorded as ``valid_task_loss``.
+        """
+        inputs, y = batch
+        x, s = inputs["X"], inputs.get("sensitive")
+        terms, _ = self._active(s)
+        self._set_training(False)
+        with torch.no_grad():
+            step = Step(x, y, s, self.module_.outputs(x), self.current_lam(), self.progress(),
+                        self.criterion_, inputs.get("sample_weight"))
+            values = {term.name: term.compute(step) for term in terms}
+            loss = functools.reduce(operator.add, (
+                _weighted(values[term.name], step.lam if term.weight == LAM else term.weight)
+                for term in terms))
+        return {"loss": loss, "y_pred": step.outputs["logits"], "terms": values}
 
     def _backward(self, terms, values, lam, joint):
         """Back-propagate the weighted terms; return the total loss.
@@ -399,6 +441,8 @@ class InvariantNet(NeuralNet):
     def on_batch_end(self, net, batch=None, training=False, loss=None, terms=None,
                      representation_square_sum=None, representation_width=None, **kwargs):
         if not training:
+            self._valid_task_sums[0] += float(terms["task_loss"]) * len(batch[1])
+            self._valid_task_sums[1] += len(batch[1])
             return
         batch_size = len(batch[1])
         self._batches_done += 1
@@ -427,6 +471,9 @@ class InvariantNet(NeuralNet):
             self._raise_divergence(problems)
         for name, value in means.items():
             self.history.record("train_" + name, value)
+        total, n_valid = self._valid_task_sums
+        if n_valid:
+            self.history.record("valid_task_loss", total / n_valid)
         self._fit_closed_form_parts(dataset_train)
 
     def _fit_closed_form_parts(self, dataset):
@@ -546,3 +593,13 @@ def _non_finite(terms):
     """The terms whose value is NaN or infinite, each with the reason."""
     return {name: "became NaN or infinite" for name, value in terms.items()
             if not math.isfinite(float(value))}
+
+
+def _check_unique_term_names(objective):
+    """Refuse an objective two of whose terms share a name: one would replace the other."""
+    names = [term.name for term in objective.terms()]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ValueError(f"{type(objective).__name__}.terms() names more than one term "
+                         f"{repeated}: each term's value is kept by its name, so one would "
+                         "silently replace the other in the loss; give every term its own name.")

@@ -136,8 +136,12 @@ def test_fits_records_each_term_and_decodes(fitted):
     model.set_params(transform_output="predictive")
     assert model.inverse_transform(both).shape == X.shape
     assert model.swap_nuisance(X[:5], X[5:10]).shape == (5, X.shape[1])
-    with pytest.raises(ValueError, match=r"Z must have shape \(n_samples, 16\)"):
-        model.inverse_transform(model.transform(X))
+    assert model.inverse_transform(model.transform(X)).shape == X.shape
+    assert len(model.get_feature_names_out()) == 8
+    assert len(model.set_params(transform_output="both").get_feature_names_out()) == 16
+    model.set_params(transform_output="predictive")
+    with pytest.raises(ValueError, match=r"Z must have shape \(n_samples, 8\).*or \(n_samples, 16\)"):
+        model.inverse_transform(both[:, :5])
 
 
 def test_pickles_and_predicts_the_same(fitted):

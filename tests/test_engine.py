@@ -21,7 +21,7 @@ from skinvariant import (
 )
 from skinvariant._engine import InvariantNet
 from skinvariant.modules import InvariantNetwork, make_mlp
-from skinvariant.objectives import LAM, Network, Objective, Term, task_loss
+from skinvariant.objectives import LAM, Network, Objective, Step, Term, task_loss
 
 from .conftest import make_leaky_data
 
@@ -206,3 +206,78 @@ def test_no_tensor_is_pickled_outside_the_device_mapped_block(Estimator, leaky_d
     assert tensors_outside_device_block(net) == []
     restored = pickle.loads(pickle.dumps(net))
     assert restored.module_ is restored.module and restored.objective_ is restored.objective
+
+
+class TwiceNamedObjective(ToyObjective):
+    def terms(self):
+        return [*super().terms(), Term("penalty", lambda step: step.outputs["z"].abs().mean())]
+
+
+def test_two_terms_of_one_name_are_refused_rather_than_one_replacing_the_other():
+    network = InvariantNetwork(make_mlp(4, (16,), 3), 3, 2)
+    net = InvariantNet(network, criterion=nn.CrossEntropyLoss, objective=TwiceNamedObjective(3, 2))
+    with pytest.raises(ValueError, match=r"more than one term \['penalty'\]"):
+        net.initialize()
+
+
+def test_valid_loss_is_the_whole_objective_and_its_task_part_is_recorded():
+    inputs, y = toy_data()
+    torch.manual_seed(0)
+    net = toy_net(validation_fraction=0.25, lam=3.0)
+    net.fit(inputs, y)
+    history = net.history[-1]
+    assert np.isfinite(history["valid_task_loss"])
+    # the probe's penalty is a negated cross-entropy, weighted by lam=3, and the
+    # shrink term is positive: the whole objective differs from its task part
+    assert abs(history["valid_loss"] - history["valid_task_loss"]) > 0.1
+    torch.manual_seed(0)  # the same draws as fit's, to find its validation rows
+    data = toy_net(validation_fraction=0.25).initialize().get_split_datasets(inputs, y)[1]
+    with torch.no_grad():
+        net._set_training(False)
+        z = net.module_.outputs(data.inputs["X"])
+        x, s = data.inputs["X"], data.inputs["sensitive"]
+        terms = {term.name: term for term in net.objective_.terms()}
+        step = Step(x, data.y, s, z, net.lam, 1.0, net.criterion_)
+        expected = sum(float(term.compute(step)) * (net.lam if term.weight == LAM else term.weight)
+                       for term in terms.values())
+    assert history["valid_loss"] == pytest.approx(expected, rel=1e-4)
+
+
+class GradientNames(Callback):
+    def initialize(self):
+        self.names = set()
+        return self
+
+    def on_grad_computed(self, net, named_parameters, **kwargs):
+        self.names |= {name for name, _ in named_parameters}
+
+
+def test_gradient_callbacks_see_every_network_that_steps():
+    from skorch.callbacks import GradientNormClipping
+
+    torch.manual_seed(0)
+    inputs, y = toy_data()
+    seen = GradientNames()
+    net = toy_net(callbacks=[seen, GradientNormClipping(1e-6)], optimizer=torch.optim.SGD, lr=1.0,
+                  max_epochs=1)
+    net.initialize()
+    probe_before = [p.detach().clone() for p in net.probe_.parameters()]
+    net.fit(inputs, y)
+    prefixes = {name.split(".")[0] for name in seen.names}
+    assert {"probe_", "partner_"} <= prefixes
+    assert any(not name.endswith("_") and "." in name and name.split(".")[0] not in
+               ("probe_", "partner_") for name in seen.names)  # the encoder and head too
+    # clipped to a norm of 1e-6 per step, SGD at lr 1 barely moves the probe
+    moved = max(float((a - b.detach()).abs().max())
+                for a, b in zip(probe_before, net.probe_.parameters()))
+    assert moved < 1e-4
+
+
+def test_reinitialising_does_not_grow_the_device_mapped_attributes():
+    net = toy_net()
+    net.initialize()
+    once = list(net.cuda_dependent_attributes_)
+    net.initialize()
+    net.initialize_module()
+    assert net.cuda_dependent_attributes_ == once
+    assert once.count("module") == 1 and once.count("objective") == 1

@@ -106,10 +106,25 @@ def test_score_samples_is_the_likelihood_per_dimension(fitted):
     assert model.score_samples(far).mean() < scores.mean()  # far from the data: less likely
 
 
-def test_inverse_transform_refuses_a_block_instead_of_all_of_z(fitted):
+def test_inverse_transform_takes_what_transform_gives(fitted):
     model, X, _ = fitted
-    with pytest.raises(ValueError, match=r"Z must have shape \(n_samples, 4\)"):
-        model.inverse_transform(model.transform(X))
+    # the logits alone, inverted with z_n at its prior mean: the flow is a
+    # bijection, so the inputs it returns have the very same logits
+    restored = model.inverse_transform(model.transform(X))
+    assert restored.shape == X.shape
+    np.testing.assert_array_equal(model.predict(restored), model.predict(X))
+    with pytest.raises(ValueError, match=r"Z must have shape \(n_samples, 2\).*or \(n_samples, 4\)"):
+        model.inverse_transform(np.zeros((3, 3)))
+
+
+def test_feature_names_follow_transform_output(fitted):
+    model, X, _ = fitted
+    try:
+        for output in ("logits", "nuisance", "full"):
+            model.set_params(transform_output=output)
+            assert len(model.get_feature_names_out()) == model.transform(X).shape[1], output
+    finally:
+        model.set_params(transform_output="logits")
 
 
 def test_too_few_inputs_are_padded_to_a_nonempty_nuisance_block():
