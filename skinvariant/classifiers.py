@@ -38,7 +38,7 @@ _ADVERSARY_CONSTRAINTS = {
 }
 
 
-def _adversary_options(estimator):
+def adversary_options(estimator):
     """The adversary's options of an adversarial estimator, as its objective takes them."""
     return {"hidden_layer_sizes": check_layer_sizes(
                 "adversary_hidden_layer_sizes", estimator.adversary_hidden_layer_sizes),
@@ -145,7 +145,7 @@ class AdversarialClassifier(InvariantClassifierBase):
 
     def build_objective(self, z_dim, n_classes):
         return AdversarialObjective(z_dim, len(self.sensitive_groups_), mode=self.mode,
-                                    **_adversary_options(self))
+                                    **adversary_options(self))
 
     def engine_options(self):
         return {"lam_ramp": self.lam_ramp}
@@ -253,7 +253,7 @@ class IIDMClassifier(InvariantClassifierBase):
     def build_objective(self, z_dim, n_classes):
         return DiscriminatorMatchingObjective(
             z_dim, len(self.sensitive_groups_), n_classes, decay=self.decay,
-            semantic_alignment=self.semantic_alignment, **_adversary_options(self))
+            semantic_alignment=self.semantic_alignment, **adversary_options(self))
 
 
 @fill_doc

@@ -1,8 +1,9 @@
 """The public invariant regressors: each is the regression twin of a classifier.
 
-A twin shares its classifier's parameters (but ``class_weight``), parameter
-constraints, objective and documented parameters; only the head differs (one real output per target
-column, trained on the mean squared error of the standardised target, see
+A twin shares its classifier's parameters (but those only classes give a
+meaning to: ``class_weight``, ``semantic_alignment``), parameter constraints,
+objective and documented parameters; only the head differs (one real output
+per target column, trained on the mean squared error of the standardised target, see
 :class:`~skinvariant._base.InvariantRegressorBase`). The methods whose idea
 does not depend on classes have twins: the adversarial, discriminator-matching,
 mutual-information and kernel criteria.
@@ -17,7 +18,9 @@ from .classifiers import (
     HSICClassifier,
     IIDMClassifier,
     MINEDebiasedClassifier,
+    adversary_options,
 )
+from .objectives import DiscriminatorMatchingObjective
 
 __all__ = [
     "AdversarialRegressor",
@@ -35,11 +38,8 @@ _LAM_DOC = """\
         Invariance weight: 0 trains a plain neural regressor; larger values
         trade R^2 for invariance."""
 
-_SEMANTIC_ALIGNMENT_DOC = """\
-    semantic_alignment : bool, default={default:semantic_alignment}
-        IIDM+ matches each sample only to the other groups of its own class;
-        a real-valued target has no classes, so True is refused by ``fit``.
-        Kept so that the parameters are those of :class:`IIDMClassifier`."""
+# the classifiers' parameters that only class labels give a meaning to
+CLASS_ONLY_PARAMETERS = ("class_weight", "semantic_alignment")
 
 
 def _section(doc, title):
@@ -74,7 +74,8 @@ def regression_twin_doc(classifier, **replaced):
         if unknown:
             raise ValueError(f"{classifier.__name__} documents no parameter {sorted(unknown)}")
         parameters.update(replaced)
-        parameters.pop("class_weight", None)  # a real-valued target has no classes
+        for name in CLASS_ONLY_PARAMETERS:  # a real-valued target has no classes
+            parameters.pop(name, None)
         attributes = _entries(_section(classifier.__doc__, "Attributes"))
         del attributes["classes_"]
         doc = (cls.__doc__
@@ -150,11 +151,12 @@ class AdversarialRegressor(InvariantRegressorBase):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+
     build_objective = AdversarialClassifier.build_objective
     engine_options = AdversarialClassifier.engine_options
 
 
-@regression_twin_doc(IIDMClassifier, lam=_LAM_DOC, semantic_alignment=_SEMANTIC_ALIGNMENT_DOC)
+@regression_twin_doc(IIDMClassifier, lam=_LAM_DOC)
 class IIDMRegressor(InvariantRegressorBase):
     """Regressor made invariant by discriminator matching (IIDM).
 
@@ -164,7 +166,8 @@ class IIDMRegressor(InvariantRegressorBase):
     moving average on every other group,
     ``E[(y - h(z))^2] + lam * mean KL(softmax(c_j) || q(.|z))`` with y
     standardised (Iwasawa, Akuzawa and Matsuo, IJCAI 2020). IIDM+
-    (``semantic_alignment``) needs classes and is refused.
+    (the classifier's ``semantic_alignment``) needs classes: the regressor
+    has no such parameter.
 
     Parameters
     ----------
@@ -193,14 +196,13 @@ class IIDMRegressor(InvariantRegressorBase):
 
     _parameter_constraints = IIDMClassifier._parameter_constraints
 
-    def __init__(self, lam=1.0, *, decay=0.7, semantic_alignment=False, n_adversary_steps=5,
+    def __init__(self, lam=1.0, *, decay=0.7, n_adversary_steps=5,
                  gradient_penalty=0.0, adversary_hidden_layer_sizes=(100,), kernel_penalty=0.0,
                  n_components=2, hidden_layer_sizes=(64,), encoder=None, max_epochs=50,
                  batch_size=128, lr=1e-3, optimizer="rmsprop", validation_fraction=None,
                  callbacks=None, device="auto", random_state=None, verbose=0):
         self.lam = lam
         self.decay = decay
-        self.semantic_alignment = semantic_alignment
         self.n_adversary_steps = n_adversary_steps
         self.gradient_penalty = gradient_penalty
         self.adversary_hidden_layer_sizes = adversary_hidden_layer_sizes
@@ -217,15 +219,10 @@ class IIDMRegressor(InvariantRegressorBase):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
-    build_objective = IIDMClassifier.build_objective
 
-    def _validate_training_data(self, X, y):
-        if self.semantic_alignment:
-            raise ValueError(
-                "semantic_alignment=True (IIDM+) matches each sample to the other groups of "
-                "its own class, and a regression target has no classes; use "
-                "semantic_alignment=False, or IIDMClassifier for class labels.")
-        return super()._validate_training_data(X, y)
+    def build_objective(self, z_dim, n_classes):
+        return DiscriminatorMatchingObjective(z_dim, len(self.sensitive_groups_), n_classes,
+                                              decay=self.decay, **adversary_options(self))
 
 
 @regression_twin_doc(MINEDebiasedClassifier, lam=_LAM_DOC)
@@ -292,6 +289,7 @@ class MINEDebiasedRegressor(SensitiveTypeMixin, InvariantRegressorBase):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+
     build_objective = MINEDebiasedClassifier.build_objective
     mutual_information_ = MINEDebiasedClassifier.mutual_information_
 
@@ -353,4 +351,5 @@ class HSICRegressor(SensitiveTypeMixin, InvariantRegressorBase):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+
     build_objective = HSICClassifier.build_objective

@@ -98,13 +98,13 @@ def test_bad_targets_raise_a_clear_error(bad_y, message, data):
         small(IIDMRegressor).fit(X, bad_y(y), sensitive=s)
 
 
-def test_semantic_alignment_is_refused_for_a_regression_target(data):
-    X, y, s = data
-    with pytest.raises(ValueError, match="semantic_alignment=True .* no classes"):
-        small(IIDMRegressor, semantic_alignment=True).fit(X, y, sensitive=s)
-    # the classifier's parameters, but the weights of classes a real target has not
+def test_a_twin_has_only_the_parameters_that_mean_something_for_a_real_target():
+    # the classifier's parameters, but those only classes give a meaning to
     assert (IIDMRegressor().get_params().keys()
-            == IIDMClassifier().get_params().keys() - {"class_weight"})
+            == IIDMClassifier().get_params().keys() - {"class_weight", "semantic_alignment"})
+    assert "semantic_alignment :" not in IIDMRegressor.__doc__
+    with pytest.raises(TypeError, match="semantic_alignment"):
+        IIDMRegressor(semantic_alignment=True)
 
 
 @pytest.mark.parametrize("Estimator", REGRESSORS)
