@@ -38,7 +38,7 @@ from ._validation import (
 )
 from .exceptions import NoInvarianceWarning, warn_at_caller
 from .modules import InvariantNetwork, make_mlp
-from .objectives import WithKernelPenalty
+from .objectives import KernelPenaltyObjective, ObjectiveSum
 
 OPTIMIZERS = {
     "adam": torch.optim.Adam,
@@ -510,8 +510,8 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
         weight = getattr(self, "kernel_penalty", 0.0)  # only some estimators offer it
         if not weight:
             return objective
-        return WithKernelPenalty(objective, self._sensitive_width(),
-                                 categorical=self._sensitive_is_categorical(), weight=weight)
+        return ObjectiveSum(objective, KernelPenaltyObjective(
+            self._sensitive_width(), categorical=self._sensitive_is_categorical(), weight=weight))
 
     def _sensitive_width(self):
         """Number of groups of the encoded ``sensitive``."""

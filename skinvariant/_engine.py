@@ -18,7 +18,7 @@ from skorch import NeuralNet
 from skorch.utils import TeeGenerator
 
 from .exceptions import DivergenceError, warn_at_caller
-from .objectives import LAM, Objective, Step
+from .objectives import LAM, TASK_LOSS, Objective, Step
 from .objectives._base import weighted_mean
 
 EVAL_BATCH_SIZE = 4096
@@ -200,7 +200,7 @@ class InvariantNet(NeuralNet):
         super().initialize_module()
         objective = Objective() if self.objective is None else self.objective
         self.objective_ = self.initialized_instance(objective, self.get_params_for("objective"))
-        _check_unique_term_names(self.objective_)
+        _check_unique_term_names(self.objective_, self._terms())
         for name, network in self.objective_.networks().items():
             setattr(self, name + "_", network.module)  # registered by skorch, moved to the device
         # The init parameters ``module`` and ``objective`` hold the very modules
@@ -324,11 +324,15 @@ class InvariantNet(NeuralNet):
             return self.lam
         return self.lam * (2.0 / (1.0 + math.exp(-10.0 * self.progress())) - 1.0)
 
+    def _terms(self):
+        """The task loss, which the engine owns, and the objective's terms."""
+        return [TASK_LOSS, *self.objective_.terms()]
+
     def _active(self, s):
         """The objective's terms and networks that can train with or without ``s``."""
         has_s = s is not None
         if has_s not in self._active_parts:  # the same for every batch of a fit
-            terms = [term for term in self.objective_.terms() if has_s or not term.needs_sensitive]
+            terms = [term for term in self._terms() if has_s or not term.needs_sensitive]
             networks = {name: network for name, network in self.objective_.networks().items()
                         if has_s or not network.needs_sensitive}
             self._active_parts[has_s] = terms, networks
@@ -595,11 +599,12 @@ def _non_finite(terms):
             if not math.isfinite(float(value))}
 
 
-def _check_unique_term_names(objective):
-    """Refuse an objective two of whose terms share a name: one would replace the other."""
-    names = [term.name for term in objective.terms()]
+def _check_unique_term_names(objective, terms):
+    """Refuse two terms of one name (the task loss's included): one would replace the other."""
+    names = [term.name for term in terms]
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
         raise ValueError(f"{type(objective).__name__}.terms() names more than one term "
-                         f"{repeated}: each term's value is kept by its name, so one would "
-                         "silently replace the other in the loss; give every term its own name.")
+                         f"{repeated} (the engine adds the task loss, 'task_loss', itself): "
+                         "each term's value is kept by its name, so one would silently "
+                         "replace the other in the loss; give every term its own name.")

@@ -14,7 +14,7 @@ from ._base import (
     fill_doc,
 )
 from .flows import InvertibleNetwork
-from .objectives import AdversarialObjective, IndependenceCrossEntropyObjective
+from .objectives import AdversarialObjective, IndependenceCrossEntropyObjective, ObjectiveSum
 
 __all__ = ["InvertibleClassifier"]
 
@@ -198,18 +198,19 @@ class InvertibleClassifier(TwoBlockRepresentationMixin, InvariantClassifierBase)
         return network
 
     def build_objective(self, z_dim, n_classes):
-        invariance = None
-        if self.sensitive_groups_ is not None:
-            invariance = AdversarialObjective(
-                n_classes, len(self.sensitive_groups_), n_adversary_steps=self.n_adversary_steps,
-                hidden_layer_sizes=check_layer_sizes(
-                    "adversary_hidden_layer_sizes", self.adversary_hidden_layer_sizes))
         nuisance_sizes = None if self.lam == 0 else check_layer_sizes(
             "nuisance_hidden_layer_sizes", self.nuisance_hidden_layer_sizes)
-        return IndependenceCrossEntropyObjective(
+        independence = IndependenceCrossEntropyObjective(
             n_classes, self.n_latent_, hidden_layer_sizes=nuisance_sizes,
             n_nuisance_steps=self.n_nuisance_steps, likelihood_weight=self.likelihood_weight,
-            nuisance_target=self.nuisance_target, invariance=invariance)
+            nuisance_target=self.nuisance_target)
+        if self.sensitive_groups_ is None:
+            return independence
+        # an adversary on the logits, for invariance to sensitive
+        return ObjectiveSum(independence, AdversarialObjective(
+            n_classes, len(self.sensitive_groups_), n_adversary_steps=self.n_adversary_steps,
+            hidden_layer_sizes=check_layer_sizes(
+                "adversary_hidden_layer_sizes", self.adversary_hidden_layer_sizes)))
 
     def _first_block_width(self):
         return len(self.classes_)

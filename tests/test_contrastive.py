@@ -14,6 +14,7 @@ from skinvariant import ContrastiveInvariantClassifier, NoInvarianceWarning
 from skinvariant.datasets import make_attribute_blobs
 from skinvariant.modules import VariationalNetwork
 from skinvariant.objectives import (
+    TASK_LOSS,
     ContrastiveInvariantObjective,
     Step,
     supervised_contrastive_loss,
@@ -97,7 +98,7 @@ def test_the_classifier_trained_apart_shares_no_gradient_with_the_rest():
     s = torch.stack([torch.arange(16) % 2, torch.arange(16) // 8], dim=1)
     per_row_cross_entropy = functools.partial(F.cross_entropy, reduction="none")
     step = Step(x, y, s, network.outputs(x), 1.0, 0.5, per_row_cross_entropy)
-    for name, term in [(term.name, term) for term in objective.terms()]:
+    for name, term in [(term.name, term) for term in [TASK_LOSS, *objective.terms()]]:
         network.zero_grad()
         term.compute(step).backward(retain_graph=True)
         classifier_grad = any(p.grad is not None and p.grad.abs().sum() > 0

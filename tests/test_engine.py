@@ -21,7 +21,7 @@ from skinvariant import (
 )
 from skinvariant._engine import InvariantNet
 from skinvariant.modules import InvariantNetwork, make_mlp
-from skinvariant.objectives import LAM, Network, Objective, Step, Term, task_loss
+from skinvariant.objectives import LAM, TASK_LOSS, Network, Objective, Step, Term
 
 from .conftest import make_leaky_data
 
@@ -47,8 +47,7 @@ class ToyObjective(Objective):
                 "partner": Network(self.partner, "joint")}
 
     def terms(self):
-        return [Term("task_loss", task_loss),
-                Term("shrink", lambda step: step.outputs["z"].pow(2).mean(), weight=0.1),
+        return [Term("shrink", lambda step: step.outputs["z"].pow(2).mean(), weight=0.1),
                 Term("penalty", self.penalty, weight=LAM, needs_sensitive=True,
                      clip_gradient=self.clip),
                 Term("partner_loss", self.partner_loss, needs_sensitive=True)]
@@ -148,8 +147,7 @@ class HugePenalty(Objective):
         self.clip = clip
 
     def terms(self):
-        return [Term("task_loss", task_loss),
-                Term("penalty", lambda step: 1e4 * step.outputs["z"].sum(), weight=LAM,
+        return [Term("penalty", lambda step: 1e4 * step.outputs["z"].sum(), weight=LAM,
                      clip_gradient=self.clip)]
 
 
@@ -236,7 +234,7 @@ def test_valid_loss_is_the_whole_objective_and_its_task_part_is_recorded():
         net._set_training(False)
         z = net.module_.outputs(data.inputs["X"])
         x, s = data.inputs["X"], data.inputs["sensitive"]
-        terms = {term.name: term for term in net.objective_.terms()}
+        terms = {term.name: term for term in [TASK_LOSS, *net.objective_.terms()]}
         step = Step(x, data.y, s, z, net.lam, 1.0, net.criterion_)
         expected = sum(float(term.compute(step)) * (net.lam if term.weight == LAM else term.weight)
                        for term in terms.values())
@@ -281,3 +279,34 @@ def test_reinitialising_does_not_grow_the_device_mapped_attributes():
     net.initialize_module()
     assert net.cuda_dependent_attributes_ == once
     assert once.count("module") == 1 and once.count("objective") == 1
+
+
+class OwnTaskLossObjective(Objective):
+    def terms(self):
+        return [Term("task_loss", lambda step: step.outputs["z"].sum())]
+
+
+def test_the_engine_owns_the_task_loss_and_an_objective_cannot_name_a_term_after_it():
+    network = InvariantNetwork(make_mlp(4, (16,), 3), 3, 2)
+    net = InvariantNet(network, criterion=nn.CrossEntropyLoss, objective=OwnTaskLossObjective())
+    with pytest.raises(ValueError, match=r"\['task_loss'\].*engine adds the task loss"):
+        net.initialize()
+
+
+def test_a_sum_of_objectives_trains_every_part_and_refuses_two_networks_of_one_name():
+    from skinvariant.objectives import KernelPenaltyObjective, ObjectiveSum
+
+    torch.manual_seed(0)
+    inputs, y = toy_data()
+    network = InvariantNetwork(make_mlp(4, (16,), 3), 3, 2)
+    toy = ToyObjective(3, 2)
+    net = InvariantNet(network, criterion=nn.CrossEntropyLoss, max_epochs=1, batch_size=100,
+                       objective=ObjectiveSum(toy, KernelPenaltyObjective(2, weight=2.0)))
+    net.fit(inputs, y)
+    assert {"train_shrink", "train_penalty", "train_kernel_penalty", "train_hsic",
+            "train_probe_loss"} <= set(net.history[-1])
+    assert net.history[-1, "train_kernel_penalty"] == pytest.approx(
+        2.0 * net.history[-1, "train_hsic"], rel=1e-5)
+    assert toy.calls["initialize"] == 1 and toy.calls["after_step:module"] == 4
+    with pytest.raises(ValueError, match=r"networks \['partner', 'probe'\]"):
+        ObjectiveSum(ToyObjective(3, 2), ToyObjective(3, 2))

@@ -13,7 +13,12 @@ from skinvariant import (
     MINEDebiasedClassifier,
 )
 from skinvariant.metrics import hsic
-from skinvariant.objectives import KernelIndependenceObjective, Step, WithKernelPenalty
+from skinvariant.objectives import (
+    KernelIndependenceObjective,
+    KernelPenaltyObjective,
+    ObjectiveSum,
+    Step,
+)
 
 from .conftest import make_leaky_data
 
@@ -79,7 +84,11 @@ def test_the_kernel_penalty_reads_the_attribute_as_its_estimator_does(Estimator)
     fitted = Estimator(kernel_penalty=2.0, max_epochs=1, random_state=0).fit(
         X, y, sensitive=sensitive)
     objective = fitted.net_.objective_
-    assert isinstance(objective, WithKernelPenalty) and objective.weight == 2.0
-    assert objective.kernel.categorical == (Estimator is not MINEDebiasedClassifier)
+    assert isinstance(objective, ObjectiveSum)
+    kernel = objective.parts[-1]
+    assert isinstance(kernel, KernelPenaltyObjective) and kernel.weight == 2.0
+    assert kernel.categorical == (Estimator is not MINEDebiasedClassifier)
+    assert "kernel_penalty" in [term.name for term in objective.terms()]
+    assert np.isfinite(fitted.history_[-1, "train_hsic"])
     with pytest.raises(ValueError, match="kernel_penalty"):
         Estimator(kernel_penalty=-1.0).fit(X, y, sensitive=s)

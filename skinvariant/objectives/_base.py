@@ -1,10 +1,12 @@
 """The protocol every method's objective speaks to the training engine.
 
-An objective is the whole loss of one method: named terms (the task loss one
-of them), auxiliary networks it declares with their schedule, and buffers.
-The engine computes the network's outputs once per batch, hands the
-objective a :class:`Step`, trains the auxiliary networks and the encoder/head
-from the terms, and calls :meth:`Objective.after_step` after every update.
+An objective is what one method adds to the task loss: named terms,
+auxiliary networks it declares with their schedule, and buffers. The engine
+owns the task loss (:data:`TASK_LOSS`, the term ``task_loss``), computes the
+network's outputs once per batch, hands the objective a :class:`Step`, trains
+the auxiliary networks and the encoder/head from the task loss and the terms,
+and calls :meth:`Objective.after_step` after every update. Objectives compose
+with :class:`ObjectiveSum`.
 """
 
 from dataclasses import dataclass, field, replace
@@ -132,6 +134,10 @@ def task_loss(step):
     return weighted_mean(step.criterion(step.outputs["logits"], step.y), step.weight)
 
 
+# the term the engine adds before every objective's own terms
+TASK_LOSS = Term("task_loss", task_loss)
+
+
 def weighted_mean(losses, weight=None):
     """Mean over rows of per-row losses, each times its weight when weights are given.
 
@@ -144,7 +150,7 @@ def weighted_mean(losses, weight=None):
 
 
 class Objective(nn.Module):
-    """Base class of the objectives; on its own, the task loss alone.
+    """Base class of the objectives; on its own, nothing beside the task loss.
 
     Subclasses override :meth:`terms`, and where they have them
     :meth:`networks`, :meth:`network_loss`, :meth:`initialize`,
@@ -161,8 +167,11 @@ class Objective(nn.Module):
     stratify_batches = False
 
     def terms(self):
-        """Return the list of :class:`Term` the encoder and head minimise."""
-        return [Term("task_loss", task_loss)]
+        """Return the :class:`Term` list the encoder and head minimise beside the task loss.
+
+        No term may be named ``task_loss``: the engine adds that one.
+        """
+        return []
 
     def networks(self):
         """Return ``{name: Network}``: the auxiliary networks to register and train."""
@@ -186,3 +195,48 @@ class Objective(nn.Module):
         NaN and infinite values are caught by the engine before this is called.
         """
         return {}
+
+
+class ObjectiveSum(Objective):
+    """Several objectives trained as one: their terms added, their networks side by side.
+
+    Every hook is handed to every part; a network's loss to the part that
+    declares it. Batches are stratified if any part asks for it.
+
+    Parameters
+    ----------
+    *parts : Objective
+        The objectives to add; their terms and networks need distinct names.
+    """
+
+    def __init__(self, *parts):
+        super().__init__()
+        self.parts = nn.ModuleList(parts)
+        self.stratify_batches = any(part.stratify_batches for part in parts)
+        names = [name for part in parts for name in part.networks()]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(f"the objectives to add both declare the networks {repeated}; "
+                             "give each network its own name.")
+
+    def terms(self):
+        return [term for part in self.parts for term in part.terms()]
+
+    def networks(self):
+        return {name: network for part in self.parts for name, network in part.networks().items()}
+
+    def network_loss(self, name, step):
+        owner = next(part for part in self.parts if name in part.networks())
+        return owner.network_loss(name, step)
+
+    def initialize(self, step):
+        for part in self.parts:
+            part.initialize(step)
+
+    def after_step(self, updated, step):
+        for part in self.parts:
+            part.after_step(updated, step)
+
+    def diverged(self, epoch_means):
+        return {name: reason for part in self.parts
+                for name, reason in part.diverged(epoch_means).items()}

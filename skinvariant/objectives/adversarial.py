@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..modules import BatchStandardize, grad_reverse, make_mlp
-from ._base import LAM, Network, Objective, Term, task_loss
+from ._base import LAM, Network, Objective, Term
 
 MODES = ("alternating", "reversal", "nonsaturating")
 
@@ -51,8 +51,7 @@ class AdversaryObjective(Objective):
         return {"adversary": Network(self.adversary, "inner", self.n_adversary_steps)}
 
     def terms(self):
-        return [Term("task_loss", task_loss),
-                Term("penalty", self.penalty, weight=LAM, needs_sensitive=True)]
+        return [Term("penalty", self.penalty, weight=LAM, needs_sensitive=True)]
 
     def network_loss(self, name, step):
         return self.adversary_loss(step)
@@ -115,8 +114,7 @@ class AdversarialObjective(AdversaryObjective):
         # One joint step: the adversary descends its cross-entropy while the
         # reversed gradient makes the encoder ascend it, scaled by lam (so the
         # term's own weight is 1). The recorded penalty is -CE, as in the other modes.
-        return [Term("task_loss", task_loss),
-                Term("adversary_loss", self.reversed_adversary_loss, needs_sensitive=True)]
+        return [Term("adversary_loss", self.reversed_adversary_loss, needs_sensitive=True)]
 
     def reversed_adversary_loss(self, step):
         """The adversary's loss on z behind a gradient-reversal layer of scale lam."""

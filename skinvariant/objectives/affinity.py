@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from ..modules import batch_standardized
-from ._base import LAM, Objective, Term, task_loss
+from ._base import LAM, Objective, Term
 
 
 class AffinityObjective(Objective):
@@ -75,8 +75,7 @@ class AffinityObjective(Objective):
         return group_means.mean() / self.n_classes, unpaired_fraction
 
     def terms(self):
-        return [Term("task_loss", task_loss),
-                Term("penalty", self.penalty, weight=LAM, needs_sensitive=True)]
+        return [Term("penalty", self.penalty, weight=LAM, needs_sensitive=True)]
 
     def penalty(self, step):
         """The affinity loss of the batch; records the share of unpaired samples."""

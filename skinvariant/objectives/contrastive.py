@@ -20,7 +20,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from ._base import LAM, Objective, Term, task_loss
+from ._base import LAM, Objective, Term
 
 DIVERGENCES = ("kl", "jsd")
 
@@ -125,8 +125,7 @@ class ContrastiveInvariantObjective(Objective):
     stratify_batches = True  # every class at least twice per batch, for the contrast
 
     def terms(self):
-        return [Term("task_loss", task_loss),
-                Term("elbo_loss", self.elbo_loss),
+        return [Term("elbo_loss", self.elbo_loss),
                 Term("contrast", self.contrast, weight=self.beta),
                 Term("class_swap", self.class_swap, weight=self.gamma),
                 Term("pair_swap", self.pair_swap, weight=LAM, needs_sensitive=True)]

@@ -11,7 +11,7 @@ keeps everything else about x (paper 002, Definition 7).
 import torch.nn.functional as F
 
 from ..modules import make_mlp
-from ._base import LAM, Network, Objective, Term, task_loss
+from ._base import LAM, Network, Objective, Term
 
 # A negative log-likelihood above this many nats per dimension means the flow
 # has blown up (standardised data score about 1.4).
@@ -43,13 +43,10 @@ class IndependenceCrossEntropyObjective(Objective):
         cross-entropy on the true labels (Definition 7). ``"confuse"``: the
         flow minimises its cross-entropy to the uniform distribution, which
         cannot be overshot into a flipped, still readable code.
-    invariance : Objective, default=None
-        An objective on the logit block and ``sensitive`` (an adversary),
-        whose networks and non-task terms are added to these.
     """
 
     def __init__(self, n_classes, n_dimensions, *, hidden_layer_sizes=(64,), n_nuisance_steps=5,
-                 likelihood_weight=1.0, nuisance_target="maximize", invariance=None):
+                 likelihood_weight=1.0, nuisance_target="maximize"):
         super().__init__()
         self.n_nuisance = n_dimensions - n_classes
         self.n_dimensions = n_dimensions
@@ -58,29 +55,23 @@ class IndependenceCrossEntropyObjective(Objective):
         self.n_nuisance_steps = n_nuisance_steps
         self.likelihood_weight = likelihood_weight
         self.nuisance_target = nuisance_target
-        self.invariance = invariance
 
     def networks(self):
-        networks = {} if self.invariance is None else self.invariance.networks()
-        if self.nuisance_classifier is not None:
-            networks["nuisance_classifier"] = Network(
-                self.nuisance_classifier, "inner", self.n_nuisance_steps, needs_sensitive=False)
-        return networks
+        if self.nuisance_classifier is None:
+            return {}
+        return {"nuisance_classifier": Network(
+            self.nuisance_classifier, "inner", self.n_nuisance_steps, needs_sensitive=False)}
 
     def terms(self):
-        terms = [Term("task_loss", task_loss)]
+        terms = []
         if self.likelihood_weight:  # unweighted, it is not watched for divergence either
             terms.append(Term("nll_per_dimension", self.nll_per_dimension,
                               weight=self.likelihood_weight))
         if self.nuisance_classifier is not None:
             terms.append(Term("nuisance_ce", self.negated_nuisance_cross_entropy, weight=LAM))
-        if self.invariance is not None:
-            terms += [term for term in self.invariance.terms() if term.name != "task_loss"]
         return terms
 
     def network_loss(self, name, step):
-        if name != "nuisance_classifier":
-            return self.invariance.network_loss(name, step)
         logits = self.nuisance_classifier(step.outputs["nuisance"])
         step.record("nuisance_acc", (logits.argmax(dim=1) == step.y).float().mean())
         return F.cross_entropy(logits, step.y)
@@ -97,17 +88,9 @@ class IndependenceCrossEntropyObjective(Objective):
         outputs = step.outputs
         return -(outputs["nuisance_log_prior"] + outputs["logdet"]).mean() / self.n_dimensions
 
-    def after_step(self, updated, step):
-        if self.invariance is not None:
-            self.invariance.after_step(updated, step)
-
-    def initialize(self, step):
-        if self.invariance is not None:
-            self.invariance.initialize(step)
-
     def diverged(self, epoch_means):
         nll = epoch_means.get("nll_per_dimension", 0.0)
         if nll > DIVERGED_NLL_PER_DIMENSION:
             return {"nll_per_dimension": f"rose to {nll:.4g} nats (the flow blew up)"}
-        return {} if self.invariance is None else self.invariance.diverged(epoch_means)
+        return {}
 

@@ -9,7 +9,7 @@ compares each group's mean embedding with the pooled one, as an MMD does.
 
 
 from .. import kernels
-from ._base import LAM, Objective, Term, task_loss
+from ._base import LAM, Objective, Term
 
 
 class KernelIndependenceObjective(Objective):
@@ -32,8 +32,7 @@ class KernelIndependenceObjective(Objective):
         self.stratify_batches = categorical
 
     def terms(self):
-        return [Term("task_loss", task_loss),
-                Term("penalty", self.penalty, weight=LAM, needs_sensitive=True)]
+        return [Term("penalty", self.penalty, weight=LAM, needs_sensitive=True)]
 
     def penalty(self, step):
         """The normalised HSIC between the batch's z and s."""
@@ -47,56 +46,34 @@ class KernelIndependenceObjective(Objective):
         return kernels.normalized_hsic(kernels.gaussian_kernel(z), L)
 
 
-class WithKernelPenalty(Objective):
-    """Another method's objective plus ``lam * weight * nHSIC(z, s)``.
+class KernelPenaltyObjective(KernelIndependenceObjective):
+    """``lam * weight * nHSIC(z, s)`` as a term of its own, to add to another method's objective.
 
-    The kernel statistic needs no network and cannot be fooled, so it
-    composes with any objective whose representation should be independent
-    of ``s``: its term is added to the other terms, and everything else (the
-    networks and their schedules, buffers, divergence checks) is the wrapped
-    objective's. Batches are stratified if either asks for it.
+    The kernel statistic needs no network and cannot be fooled, so it adds to
+    any objective whose representation should be independent of ``s``
+    (``ObjectiveSum(objective, KernelPenaltyObjective(...))``). The term is
+    ``kernel_penalty``; the history records the unweighted statistic as
+    ``train_hsic``.
 
     Parameters
     ----------
-    objective : Objective
-        The method's own objective.
     s_dim : int
         Number of groups, or of columns of a continuous ``s``.
     categorical : bool, default=True
         Whether ``s`` holds group codes.
     weight : float, default=1.0
-        Factor of the normalised HSIC, relative to ``lam``. The history
-        records the unweighted statistic as ``train_hsic``.
+        Factor of the normalised HSIC, relative to ``lam``.
     """
 
-    def __init__(self, objective, s_dim, *, categorical=True, weight=1.0):
-        super().__init__()
-        self.objective = objective
-        self.kernel = KernelIndependenceObjective(s_dim, categorical=categorical)
+    def __init__(self, s_dim, *, categorical=True, weight=1.0):
+        super().__init__(s_dim, categorical=categorical)
         self.weight = weight
-        self.stratify_batches = objective.stratify_batches or self.kernel.stratify_batches
 
     def terms(self):
-        return [*self.objective.terms(),
-                Term("kernel_penalty", self.kernel_penalty, weight=LAM, needs_sensitive=True)]
+        return [Term("kernel_penalty", self.kernel_penalty, weight=LAM, needs_sensitive=True)]
 
     def kernel_penalty(self, step):
         """``weight * nHSIC(z, s)`` of the batch; records the statistic as ``hsic``."""
-        statistic = self.kernel.penalty(step)
+        statistic = self.penalty(step)
         step.record("hsic", statistic)
         return self.weight * statistic
-
-    def networks(self):
-        return self.objective.networks()
-
-    def network_loss(self, name, step):
-        return self.objective.network_loss(name, step)
-
-    def initialize(self, step):
-        self.objective.initialize(step)
-
-    def after_step(self, updated, step):
-        self.objective.after_step(updated, step)
-
-    def diverged(self, epoch_means):
-        return self.objective.diverged(epoch_means)

@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from ..modules import make_mlp
-from ._base import LAM, Network, Objective, Term, task_loss
+from ._base import LAM, Network, Objective, Term
 
 ESTIMATORS = ("mine", "club")
 
@@ -70,8 +70,7 @@ class MutualInformationObjective(Objective):
         return {"mi_network": Network(self.network, "inner", self.n_estimator_steps)}
 
     def terms(self):
-        return [Term("task_loss", task_loss),
-                Term("penalty", self.penalty, weight=LAM, needs_sensitive=True,
+        return [Term("penalty", self.penalty, weight=LAM, needs_sensitive=True,
                      clip_gradient=self.clip_gradient)]
 
     def features(self, s):
