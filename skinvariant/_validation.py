@@ -13,7 +13,7 @@ MIN_GROUP_SIZE = 2
 MANY_GROUPS = 50
 
 
-def _as_frame(sensitive):
+def as_frame(sensitive):
     """Return ``sensitive`` as a DataFrame with one column per attribute."""
     if isinstance(sensitive, pd.DataFrame):
         return sensitive.reset_index(drop=True)
@@ -60,7 +60,7 @@ def check_sensitive_aligned(sensitive, **others):
 
 def _checked_frame(sensitive, n_samples):
     """``sensitive`` as a DataFrame, checked for its length and missing values."""
-    frame = _as_frame(sensitive)
+    frame = as_frame(sensitive)
     if n_samples is not None and len(frame) != n_samples:
         raise ValueError(
             f"sensitive has {len(frame)} rows but X has {n_samples}; pass one "
@@ -76,7 +76,7 @@ def _checked_frame(sensitive, n_samples):
 
 def continuous_columns(sensitive):
     """Names of the columns of ``sensitive`` holding non-integer floats."""
-    frame = _as_frame(sensitive)
+    frame = as_frame(sensitive)
     return [column for column in frame.columns
             if type_of_target(_as_numbers(frame[column].dropna())) == "continuous"]
 
@@ -107,7 +107,7 @@ def check_group_labels(sensitive, advice=ESTIMATOR_ADVICE):
     """
     for column in continuous_columns(sensitive):
         # with non-numeric label columns beside it, only binning makes one kind of attribute
-        instead = "" if non_numeric_columns(_as_frame(sensitive)) else f" or {advice}"
+        instead = "" if non_numeric_columns(as_frame(sensitive)) else f" or {advice}"
         raise ValueError(
             f"sensitive column {column!r} looks continuous (non-integer floats), but group "
             "labels are needed here: each distinct value would be a group of its own. "
@@ -257,3 +257,12 @@ def group_codes(sensitive, n_samples=None, *, advice=ESTIMATOR_ADVICE):
         warn_at_caller(f"sensitive has {len(groups)} groups; if it is a quantity (e.g. age in "
                        f"years) bin it (pd.cut) or {advice}.")
     return codes, groups
+
+
+def take_rows(data, rows):
+    """The rows at positions ``rows`` of an array-like, sparse matrix, DataFrame or Series."""
+    if hasattr(data, "iloc"):
+        return data.iloc[rows]
+    if not hasattr(data, "shape"):  # a list of rows
+        data = np.asarray(data)
+    return data[rows]

@@ -12,7 +12,7 @@ from ._base import (
     checked_call,
     fill_doc,
 )
-from ._validation import _as_frame, encode_groups
+from ._validation import as_frame, encode_groups
 from .modules import VariationalNetwork
 from .objectives import ContrastiveInvariantObjective
 from .objectives.contrastive import DIVERGENCES
@@ -170,7 +170,7 @@ class ContrastiveInvariantClassifier(TwoBlockRepresentationMixin, InvariantClass
         if sensitive is None:
             self.n_factors_ = 0
             return super()._encode_sensitive(None, n_samples)
-        frame = _as_frame(sensitive)
+        frame = as_frame(sensitive)
         codes = []
         for column in frame.columns:
             codes.append(super()._encode_sensitive(frame[column], n_samples))

@@ -54,7 +54,7 @@ from threadpoolctl import threadpool_limits
 from skinvariant import kernels
 from skinvariant._downstream import downstream_fairness
 from skinvariant._validation import (
-    _as_frame,
+    as_frame,
     check_sensitive_aligned,
     continuous_columns,
     continuous_values,
@@ -485,7 +485,7 @@ def _check_held_out(held_out):
 
 def _stacked(first, second):
     """The rows of two array-likes of labels or values, one after the other."""
-    first, second = _as_frame(first), _as_frame(second)
+    first, second = as_frame(first), as_frame(second)
     if first.shape[1] != second.shape[1]:
         raise ValueError(f"held_out[1] has {second.shape[1]} attribute column(s) where "
                          f"sensitive has {first.shape[1]}.")

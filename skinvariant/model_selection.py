@@ -20,7 +20,7 @@ from sklearn import get_config
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone, is_classifier
 from sklearn.metrics import accuracy_score, check_scoring, get_scorer_names
 from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold, check_cv, train_test_split
-from sklearn.utils import _safe_indexing, check_random_state, get_tags
+from sklearn.utils import check_random_state, get_tags
 from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.metadata_routing import (
     MetadataRequest,
@@ -33,7 +33,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, indexable
 
-from skinvariant._validation import _as_frame, check_sensitive_aligned
+from skinvariant._validation import as_frame, check_sensitive_aligned, take_rows
 from skinvariant.exceptions import BudgetNotMetWarning, warn_at_caller
 from skinvariant.metrics import (
     FairnessScorer,
@@ -155,10 +155,10 @@ def lam_path(estimator, X, y, sensitive, *, lams, param="lam", test_size=0.3, ra
     """
     _check_lam_param(estimator, param)
     check_sensitive_aligned(sensitive, X=X, y=y)
-    y, frame = np.asarray(y), _as_frame(sensitive)
+    y, frame = np.asarray(y), as_frame(sensitive)
     train, test = train_test_split(np.arange(len(y)), test_size=test_size, stratify=y,
                                    random_state=random_state)
-    X_train, X_test = (_safe_indexing(X, rows) for rows in (train, test))
+    X_train, X_test = (take_rows(X, rows) for rows in (train, test))
     s_train, s_test = (_rows_of(frame, rows) for rows in (train, test))
     rows = []
     for lam in lams:
@@ -286,14 +286,14 @@ class _FoldLeakageScorer(LeakageScorer):
     def __init__(self, X, sensitive, splits, random_state):
         super().__init__("balanced_accuracy", leakage_kwargs={"random_state": random_state})
         self.X = X
-        self.sensitive = _as_frame(sensitive)
+        self.sensitive = as_frame(sensitive)
         self.train_of = {np.asarray(test).tobytes(): np.asarray(train) for train, test in splits}
 
     def __call__(self, estimator, X, y_true, sensitive=None, **fold):
         if sensitive is None or fold.get(_ROWS) is None:
             return super().__call__(estimator, X, y_true, sensitive=None)  # the routing error
         train = self.train_of[np.asarray(fold[_ROWS]).tobytes()]
-        Z_train = estimator.transform(_safe_indexing(self.X, train))
+        Z_train = estimator.transform(take_rows(self.X, train))
         leakage = sensitive_leakage(Z_train, _rows_of(self.sensitive, train),
                                     held_out=(estimator.transform(X), sensitive),
                                     **self.metric_kwargs)
@@ -624,7 +624,7 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
             shuffle = self.random_state is not None
             folds = StratifiedKFold(self.cv, shuffle=shuffle,
                                     random_state=self.random_state if shuffle else None)
-            cells = _as_frame(sensitive).astype(str)
+            cells = as_frame(sensitive).astype(str)
             cells = cells.set_axis([f"s{column}" for column in range(cells.shape[1])], axis=1)
             cells["y"] = np.asarray(y).astype(str)
             strata = cells.groupby(list(cells.columns), sort=False).ngroup().to_numpy()
@@ -677,8 +677,8 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
         sensitive, params = self._sensitive_and_params(sensitive, params)
         check_sensitive_aligned(sensitive, X=X, y=y)
         X, y = indexable(X, y)
-        if len(_as_frame(sensitive)) != len(y):
-            raise ValueError(f"sensitive has {len(_as_frame(sensitive))} rows but X has "
+        if len(as_frame(sensitive)) != len(y):
+            raise ValueError(f"sensitive has {len(as_frame(sensitive))} rows but X has "
                              f"{len(y)}; pass one sensitive label per sample of X.")
         splits = self._splits(X, y, sensitive, params.pop("groups", None))
 
