@@ -21,8 +21,9 @@ is fitted on the training rows and measured on the held-out rows:
   (same quartile groups for a continuous s).
 
 Estimators: AdversarialClassifier (AII), IIDMClassifier, HSICClassifier,
-MINEDebiasedClassifier, AffinityClassifier at their defaults (``--set`` changes
-one parameter of those that have it) over their class's ``lam_grid``
+MINEDebiasedClassifier, AffinityClassifier at their defaults (``--set
+PARAM=VALUE`` changes one parameter of every estimator that has it,
+``--set IIDM.PARAM=VALUE`` of one estimator only) over their class's ``lam_grid``
 (``--lams`` overrides; lam=0 is the same network without the invariance term,
 an unconstrained baseline), and HistGradientBoostingClassifier on X
 (estimator ``HGB``; its probe and downstream columns read X itself: how
@@ -150,8 +151,10 @@ def run_one(name, estimator, lam, seed, data, options, max_epochs):
         extra = {}
     else:
         Estimator = ESTIMATORS[estimator]
-        params = {key: value for key, value in options.items()
-                  if key in Estimator().get_params()}
+        defaults = Estimator().get_params()
+        params = {key: value for key, value in options.items() if key in defaults}
+        params.update({key.partition(".")[2]: value for key, value in options.items()
+                       if key.startswith(f"{estimator}.") and key.partition(".")[2] in defaults})
         if max_epochs is not None:
             params["max_epochs"] = max_epochs
         model = Estimator(lam=lam, random_state=seed, **params).fit(
@@ -308,7 +311,8 @@ def main():
                         help="default: 0 with --quick, else 0 1 2")
     parser.add_argument("--lams", type=float, nargs="+", default=None)
     parser.add_argument("--set", nargs="+", default=None, metavar="PARAM=VALUE",
-                        help="change one parameter of every estimator that has it")
+                        help="change one parameter of every estimator that has it; "
+                             "EST.PARAM=VALUE (e.g. IIDM.n_components=8) of one estimator")
     parser.add_argument("--max-epochs", type=int, default=None,
                         help="default: 20 with --quick, else each estimator's own")
     parser.add_argument("--out", default=None, help="prefix of suite_<prefix>.{csv,md}")
