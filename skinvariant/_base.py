@@ -135,8 +135,9 @@ REPRESENTATION_ATTRIBUTES_DOC = """\
         ``train_penalty`` (unweighted), ``train_<network>_loss`` (an auxiliary
         network's own loss: ``train_adversary_loss``, ``train_mi_network_loss``),
         the objective's monitor (``train_adversary_acc``, ``train_mi_estimate``
-        or ``train_unpaired_fraction``),
-        ``valid_loss`` and ``valid_task_loss`` (with ``validation_fraction``), ``dur``.
+        or ``train_unpaired_fraction``), ``train_z_mean_square`` (the scale of
+        z), ``valid_loss`` and ``valid_<term>`` (with ``validation_fraction``),
+        ``dur``; each term also per batch, in ``history_[-1, "batches"]``.
     net_ : skinvariant._engine.InvariantNet
         The trained skorch net."""
 
@@ -679,7 +680,7 @@ class TwoBlockRepresentationMixin:
 
     def _invert(self, Z):
         net = self.net_
-        inputs = net._forward_all(net.get_dataset(Z), net.module_.inverse)
+        inputs = net.forward_all(net.get_dataset(Z), net.module_.inverse)
         return inputs.cpu().numpy().astype(np.float64)
 
     def _combine(self, X_first, X_second, names):

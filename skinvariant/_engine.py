@@ -9,7 +9,6 @@ index, never row by row. Each batch is ``({"X": x, "sensitive": s,
 import functools
 import math
 import operator
-from collections import defaultdict
 
 import numpy as np
 import torch
@@ -17,21 +16,12 @@ from sklearn.model_selection import train_test_split
 from skorch import NeuralNet
 from skorch.utils import TeeGenerator
 
-from .exceptions import DivergenceError, warn_at_caller
+from ._callbacks import ClosedFormRefit, CollapseWarning, DivergenceCheck, TermMeans
 from .objectives import LAM, TASK_LOSS, Objective, Step
 from .objectives._base import weighted_mean
 
 EVAL_BATCH_SIZE = 4096
 
-# An epoch's mean task loss above this multiple of its starting value (or of 1,
-# whichever is larger) means training has blown up without producing a NaN.
-TASK_LOSS_GROWTH_LIMIT = 100.0
-# The same for the root mean square of the representation.
-REPRESENTATION_GROWTH_LIMIT = 1000.0
-# Training accuracy within this margin of the majority rate counts as a collapse.
-COLLAPSE_MARGIN = 0.01
-# So does a class predicted for less than this share of the rows it makes up in y.
-PREDICTED_SHARE_FLOOR = 0.5
 
 
 def softmax(logits):
@@ -280,7 +270,7 @@ class InvariantNet(NeuralNet):
         return self.module_.outputs(x["X"] if isinstance(x, dict) else x)["logits"]
 
     @torch.no_grad()
-    def _forward_all(self, dataset, forward):
+    def forward_all(self, dataset, forward):
         """Apply ``forward`` to every row of ``dataset`` in evaluation batches; concatenate."""
         self._set_training(False)
         parts = [forward(batch["X"]) for batch, _ in self.get_iterator(dataset)]
@@ -293,22 +283,26 @@ class InvariantNet(NeuralNet):
     def represent(self, X):
         """Return the representation of ``X`` (the network's ``represent``) as a CPU tensor."""
         self.check_is_fitted()
-        return self._forward_all(self.get_dataset(X), self.module_.represent).cpu()
+        return self.forward_all(self.get_dataset(X), self.module_.represent).cpu()
 
     # -- training -------------------------------------------------------------
 
+    def get_default_callbacks(self):
+        """skorch's defaults, with the engine's bookkeeping before the printed log."""
+        *scoring, print_log = super().get_default_callbacks()
+        return [*scoring, ("term_means", TermMeans()), ("divergence_check", DivergenceCheck()),
+                ("closed_form_refit", ClosedFormRefit()), ("collapse_warning", CollapseWarning()),
+                print_log]
+
     def on_train_begin(self, net, X=None, y=None, **kwargs):
-        self._epoch_sums = defaultdict(float)
-        self._starting_scale = None
         self._active_parts = {}
 
     def on_epoch_begin(self, net, dataset_train=None, **kwargs):
         """Open the epoch; before the first, let the objective see the whole training split."""
         super().on_epoch_begin(net, dataset_train=dataset_train, **kwargs)
         self._batches_done = 0
-        self._valid_task_sums = [0.0, 0]
         if len(self.history) == 1:
-            outputs = self._forward_all(dataset_train, self.module_.outputs)
+            outputs = self.forward_all(dataset_train, self.module_.outputs)
             self.objective_.initialize(Step(
                 dataset_train.inputs["X"], dataset_train.y, dataset_train.inputs.get("sensitive"),
                 outputs, self.lam, 0.0, self.criterion_))
@@ -328,7 +322,7 @@ class InvariantNet(NeuralNet):
         """The task loss, which the engine owns, and the objective's terms."""
         return [TASK_LOSS, *self.objective_.terms()]
 
-    def _active(self, s):
+    def active(self, s):
         """The objective's terms and networks that can train with or without ``s``."""
         has_s = s is not None
         if has_s not in self._active_parts:  # the same for every batch of a fit
@@ -341,7 +335,7 @@ class InvariantNet(NeuralNet):
     def train_step(self, batch, **fit_params):
         inputs, y = batch
         x, s = inputs["X"], inputs.get("sensitive")
-        terms, networks = self._active(s)
+        terms, networks = self.active(s)
         self._set_training(True)
         step = Step(x, y, s, self.module_.outputs(x), self.current_lam(), self.progress(),
                     self.criterion_, inputs.get("sample_weight"))
@@ -358,10 +352,9 @@ class InvariantNet(NeuralNet):
         for optimizer in optimizers:
             optimizer.step()
         self.objective_.after_step("module", step.detached())
-        records = {**{name: value.detach() for name, value in values.items()}, **step.records}
-        return {"loss": loss, "y_pred": step.outputs["logits"], "terms": records,
-                "representation_square_sum": step.outputs["z"].detach().pow(2).sum(),
-                "representation_width": step.outputs["z"].shape[1]}
+        records = {**{name: value.detach() for name, value in values.items()}, **step.records,
+                   "z_mean_square": step.outputs["z"].detach().pow(2).mean()}
+        return {"loss": loss, "y_pred": step.outputs["logits"], "terms": records}
 
     def _inner_steps(self, name, n_steps, step):
         """Train the auxiliary network ``name`` for ``n_steps`` on the detached outputs."""
@@ -403,7 +396,7 @@ class InvariantNet(NeuralNet):
         """
         inputs, y = batch
         x, s = inputs["X"], inputs.get("sensitive")
-        terms, _ = self._active(s)
+        terms, _ = self.active(s)
         self._set_training(False)
         with torch.no_grad():
             step = Step(x, y, s, self.module_.outputs(x), self.current_lam(), self.progress(),
@@ -442,137 +435,9 @@ class InvariantNet(NeuralNet):
             parameter.grad = grad
         return loss
 
-    def on_batch_end(self, net, batch=None, training=False, loss=None, terms=None,
-                     representation_square_sum=None, representation_width=None, **kwargs):
-        if not training:
-            self._valid_task_sums[0] += float(terms["task_loss"]) * len(batch[1])
-            self._valid_task_sums[1] += len(batch[1])
-            return
-        batch_size = len(batch[1])
-        self._batches_done += 1
-        if self._starting_scale is None:  # before the first update
-            self._representation_width = representation_width
-            rms = math.sqrt(float(representation_square_sum) / (batch_size * representation_width))
-            self._starting_scale = {"task_loss": float(terms["task_loss"]), "representation": rms}
-        for name, value in terms.items():
-            self._epoch_sums[name] = self._epoch_sums[name] + value * batch_size
-        self._epoch_sums["representation_square_sum"] += representation_square_sum
-        self._epoch_sums["n_rows"] += batch_size
-        if not math.isfinite(self.history[-1]["batches"][-1]["train_loss"]):
-            self._raise_divergence(_non_finite({**terms, "loss": loss.detach()}))
-
-    def on_epoch_end(self, net, dataset_train=None, **kwargs):
-        n_rows = self._epoch_sums.pop("n_rows", 0)
-        representation_rms = math.sqrt(
-            float(self._epoch_sums.pop("representation_square_sum", 0.0))
-            / (n_rows * self._representation_width))
-        means = {name: float(total / n_rows) for name, total in self._epoch_sums.items()}
-        self._epoch_sums = defaultdict(float)
-        problems = (_non_finite(means) or self._non_finite_weights()
-                    or self._blown_up(means["task_loss"], representation_rms)
-                    or self.objective_.diverged(means))
-        if problems:
-            self._raise_divergence(problems)
-        for name, value in means.items():
-            self.history.record("train_" + name, value)
-        total, n_valid = self._valid_task_sums
-        if n_valid:
-            self.history.record("valid_task_loss", total / n_valid)
-        self._fit_closed_form_parts(dataset_train)
-
-    def _fit_closed_form_parts(self, dataset):
-        """After each epoch, fit the network's parts that have a closed form to the training split.
-
-        A network whose ``fits_closed_form`` is true (an
-        :class:`~skinvariant.flows.InvertibleNetwork` with its class-conditional
-        block) gets ``fit_closed_form(closed_form_inputs(X), y)`` on all
-        training rows.
-        """
-        if getattr(self.module_, "fits_closed_form", False):
-            self.module_.fit_closed_form(
-                self._forward_all(dataset, self.module_.closed_form_inputs), dataset.y)
-
-    def _non_finite_weights(self):
-        """``{"weights": reason}`` when a parameter holds a NaN or infinity, else ``{}``."""
-        parameters = [*self.module_.parameters(), *self.objective_.parameters()]
-        finite = torch.stack([torch.isfinite(p).all() for p in parameters]).all()
-        return {} if finite else {"weights": "became NaN or infinite"}
-
-    def _blown_up(self, task_loss, representation_rms):
-        """Terms that grew by orders of magnitude since the first batch, with the reason."""
-        problems = {}
-        start = self._starting_scale
-        if task_loss > TASK_LOSS_GROWTH_LIMIT * max(start["task_loss"], 1.0):
-            problems["task_loss"] = f"grew from {start['task_loss']:.3g} to {task_loss:.3g}"
-        if representation_rms > REPRESENTATION_GROWTH_LIMIT * max(start["representation"], 1.0):
-            problems["representation"] = (f"scale (root mean square) grew from "
-                                          f"{start['representation']:.3g} to {representation_rms:.3g}")
-        return problems
-
-    def on_train_end(self, net, X=None, y=None, **kwargs):
-        """Warn when the invariance terms may have pushed the task aside.
-
-        A classifier collapses when its training accuracy is no better than
-        the majority rate, or when it predicts some class for less than
-        ``PREDICTED_SHARE_FLOOR`` of that class's share of y (a minority
-        class dropped, as class imbalance and a large ``lam`` both do).
-        """
-        terms, _ = self._active(X.get("sensitive"))
-        if self.lam == 0 or not any(term.weight == LAM for term in terms):
-            return
-        data = self.get_dataset(X, y)
-        logits = self._forward_all(data, self.module_.outputs)["logits"]
-        if not self.classification:
-            self._warn_if_no_better_than_the_mean(logits, data.y)
-            return
-        symptom = self._collapse(logits.argmax(dim=1), data.y, logits.shape[1],
-                                 data.inputs.get("sample_weight"))
-        if symptom:
-            warn_at_caller(
-                f"{symptom}. If the classes are imbalanced, weight them: "
-                "class_weight='balanced' (or fit(..., sample_weight=w)); the invariance "
-                f"weight lam={self.lam:g} may overwhelm the task (lower lam); training may "
-                "have stopped too early (raise max_epochs); or X carries nothing about y.")
-
-    def _collapse(self, predicted, y, n_classes, weight=None):
-        """What shows the classifier collapsed on its training rows, or None.
-
-        Rates are weighted by the rows' sample weights, as the task loss is:
-        under ``class_weight="balanced"`` the majority rate is 1 / n_classes.
-        """
-        weighted = weight is not None
-        weight = torch.ones(len(y), device=y.device) if weight is None else weight
-        weight = weight.double() / weight.sum()
-        true_share = torch.bincount(y, weights=weight, minlength=n_classes)
-        predicted_share = torch.bincount(predicted, weights=weight, minlength=n_classes)
-        accuracy = float(((predicted == y).double() * weight).sum())
-        majority_rate = float(true_share.max())
-        if accuracy <= majority_rate + COLLAPSE_MARGIN:
-            return (f"Training accuracy at the end of training ({accuracy:.3f}) is no better "
-                    f"than always predicting the majority class ({majority_rate:.3f})")
-        ratio = torch.where(true_share > 0, predicted_share / true_share, torch.inf)
-        dropped = int(ratio.argmin())
-        if ratio[dropped] >= PREDICTED_SHARE_FLOOR:
-            return None
-        label = dropped if self.class_labels is None else self.class_labels[dropped]
-        return (f"At the end of training the model predicts class {label!r} for "
-                f"{float(predicted_share[dropped]):.1%} of the training rows, against "
-                f"{float(true_share[dropped]):.1%} in y"
-                + (" (shares weighted as the task loss is)" if weighted else ""))
-
-    def _warn_if_no_better_than_the_mean(self, predictions, y):
-        """Warn when a regression head explains no more of y than its mean does."""
-        residual = (predictions - y).pow(2).sum()
-        total = (y - y.mean(dim=0)).pow(2).sum()
-        if float(total) == 0.0:  # a constant target: its mean is the best prediction
-            return
-        r2 = float(1 - residual / total)
-        if r2 <= COLLAPSE_MARGIN:
-            warn_at_caller(
-                f"Training R^2 at the end of training ({r2:.3f}) is no better than "
-                f"always predicting the mean of y (0): the invariance weight "
-                f"lam={self.lam:g} may overwhelm the task (lower lam), training may have "
-                "stopped too early (raise max_epochs), or X carries nothing about y.")
+    def on_batch_end(self, net, batch=None, training=False, **kwargs):
+        if training:
+            self._batches_done += 1
 
     def __getstate__(self):
         state = super().__getstate__()
@@ -581,22 +446,10 @@ class InvariantNet(NeuralNet):
         state.pop("_active_parts", None)
         return state
 
-    def _raise_divergence(self, problems):
-        details = "; ".join(f"{name} {reason}" for name, reason in problems.items())
-        raise DivergenceError(
-            f"Training diverged in epoch {len(self.history)}: {details}. Lower lr or lam, "
-            "standardise X, or add a gradient penalty, and refit.")
-
 
 def _weighted(value, weight):
     """``weight * value``, without a multiplication when the weight is 1."""
     return value if weight == 1 else weight * value
-
-
-def _non_finite(terms):
-    """The terms whose value is NaN or infinite, each with the reason."""
-    return {name: "became NaN or infinite" for name, value in terms.items()
-            if not math.isfinite(float(value))}
 
 
 def _check_unique_term_names(objective, terms):

@@ -253,7 +253,7 @@ class InvertibleClassifier(TwoBlockRepresentationMixin, InvariantClassifierBase)
         """
         check_is_fitted(self)
         net = self.net_
-        outputs = net._forward_all(net.get_dataset(self._validate_numeric(X)),
+        outputs = net.forward_all(net.get_dataset(self._validate_numeric(X)),
                                    net.module_.outputs)
         per_dimension = (outputs["nuisance_log_prior"] + outputs["logdet"]) / self.n_latent_
         return per_dimension.cpu().numpy().astype(np.float64)

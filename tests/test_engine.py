@@ -310,3 +310,21 @@ def test_a_sum_of_objectives_trains_every_part_and_refuses_two_networks_of_one_n
     assert toy.calls["initialize"] == 1 and toy.calls["after_step:module"] == 4
     with pytest.raises(ValueError, match=r"networks \['partner', 'probe'\]"):
         ObjectiveSum(ToyObjective(3, 2), ToyObjective(3, 2))
+
+
+def test_the_bookkeeping_is_in_default_callbacks_that_can_be_switched_off():
+    torch.manual_seed(0)
+    inputs, y = toy_data()
+    net = toy_net(max_epochs=1)
+    net.fit(inputs, y)
+    names = [name for name, _ in net.callbacks_]
+    assert names[-5:] == ["term_means", "divergence_check", "closed_form_refit",
+                          "collapse_warning", "print_log"]
+    batches = net.history[-1, "batches"]
+    assert all(isinstance(batch["train_penalty"], float) for batch in batches)
+    sizes = np.array([batch["train_batch_size"] for batch in batches])
+    per_batch = np.array([batch["train_penalty"] for batch in batches])
+    assert net.history[-1, "train_penalty"] == pytest.approx((per_batch * sizes).sum() / sizes.sum())
+    quiet = toy_net(max_epochs=1, callbacks__term_means=None)
+    quiet.fit(inputs, y)
+    assert "train_penalty" not in quiet.history[-1]

@@ -1,0 +1,215 @@
+"""The engine's bookkeeping as skorch callbacks: per-term means, the divergence
+check, the closed-form refit, and the warning that the task collapsed.
+
+:class:`~skinvariant._engine.InvariantNet` puts them among its default
+callbacks, in this order, after skorch's loss scoring and before its printed
+log; like any skorch callback each can be replaced or switched off with
+``callbacks__<name>=None`` on the net.
+"""
+
+import math
+
+import torch
+from skorch.callbacks import Callback
+
+from .exceptions import DivergenceError, warn_at_caller
+from .objectives import LAM
+
+# An epoch's mean task loss above this multiple of its starting value (or of 1,
+# whichever is larger) means training has blown up without producing a NaN.
+TASK_LOSS_GROWTH_LIMIT = 100.0
+# The same for the root mean square of the representation.
+REPRESENTATION_GROWTH_LIMIT = 1000.0
+# Training accuracy within this margin of the majority rate counts as a collapse.
+COLLAPSE_MARGIN = 0.01
+# So does a class predicted for less than this share of the rows it makes up in y.
+PREDICTED_SHARE_FLOOR = 0.5
+# skorch's own batch records, which its PassthroughScoring averages
+SKORCH_BATCH_RECORDS = ("loss", "batch_size")
+
+
+class TermMeans(Callback):
+    """Record every term of each batch, and each term's mean over the epoch's rows.
+
+    A training step's ``terms`` (each term of the loss, unweighted, and the
+    objective's records) go into the batch's history as ``train_<name>``, a
+    validation step's as ``valid_<name>``; at the end of the epoch each is
+    averaged over the rows, as skorch's ``PassthroughScoring`` averages the
+    loss, and recorded under the same name. Values stay tensors until then,
+    so a batch costs no device synchronisation.
+    """
+
+    def on_batch_end(self, net, batch=None, training=False, terms=None, **kwargs):
+        prefix = "train_" if training else "valid_"
+        for name, value in (terms or {}).items():
+            net.history.record_batch(prefix + name, value)
+
+    def on_epoch_end(self, net, **kwargs):
+        batches = net.history[-1, "batches"]
+        for prefix in ("train_", "valid_"):
+            rows = [batch for batch in batches if prefix + "batch_size" in batch]
+            for name in _term_names(rows, prefix):
+                values = torch.stack([torch.as_tensor(batch[prefix + name], dtype=torch.float64)
+                                      for batch in rows]).tolist()  # one synchronisation
+                for batch, value in zip(rows, values):
+                    batch[prefix + name] = value
+                sizes = [batch[prefix + "batch_size"] for batch in rows]
+                mean = sum(value * size for value, size in zip(values, sizes)) / sum(sizes)
+                net.history.record(prefix + name, mean)
+
+
+def _term_names(batches, prefix):
+    """Names of the terms recorded in ``batches`` under ``prefix``, skorch's own left out."""
+    if not batches:
+        return []
+    return [key[len(prefix):] for key in batches[0]
+            if key.startswith(prefix) and key[len(prefix):] not in SKORCH_BATCH_RECORDS]
+
+
+class DivergenceCheck(Callback):
+    """Stop training with a :class:`DivergenceError` when it diverges.
+
+    After a batch: a NaN or infinite loss. After an epoch: a term's mean that
+    is not finite, weights that are not, a task loss or a representation
+    scale grown by orders of magnitude since the first batch, or what the
+    objective's ``diverged`` reports. The epoch's means are those
+    :class:`TermMeans` records; without it, only the loss and the weights
+    are checked.
+    """
+
+    def on_batch_end(self, net, batch=None, training=False, loss=None, terms=None, **kwargs):
+        if training and not math.isfinite(net.history[-1, "batches", -1, "train_loss"]):
+            _raise(net, _non_finite({**terms, "loss": loss.detach()}))
+
+    def on_epoch_end(self, net, **kwargs):
+        epoch = net.history[-1]
+        rows = [batch for batch in epoch["batches"] if "train_batch_size" in batch]
+        means = {name: epoch["train_" + name] for name in _term_names(rows, "train_")
+                 if "train_" + name in epoch}
+        problems = (_non_finite(means) or _non_finite_weights(net)
+                    or (means and _blown_up(net.history[0, "batches", 0], means))
+                    or net.objective_.diverged(means))
+        if problems:
+            _raise(net, problems)
+
+
+def _raise(net, problems):
+    details = "; ".join(f"{name} {reason}" for name, reason in problems.items())
+    raise DivergenceError(
+        f"Training diverged in epoch {len(net.history)}: {details}. Lower lr or lam, "
+        "standardise X, or add a gradient penalty, and refit.")
+
+
+def _non_finite(terms):
+    """The terms whose value is NaN or infinite, each with the reason."""
+    return {name: "became NaN or infinite" for name, value in terms.items()
+            if not math.isfinite(float(value))}
+
+
+def _non_finite_weights(net):
+    """``{"weights": reason}`` when a parameter holds a NaN or infinity, else ``{}``."""
+    parameters = [*net.module_.parameters(), *net.objective_.parameters()]
+    finite = torch.stack([torch.isfinite(p).all() for p in parameters]).all()
+    return {} if finite else {"weights": "became NaN or infinite"}
+
+
+def _blown_up(first_batch, means):
+    """The task loss and representation scale, where they grew by orders of magnitude."""
+    problems = {}
+    start, now = first_batch["train_task_loss"], means["task_loss"]
+    if now > TASK_LOSS_GROWTH_LIMIT * max(start, 1.0):
+        problems["task_loss"] = f"grew from {start:.3g} to {now:.3g}"
+    start, now = (math.sqrt(first_batch["train_z_mean_square"]),
+                  math.sqrt(means["z_mean_square"]))
+    if now > REPRESENTATION_GROWTH_LIMIT * max(start, 1.0):
+        problems["representation"] = (f"scale (root mean square) grew from {start:.3g} "
+                                      f"to {now:.3g}")
+    return problems
+
+
+class ClosedFormRefit(Callback):
+    """After each epoch, fit the network's parts that have a closed form to the training split.
+
+    A network whose ``fits_closed_form`` is true (an
+    :class:`~skinvariant.flows.InvertibleNetwork` with its class-conditional
+    block) gets ``fit_closed_form(closed_form_inputs(X), y)`` on all
+    training rows.
+    """
+
+    def on_epoch_end(self, net, dataset_train=None, **kwargs):
+        module = net.module_
+        if getattr(module, "fits_closed_form", False):
+            module.fit_closed_form(net.forward_all(dataset_train, module.closed_form_inputs),
+                                   dataset_train.y)
+
+
+class CollapseWarning(Callback):
+    """Warn at the end of training when the invariance terms may have pushed the task aside.
+
+    A classifier collapses when its training accuracy is no better than the
+    majority rate, or when it predicts some class for less than
+    ``PREDICTED_SHARE_FLOOR`` of that class's share of y (a minority class
+    dropped, as class imbalance and a large ``lam`` both do); a regressor,
+    when its training R^2 is no better than the mean's. Only fits with an
+    invariance term weighted by a positive ``lam`` are checked.
+    """
+
+    def on_train_end(self, net, X=None, y=None, **kwargs):
+        terms, _ = net.active(X.get("sensitive"))
+        if net.lam == 0 or not any(term.weight == LAM for term in terms):
+            return
+        data = net.get_dataset(X, y)
+        logits = net.forward_all(data, net.module_.outputs)["logits"]
+        if not net.classification:
+            _warn_if_no_better_than_the_mean(net.lam, logits, data.y)
+            return
+        symptom = _collapse(logits.argmax(dim=1), data.y, logits.shape[1],
+                            data.inputs.get("sample_weight"), net.class_labels)
+        if symptom:
+            warn_at_caller(
+                f"{symptom}. If the classes are imbalanced, weight them: "
+                "class_weight='balanced' (or fit(..., sample_weight=w)); the invariance "
+                f"weight lam={net.lam:g} may overwhelm the task (lower lam); training may "
+                "have stopped too early (raise max_epochs); or X carries nothing about y.")
+
+
+def _collapse(predicted, y, n_classes, weight=None, class_labels=None):
+    """What shows the classifier collapsed on its training rows, or None.
+
+    Rates are weighted by the rows' sample weights, as the task loss is:
+    under ``class_weight="balanced"`` the majority rate is 1 / n_classes.
+    """
+    weighted = weight is not None
+    weight = torch.ones(len(y), device=y.device) if weight is None else weight
+    weight = weight.double() / weight.sum()
+    true_share = torch.bincount(y, weights=weight, minlength=n_classes)
+    predicted_share = torch.bincount(predicted, weights=weight, minlength=n_classes)
+    accuracy = float(((predicted == y).double() * weight).sum())
+    majority_rate = float(true_share.max())
+    if accuracy <= majority_rate + COLLAPSE_MARGIN:
+        return (f"Training accuracy at the end of training ({accuracy:.3f}) is no better "
+                f"than always predicting the majority class ({majority_rate:.3f})")
+    ratio = torch.where(true_share > 0, predicted_share / true_share, torch.inf)
+    dropped = int(ratio.argmin())
+    if ratio[dropped] >= PREDICTED_SHARE_FLOOR:
+        return None
+    label = dropped if class_labels is None else class_labels[dropped]
+    return (f"At the end of training the model predicts class {label!r} for "
+            f"{float(predicted_share[dropped]):.1%} of the training rows, against "
+            f"{float(true_share[dropped]):.1%} in y"
+            + (" (shares weighted as the task loss is)" if weighted else ""))
+
+
+def _warn_if_no_better_than_the_mean(lam, predictions, y):
+    """Warn when a regression head explains no more of y than its mean does."""
+    residual = (predictions - y).pow(2).sum()
+    total = (y - y.mean(dim=0)).pow(2).sum()
+    if float(total) == 0.0:  # a constant target: its mean is the best prediction
+        return
+    r2 = float(1 - residual / total)
+    if r2 <= COLLAPSE_MARGIN:
+        warn_at_caller(
+            f"Training R^2 at the end of training ({r2:.3f}) is no better than "
+            f"always predicting the mean of y (0): the invariance weight "
+            f"lam={lam:g} may overwhelm the task (lower lam), training may have "
+            "stopped too early (raise max_epochs), or X carries nothing about y.")
