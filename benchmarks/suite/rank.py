@@ -3,7 +3,8 @@
 Reads suite CSVs written by ``run.py`` (for instance the defaults and a run
 with ``--set n_components=8``), keeps the **tuning tasks only** (rows of a
 test task are dropped and counted: they never choose anything), and labels
-each row's setting by its ``set`` column (empty = the estimator's defaults).
+each row's setting by its ``set`` column (empty = the estimator's defaults)
+and its ``max_epochs``.
 For every (task, seed), the accuracy bar is the most accurate unconstrained
 model in any of the files (HGB, or any estimator at lam=0) minus 0.03. Per
 (task, seed, estimator, setting), the score is the lowest strongest-probe
@@ -40,6 +41,9 @@ def main():
     dropped = runs[~runs.task.isin(suite.TUNING_TASKS)]
     runs = runs[runs.task.isin(suite.TUNING_TASKS)].copy()
     runs["set"] = runs["set"].fillna("").replace("", args.default_label)
+    epochs = runs["max_epochs"] if "max_epochs" in runs else pd.Series(np.nan, index=runs.index)
+    runs["set"] = np.where(epochs.notna(), runs["set"] + ", max_epochs="
+                           + epochs.fillna(0).astype(int).astype(str), runs["set"])
     runs = target_flags(runs.drop_duplicates(["task", "seed", "estimator", "lam", "set"]))
     runs["score"] = np.where(runs.kind == "continuous", leakage_column(runs),
                              leakage_column(runs) - runs.chance)

@@ -43,6 +43,7 @@ estimator, lam) and suite_<prefix>.md.
 Run: python benchmarks/suite/run.py [--quick] [--tasks tuning|test|all|NAME ...]
 [--estimators AII IIDM HSIC MINE Affinity HGB] [--seeds 0 1 2] [--lams ...]
 [--set PARAM=VALUE ...] [--max-epochs N] [--out PREFIX]
+or: python benchmarks/suite/run.py --from-csv A.csv B.csv ... --out PREFIX (summary only)
 (--quick: 1,200 synthetic rows, a 2,400-row Adult subsample, German whole,
 max_epochs=20, one seed, lam at positions 0, 3, 5 of each grid:
 0, 1, 10, or 0, 0.1, 1 for Affinity; prefix "quick")
@@ -316,9 +317,29 @@ def main():
     parser.add_argument("--max-epochs", type=int, default=None,
                         help="default: 20 with --quick, else each estimator's own")
     parser.add_argument("--out", default=None, help="prefix of suite_<prefix>.{csv,md}")
+    parser.add_argument("--from-csv", nargs="+", default=None, metavar="CSV",
+                        help="fit nothing: summarise these runs together (the best "
+                             "unconstrained model is then the best of all of them; an "
+                             "estimator run with --set is labelled 'EST [PARAM=VALUE]')")
     args = parser.parse_args()
     torch.set_num_threads(1)
     warnings.simplefilter("ignore")
+    if args.from_csv:
+        runs = pd.concat([pd.read_csv(path) for path in args.from_csv], ignore_index=True)
+        settings = runs["set"].fillna("") if "set" in runs else pd.Series("", index=runs.index)
+        if runs["max_epochs"].nunique() > 1:  # label the epochs too when the runs differ
+            settings = np.where(runs.max_epochs.notna(), settings + ",max_epochs="
+                                + runs.max_epochs.fillna(0).astype(int).astype(str), settings)
+            settings = pd.Series(settings, index=runs.index).str.lstrip(",")
+        runs["estimator"] = np.where(settings == "", runs.estimator,
+                                     runs.estimator + " [" + settings + "]")
+        runs = runs.drop_duplicates(["task", "seed", "estimator", "lam"])
+        report = summarise(runs, args, 0.0, [])
+        report = report.replace("Wall time 0.0 min", "Summary of " + ", ".join(args.from_csv))
+        with open(os.path.join(RESULTS, f"suite_{args.out or 'combined'}.md"), "w") as handle:
+            handle.write(report)
+        print(report)
+        return
     names = []
     for entry in args.tasks:
         names += {"tuning": list(suite.TUNING_TASKS), "test": list(suite.TEST_TASKS),
