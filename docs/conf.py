@@ -53,8 +53,14 @@ extensions = [
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 root_doc = "index"
 templates_path = ["_templates"]
-exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "auto_examples/*.ipynb",
-                    "auto_examples/*.py", "auto_examples/*.zip"]
+exclude_patterns = [
+    "_build",
+    "Thumbs.db",
+    ".DS_Store",
+    "auto_examples/*.ipynb",
+    "auto_examples/*.py",
+    "auto_examples/*.zip",
+]
 
 # -- MyST (the user guide is Markdown) ---------------------------------------
 # GitHub-style anchors, so links such as estimators.md#choosing-lam work both
@@ -101,12 +107,14 @@ def _split_members(cls):
         if member.startswith("_"):
             continue
         static = inspect.getattr_static(cls, member)
-        value = inspect.unwrap(static.fget if isinstance(static, property)
-                               else getattr(cls, member))
+        value = inspect.unwrap(
+            static.fget if isinstance(static, property) else getattr(cls, member)
+        )
         if not callable(value):
             continue
-        overrides_undocumented = (not value.__doc__
-                                  and any(member in vars(base) for base in foreign_bases))
+        overrides_undocumented = not value.__doc__ and any(
+            member in vars(base) for base in foreign_bases
+        )
         if _package(value) == "skinvariant" and not overrides_undocumented:
             own.append(member)
         else:
@@ -119,10 +127,14 @@ def _package(obj):
 
 
 # Plain data (not functions), so that Sphinx can cache the configuration.
-autosummary_context = {"members_of": {
-    f"{module.__name__}.{name}": _split_members(getattr(module, name))
-    for module in _public_modules() for name in getattr(module, "__all__", ())
-    if inspect.isclass(getattr(module, name))}}
+autosummary_context = {
+    "members_of": {
+        f"{module.__name__}.{name}": _split_members(getattr(module, name))
+        for module in _public_modules()
+        for name in getattr(module, "__all__", ())
+        if inspect.isclass(getattr(module, name))
+    }
+}
 
 # -- Example gallery ---------------------------------------------------------
 GALLERY_PATTERNS = {"quick": r"/plot_[^/]*\.py$", "all": r"\.py$", "none": r"^$"}
@@ -171,8 +183,7 @@ def _escape_shape_names(app, what, name, obj, options, lines):
     called ``n_features_in``.
     """
     for i, line in enumerate(lines):
-        lines[i] = _SHAPE.sub(
-            lambda m: m[1] + re.sub(r"(?<=\w)_\b", r"\\_", m[2]) + m[3], line)
+        lines[i] = _SHAPE.sub(lambda m: m[1] + re.sub(r"(?<=\w)_\b", r"\\_", m[2]) + m[3], line)
 
 
 def setup(app):

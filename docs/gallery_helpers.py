@@ -10,8 +10,13 @@ import sklearn
 
 # The gallery's order: the quickstart first, then from the quick synthetic
 # example to the longer searches; any other example after these, by name.
-FIRST = ["quickstart.py", "plot_lam_path.py", "grid_search_lam.py", "choose_lam_mine.py",
-         "affinity_pipeline.py"]
+FIRST = [
+    "quickstart.py",
+    "plot_lam_path.py",
+    "grid_search_lam.py",
+    "choose_lam_mine.py",
+    "affinity_pipeline.py",
+]
 
 
 class ExampleOrder:

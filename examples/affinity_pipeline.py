@@ -32,9 +32,12 @@ def make_model(lam):
     return make_pipeline(
         make_column_transformer(
             (OneHotEncoder(handle_unknown="ignore"), make_column_selector(dtype_exclude="number")),
-            remainder=StandardScaler(), sparse_threshold=0),
-        AffinityTransformer(lam=lam, hidden_layer_sizes=(128,), batch_size=512, max_epochs=10,
-                            random_state=0),
+            remainder=StandardScaler(),
+            sparse_threshold=0,
+        ),
+        AffinityTransformer(
+            lam=lam, hidden_layer_sizes=(128,), batch_size=512, max_epochs=10, random_state=0
+        ),
         # routing on: say that the final step takes no sample_weight
         LogisticRegression(max_iter=1000).set_fit_request(sample_weight=False),
     )
@@ -44,19 +47,24 @@ def main():
     sklearn.set_config(enable_metadata_routing=True)
     X, y, sex = load_adult(return_X_y_s=True)
     X_train, X_test, y_train, y_test, sex_train, sex_test = train_test_split(
-        X, y, sex, test_size=0.3, stratify=y, random_state=0)
+        X, y, sex, test_size=0.3, stratify=y, random_state=0
+    )
     for lam in (0.0, 0.1):
         model = make_model(lam).fit(X_train, y_train, sensitive=sex_train)
         y_pred = model.predict(X_test)
         probe = sensitive_leakage(model[:-1].transform(X_test), sex_test)
-        print(f"lam={lam:<4} accuracy {model.score(X_test, y_test):.3f}  "
-              f"equality gap {equality_gap(y_test, y_pred, sensitive=sex_test):.3f}  "
-              f"sex read from z {probe.accuracy:.3f} (majority {probe.majority_rate:.3f})")
+        print(
+            f"lam={lam:<4} accuracy {model.score(X_test, y_test):.3f}  "
+            f"equality gap {equality_gap(y_test, y_pred, sensitive=sex_test):.3f}  "
+            f"sex read from z {probe.accuracy:.3f} (majority {probe.majority_rate:.3f})"
+        )
     fair = model[1]
     weights = fair.reattach_sensitive(model[0].transform(X_test), y_test, sex_test)
-    print(f"re-attached sex: w_r {weights.w_r:.2f}, w_z ({weights.groups[0]}) {weights.w_z[0]:.2f}; "
-          f"accuracy {weights.accuracy_without_sensitive:.3f} without sex, "
-          f"{weights.accuracy_with_sensitive:.3f} with it")
+    print(
+        f"re-attached sex: w_r {weights.w_r:.2f}, w_z ({weights.groups[0]}) {weights.w_z[0]:.2f}; "
+        f"accuracy {weights.accuracy_without_sensitive:.3f} without sex, "
+        f"{weights.accuracy_with_sensitive:.3f} with it"
+    )
 
 
 if __name__ == "__main__":

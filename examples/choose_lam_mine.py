@@ -31,17 +31,22 @@ def main():
     sklearn.set_config(enable_metadata_routing=True)
     X, y, young = load_german(return_X_y_s=True)
     X_train, X_test, y_train, y_test, young_train, young_test = train_test_split(
-        X, y, young, test_size=0.3, stratify=y, random_state=0)
+        X, y, young, test_size=0.3, stratify=y, random_state=0
+    )
     pipe = make_pipeline(
         make_column_transformer(
             (OneHotEncoder(handle_unknown="ignore"), make_column_selector(dtype_exclude="number")),
-            remainder=StandardScaler()),
+            remainder=StandardScaler(),
+        ),
         MINEDebiasedClassifier(max_epochs=40, random_state=0),
     )
     search = GridSearchCV(
-        pipe, {"minedebiasedclassifier__lam": [0.0, 0.1, 0.5, 1.0, 3.0]}, cv=3,
+        pipe,
+        {"minedebiasedclassifier__lam": [0.0, 0.1, 0.5, 1.0, 3.0]},
+        cv=3,
         scoring={"accuracy": "accuracy", "mi": make_mutual_information_scorer()},
-        refit=lowest_mutual_information(max_accuracy_drop=0.02), return_train_score=True,
+        refit=lowest_mutual_information(max_accuracy_drop=0.02),
+        return_train_score=True,
     )
     search.fit(X_train, y_train, sensitive=young_train)
     columns = ["param_minedebiasedclassifier__lam", "mean_train_accuracy", "mean_test_mi"]
@@ -49,8 +54,10 @@ def main():
     model = search.best_estimator_
     print("chosen lam:", search.best_params_["minedebiasedclassifier__lam"])
     print("test accuracy:", round(model.score(X_test, y_test), 3))
-    print("test equal opportunity difference:",
-          round(equal_opportunity_difference(y_test, model.predict(X_test), sensitive=young_test), 3))
+    print(
+        "test equal opportunity difference:",
+        round(equal_opportunity_difference(y_test, model.predict(X_test), sensitive=young_test), 3),
+    )
 
     results = pd.DataFrame(search.cv_results_)
     lams = results["param_minedebiasedclassifier__lam"].astype(float)
@@ -62,8 +69,9 @@ def main():
     # the scorer returns minus the estimate: plot the estimate itself
     mi_axis.plot(lams, -results["mean_test_mi"], marker="s", color="C1")
     mi_axis.set_ylabel("training estimate of I(z; s)", color="C1")
-    accuracy_axis.axvline(search.best_params_["minedebiasedclassifier__lam"], color="grey",
-                          linestyle="--")
+    accuracy_axis.axvline(
+        search.best_params_["minedebiasedclassifier__lam"], color="grey", linestyle="--"
+    )
     accuracy_axis.set_title("The chosen lam (dashed)")
     plt.tight_layout()
     plt.show()

@@ -37,16 +37,23 @@ def main():
     sklearn.set_config(enable_metadata_routing=True)
     X, y, sex = load_adult(return_X_y_s=True)
     X_train, X_test, y_train, y_test, sex_train, sex_test = train_test_split(
-        X, y, sex, test_size=0.3, stratify=y, random_state=0)
+        X, y, sex, test_size=0.3, stratify=y, random_state=0
+    )
     pipe = make_pipeline(
         make_column_transformer(
             (OneHotEncoder(handle_unknown="ignore"), make_column_selector(dtype_exclude="number")),
-            remainder=StandardScaler()),
+            remainder=StandardScaler(),
+        ),
         IIDMClassifier(max_epochs=8, batch_size=256, random_state=0),
     )
     search = GridSearchCV(
-        pipe, {"iidmclassifier__lam": [0.0, 0.3, 1.0, 3.0]}, cv=3,
-        scoring={"accuracy": "accuracy", "dp": make_fairness_scorer("demographic_parity_difference")},
+        pipe,
+        {"iidmclassifier__lam": [0.0, 0.3, 1.0, 3.0]},
+        cv=3,
+        scoring={
+            "accuracy": "accuracy",
+            "dp": make_fairness_scorer("demographic_parity_difference"),
+        },
         refit=pick_fairest_within_one_point,
     )
     search.fit(X_train, y_train, sensitive=sex_train)
@@ -56,9 +63,13 @@ def main():
     print("held-out accuracy:", round(search.best_estimator_.score(X_test, y_test), 3))
 
     # the scorer returns minus the difference: plot the difference itself
-    front = pd.DataFrame({"lam": search.cv_results_["param_iidmclassifier__lam"].astype(float),
-                          "accuracy": search.cv_results_["mean_test_accuracy"],
-                          "demographic_parity_difference": -search.cv_results_["mean_test_dp"]})
+    front = pd.DataFrame(
+        {
+            "lam": search.cv_results_["param_iidmclassifier__lam"].astype(float),
+            "accuracy": search.cv_results_["mean_test_accuracy"],
+            "demographic_parity_difference": -search.cv_results_["mean_test_dp"],
+        }
+    )
     ax = plot_tradeoff({"IIDMClassifier, 3-fold mean": front})
     ax.set_title("Accuracy against demographic parity across lam")
     plt.show()

@@ -32,7 +32,8 @@ def make_model(lam):
 def main():
     X, y, sex = load_adult(return_X_y_s=True)
     X_train, X_test, y_train, y_test, sex_train, sex_test = train_test_split(
-        X, y, sex, test_size=0.3, stratify=y, random_state=0)
+        X, y, sex, test_size=0.3, stratify=y, random_state=0
+    )
     reports = {}
     for lam in (0.0, 1.0):
         model = make_model(lam).fit(X_train, y_train, iidmclassifier__sensitive=sex_train)

@@ -60,8 +60,7 @@ from skinvariant.plotting import plot_leakage, plot_tradeoff
 # %%
 X, y, sex = load_adult(return_X_y_s=True)
 if N_SAMPLES is not None:
-    X, y, sex = resample(X, y, sex, n_samples=N_SAMPLES, replace=False, stratify=y,
-                         random_state=0)
+    X, y, sex = resample(X, y, sex, n_samples=N_SAMPLES, replace=False, stratify=y, random_state=0)
 print(X.shape)
 X.head()
 
@@ -81,7 +80,8 @@ pd.crosstab(sex, y, normalize="index").round(3)
 # %%
 X = pd.get_dummies(X, dtype=float)
 X_train, X_test, y_train, y_test, sex_train, sex_test = train_test_split(
-    X, y, sex, test_size=0.3, stratify=y, random_state=0)
+    X, y, sex, test_size=0.3, stratify=y, random_state=0
+)
 X_train.shape, X_test.shape
 
 # %% [markdown]
@@ -128,7 +128,8 @@ invariant_report
 # %%
 comparison = pd.concat(
     {"logistic regression": baseline_report["value"], "IIDM, lam=1": invariant_report["value"]},
-    axis=1)
+    axis=1,
+)
 comparison.round(3)
 
 # %%
@@ -157,8 +158,7 @@ for name, classifier in [
 ]:
     model = make_pipeline(StandardScaler(), classifier)
     step = model.steps[-1][0]
-    fronts[name] = lam_path(model, X_train, y_train, sex_train, lams=LAMS,
-                            param=f"{step}__lam")
+    fronts[name] = lam_path(model, X_train, y_train, sex_train, lams=LAMS, param=f"{step}__lam")
 fronts["IIDM"].round(3)
 
 # %%
@@ -170,11 +170,14 @@ fronts["adversarial"].round(3)
 
 # %%
 fit_rows, held_out_rows = train_test_split(
-    range(len(X_train)), test_size=0.3, stratify=y_train, random_state=0)
+    range(len(X_train)), test_size=0.3, stratify=y_train, random_state=0
+)
 peer = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)).fit(
-    X_train.iloc[fit_rows], y_train.iloc[fit_rows])
-peer_report = fairness_report(peer, X_train.iloc[held_out_rows], y_train.iloc[held_out_rows],
-                              sex_train.iloc[held_out_rows])["value"]
+    X_train.iloc[fit_rows], y_train.iloc[fit_rows]
+)
+peer_report = fairness_report(
+    peer, X_train.iloc[held_out_rows], y_train.iloc[held_out_rows], sex_train.iloc[held_out_rows]
+)["value"]
 fronts["logistic regression"] = pd.DataFrame([peer_report])
 
 fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))

@@ -59,10 +59,10 @@ sklearn.set_config(enable_metadata_routing=True)
 # %%
 X, y, sex = load_adult(return_X_y_s=True)
 if N_SAMPLES is not None:
-    X, y, sex = resample(X, y, sex, n_samples=N_SAMPLES, replace=False, stratify=y,
-                         random_state=0)
+    X, y, sex = resample(X, y, sex, n_samples=N_SAMPLES, replace=False, stratify=y, random_state=0)
 X_train, X_test, y_train, y_test, sex_train, sex_test = train_test_split(
-    X, y, sex, test_size=0.3, stratify=y, random_state=0)
+    X, y, sex, test_size=0.3, stratify=y, random_state=0
+)
 
 # %% [markdown]
 # ## The model and who asks for `sensitive`
@@ -76,7 +76,8 @@ X_train, X_test, y_train, y_test, sex_train, sex_test = train_test_split(
 model = make_pipeline(
     make_column_transformer(
         (OneHotEncoder(handle_unknown="ignore"), make_column_selector(dtype_exclude="number")),
-        remainder=StandardScaler()),
+        remainder=StandardScaler(),
+    ),
     IIDMClassifier(max_epochs=MAX_EPOCHS, batch_size=256, random_state=0),
 )
 print(model.get_metadata_routing())
@@ -103,6 +104,7 @@ scoring["dp"]
 # smallest demographic parity difference. `refit` accepts such a function of
 # `cv_results_`.
 
+
 # %%
 def fairest_within_one_point(cv_results):
     """Index of the fairest (by DP) candidate among those within 0.01 of the best accuracy."""
@@ -111,14 +113,23 @@ def fairest_within_one_point(cv_results):
     return close["mean_test_dp"].idxmax()  # negated differences: the greatest is the fairest
 
 
-search = GridSearchCV(model, {"iidmclassifier__lam": LAMS}, scoring=scoring,
-                      refit=fairest_within_one_point, cv=CV)
+search = GridSearchCV(
+    model, {"iidmclassifier__lam": LAMS}, scoring=scoring, refit=fairest_within_one_point, cv=CV
+)
 search.fit(X_train, y_train, sensitive=sex_train)  # sliced per fold, for fit and for the scorers
 
 # %%
 results = pd.DataFrame(search.cv_results_)
-table = results[["param_iidmclassifier__lam", "mean_test_accuracy", "std_test_accuracy",
-                 "mean_test_dp", "mean_test_eo", "mean_fit_time"]]
+table = results[
+    [
+        "param_iidmclassifier__lam",
+        "mean_test_accuracy",
+        "std_test_accuracy",
+        "mean_test_dp",
+        "mean_test_eo",
+        "mean_fit_time",
+    ]
+]
 table.round(3)
 
 # %%
@@ -130,15 +141,30 @@ print("chosen lam:", search.best_params_["iidmclassifier__lam"])
 
 # %%
 fig, ax = plt.subplots(figsize=(6, 4))
-ax.errorbar(-results["mean_test_dp"], results["mean_test_accuracy"],
-            xerr=results["std_test_dp"], yerr=results["std_test_accuracy"], marker="o")
+ax.errorbar(
+    -results["mean_test_dp"],
+    results["mean_test_accuracy"],
+    xerr=results["std_test_dp"],
+    yerr=results["std_test_accuracy"],
+    marker="o",
+)
 for _, row in results.iterrows():
-    ax.annotate(f"lam={row['param_iidmclassifier__lam']:g}",
-                (-row["mean_test_dp"], row["mean_test_accuracy"]),
-                textcoords="offset points", xytext=(4, 4), fontsize=8)
+    ax.annotate(
+        f"lam={row['param_iidmclassifier__lam']:g}",
+        (-row["mean_test_dp"], row["mean_test_accuracy"]),
+        textcoords="offset points",
+        xytext=(4, 4),
+        fontsize=8,
+    )
 chosen = search.best_index_
-ax.scatter(-results["mean_test_dp"][chosen], results["mean_test_accuracy"][chosen], s=150,
-           facecolors="none", edgecolors="red", label="chosen")
+ax.scatter(
+    -results["mean_test_dp"][chosen],
+    results["mean_test_accuracy"][chosen],
+    s=150,
+    facecolors="none",
+    edgecolors="red",
+    label="chosen",
+)
 ax.set_xlabel("demographic parity difference (cross-validated)")
 ax.set_ylabel("accuracy (cross-validated)")
 ax.legend()

@@ -52,7 +52,8 @@ X = X.astype(np.float32)
 # digit alone with the generator's seed would pick mostly plain test images,
 # as both draw the same per-class permutation.)
 X_train, X_test, y_train, y_test, inv_train, inv_test = train_test_split(
-    X, y, inverted, test_size=0.3, stratify=y * 2 + inverted, random_state=0)
+    X, y, inverted, test_size=0.3, stratify=y * 2 + inverted, random_state=0
+)
 
 fig, axes = plt.subplots(1, 8, figsize=(8, 1.3))
 for ax, image, digit, flag in zip(axes, X_train, y_train, inv_train):
@@ -73,14 +74,18 @@ plt.show()
 torch.manual_seed(0)
 encoder = nn.Sequential(
     nn.Unflatten(1, (1, 8, 8)),
-    nn.Conv2d(1, 16, kernel_size=3, padding=1), nn.BatchNorm2d(16), nn.ReLU(),
+    nn.Conv2d(1, 16, kernel_size=3, padding=1),
+    nn.BatchNorm2d(16),
+    nn.ReLU(),
     nn.MaxPool2d(2),
-    nn.Flatten(), nn.Linear(16 * 4 * 4, 32), nn.ReLU(),
+    nn.Flatten(),
+    nn.Linear(16 * 4 * 4, 32),
+    nn.ReLU(),
 )
 head = nn.Linear(32, 10)
 optimizer = torch.optim.Adam([*encoder.parameters(), *head.parameters()], lr=1e-2)
 inputs, targets = torch.from_numpy(X_train), torch.from_numpy(y_train)
-for epoch in range(PRETRAIN_EPOCHS):
+for _ in range(PRETRAIN_EPOCHS):
     for batch in torch.randperm(len(inputs)).split(128):
         optimizer.zero_grad()
         nn.functional.cross_entropy(head(encoder(inputs[batch])), targets[batch]).backward()
@@ -98,8 +103,10 @@ print(f"pretrained digit accuracy on test rows: {pretrained_accuracy:.3f}")
 
 # %%
 leak = sensitive_leakage(features_test, inv_test)
-print(f"origin read from the pretrained features: balanced accuracy "
-      f"{leak.balanced_accuracy:.3f} ({leak.probe})")
+print(
+    f"origin read from the pretrained features: balanced accuracy "
+    f"{leak.balanced_accuracy:.3f} ({leak.probe})"
+)
 
 # %% [markdown]
 # ## A fair layer on top, the encoder frozen
@@ -113,13 +120,25 @@ print(f"origin read from the pretrained features: balanced accuracy "
 # %%
 rows, models = [], {}
 for lam in LAMS:
-    clf = AffinityClassifier(lam=lam, encoder=encoder, freeze_encoder=True,
-                             hidden_layer_sizes=(64,), n_components=16,
-                             max_epochs=MAX_EPOCHS, random_state=0)
+    clf = AffinityClassifier(
+        lam=lam,
+        encoder=encoder,
+        freeze_encoder=True,
+        hidden_layer_sizes=(64,),
+        n_components=16,
+        max_epochs=MAX_EPOCHS,
+        random_state=0,
+    )
     clf.fit(X_train, y_train, sensitive=inv_train)
     probe = sensitive_leakage(clf.transform(X_test), inv_test)
-    rows.append({"lam": lam, "digit_accuracy": clf.score(X_test, y_test),
-                 "origin_balanced_accuracy": probe.balanced_accuracy, "probe": probe.probe})
+    rows.append(
+        {
+            "lam": lam,
+            "digit_accuracy": clf.score(X_test, y_test),
+            "origin_balanced_accuracy": probe.balanced_accuracy,
+            "probe": probe.probe,
+        }
+    )
     models[lam] = clf
 results = pd.DataFrame(rows)
 results.round(3)
@@ -128,8 +147,13 @@ results.round(3)
 fig, ax = plt.subplots(figsize=(5, 3.5))
 ax.plot(results["origin_balanced_accuracy"], results["digit_accuracy"], marker="o")
 for _, row in results.iterrows():
-    ax.annotate(f"lam={row['lam']:g}", (row["origin_balanced_accuracy"], row["digit_accuracy"]),
-                textcoords="offset points", xytext=(4, 4), fontsize=8)
+    ax.annotate(
+        f"lam={row['lam']:g}",
+        (row["origin_balanced_accuracy"], row["digit_accuracy"]),
+        textcoords="offset points",
+        xytext=(4, 4),
+        fontsize=8,
+    )
 ax.axvline(0.5, color="grey", linestyle=":", label="chance")
 ax.axvline(leak.balanced_accuracy, color="black", linestyle="--", label="pretrained features")
 ax.set_xlabel("origin read from z (balanced accuracy)")
@@ -144,8 +168,12 @@ plt.show()
 # %%
 fitted = models[LAMS[-1]]
 frozen = fitted.net_.module_.encoder[0].module  # FrozenEncoder -> the copy of your module
-print(all(torch.equal(a, b) for a, b in zip(frozen.state_dict().values(),
-                                            encoder.state_dict().values())))
+print(
+    all(
+        torch.equal(a, b)
+        for a, b in zip(frozen.state_dict().values(), encoder.state_dict().values())
+    )
+)
 
 # %% [markdown]
 # ## As a pipeline step
@@ -157,9 +185,15 @@ print(all(torch.equal(a, b) for a, b in zip(frozen.state_dict().values(),
 
 # %%
 pipe = make_pipeline(
-    AffinityTransformer(lam=LAMS[-1], encoder=encoder, freeze_encoder=True,
-                        hidden_layer_sizes=(64,), n_components=16, max_epochs=MAX_EPOCHS,
-                        random_state=0),
+    AffinityTransformer(
+        lam=LAMS[-1],
+        encoder=encoder,
+        freeze_encoder=True,
+        hidden_layer_sizes=(64,),
+        n_components=16,
+        max_epochs=MAX_EPOCHS,
+        random_state=0,
+    ),
     LogisticRegression(max_iter=1000),
 )
 pipe.fit(X_train, y_train, affinitytransformer__sensitive=inv_train)

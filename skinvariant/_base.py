@@ -6,6 +6,7 @@ import functools
 import inspect
 import os
 import re
+import textwrap
 from contextlib import contextmanager
 from numbers import Integral, Real
 
@@ -21,8 +22,8 @@ from sklearn.base import (
     _fit_context,
 )
 from sklearn.utils import check_random_state
-from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
@@ -154,22 +155,40 @@ KERNEL_PENALTY_DOC = """\
         network to fool. 0 leaves the method as its paper has it."""
 
 
+def fill_placeholders(doc, **texts):
+    """The docstring ``doc``, its indentation removed, each line ``{name}`` replaced by ``texts[name]``.
+
+    Docstrings are compared without their common indentation (which Python
+    3.13 strips at compile time, and formatters move), so a placeholder
+    stands alone on its line and each text is inserted dedented.
+    """
+    doc = inspect.cleandoc(doc)
+    for name, text in texts.items():
+        dedented = textwrap.dedent(text)
+        doc = re.sub(rf"^\{{{name}\}}$", lambda _, text=dedented: text, doc, flags=re.M)
+    return doc
+
+
 def fill_doc(cls):
     """Insert the shared parameter and attribute descriptions into a docstring.
 
     ``{default:name}`` in the shared text becomes the default of ``name`` in
     the class's own ``__init__``, so each class documents its own defaults.
     """
-    defaults = {name: parameter.default
-                for name, parameter in inspect.signature(cls.__init__).parameters.items()}
+    defaults = {
+        name: parameter.default
+        for name, parameter in inspect.signature(cls.__init__).parameters.items()
+    }
     training = TRAINING_PARAMETERS_DOC
     if "class_weight" in defaults:
         training = CLASS_WEIGHT_DOC + "\n" + training
-    doc = (cls.__doc__
-           .replace("{common_parameters}", ENCODER_PARAMETERS_DOC + "\n" + training)
-           .replace("{training_parameters}", training)
-           .replace("{common_attributes}", COMMON_ATTRIBUTES_DOC)
-           .replace("{kernel_penalty_parameter}", KERNEL_PENALTY_DOC))
+    doc = fill_placeholders(
+        cls.__doc__,
+        common_parameters=ENCODER_PARAMETERS_DOC + "\n" + training,
+        training_parameters=training,
+        common_attributes=COMMON_ATTRIBUTES_DOC,
+        kernel_penalty_parameter=KERNEL_PENALTY_DOC,
+    )
     cls.__doc__ = re.sub(r"\{default:(\w+)\}", lambda match: repr(defaults[match[1]]), doc)
     return cls
 
@@ -181,16 +200,21 @@ def resolve_device(device):
     try:
         resolved = torch.device(device)
     except RuntimeError as error:
-        raise ValueError(f"device={device!r} is not a torch device; use 'auto', 'cpu' "
-                         "or 'cuda'.") from error
+        raise ValueError(
+            f"device={device!r} is not a torch device; use 'auto', 'cpu' or 'cuda'."
+        ) from error
     if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device={device!r} but CUDA is not available here; use "
-                         "device='auto' to fall back to the CPU.")
+        raise ValueError(
+            f"device={device!r} but CUDA is not available here; use "
+            "device='auto' to fall back to the CPU."
+        )
     try:
         torch.empty(0, device=resolved)
     except RuntimeError as error:
-        raise ValueError(f"device={device!r} is not available in this torch build or on "
-                         "this machine; use device='auto' or 'cpu'.") from error
+        raise ValueError(
+            f"device={device!r} is not available in this torch build or on "
+            "this machine; use device='auto' or 'cpu'."
+        ) from error
     return str(resolved)
 
 
@@ -198,15 +222,18 @@ def resolve_optimizer(optimizer):
     """Return the torch optimizer class (or partial of one) that ``optimizer`` names."""
     optimizer = OPTIMIZERS.get(optimizer, optimizer) if isinstance(optimizer, str) else optimizer
     optimizer_class = optimizer.func if isinstance(optimizer, functools.partial) else optimizer
-    if not (isinstance(optimizer_class, type)
-            and issubclass(optimizer_class, torch.optim.Optimizer)):
+    if not (
+        isinstance(optimizer_class, type) and issubclass(optimizer_class, torch.optim.Optimizer)
+    ):
         raise ValueError(
             f"optimizer={optimizer!r} is not a torch optimizer; pass one of {sorted(OPTIMIZERS)}, "
-            "a torch.optim.Optimizer subclass, or a functools.partial of one.")
+            "a torch.optim.Optimizer subclass, or a functools.partial of one."
+        )
     if issubclass(optimizer_class, torch.optim.LBFGS):
         raise ValueError(
             "optimizer=LBFGS needs a closure that re-evaluates the whole loss, which the "
-            "alternating steps of an objective with auxiliary networks cannot give; use 'adam' or 'rmsprop'.")
+            "alternating steps of an objective with auxiliary networks cannot give; use 'adam' or 'rmsprop'."
+        )
     return optimizer
 
 
@@ -238,8 +265,9 @@ def training_threads(device):
     importing skinvariant, or through ``OMP_NUM_THREADS``/``MKL_NUM_THREADS``
     (as joblib's loky workers do), is left as it is.
     """
-    chosen = (torch.get_num_threads() != TORCH_THREADS_AT_IMPORT
-              or any(name in os.environ for name in THREAD_ENVIRONMENT_VARIABLES))
+    chosen = torch.get_num_threads() != TORCH_THREADS_AT_IMPORT or any(
+        name in os.environ for name in THREAD_ENVIRONMENT_VARIABLES
+    )
     if torch.device(device).type != "cpu" or chosen:
         yield
         return
@@ -280,10 +308,10 @@ def check_layer_sizes(name, sizes):
     Raises ``ValueError`` naming ``name`` otherwise (bools are not sizes).
     """
     sizes = tuple(np.atleast_1d(sizes).tolist())
-    if not all(isinstance(size, int) and not isinstance(size, bool) and size > 0
-               for size in sizes):
-        raise ValueError(f"{name} must be a positive int or a tuple of them, e.g. (64,); "
-                         f"got {sizes!r}.")
+    if not all(isinstance(size, int) and not isinstance(size, bool) and size > 0 for size in sizes):
+        raise ValueError(
+            f"{name} must be a positive int or a tuple of them, e.g. (64,); got {sizes!r}."
+        )
     return sizes
 
 
@@ -297,13 +325,16 @@ def representation_width(encoder, n_features):
         with torch.no_grad():
             output = encoder(torch.zeros(2, n_features, device=device))
     except RuntimeError as error:
-        raise ValueError(f"encoder failed on a batch of shape (2, {n_features}); it must "
-                         f"accept (n, n_features) float tensors: {error}") from error
+        raise ValueError(
+            f"encoder failed on a batch of shape (2, {n_features}); it must "
+            f"accept (n, n_features) float tensors: {error}"
+        ) from error
     finally:
         encoder.train(was_training)
     if output.ndim != 2:
-        raise ValueError("encoder must return a 2-D tensor (n, n_components); got shape "
-                         f"{tuple(output.shape)}.")
+        raise ValueError(
+            f"encoder must return a 2-D tensor (n, n_components); got shape {tuple(output.shape)}."
+        )
     return output.shape[1]
 
 
@@ -411,14 +442,18 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
 
     def _validate_training_data(self, X, y):
         if y is None:
-            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target "
-                             "y is None: its representation is trained to predict y.")
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target "
+                "y is None: its representation is trained to predict y."
+            )
         X, y = self._validate_numeric(X, y=y, reset=True)
         check_classification_targets(y)
         n_classes = len(np.unique(y))
         if n_classes < 2:
-            raise ValueError(f"y has only {n_classes} class; a classifier needs at least 2 "
-                             "classes in the training data.")
+            raise ValueError(
+                f"y has only {n_classes} class; a classifier needs at least 2 "
+                "classes in the training data."
+            )
         return X, y
 
     def _row_weights(self, sample_weight, y):
@@ -431,13 +466,18 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
         class_weight = getattr(self, "class_weight", None)  # classifiers only
         if sample_weight is None and class_weight is None:
             return None
-        weights = (np.ones(len(y)) if sample_weight is None
-                   else checked_sample_weight(sample_weight, len(y)))
+        weights = (
+            np.ones(len(y))
+            if sample_weight is None
+            else checked_sample_weight(sample_weight, len(y))
+        )
         if class_weight is not None:
             weights = weights * compute_sample_weight(class_weight, y)
         if not weights.sum() > 0:
-            raise ValueError("sample_weight (times class_weight) is zero for every row: at "
-                             "least one row must have a positive weight.")
+            raise ValueError(
+                "sample_weight (times class_weight) is zero for every row: at "
+                "least one row must have a positive weight."
+            )
         return (weights / weights.mean()).astype(np.float32)
 
     def _encode_target(self, y):
@@ -455,15 +495,19 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
             raise ValueError(
                 f"X has non-numeric columns {non_numeric}; encode them first, e.g. "
                 "make_pipeline(make_column_transformer((OneHotEncoder(), columns), "
-                "remainder=StandardScaler()), estimator).")
+                "remainder=StandardScaler()), estimator)."
+            )
         try:
-            validated = validate_data(self, X, y=y, reset=reset, dtype=np.float32,
-                                      accept_sparse=True, **target_options)
+            validated = validate_data(
+                self, X, y=y, reset=reset, dtype=np.float32, accept_sparse=True, **target_options
+            )
         except ValueError as error:
             if "could not convert" not in str(error):
                 raise
-            raise ValueError(f"X must be numeric ({error}); encode categorical columns "
-                             "first, e.g. with OneHotEncoder in a ColumnTransformer.") from error
+            raise ValueError(
+                f"X must be numeric ({error}); encode categorical columns "
+                "first, e.g. with OneHotEncoder in a ColumnTransformer."
+            ) from error
         # one-hot encoders emit sparse matrices; the network needs dense rows
         if isinstance(validated, tuple):
             return _dense(validated[0]), validated[1]
@@ -478,14 +522,16 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
                 f"{type(self).__name__}.fit was called without sensitive=...: no invariance "
                 "is enforced and the model is a plain neural classifier. Pass "
                 "fit(X, y, sensitive=s) (with routing: enable_metadata_routing).",
-                NoInvarianceWarning)
+                NoInvarianceWarning,
+            )
             self.sensitive_groups_ = None
             return None
-        codes, groups = group_codes(sensitive, n_samples,
-                                    advice=self._continuous_sensitive_advice)
+        codes, groups = group_codes(sensitive, n_samples, advice=self._continuous_sensitive_advice)
         if len(groups) < 2:
-            raise ValueError(f"sensitive has a single group ({groups[0]!r}); invariance needs "
-                             "at least 2 groups in the training data.")
+            raise ValueError(
+                f"sensitive has a single group ({groups[0]!r}); invariance needs "
+                "at least 2 groups in the training data."
+            )
         self.sensitive_groups_ = groups
         return codes
 
@@ -494,25 +540,41 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
         classification = self._task == "classification"
         objective = None  # the task loss alone
         if with_invariance or not self._objective_needs_sensitive:
-            objective = self._with_kernel_penalty(self.build_objective(
-                self.n_components_, len(self.classes_) if classification else None))
+            objective = self._with_kernel_penalty(
+                self.build_objective(
+                    self.n_components_, len(self.classes_) if classification else None
+                )
+            )
         optimizer = resolve_optimizer(self.optimizer)
         return InvariantNet(
-            network, objective=objective, lam=self.lam,
-            optimizer=optimizer, lr=self.lr, max_epochs=self.max_epochs,
-            batch_size=self.batch_size, device=self.device_,
-            callbacks=copy.deepcopy(self.callbacks), verbose=self.verbose,
-            validation_fraction=self.validation_fraction, classification=classification,
+            network,
+            objective=objective,
+            lam=self.lam,
+            optimizer=optimizer,
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            device=self.device_,
+            callbacks=copy.deepcopy(self.callbacks),
+            verbose=self.verbose,
+            validation_fraction=self.validation_fraction,
+            classification=classification,
             class_labels=self.classes_.tolist() if classification else None,
-            **TASK_LOSSES[self._task], **self.engine_options())
+            **TASK_LOSSES[self._task],
+            **self.engine_options(),
+        )
 
     def _with_kernel_penalty(self, objective):
         """``objective`` plus the kernel term, for estimators with a ``kernel_penalty`` > 0."""
         weight = getattr(self, "kernel_penalty", 0.0)  # only some estimators offer it
         if not weight:
             return objective
-        return ObjectiveSum(objective, KernelPenaltyObjective(
-            self._sensitive_width(), categorical=self._sensitive_is_categorical(), weight=weight))
+        return ObjectiveSum(
+            objective,
+            KernelPenaltyObjective(
+                self._sensitive_width(), categorical=self._sensitive_is_categorical(), weight=weight
+            ),
+        )
 
     def _sensitive_width(self):
         """Number of groups of the encoded ``sensitive``."""
@@ -587,14 +649,17 @@ class SensitiveTypeMixin:
     def _encode_sensitive(self, sensitive, n_samples):
         self.sensitive_mean_ = self.sensitive_scale_ = None
         continuous = self.sensitive_type == "continuous" or (
-            self.sensitive_type == "auto" and sensitive is not None
-            and bool(continuous_columns(sensitive)))
+            self.sensitive_type == "auto"
+            and sensitive is not None
+            and bool(continuous_columns(sensitive))
+        )
         if sensitive is None or not continuous:
             codes = super()._encode_sensitive(sensitive, n_samples)
             self.sensitive_type_ = "categorical"
             return codes
         values, self.sensitive_mean_, self.sensitive_scale_ = standardize_continuous(
-            sensitive, n_samples)
+            sensitive, n_samples
+        )
         self.sensitive_type_ = "continuous"
         self.sensitive_groups_ = None
         return values
@@ -671,7 +736,8 @@ class TwoBlockRepresentationMixin:
             raise ValueError(
                 f"Z must have shape (n_samples, {self._n_features_out}), as transform gives "
                 f"with transform_output={self.transform_output!r}, or (n_samples, "
-                f"{self.n_latent_}), both blocks; got shape {Z.shape}.")
+                f"{self.n_latent_}), both blocks; got shape {Z.shape}."
+            )
         if Z.shape[1] != self.n_latent_:
             full = np.zeros((len(Z), self.n_latent_), dtype=np.float32)
             full[:, block] = Z
@@ -687,8 +753,10 @@ class TwoBlockRepresentationMixin:
         """Invert [first block of ``X_first``, second block of ``X_second``], row by row."""
         first, second = self._represent(X_first), self._represent(X_second)
         if len(first) != len(second):
-            raise ValueError(f"{names[0]} and {names[1]} must have as many rows; got "
-                             f"{len(first)} and {len(second)}.")
+            raise ValueError(
+                f"{names[0]} and {names[1]} must have as many rows; got "
+                f"{len(first)} and {len(second)}."
+            )
         width = self._first_block_width()
         return self._invert(torch.cat([first[:, :width], second[:, width:]], dim=1))
 
@@ -772,8 +840,10 @@ class InvariantRegressorBase(RegressorMixin, InvariantEstimatorBase):
 
     def _validate_training_data(self, X, y):
         if y is None:
-            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target "
-                             "y is None: its representation is trained to predict y.")
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target "
+                "y is None: its representation is trained to predict y."
+            )
         y = _real_target(y, type(self).__name__)
         return self._validate_numeric(X, y=y, reset=True, multi_output=True, y_numeric=True)
 
@@ -781,8 +851,9 @@ class InvariantRegressorBase(RegressorMixin, InvariantEstimatorBase):
         y = y.reshape(len(y), -1)
         self.y_mean_ = y.mean(axis=0)
         scale = y.std(axis=0)
-        self.y_scale_ = np.where(scale > np.finfo(np.float32).eps * np.abs(self.y_mean_),
-                                 scale, 1.0)
+        self.y_scale_ = np.where(
+            scale > np.finfo(np.float32).eps * np.abs(self.y_mean_), scale, 1.0
+        )
         return ((y - self.y_mean_) / self.y_scale_).astype(np.float32)
 
     def _n_outputs(self):
@@ -818,18 +889,23 @@ def _real_target(y, estimator_name):
     """``y`` as a float64 array of 1 or 2 dimensions; a ``ValueError`` naming y otherwise."""
     values = np.asarray(y)
     if values.dtype.kind == "c":
-        raise ValueError("Complex data not supported: y holds complex numbers; a regressor "
-                         "needs real-valued targets.")
+        raise ValueError(
+            "Complex data not supported: y holds complex numbers; a regressor "
+            "needs real-valued targets."
+        )
     try:
         values = values.astype(np.float64)
     except (TypeError, ValueError) as error:
         raise ValueError(
             f"y must be numeric for {estimator_name}, a regressor ({error}); for class "
             "labels use the classifier of the same method (e.g. IIDMClassifier), or map "
-            "them to numbers first.") from error
+            "them to numbers first."
+        ) from error
     if values.ndim not in (1, 2):
-        raise ValueError(f"y must be 1-D (one target) or 2-D (n_samples, n_targets); got "
-                         f"an array with {values.ndim} dimensions.")
+        raise ValueError(
+            f"y must be 1-D (one target) or 2-D (n_samples, n_targets); got "
+            f"an array with {values.ndim} dimensions."
+        )
     return values
 
 
@@ -845,12 +921,17 @@ def checked_sample_weight(sample_weight, n_samples):
     except (TypeError, ValueError) as error:
         raise ValueError(f"sample_weight must be numeric ({error}).") from error
     if weights.ndim == 0:
-        raise ValueError("sample_weight must hold one weight per row of X; got a scalar. "
-                         "Pass e.g. np.full(len(X), w), or nothing for equal weights.")
+        raise ValueError(
+            "sample_weight must hold one weight per row of X; got a scalar. "
+            "Pass e.g. np.full(len(X), w), or nothing for equal weights."
+        )
     if weights.shape != (n_samples,):
-        raise ValueError(f"sample_weight has shape {weights.shape} but X has {n_samples} "
-                         "rows; pass one weight per row, sliced like X.")
+        raise ValueError(
+            f"sample_weight has shape {weights.shape} but X has {n_samples} "
+            "rows; pass one weight per row, sliced like X."
+        )
     if not np.isfinite(weights).all() or (weights < 0).any():
-        raise ValueError("sample_weight must be finite and non-negative; got NaN, infinite "
-                         "or negative weights.")
+        raise ValueError(
+            "sample_weight must be finite and non-negative; got NaN, infinite or negative weights."
+        )
     return weights

@@ -49,8 +49,9 @@ class TermMeans(Callback):
         for prefix in ("train_", "valid_"):
             rows = [batch for batch in batches if prefix + "batch_size" in batch]
             for name in _term_names(rows, prefix):
-                values = torch.stack([torch.as_tensor(batch[prefix + name], dtype=torch.float64)
-                                      for batch in rows]).tolist()  # one synchronisation
+                values = torch.stack(
+                    [torch.as_tensor(batch[prefix + name], dtype=torch.float64) for batch in rows]
+                ).tolist()  # one synchronisation
                 for batch, value in zip(rows, values):
                     batch[prefix + name] = value
                 sizes = [batch[prefix + "batch_size"] for batch in rows]
@@ -62,8 +63,11 @@ def _term_names(batches, prefix):
     """Names of the terms recorded in ``batches`` under ``prefix``, skorch's own left out."""
     if not batches:
         return []
-    return [key[len(prefix):] for key in batches[0]
-            if key.startswith(prefix) and key[len(prefix):] not in SKORCH_BATCH_RECORDS]
+    return [
+        key[len(prefix) :]
+        for key in batches[0]
+        if key.startswith(prefix) and key[len(prefix) :] not in SKORCH_BATCH_RECORDS
+    ]
 
 
 class DivergenceCheck(Callback):
@@ -84,11 +88,17 @@ class DivergenceCheck(Callback):
     def on_epoch_end(self, net, **kwargs):
         epoch = net.history[-1]
         rows = [batch for batch in epoch["batches"] if "train_batch_size" in batch]
-        means = {name: epoch["train_" + name] for name in _term_names(rows, "train_")
-                 if "train_" + name in epoch}
-        problems = (_non_finite(means) or _non_finite_weights(net)
-                    or (means and _blown_up(net.history[0, "batches", 0], means))
-                    or net.objective_.diverged(means))
+        means = {
+            name: epoch["train_" + name]
+            for name in _term_names(rows, "train_")
+            if "train_" + name in epoch
+        }
+        problems = (
+            _non_finite(means)
+            or _non_finite_weights(net)
+            or (means and _blown_up(net.history[0, "batches", 0], means))
+            or net.objective_.diverged(means)
+        )
         if problems:
             _raise(net, problems)
 
@@ -97,13 +107,17 @@ def _raise(net, problems):
     details = "; ".join(f"{name} {reason}" for name, reason in problems.items())
     raise DivergenceError(
         f"Training diverged in epoch {len(net.history)}: {details}. Lower lr or lam, "
-        "standardise X, or add a gradient penalty, and refit.")
+        "standardise X, or add a gradient penalty, and refit."
+    )
 
 
 def _non_finite(terms):
     """The terms whose value is NaN or infinite, each with the reason."""
-    return {name: "became NaN or infinite" for name, value in terms.items()
-            if not math.isfinite(float(value))}
+    return {
+        name: "became NaN or infinite"
+        for name, value in terms.items()
+        if not math.isfinite(float(value))
+    }
 
 
 def _non_finite_weights(net):
@@ -119,11 +133,9 @@ def _blown_up(first_batch, means):
     start, now = first_batch["train_task_loss"], means["task_loss"]
     if now > TASK_LOSS_GROWTH_LIMIT * max(start, 1.0):
         problems["task_loss"] = f"grew from {start:.3g} to {now:.3g}"
-    start, now = (math.sqrt(first_batch["train_z_mean_square"]),
-                  math.sqrt(means["z_mean_square"]))
+    start, now = (math.sqrt(first_batch["train_z_mean_square"]), math.sqrt(means["z_mean_square"]))
     if now > REPRESENTATION_GROWTH_LIMIT * max(start, 1.0):
-        problems["representation"] = (f"scale (root mean square) grew from {start:.3g} "
-                                      f"to {now:.3g}")
+        problems["representation"] = f"scale (root mean square) grew from {start:.3g} to {now:.3g}"
     return problems
 
 
@@ -139,8 +151,9 @@ class ClosedFormRefit(Callback):
     def on_epoch_end(self, net, dataset_train=None, **kwargs):
         module = net.module_
         if getattr(module, "fits_closed_form", False):
-            module.fit_closed_form(net.forward_all(dataset_train, module.closed_form_inputs),
-                                   dataset_train.y)
+            module.fit_closed_form(
+                net.forward_all(dataset_train, module.closed_form_inputs), dataset_train.y
+            )
 
 
 class CollapseWarning(Callback):
@@ -163,14 +176,20 @@ class CollapseWarning(Callback):
         if not net.classification:
             _warn_if_no_better_than_the_mean(net.lam, logits, data.y)
             return
-        symptom = _collapse(logits.argmax(dim=1), data.y, logits.shape[1],
-                            data.inputs.get("sample_weight"), net.class_labels)
+        symptom = _collapse(
+            logits.argmax(dim=1),
+            data.y,
+            logits.shape[1],
+            data.inputs.get("sample_weight"),
+            net.class_labels,
+        )
         if symptom:
             warn_at_caller(
                 f"{symptom}. If the classes are imbalanced, weight them: "
                 "class_weight='balanced' (or fit(..., sample_weight=w)); the invariance "
                 f"weight lam={net.lam:g} may overwhelm the task (lower lam); training may "
-                "have stopped too early (raise max_epochs); or X carries nothing about y.")
+                "have stopped too early (raise max_epochs); or X carries nothing about y."
+            )
 
 
 def _collapse(predicted, y, n_classes, weight=None, class_labels=None):
@@ -187,17 +206,21 @@ def _collapse(predicted, y, n_classes, weight=None, class_labels=None):
     accuracy = float(((predicted == y).double() * weight).sum())
     majority_rate = float(true_share.max())
     if accuracy <= majority_rate + COLLAPSE_MARGIN:
-        return (f"Training accuracy at the end of training ({accuracy:.3f}) is no better "
-                f"than always predicting the majority class ({majority_rate:.3f})")
+        return (
+            f"Training accuracy at the end of training ({accuracy:.3f}) is no better "
+            f"than always predicting the majority class ({majority_rate:.3f})"
+        )
     ratio = torch.where(true_share > 0, predicted_share / true_share, torch.inf)
     dropped = int(ratio.argmin())
     if ratio[dropped] >= PREDICTED_SHARE_FLOOR:
         return None
     label = dropped if class_labels is None else class_labels[dropped]
-    return (f"At the end of training the model predicts class {label!r} for "
-            f"{float(predicted_share[dropped]):.1%} of the training rows, against "
-            f"{float(true_share[dropped]):.1%} in y"
-            + (" (shares weighted as the task loss is)" if weighted else ""))
+    return (
+        f"At the end of training the model predicts class {label!r} for "
+        f"{float(predicted_share[dropped]):.1%} of the training rows, against "
+        f"{float(true_share[dropped]):.1%} in y"
+        + (" (shares weighted as the task loss is)" if weighted else "")
+    )
 
 
 def _warn_if_no_better_than_the_mean(lam, predictions, y):
@@ -212,4 +235,5 @@ def _warn_if_no_better_than_the_mean(lam, predictions, y):
             f"Training R^2 at the end of training ({r2:.3f}) is no better than "
             f"always predicting the mean of y (0): the invariance weight "
             f"lam={lam:g} may overwhelm the task (lower lam), training may have "
-            "stopped too early (raise max_epochs), or X carries nothing about y.")
+            "stopped too early (raise max_epochs), or X carries nothing about y."
+        )

@@ -30,9 +30,17 @@ def _default_models(random_state):
     return {
         "logistic_regression": make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)),
         "hist_gradient_boosting": HistGradientBoostingClassifier(random_state=random_state),
-        "mlp": make_pipeline(StandardScaler(), MLPClassifier(
-            hidden_layer_sizes=(32,), learning_rate_init=3e-3, early_stopping=True,
-            n_iter_no_change=20, max_iter=300, random_state=random_state)),
+        "mlp": make_pipeline(
+            StandardScaler(),
+            MLPClassifier(
+                hidden_layer_sizes=(32,),
+                learning_rate_init=3e-3,
+                early_stopping=True,
+                n_iter_no_change=20,
+                max_iter=300,
+                random_state=random_state,
+            ),
+        ),
     }
 
 
@@ -43,13 +51,25 @@ def _check_part(part, Z, y, sensitive):
         if values is None:
             raise ValueError(f"{name} is None; pass one value per row of Z_{part}.")
         if len(values) != len(Z):
-            raise ValueError(f"{name} has {len(values)} rows but Z_{part} has {len(Z)}; pass "
-                             f"one value per row (split Z, y and s with the same indices).")
+            raise ValueError(
+                f"{name} has {len(values)} rows but Z_{part} has {len(Z)}; pass "
+                f"one value per row (split Z, y and s with the same indices)."
+            )
     return Z, np.asarray(y)
 
 
-def downstream_fairness(Z_train, y_train, s_train, Z_test, y_test, s_test, *, models=None,
-                        pos_label=None, random_state=0):
+def downstream_fairness(
+    Z_train,
+    y_train,
+    s_train,
+    Z_test,
+    y_test,
+    s_test,
+    *,
+    models=None,
+    pos_label=None,
+    random_state=0,
+):
     """Accuracy and group gaps of the models a user would train on a representation.
 
     A representation is reused: someone fits their own classifier on
@@ -113,18 +133,24 @@ def downstream_fairness(Z_train, y_train, s_train, Z_test, y_test, s_test, *, mo
     Z_train, y_train = _check_part("train", Z_train, y_train, s_train)
     Z_test, y_test = _check_part("test", Z_test, y_test, s_test)
     if Z_test.shape[1] != Z_train.shape[1]:
-        raise ValueError(f"Z_test has {Z_test.shape[1]} columns where Z_train has "
-                         f"{Z_train.shape[1]}: give the same representation of other rows.")
+        raise ValueError(
+            f"Z_test has {Z_test.shape[1]} columns where Z_train has "
+            f"{Z_train.shape[1]}: give the same representation of other rows."
+        )
     if models is None:
         models, threads = _default_models(random_state), metrics._probe_threads(None)
     else:
         if not isinstance(models, dict) or not models:
-            raise TypeError("models must be a non-empty dict of name -> unfitted classifier; "
-                            f"got {type(models).__name__}.")
+            raise TypeError(
+                "models must be a non-empty dict of name -> unfitted classifier; "
+                f"got {type(models).__name__}."
+            )
         for name, model in models.items():
             if not is_classifier(model):
-                raise TypeError(f"models[{name!r}] must be a scikit-learn classifier; got "
-                                f"{type(model).__name__}.")
+                raise TypeError(
+                    f"models[{name!r}] must be a scikit-learn classifier; got "
+                    f"{type(model).__name__}."
+                )
         if "worst" in models:
             raise ValueError("'worst' names the summary row; give the model another name.")
         threads = metrics._probe_threads(models)
@@ -135,12 +161,17 @@ def downstream_fairness(Z_train, y_train, s_train, Z_test, y_test, s_test, *, mo
             rows[name] = {
                 "accuracy": float(np.mean(predicted == y_test)),
                 "demographic_parity_difference": metrics.demographic_parity_difference(
-                    y_test, predicted, sensitive=s_test, pos_label=pos_label),
+                    y_test, predicted, sensitive=s_test, pos_label=pos_label
+                ),
                 "equalized_odds_difference": metrics.equalized_odds_difference(
-                    y_test, predicted, sensitive=s_test, pos_label=pos_label),
+                    y_test, predicted, sensitive=s_test, pos_label=pos_label
+                ),
             }
     table = pd.DataFrame.from_dict(rows, orient="index", columns=list(_MEASURES))
-    table.loc["worst"] = [table["accuracy"].min(), table["demographic_parity_difference"].max(),
-                          table["equalized_odds_difference"].max()]
+    table.loc["worst"] = [
+        table["accuracy"].min(),
+        table["demographic_parity_difference"].max(),
+        table["equalized_odds_difference"].max(),
+    ]
     table.index.name = "model"
     return table

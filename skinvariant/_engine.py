@@ -23,7 +23,6 @@ from .objectives._base import weighted_mean
 EVAL_BATCH_SIZE = 4096
 
 
-
 def softmax(logits):
     """Class probabilities from logits (a module-level function, so it pickles)."""
     return torch.softmax(logits, dim=-1)
@@ -92,7 +91,7 @@ class BatchIterator:
         order = order.to(device)
         if self.strata is None:
             for start in range(0, n_rows, self.batch_size):
-                yield self.data[order[start:start + self.batch_size]]
+                yield self.data[order[start : start + self.batch_size]]
             return
         batch_of_row = self._stratified_batches(self.strata[order])
         order = order[torch.argsort(batch_of_row, stable=True)]
@@ -111,8 +110,9 @@ class BatchIterator:
         by_cell = torch.argsort(cells, stable=True)
         first_of_cell = torch.cumsum(cell_sizes, 0) - cell_sizes
         rank_in_cell = torch.empty_like(cells)
-        rank_in_cell[by_cell] = (torch.arange(len(cells), device=cells.device)
-                                 - first_of_cell[cells[by_cell]])
+        rank_in_cell[by_cell] = (
+            torch.arange(len(cells), device=cells.device) - first_of_cell[cells[by_cell]]
+        )
         offsets = torch.randint(n_batches, (len(cell_sizes),)).to(cells.device)
         return (rank_in_cell * n_batches // cell_sizes[cells] + offsets[cells]) % n_batches
 
@@ -157,8 +157,18 @@ class InvariantNet(NeuralNet):
         ``sample_weight`` where the inputs have one.
     """
 
-    def __init__(self, module, *args, objective=None, lam=1.0, lam_ramp=False,
-                 validation_fraction=None, classification=True, class_labels=None, **kwargs):
+    def __init__(
+        self,
+        module,
+        *args,
+        objective=None,
+        lam=1.0,
+        lam_ramp=False,
+        validation_fraction=None,
+        classification=True,
+        class_labels=None,
+        **kwargs,
+    ):
         # set before skorch's __init__: afterwards skorch would try to register
         # the objective module as an initialized component
         self.objective = objective
@@ -183,7 +193,8 @@ class InvariantNet(NeuralNet):
                 raise ValueError(
                     f"callback {name} monitors {monitor!r}, which is only recorded with a "
                     "validation split: set validation_fraction (e.g. 0.1), or give the "
-                    "callback monitor='train_loss'.")
+                    "callback monitor='train_loss'."
+                )
         return self
 
     def initialize_module(self):
@@ -198,17 +209,26 @@ class InvariantNet(NeuralNet):
         # skorch's device-mapped block, so a CUDA model unpickles on a CPU.
         self.cuda_dependent_attributes_ = [
             *self.cuda_dependent_attributes_,
-            *(name for name in ("module", "objective") if name not in self.cuda_dependent_attributes_)]
+            *(
+                name
+                for name in ("module", "objective")
+                if name not in self.cuda_dependent_attributes_
+            ),
+        ]
         return self
 
     def initialize_optimizer(self, *_, **__):
-        trainable = [(name, parameter) for name, parameter in self.module_.named_parameters()
-                     if parameter.requires_grad]  # a frozen encoder is left out
+        trainable = [
+            (name, parameter)
+            for name, parameter in self.module_.named_parameters()
+            if parameter.requires_grad
+        ]  # a frozen encoder is left out
         args, kwargs = self.get_params_for_optimizer("optimizer", trainable)
         self.optimizer_ = self.optimizer(*args, **kwargs)
         for name in self.objective_.networks():
             args, kwargs = self.get_params_for_optimizer(
-                f"optimizer_{name}", getattr(self, name + "_").named_parameters())
+                f"optimizer_{name}", getattr(self, name + "_").named_parameters()
+            )
             setattr(self, f"optimizer_{name}_", self.optimizer(*args, **kwargs))
         return self
 
@@ -232,17 +252,23 @@ class InvariantNet(NeuralNet):
             return data, None
         rows = np.arange(len(data))
         train_rows, valid_rows = train_test_split(
-            rows, test_size=self.validation_fraction,
-            stratify=data.y.cpu().numpy() if self.classification else None, random_state=int(torch.randint(2**31 - 1, ()).item()))
-        return (data.subset(torch.as_tensor(train_rows, device=self.device)),
-                data.subset(torch.as_tensor(valid_rows, device=self.device)))
+            rows,
+            test_size=self.validation_fraction,
+            stratify=data.y.cpu().numpy() if self.classification else None,
+            random_state=int(torch.randint(2**31 - 1, ()).item()),
+        )
+        return (
+            data.subset(torch.as_tensor(train_rows, device=self.device)),
+            data.subset(torch.as_tensor(valid_rows, device=self.device)),
+        )
 
     def get_iterator(self, dataset, training=False):
         # evaluation needs no small batches: larger ones cut Python overhead
         batch_size = self.batch_size if training else max(self.batch_size, EVAL_BATCH_SIZE)
         stratify = training and self.objective_.stratify_batches
-        iterator = BatchIterator(dataset, batch_size, shuffle=training,
-                                 strata=self._cells(dataset) if stratify else None)
+        iterator = BatchIterator(
+            dataset, batch_size, shuffle=training, strata=self._cells(dataset) if stratify else None
+        )
         if training:
             self._n_batches_per_epoch = len(iterator)
         return iterator
@@ -275,9 +301,12 @@ class InvariantNet(NeuralNet):
         self._set_training(False)
         parts = [forward(batch["X"]) for batch, _ in self.get_iterator(dataset)]
         if isinstance(parts[0], dict):  # tensors are concatenated, callables kept
-            return {name: torch.cat([part[name] for part in parts])
-                    if isinstance(value, torch.Tensor) else value
-                    for name, value in parts[0].items()}
+            return {
+                name: torch.cat([part[name] for part in parts])
+                if isinstance(value, torch.Tensor)
+                else value
+                for name, value in parts[0].items()
+            }
         return torch.cat(parts)
 
     def represent(self, X):
@@ -290,9 +319,14 @@ class InvariantNet(NeuralNet):
     def get_default_callbacks(self):
         """skorch's defaults, with the engine's bookkeeping before the printed log."""
         *scoring, print_log = super().get_default_callbacks()
-        return [*scoring, ("term_means", TermMeans()), ("divergence_check", DivergenceCheck()),
-                ("closed_form_refit", ClosedFormRefit()), ("collapse_warning", CollapseWarning()),
-                print_log]
+        return [
+            *scoring,
+            ("term_means", TermMeans()),
+            ("divergence_check", DivergenceCheck()),
+            ("closed_form_refit", ClosedFormRefit()),
+            ("collapse_warning", CollapseWarning()),
+            print_log,
+        ]
 
     def on_train_begin(self, net, X=None, y=None, **kwargs):
         self._active_parts = {}
@@ -303,9 +337,17 @@ class InvariantNet(NeuralNet):
         self._batches_done = 0
         if len(self.history) == 1:
             outputs = self.forward_all(dataset_train, self.module_.outputs)
-            self.objective_.initialize(Step(
-                dataset_train.inputs["X"], dataset_train.y, dataset_train.inputs.get("sensitive"),
-                outputs, self.lam, 0.0, self.criterion_))
+            self.objective_.initialize(
+                Step(
+                    dataset_train.inputs["X"],
+                    dataset_train.y,
+                    dataset_train.inputs.get("sensitive"),
+                    outputs,
+                    self.lam,
+                    0.0,
+                    self.criterion_,
+                )
+            )
 
     def progress(self):
         """Share of training done, from 0 at the first batch to 1 after the last."""
@@ -327,8 +369,11 @@ class InvariantNet(NeuralNet):
         has_s = s is not None
         if has_s not in self._active_parts:  # the same for every batch of a fit
             terms = [term for term in self._terms() if has_s or not term.needs_sensitive]
-            networks = {name: network for name, network in self.objective_.networks().items()
-                        if has_s or not network.needs_sensitive}
+            networks = {
+                name: network
+                for name, network in self.objective_.networks().items()
+                if has_s or not network.needs_sensitive
+            }
             self._active_parts[has_s] = terms, networks
         return self._active_parts[has_s]
 
@@ -337,8 +382,16 @@ class InvariantNet(NeuralNet):
         x, s = inputs["X"], inputs.get("sensitive")
         terms, networks = self.active(s)
         self._set_training(True)
-        step = Step(x, y, s, self.module_.outputs(x), self.current_lam(), self.progress(),
-                    self.criterion_, inputs.get("sample_weight"))
+        step = Step(
+            x,
+            y,
+            s,
+            self.module_.outputs(x),
+            self.current_lam(),
+            self.progress(),
+            self.criterion_,
+            inputs.get("sample_weight"),
+        )
         for name, network in networks.items():
             if network.schedule == "inner":
                 self._inner_steps(name, network.n_steps, step)
@@ -352,8 +405,11 @@ class InvariantNet(NeuralNet):
         for optimizer in optimizers:
             optimizer.step()
         self.objective_.after_step("module", step.detached())
-        records = {**{name: value.detach() for name, value in values.items()}, **step.records,
-                   "z_mean_square": step.outputs["z"].detach().pow(2).mean()}
+        records = {
+            **{name: value.detach() for name, value in values.items()},
+            **step.records,
+            "z_mean_square": step.outputs["z"].detach().pow(2).mean(),
+        }
         return {"loss": loss, "y_pred": step.outputs["logits"], "terms": records}
 
     def _inner_steps(self, name, n_steps, step):
@@ -376,6 +432,7 @@ class InvariantNet(NeuralNet):
         parameter names) and auxiliary networks, whose parameters are named
         ``<network>_.<parameter>`` as skorch names its modules.
         """
+
         def named_parameters():
             for name in names:
                 if name == "module":
@@ -384,8 +441,12 @@ class InvariantNet(NeuralNet):
                 for parameter_name, parameter in getattr(self, name + "_").named_parameters():
                     yield f"{name}_.{parameter_name}", parameter
 
-        self.notify("on_grad_computed", named_parameters=TeeGenerator(named_parameters()),
-                    batch=batch, training=True)
+        self.notify(
+            "on_grad_computed",
+            named_parameters=TeeGenerator(named_parameters()),
+            batch=batch,
+            training=True,
+        )
 
     def validation_step(self, batch, **fit_params):
         """The whole objective on a validation batch, as ``train_loss`` is on a training one.
@@ -399,12 +460,24 @@ class InvariantNet(NeuralNet):
         terms, _ = self.active(s)
         self._set_training(False)
         with torch.no_grad():
-            step = Step(x, y, s, self.module_.outputs(x), self.current_lam(), self.progress(),
-                        self.criterion_, inputs.get("sample_weight"))
+            step = Step(
+                x,
+                y,
+                s,
+                self.module_.outputs(x),
+                self.current_lam(),
+                self.progress(),
+                self.criterion_,
+                inputs.get("sample_weight"),
+            )
             values = {term.name: term.compute(step) for term in terms}
-            loss = functools.reduce(operator.add, (
-                _weighted(values[term.name], step.lam if term.weight == LAM else term.weight)
-                for term in terms))
+            loss = functools.reduce(
+                operator.add,
+                (
+                    _weighted(values[term.name], step.lam if term.weight == LAM else term.weight)
+                    for term in terms
+                ),
+            )
         return {"loss": loss, "y_pred": step.outputs["logits"], "terms": values}
 
     def _backward(self, terms, values, lam, joint):
@@ -414,24 +487,34 @@ class InvariantNet(NeuralNet):
         encoder/head parameter tensor capped at the norm of the other terms';
         jointly trained networks get the plain gradient of the total.
         """
-        weighted = {term.name: _weighted(values[term.name], lam if term.weight == LAM else term.weight)
-                    for term in terms}
+        weighted = {
+            term.name: _weighted(values[term.name], lam if term.weight == LAM else term.weight)
+            for term in terms
+        }
         loss = functools.reduce(operator.add, weighted.values())
         clipped = [weighted[term.name] for term in terms if term.clip_gradient]
         if not clipped:
             loss.backward()
             return loss
         parameters = [p for p in self.module_.parameters() if p.requires_grad]
-        free_grads = torch.autograd.grad(loss - sum(clipped), parameters, retain_graph=True,
-                                         allow_unused=True)
-        clipped_grads = torch.autograd.grad(sum(clipped), parameters, retain_graph=bool(joint),
-                                            allow_unused=True)
+        free_grads = torch.autograd.grad(
+            loss - sum(clipped), parameters, retain_graph=True, allow_unused=True
+        )
+        clipped_grads = torch.autograd.grad(
+            sum(clipped), parameters, retain_graph=bool(joint), allow_unused=True
+        )
         if joint:
-            loss.backward(inputs=[p for name in joint for p in getattr(self, name + "_").parameters()])
+            loss.backward(
+                inputs=[p for name in joint for p in getattr(self, name + "_").parameters()]
+            )
         for parameter, free_grad, clipped_grad in zip(parameters, free_grads, clipped_grads):
             grad = torch.zeros_like(parameter) if free_grad is None else free_grad
             if clipped_grad is not None:
-                grad = grad + torch.clamp(grad.norm() / (clipped_grad.norm() + 1e-12), max=1.0) * clipped_grad
+                grad = (
+                    grad
+                    + torch.clamp(grad.norm() / (clipped_grad.norm() + 1e-12), max=1.0)
+                    * clipped_grad
+                )
             parameter.grad = grad
         return loss
 
@@ -457,7 +540,9 @@ def _check_unique_term_names(objective, terms):
     names = [term.name for term in terms]
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
-        raise ValueError(f"{type(objective).__name__}.terms() names more than one term "
-                         f"{repeated} (the engine adds the task loss, 'task_loss', itself): "
-                         "each term's value is kept by its name, so one would silently "
-                         "replace the other in the loss; give every term its own name.")
+        raise ValueError(
+            f"{type(objective).__name__}.terms() names more than one term "
+            f"{repeated} (the engine adds the task loss, 'task_loss', itself): "
+            "each term's value is kept by its name, so one would silently "
+            "replace the other in the loss; give every term its own name."
+        )

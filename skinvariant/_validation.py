@@ -47,8 +47,11 @@ def check_sensitive_aligned(sensitive, **others):
     if not isinstance(sensitive, (pd.Series, pd.DataFrame)):
         return
     for name, other in others.items():
-        if (isinstance(other, (pd.Series, pd.DataFrame)) and len(other) == len(sensitive)
-                and not other.index.equals(sensitive.index)):
+        if (
+            isinstance(other, (pd.Series, pd.DataFrame))
+            and len(other) == len(sensitive)
+            and not other.index.equals(sensitive.index)
+        ):
             raise ValueError(
                 f"sensitive and {name} are pandas objects with different indexes; rows are "
                 f"matched by position, so they would be paired with the wrong groups. Align "
@@ -77,8 +80,11 @@ def _checked_frame(sensitive, n_samples):
 def continuous_columns(sensitive):
     """Names of the columns of ``sensitive`` holding non-integer floats."""
     frame = as_frame(sensitive)
-    return [column for column in frame.columns
-            if type_of_target(_as_numbers(frame[column].dropna())) == "continuous"]
+    return [
+        column
+        for column in frame.columns
+        if type_of_target(_as_numbers(frame[column].dropna())) == "continuous"
+    ]
 
 
 def _as_numbers(column):
@@ -89,8 +95,7 @@ def _as_numbers(column):
     return numbers.to_numpy() if not numbers.isna().any() else column.to_numpy()
 
 
-ESTIMATOR_ADVICE = ("use an estimator that accepts continuous attributes "
-                    "(MINEDebiasedClassifier)")
+ESTIMATOR_ADVICE = "use an estimator that accepts continuous attributes (MINEDebiasedClassifier)"
 
 
 def check_group_labels(sensitive, advice=ESTIMATOR_ADVICE):
@@ -119,8 +124,11 @@ def non_numeric_columns(frame):
     """Names of the columns of a DataFrame that are neither numeric nor bool (none for arrays)."""
     if not isinstance(frame, pd.DataFrame):
         return []
-    return [column for column in frame.columns
-            if not pd.api.types.is_numeric_dtype(_as_numbers(frame[column]).dtype)]
+    return [
+        column
+        for column in frame.columns
+        if not pd.api.types.is_numeric_dtype(_as_numbers(frame[column]).dtype)
+    ]
 
 
 def continuous_values(sensitive, n_samples=None, *, advice):
@@ -146,17 +154,23 @@ def continuous_values(sensitive, n_samples=None, *, advice):
         raise ValueError(
             f"sensitive mixes numeric columns with the non-numeric label columns {labels}; "
             "bin the numeric columns (pd.cut) to treat every column as group labels, or "
-            "encode the labels as numbers to treat every column as continuous.")
+            "encode the labels as numbers to treat every column as continuous."
+        )
     try:
         values = frame.to_numpy(dtype=np.float64)
     except (TypeError, ValueError) as error:
-        raise ValueError("a continuous sensitive attribute must be numeric, but sensitive is "
-                         f"not numeric; for group labels {advice}.") from error
-    constant = [column for column, spread in zip(frame.columns, np.ptp(values, axis=0))
-                if spread == 0]
+        raise ValueError(
+            "a continuous sensitive attribute must be numeric, but sensitive is "
+            f"not numeric; for group labels {advice}."
+        ) from error
+    constant = [
+        column for column, spread in zip(frame.columns, np.ptp(values, axis=0)) if spread == 0
+    ]
     if constant:
-        raise ValueError(f"sensitive has a constant column {constant}; a constant attribute "
-                         "carries no information to remove or to leak.")
+        raise ValueError(
+            f"sensitive has a constant column {constant}; a constant attribute "
+            "carries no information to remove or to leak."
+        )
     return values
 
 
@@ -175,8 +189,7 @@ def standardize_continuous(sensitive, n_samples=None):
     standardized : ndarray of shape (n_samples, n_attributes), dtype float32
     mean, scale : ndarray of shape (n_attributes,)
     """
-    values = continuous_values(sensitive, n_samples,
-                               advice="pass sensitive_type='categorical'")
+    values = continuous_values(sensitive, n_samples, advice="pass sensitive_type='categorical'")
     mean, scale = values.mean(axis=0), values.std(axis=0)
     return ((values - mean) / scale).astype(np.float32), mean, scale
 
@@ -220,8 +233,11 @@ def encode_groups(sensitive, n_samples=None, *, min_group_size=1, advice=ESTIMAT
     if min_group_size > 1 and counts.min() < min_group_size:
         small = [groups[i] for i in np.flatnonzero(counts < min_group_size)]
         small = small if len(small) <= 5 else [*small[:5], f"... {len(small) - 5} more"]
-        quantity = ("" if non_numeric_columns(frame) else
-                    f" If sensitive is a quantity (e.g. age in years), bin it (pd.cut) or {advice}.")
+        quantity = (
+            ""
+            if non_numeric_columns(frame)
+            else f" If sensitive is a quantity (e.g. age in years), bin it (pd.cut) or {advice}."
+        )
         raise ValueError(
             f"sensitive groups {small} have fewer than {min_group_size} samples; merge "
             f"rare groups into a larger one or collect more data for them.{quantity}"
@@ -251,11 +267,14 @@ def group_codes(sensitive, n_samples=None, *, advice=ESTIMATOR_ADVICE):
     groups : list
         The group labels in code order.
     """
-    codes, groups = encode_groups(sensitive, n_samples, min_group_size=MIN_GROUP_SIZE,
-                                  advice=advice)
+    codes, groups = encode_groups(
+        sensitive, n_samples, min_group_size=MIN_GROUP_SIZE, advice=advice
+    )
     if len(groups) > MANY_GROUPS:
-        warn_at_caller(f"sensitive has {len(groups)} groups; if it is a quantity (e.g. age in "
-                       f"years) bin it (pd.cut) or {advice}.")
+        warn_at_caller(
+            f"sensitive has {len(groups)} groups; if it is a quantity (e.g. age in "
+            f"years) bin it (pd.cut) or {advice}."
+        )
     return codes, groups
 
 

@@ -40,10 +40,13 @@ _ADVERSARY_CONSTRAINTS = {
 
 def adversary_options(estimator):
     """The adversary's options of an adversarial estimator, as its objective takes them."""
-    return {"hidden_layer_sizes": check_layer_sizes(
-                "adversary_hidden_layer_sizes", estimator.adversary_hidden_layer_sizes),
-            "n_adversary_steps": estimator.n_adversary_steps,
-            "gradient_penalty": estimator.gradient_penalty}
+    return {
+        "hidden_layer_sizes": check_layer_sizes(
+            "adversary_hidden_layer_sizes", estimator.adversary_hidden_layer_sizes
+        ),
+        "n_adversary_steps": estimator.n_adversary_steps,
+        "gradient_penalty": estimator.gradient_penalty,
+    }
 
 
 @fill_doc
@@ -88,12 +91,12 @@ class AdversarialClassifier(InvariantClassifierBase):
     lam_ramp : bool, default=False
         Ramp ``lam`` from 0 as ``2 / (1 + exp(-10 p)) - 1`` over training
         progress p (Ganin et al. 2016).
-{kernel_penalty_parameter}
-{common_parameters}
+    {kernel_penalty_parameter}
+    {common_parameters}
 
     Attributes
     ----------
-{common_attributes}
+    {common_attributes}
 
     See Also
     --------
@@ -116,12 +119,30 @@ class AdversarialClassifier(InvariantClassifierBase):
         "lam_ramp": ["boolean"],
     }
 
-    def __init__(self, lam=1.0, *, mode="alternating", n_adversary_steps=5,
-                 gradient_penalty=1.0, adversary_hidden_layer_sizes=(100,), lam_ramp=False,
-                 kernel_penalty=0.0, n_components=8, hidden_layer_sizes=(64,), encoder=None,
-                 class_weight=None, max_epochs=50,
-                 batch_size=128, lr=1e-3, optimizer="rmsprop", validation_fraction=None,
-                 callbacks=None, device="auto", random_state=None, verbose=0):
+    def __init__(
+        self,
+        lam=1.0,
+        *,
+        mode="alternating",
+        n_adversary_steps=5,
+        gradient_penalty=1.0,
+        adversary_hidden_layer_sizes=(100,),
+        lam_ramp=False,
+        kernel_penalty=0.0,
+        n_components=8,
+        hidden_layer_sizes=(64,),
+        encoder=None,
+        class_weight=None,
+        max_epochs=50,
+        batch_size=128,
+        lr=1e-3,
+        optimizer="rmsprop",
+        validation_fraction=None,
+        callbacks=None,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
         self.lam = lam
         self.mode = mode
         self.n_adversary_steps = n_adversary_steps
@@ -144,8 +165,9 @@ class AdversarialClassifier(InvariantClassifierBase):
         self.verbose = verbose
 
     def build_objective(self, z_dim, n_classes):
-        return AdversarialObjective(z_dim, len(self.sensitive_groups_), mode=self.mode,
-                                    **adversary_options(self))
+        return AdversarialObjective(
+            z_dim, len(self.sensitive_groups_), mode=self.mode, **adversary_options(self)
+        )
 
     def engine_options(self):
         return {"lam_ramp": self.lam_ramp}
@@ -195,12 +217,12 @@ class IIDMClassifier(InvariantClassifierBase):
         Weight of ``gamma / 2 * E||grad_z log q(s|z)||^2`` on the adversary.
     adversary_hidden_layer_sizes : int or tuple of int, default=(100,)
         Hidden layers of the adversary.
-{kernel_penalty_parameter}
-{common_parameters}
+    {kernel_penalty_parameter}
+    {common_parameters}
 
     Attributes
     ----------
-{common_attributes}
+    {common_attributes}
 
     See Also
     --------
@@ -223,12 +245,30 @@ class IIDMClassifier(InvariantClassifierBase):
         "semantic_alignment": ["boolean"],
     }
 
-    def __init__(self, lam=1.0, *, decay=0.7, semantic_alignment=False, n_adversary_steps=5,
-                 gradient_penalty=0.0, adversary_hidden_layer_sizes=(100,), kernel_penalty=0.0,
-                 n_components=2, hidden_layer_sizes=(64,), encoder=None,
-                 class_weight=None, max_epochs=50, batch_size=128,
-                 lr=1e-3, optimizer="rmsprop", validation_fraction=None, callbacks=None,
-                 device="auto", random_state=None, verbose=0):
+    def __init__(
+        self,
+        lam=1.0,
+        *,
+        decay=0.7,
+        semantic_alignment=False,
+        n_adversary_steps=5,
+        gradient_penalty=0.0,
+        adversary_hidden_layer_sizes=(100,),
+        kernel_penalty=0.0,
+        n_components=2,
+        hidden_layer_sizes=(64,),
+        encoder=None,
+        class_weight=None,
+        max_epochs=50,
+        batch_size=128,
+        lr=1e-3,
+        optimizer="rmsprop",
+        validation_fraction=None,
+        callbacks=None,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
         self.lam = lam
         self.decay = decay
         self.semantic_alignment = semantic_alignment
@@ -252,8 +292,13 @@ class IIDMClassifier(InvariantClassifierBase):
 
     def build_objective(self, z_dim, n_classes):
         return DiscriminatorMatchingObjective(
-            z_dim, len(self.sensitive_groups_), n_classes, decay=self.decay,
-            semantic_alignment=self.semantic_alignment, **adversary_options(self))
+            z_dim,
+            len(self.sensitive_groups_),
+            n_classes,
+            decay=self.decay,
+            semantic_alignment=self.semantic_alignment,
+            **adversary_options(self),
+        )
 
 
 @fill_doc
@@ -302,12 +347,12 @@ class MINEDebiasedClassifier(SensitiveTypeMixin, InvariantClassifierBase):
         How to read ``sensitive``; ``"auto"`` treats non-integer floats as
         continuous and anything else as group labels. The decision is stored
         in ``sensitive_type_``.
-{kernel_penalty_parameter}
-{common_parameters}
+    {kernel_penalty_parameter}
+    {common_parameters}
 
     Attributes
     ----------
-{common_attributes}
+    {common_attributes}
     sensitive_type_ : {"categorical", "continuous"}
         How ``sensitive`` was read.
     sensitive_mean_, sensitive_scale_ : ndarray of shape (n_attributes,)
@@ -343,13 +388,31 @@ class MINEDebiasedClassifier(SensitiveTypeMixin, InvariantClassifierBase):
         **KERNEL_PENALTY_CONSTRAINT,
     }
 
-    def __init__(self, lam=1.0, *, estimator="mine", n_estimator_steps=20,
-                 statistics_hidden_layer_sizes=(100, 100), ema_rate=0.01, adaptive_clipping=True,
-                 sensitive_type="auto", kernel_penalty=0.0, n_components=2,
-                 hidden_layer_sizes=(64,), encoder=None,
-                 class_weight=None, max_epochs=50, batch_size=128, lr=1e-3, optimizer="rmsprop",
-                 validation_fraction=None, callbacks=None, device="auto", random_state=None,
-                 verbose=0):
+    def __init__(
+        self,
+        lam=1.0,
+        *,
+        estimator="mine",
+        n_estimator_steps=20,
+        statistics_hidden_layer_sizes=(100, 100),
+        ema_rate=0.01,
+        adaptive_clipping=True,
+        sensitive_type="auto",
+        kernel_penalty=0.0,
+        n_components=2,
+        hidden_layer_sizes=(64,),
+        encoder=None,
+        class_weight=None,
+        max_epochs=50,
+        batch_size=128,
+        lr=1e-3,
+        optimizer="rmsprop",
+        validation_fraction=None,
+        callbacks=None,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
         self.lam = lam
         self.estimator = estimator
         self.n_estimator_steps = n_estimator_steps
@@ -374,22 +437,31 @@ class MINEDebiasedClassifier(SensitiveTypeMixin, InvariantClassifierBase):
 
     def build_objective(self, z_dim, n_classes):
         if self.estimator == "club" and self.sensitive_type_ == "continuous":
-            raise ValueError("estimator='club' needs a categorical sensitive attribute; use "
-                             "estimator='mine' for a continuous one.")
+            raise ValueError(
+                "estimator='club' needs a categorical sensitive attribute; use "
+                "estimator='mine' for a continuous one."
+            )
         return MutualInformationObjective(
-            z_dim, self._sensitive_width(), categorical=self.sensitive_type_ == "categorical",
+            z_dim,
+            self._sensitive_width(),
+            categorical=self.sensitive_type_ == "categorical",
             estimator=self.estimator,
             hidden_layer_sizes=check_layer_sizes(
-                "statistics_hidden_layer_sizes", self.statistics_hidden_layer_sizes),
-            n_estimator_steps=self.n_estimator_steps, ema_rate=self.ema_rate,
-            clip_gradient=self.adaptive_clipping)
+                "statistics_hidden_layer_sizes", self.statistics_hidden_layer_sizes
+            ),
+            n_estimator_steps=self.n_estimator_steps,
+            ema_rate=self.ema_rate,
+            clip_gradient=self.adaptive_clipping,
+        )
 
     @property
     def mutual_information_(self):
         """The last epoch's estimate of I(z; s)."""
         if "train_mi_estimate" not in self.history_[-1]:
-            raise AttributeError("mutual_information_ is only estimated when fit receives "
-                                 "sensitive=...; this model was fitted without it.")
+            raise AttributeError(
+                "mutual_information_ is only estimated when fit receives "
+                "sensitive=...; this model was fitted without it."
+            )
         return float(self.history_[-1, "train_mi_estimate"])
 
 
@@ -426,11 +498,11 @@ class HSICClassifier(SensitiveTypeMixin, InvariantClassifierBase):
         How to read ``sensitive``; ``"auto"`` treats non-integer floats as
         continuous and anything else as group labels. The decision is stored
         in ``sensitive_type_``.
-{common_parameters}
+    {common_parameters}
 
     Attributes
     ----------
-{common_attributes}
+    {common_attributes}
     sensitive_type_ : {"categorical", "continuous"}
         How ``sensitive`` was read.
     sensitive_mean_, sensitive_scale_ : ndarray of shape (n_attributes,)
@@ -455,11 +527,25 @@ class HSICClassifier(SensitiveTypeMixin, InvariantClassifierBase):
         **SensitiveTypeMixin._parameter_constraints,
     }
 
-    def __init__(self, lam=1.0, *, sensitive_type="auto", n_components=2,
-                 hidden_layer_sizes=(64,), encoder=None,
-                 class_weight=None, max_epochs=50, batch_size=256,
-                 lr=1e-3, optimizer="adam", validation_fraction=None, callbacks=None,
-                 device="auto", random_state=None, verbose=0):
+    def __init__(
+        self,
+        lam=1.0,
+        *,
+        sensitive_type="auto",
+        n_components=2,
+        hidden_layer_sizes=(64,),
+        encoder=None,
+        class_weight=None,
+        max_epochs=50,
+        batch_size=256,
+        lr=1e-3,
+        optimizer="adam",
+        validation_fraction=None,
+        callbacks=None,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
         self.lam = lam
         self.sensitive_type = sensitive_type
         self.n_components = n_components
@@ -478,7 +564,8 @@ class HSICClassifier(SensitiveTypeMixin, InvariantClassifierBase):
 
     def build_objective(self, z_dim, n_classes):
         return KernelIndependenceObjective(
-            self._sensitive_width(), categorical=self.sensitive_type_ == "categorical")
+            self._sensitive_width(), categorical=self.sensitive_type_ == "categorical"
+        )
 
 
 @fill_doc
@@ -501,12 +588,12 @@ class AffinityClassifier(InvariantClassifierBase, AffinityTransformer):
     freeze_encoder : bool, default=False
         Train only a fair layer (and the head) on top of a fixed, pretrained
         ``encoder``; see :class:`AffinityTransformer`.
-{kernel_penalty_parameter}
-{common_parameters}
+    {kernel_penalty_parameter}
+    {common_parameters}
 
     Attributes
     ----------
-{common_attributes}
+    {common_attributes}
 
     See Also
     --------

@@ -86,11 +86,11 @@ class ContrastiveInvariantClassifier(TwoBlockRepresentationMixin, InvariantClass
         What ``transform`` returns: the posterior mean of z_p, of z_n, or of both.
     hidden_layer_sizes : int or tuple of int, default=(64,)
         Hidden layers of the encoder; the decoder mirrors them.
-{training_parameters}
+    {training_parameters}
 
     Attributes
     ----------
-{common_attributes}
+    {common_attributes}
     n_latent_ : int
         Width of the whole representation (both blocks), what
         ``inverse_transform`` takes.
@@ -115,9 +115,11 @@ class ContrastiveInvariantClassifier(TwoBlockRepresentationMixin, InvariantClass
     _objective_needs_sensitive = False
 
     _parameter_constraints = {
-        **{name: constraint
-           for name, constraint in InvariantClassifierBase._parameter_constraints.items()
-           if name != "encoder"},
+        **{
+            name: constraint
+            for name, constraint in InvariantClassifierBase._parameter_constraints.items()
+            if name != "encoder"
+        },
         "n_nuisance_components": [Interval(Integral, 1, None, closed="left")],
         "beta": [Interval(Real, 0, None, closed="left")],
         "gamma": [Interval(Real, 0, None, closed="left")],
@@ -129,13 +131,32 @@ class ContrastiveInvariantClassifier(TwoBlockRepresentationMixin, InvariantClass
         "transform_output": [StrOptions(set(TRANSFORM_OUTPUTS))],
     }
 
-    def __init__(self, lam=1.0, *, n_components=8, n_nuisance_components=8, beta=100.0, gamma=1.0,
-                 temperature=0.1, divergence="kl", pair_warmup=0.0, likelihood="gaussian",
-                 train_classifier_apart=True, transform_output="predictive",
-                 hidden_layer_sizes=(64,),
-                 class_weight=None, max_epochs=50, batch_size=128, lr=1e-3,
-                 optimizer="adam", validation_fraction=None, callbacks=None, device="auto",
-                 random_state=None, verbose=0):
+    def __init__(
+        self,
+        lam=1.0,
+        *,
+        n_components=8,
+        n_nuisance_components=8,
+        beta=100.0,
+        gamma=1.0,
+        temperature=0.1,
+        divergence="kl",
+        pair_warmup=0.0,
+        likelihood="gaussian",
+        train_classifier_apart=True,
+        transform_output="predictive",
+        hidden_layer_sizes=(64,),
+        class_weight=None,
+        max_epochs=50,
+        batch_size=128,
+        lr=1e-3,
+        optimizer="adam",
+        validation_fraction=None,
+        callbacks=None,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
         self.lam = lam
         self.n_components = n_components
         self.n_nuisance_components = n_nuisance_components
@@ -180,16 +201,25 @@ class ContrastiveInvariantClassifier(TwoBlockRepresentationMixin, InvariantClass
 
     def _build_network(self, X):
         if self.likelihood == "bernoulli" and (X.min() < 0 or X.max() > 1):
-            raise ValueError("likelihood='bernoulli' needs X in [0, 1]; scale X (e.g. "
-                             "MinMaxScaler) or use likelihood='gaussian' on standardised X.")
-        n_output = {"predictive": self.n_components, "nuisance": self.n_nuisance_components,
-                    "both": self.n_components + self.n_nuisance_components}
+            raise ValueError(
+                "likelihood='bernoulli' needs X in [0, 1]; scale X (e.g. "
+                "MinMaxScaler) or use likelihood='gaussian' on standardised X."
+            )
+        n_output = {
+            "predictive": self.n_components,
+            "nuisance": self.n_nuisance_components,
+            "both": self.n_components + self.n_nuisance_components,
+        }
         self.n_components_ = n_output[self.transform_output]
         self.n_latent_ = self.n_components + self.n_nuisance_components
         return VariationalNetwork(
-            X.shape[1], len(self.classes_), self.n_components, self.n_nuisance_components,
+            X.shape[1],
+            len(self.classes_),
+            self.n_components,
+            self.n_nuisance_components,
             check_layer_sizes("hidden_layer_sizes", self.hidden_layer_sizes),
-            classifier_apart=self.train_classifier_apart)
+            classifier_apart=self.train_classifier_apart,
+        )
 
     def engine_options(self):
         if not self.train_classifier_apart:
@@ -197,14 +227,21 @@ class ContrastiveInvariantClassifier(TwoBlockRepresentationMixin, InvariantClass
         # the linear classifier on fixed features is convex and cheap: let it
         # keep pace with the features (at lr it stayed at the majority class
         # for 10 epochs on Adult while a refit on z_p reached 0.84)
-        return {"optimizer__param_groups": [
-            ("classifier.*", {"lr": CLASSIFIER_LR_FACTOR * self.lr})]}
+        return {
+            "optimizer__param_groups": [("classifier.*", {"lr": CLASSIFIER_LR_FACTOR * self.lr})]
+        }
 
     def build_objective(self, z_dim, n_classes):
         return ContrastiveInvariantObjective(
-            self.n_components, self.n_nuisance_components, likelihood=self.likelihood,
-            beta=self.beta, gamma=self.gamma, temperature=self.temperature,
-            divergence=self.divergence, pair_warmup=self.pair_warmup)
+            self.n_components,
+            self.n_nuisance_components,
+            likelihood=self.likelihood,
+            beta=self.beta,
+            gamma=self.gamma,
+            temperature=self.temperature,
+            divergence=self.divergence,
+            pair_warmup=self.pair_warmup,
+        )
 
     # -- the representation and decodings -------------------------------------------
 

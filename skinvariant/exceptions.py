@@ -7,7 +7,6 @@ import warnings
 __all__ = ["BudgetNotMetWarning", "DivergenceError", "NoInvarianceWarning"]
 
 
-
 class DivergenceError(FloatingPointError):
     """Training produced a NaN or infinite loss, or a loss or representation that exploded.
 
@@ -38,8 +37,9 @@ def warn_at_caller(message, category=UserWarning):
     import sklearn
     import skorch
 
-    skipped = tuple(os.path.dirname(path) + os.sep
-                    for path in (__file__, sklearn.__file__, skorch.__file__))
+    skipped = tuple(
+        os.path.dirname(path) + os.sep for path in (__file__, sklearn.__file__, skorch.__file__)
+    )
     frame, level = sys._getframe(1), 2
     while frame is not None and frame.f_code.co_filename.startswith(skipped):
         frame, level = frame.f_back, level + 1

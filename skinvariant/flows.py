@@ -22,8 +22,15 @@ TINY_VARIANCE = 1e-12  # for a class whose nuisance does not vary at all
 # ActNorm never scales a dimension up by more than 1 / this at initialisation.
 MIN_INITIAL_SPREAD = 1e-2
 
-__all__ = ["ActNorm", "AffineCoupling", "ClassConditionalAffine", "InvertibleFlow", "InvertibleLinear",
-           "InvertibleNetwork", "Permutation"]
+__all__ = [
+    "ActNorm",
+    "AffineCoupling",
+    "ClassConditionalAffine",
+    "InvertibleFlow",
+    "InvertibleLinear",
+    "InvertibleNetwork",
+    "Permutation",
+]
 
 
 class ActNorm(nn.Module):
@@ -94,13 +101,13 @@ class AffineCoupling(nn.Module):
         return self.clamp * torch.tanh(raw_log_scale / self.clamp), shift
 
     def forward(self, x):
-        x1, x2 = x[:, :self.split], x[:, self.split:]
+        x1, x2 = x[:, : self.split], x[:, self.split :]
         log_scale, shift = self._scale_and_shift(x1)
         y2 = x2 * torch.exp(log_scale) + shift
         return torch.cat([x1, y2], dim=1), log_scale.sum(dim=1)
 
     def inverse(self, y):
-        y1, y2 = y[:, :self.split], y[:, self.split:]
+        y1, y2 = y[:, : self.split], y[:, self.split :]
         log_scale, shift = self._scale_and_shift(y1)
         return torch.cat([y1, (y2 - shift) * torch.exp(-log_scale)], dim=1)
 
@@ -174,8 +181,9 @@ class InvertibleLinear(nn.Module):
     def inverse(self, y):
         lower, upper = self._factors()
         # x^T = U^-1 L^-1 P^T y^T
-        solved = torch.linalg.solve_triangular(lower, self.permutation.T @ y.T, upper=False,
-                                               unitriangular=True)
+        solved = torch.linalg.solve_triangular(
+            lower, self.permutation.T @ y.T, upper=False, unitriangular=True
+        )
         return torch.linalg.solve_triangular(upper, solved, upper=True).T
 
 
@@ -228,7 +236,8 @@ class ClassConditionalAffine(nn.Module):
             covariance += floor * torch.eye(len(covariance), dtype=covariance.dtype)
             cholesky = torch.linalg.cholesky(covariance)
             whitening = torch.linalg.solve_triangular(
-                cholesky, torch.eye(len(cholesky), dtype=cholesky.dtype), upper=False)
+                cholesky, torch.eye(len(cholesky), dtype=cholesky.dtype), upper=False
+            )
             self.means[code] = rows.mean(dim=0).to(self.means)
             self.whitening[code] = whitening.to(self.whitening)
 
@@ -237,11 +246,14 @@ class ClassConditionalAffine(nn.Module):
         log_posterior = torch.log_softmax(logits, dim=1)
         posterior = torch.exp(log_posterior)
         log_diagonals = torch.log(torch.diagonal(self.whitening, dim1=1, dim2=2))
-        return (posterior, posterior @ self.means,
-                torch.logsumexp(log_posterior.unsqueeze(2) + log_diagonals, dim=1))
+        return (
+            posterior,
+            posterior @ self.means,
+            torch.logsumexp(log_posterior.unsqueeze(2) + log_diagonals, dim=1),
+        )
 
     def forward(self, x):
-        logits, nuisance = x[:, :self.n_classes], x[:, self.n_classes:]
+        logits, nuisance = x[:, : self.n_classes], x[:, self.n_classes :]
         posterior, mean, log_diagonal = self._posterior_map(logits)
         # sum_c p_c L_c (z_n - m), without a matrix per row
         per_class = torch.einsum("cij,nj->nci", self.whitening, nuisance - mean)
@@ -249,7 +261,7 @@ class ClassConditionalAffine(nn.Module):
         return torch.cat([logits, moved], dim=1), log_diagonal.sum(dim=1)
 
     def inverse(self, y):
-        logits, moved = y[:, :self.n_classes], y[:, self.n_classes:]
+        logits, moved = y[:, : self.n_classes], y[:, self.n_classes :]
         posterior, mean, _ = self._posterior_map(logits)
         lower = torch.einsum("nc,cij->nij", posterior, self.whitening)
         nuisance = torch.linalg.solve_triangular(lower, moved.unsqueeze(2), upper=False).squeeze(2)
@@ -274,8 +286,9 @@ class InvertibleFlow(nn.Module):
         :class:`InvertibleLinear` map.
     """
 
-    def __init__(self, dim, n_blocks=4, hidden_layer_sizes=(64,), coupling="affine",
-                 mixing="permutation"):
+    def __init__(
+        self, dim, n_blocks=4, hidden_layer_sizes=(64,), coupling="affine", mixing="permutation"
+    ):
         super().__init__()
         if dim < 2:
             raise ValueError(f"a coupling flow needs at least 2 dimensions; got {dim}.")
@@ -285,9 +298,11 @@ class InvertibleFlow(nn.Module):
             raise ValueError(f"mixing must be 'permutation' or 'linear'; got {mixing!r}.")
         layers = []
         for _ in range(n_blocks):
-            layers += [ActNorm(dim),
-                       AffineCoupling(dim, hidden_layer_sizes, additive=coupling == "additive"),
-                       Permutation(dim) if mixing == "permutation" else InvertibleLinear(dim)]
+            layers += [
+                ActNorm(dim),
+                AffineCoupling(dim, hidden_layer_sizes, additive=coupling == "additive"),
+                Permutation(dim) if mixing == "permutation" else InvertibleLinear(dim),
+            ]
         self.layers = nn.ModuleList(layers)
 
     def forward(self, x):
@@ -337,9 +352,19 @@ class InvertibleNetwork(nn.Module):
         End the flow with a :class:`ClassConditionalAffine` map of z_n.
     """
 
-    def __init__(self, n_features, n_classes, *, n_padding, dequantization_widths,
-                 n_blocks=4, hidden_layer_sizes=(64,), coupling="affine", mixing="permutation",
-                 class_conditional=False):
+    def __init__(
+        self,
+        n_features,
+        n_classes,
+        *,
+        n_padding,
+        dequantization_widths,
+        n_blocks=4,
+        hidden_layer_sizes=(64,),
+        coupling="affine",
+        mixing="permutation",
+        class_conditional=False,
+    ):
         super().__init__()
         dim = n_features + n_padding
         self.n_classes = n_classes
@@ -348,8 +373,10 @@ class InvertibleNetwork(nn.Module):
         self.fits_closed_form = class_conditional  # the engine's cue to call fit_closed_form
         if class_conditional:
             self.flow.layers.append(ClassConditionalAffine(dim, n_classes))
-        self.register_buffer("dequantization_widths", torch.as_tensor(
-            dequantization_widths, dtype=torch.get_default_dtype()))
+        self.register_buffer(
+            "dequantization_widths",
+            torch.as_tensor(dequantization_widths, dtype=torch.get_default_dtype()),
+        )
         self.prior_mean = nn.Parameter(torch.zeros(dim - n_classes))
         self.prior_log_scale = nn.Parameter(torch.zeros(dim - n_classes))
 
@@ -365,22 +392,29 @@ class InvertibleNetwork(nn.Module):
     def outputs(self, x):
         """Return the blocks of ``z``, ``log|det J|`` and the nuisance block's log-prior."""
         z, logdet = self.flow(self._prepare(x))
-        logits, nuisance = z[:, :self.n_classes], z[:, self.n_classes:]
-        return {"z": logits, "logits": logits, "nuisance": nuisance, "full": z,
-                "logdet": logdet, "nuisance_log_prior": self.log_prior(nuisance)}
+        logits, nuisance = z[:, : self.n_classes], z[:, self.n_classes :]
+        return {
+            "z": logits,
+            "logits": logits,
+            "nuisance": nuisance,
+            "full": z,
+            "logdet": logdet,
+            "nuisance_log_prior": self.log_prior(nuisance),
+        }
 
     def log_prior(self, nuisance):
         """Log-density of each row of ``nuisance`` under the learned factorised Gaussian."""
         standardized = (nuisance - self.prior_mean) * torch.exp(-self.prior_log_scale)
-        return (-0.5 * standardized.pow(2) - self.prior_log_scale
-                - 0.5 * math.log(2 * math.pi)).sum(dim=1)
+        return (
+            -0.5 * standardized.pow(2) - self.prior_log_scale - 0.5 * math.log(2 * math.pi)
+        ).sum(dim=1)
 
     def closed_form_inputs(self, x):
         """Return the nuisance block as it enters the class-conditional block."""
         h = self._prepare(x)
         for layer in self.flow.layers[:-1]:
             h = layer(h)[0]
-        return h[:, self.n_classes:]
+        return h[:, self.n_classes :]
 
     @torch.no_grad()
     def fit_closed_form(self, nuisance, y):
@@ -400,7 +434,7 @@ class InvertibleNetwork(nn.Module):
     def inverse(self, z):
         """Return the ``x`` whose full representation is ``z`` (padding dropped)."""
         x = self.flow.inverse(z)
-        return x[:, :x.shape[1] - self.n_padding]
+        return x[:, : x.shape[1] - self.n_padding]
 
     def forward(self, x):
         """Return the logits of ``x``."""

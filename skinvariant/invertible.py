@@ -103,11 +103,11 @@ class InvertibleClassifier(TwoBlockRepresentationMixin, InvariantClassifierBase)
         Steps of the adversary on the logits per flow step, with ``sensitive``.
     adversary_hidden_layer_sizes : int or tuple of int, default=(100,)
         Hidden layers of that adversary.
-{training_parameters}
+    {training_parameters}
 
     Attributes
     ----------
-{common_attributes}
+    {common_attributes}
     n_latent_ : int
         Width of the whole representation (both blocks), what
         ``inverse_transform`` takes.
@@ -131,9 +131,11 @@ class InvertibleClassifier(TwoBlockRepresentationMixin, InvariantClassifierBase)
     _warns_without_sensitive = False  # the paper's method needs no attribute
 
     _parameter_constraints = {
-        **{name: constraint
-           for name, constraint in InvariantClassifierBase._parameter_constraints.items()
-           if name not in ("n_components", "encoder")},
+        **{
+            name: constraint
+            for name, constraint in InvariantClassifierBase._parameter_constraints.items()
+            if name not in ("n_components", "encoder")
+        },
         "n_blocks": [Interval(Integral, 1, None, closed="left")],
         "coupling": [StrOptions({"affine", "additive"})],
         "mixing": [StrOptions({"permutation", "linear"})],
@@ -148,15 +150,34 @@ class InvertibleClassifier(TwoBlockRepresentationMixin, InvariantClassifierBase)
         "adversary_hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
     }
 
-    def __init__(self, lam=1.0, *, n_blocks=4, hidden_layer_sizes=(64,), coupling="affine",
-                 mixing="linear", class_conditional=True, n_nuisance_steps=5,
-                 nuisance_hidden_layer_sizes=(64,),
-                 likelihood_weight=1.0, nuisance_target="confuse", dequantize=True,
-                 transform_output="logits", n_adversary_steps=5,
-                 adversary_hidden_layer_sizes=(100,),
-                 class_weight=None, max_epochs=50, batch_size=128, lr=1e-3,
-                 optimizer="adam", validation_fraction=None, callbacks=None, device="auto",
-                 random_state=None, verbose=0):
+    def __init__(
+        self,
+        lam=1.0,
+        *,
+        n_blocks=4,
+        hidden_layer_sizes=(64,),
+        coupling="affine",
+        mixing="linear",
+        class_conditional=True,
+        n_nuisance_steps=5,
+        nuisance_hidden_layer_sizes=(64,),
+        likelihood_weight=1.0,
+        nuisance_target="confuse",
+        dequantize=True,
+        transform_output="logits",
+        n_adversary_steps=5,
+        adversary_hidden_layer_sizes=(100,),
+        class_weight=None,
+        max_epochs=50,
+        batch_size=128,
+        lr=1e-3,
+        optimizer="adam",
+        validation_fraction=None,
+        callbacks=None,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
         self.lam = lam
         self.n_blocks = n_blocks
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -190,27 +211,47 @@ class InvertibleClassifier(TwoBlockRepresentationMixin, InvariantClassifierBase)
         self.n_latent_ = n_features + n_padding
         widths = _dequantization_widths(X, discrete=self.dequantize)
         network = InvertibleNetwork(
-            n_features, n_classes, n_padding=n_padding, dequantization_widths=widths,
-            n_blocks=self.n_blocks, coupling=self.coupling, mixing=self.mixing,
+            n_features,
+            n_classes,
+            n_padding=n_padding,
+            dequantization_widths=widths,
+            n_blocks=self.n_blocks,
+            coupling=self.coupling,
+            mixing=self.mixing,
             class_conditional=self.class_conditional,
-            hidden_layer_sizes=check_layer_sizes("hidden_layer_sizes", self.hidden_layer_sizes))
+            hidden_layer_sizes=check_layer_sizes("hidden_layer_sizes", self.hidden_layer_sizes),
+        )
         self.n_components_ = len(range(self.n_latent_)[self._blocks()[self.transform_output]])
         return network
 
     def build_objective(self, z_dim, n_classes):
-        nuisance_sizes = None if self.lam == 0 else check_layer_sizes(
-            "nuisance_hidden_layer_sizes", self.nuisance_hidden_layer_sizes)
+        nuisance_sizes = (
+            None
+            if self.lam == 0
+            else check_layer_sizes("nuisance_hidden_layer_sizes", self.nuisance_hidden_layer_sizes)
+        )
         independence = IndependenceCrossEntropyObjective(
-            n_classes, self.n_latent_, hidden_layer_sizes=nuisance_sizes,
-            n_nuisance_steps=self.n_nuisance_steps, likelihood_weight=self.likelihood_weight,
-            nuisance_target=self.nuisance_target)
+            n_classes,
+            self.n_latent_,
+            hidden_layer_sizes=nuisance_sizes,
+            n_nuisance_steps=self.n_nuisance_steps,
+            likelihood_weight=self.likelihood_weight,
+            nuisance_target=self.nuisance_target,
+        )
         if self.sensitive_groups_ is None:
             return independence
         # an adversary on the logits, for invariance to sensitive
-        return ObjectiveSum(independence, AdversarialObjective(
-            n_classes, len(self.sensitive_groups_), n_adversary_steps=self.n_adversary_steps,
-            hidden_layer_sizes=check_layer_sizes(
-                "adversary_hidden_layer_sizes", self.adversary_hidden_layer_sizes)))
+        return ObjectiveSum(
+            independence,
+            AdversarialObjective(
+                n_classes,
+                len(self.sensitive_groups_),
+                n_adversary_steps=self.n_adversary_steps,
+                hidden_layer_sizes=check_layer_sizes(
+                    "adversary_hidden_layer_sizes", self.adversary_hidden_layer_sizes
+                ),
+            ),
+        )
 
     def _first_block_width(self):
         return len(self.classes_)
@@ -232,8 +273,7 @@ class InvertibleClassifier(TwoBlockRepresentationMixin, InvariantClassifierBase)
         -------
         ndarray of shape (n_samples, n_features_in_)
         """
-        return self._combine(X_logits_from, X_nuisance_from,
-                             ("X_logits_from", "X_nuisance_from"))
+        return self._combine(X_logits_from, X_nuisance_from, ("X_logits_from", "X_nuisance_from"))
 
     @checked_call
     def score_samples(self, X):
@@ -253,8 +293,7 @@ class InvertibleClassifier(TwoBlockRepresentationMixin, InvariantClassifierBase)
         """
         check_is_fitted(self)
         net = self.net_
-        outputs = net.forward_all(net.get_dataset(self._validate_numeric(X)),
-                                   net.module_.outputs)
+        outputs = net.forward_all(net.get_dataset(self._validate_numeric(X)), net.module_.outputs)
         per_dimension = (outputs["nuisance_log_prior"] + outputs["logdet"]) / self.n_latent_
         return per_dimension.cpu().numpy().astype(np.float64)
 

@@ -10,8 +10,7 @@ import torch.nn.functional as F
 
 from .modules import batch_standardized
 
-__all__ = ["delta_kernel", "gaussian_kernel", "hsic", "maximum_mean_discrepancy",
-           "normalized_hsic"]
+__all__ = ["delta_kernel", "gaussian_kernel", "hsic", "maximum_mean_discrepancy", "normalized_hsic"]
 
 
 def gaussian_kernel(x):
@@ -49,7 +48,7 @@ def maximum_mean_discrepancy(K, codes, n_groups):
     one_hot = F.one_hot(codes, n_groups).to(K.dtype)
     counts = one_hot.sum(dim=0)
     present = counts > 0
-    weights = one_hot[:, present] / counts[present]          # each group's mean embedding
+    weights = one_hot[:, present] / counts[present]  # each group's mean embedding
     pooled = torch.full((len(K), 1), 1.0 / len(K), dtype=K.dtype, device=K.device)
-    difference = weights - pooled                              # (n, groups present)
+    difference = weights - pooled  # (n, groups present)
     return ((difference * (K @ difference)).sum(dim=0)).mean()

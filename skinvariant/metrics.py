@@ -89,8 +89,9 @@ __all__ = [
 ]
 
 _PROBABILITY_FLOOR = 1e-15
-_CONTINUOUS_ADVICE = ("measure how much a representation reveals it with "
-                      "skinvariant.metrics.continuous_leakage")
+_CONTINUOUS_ADVICE = (
+    "measure how much a representation reveals it with skinvariant.metrics.continuous_leakage"
+)
 
 
 # Group-fairness measures of predictions
@@ -127,16 +128,21 @@ def _check_labels(name, labels):
     if labels.ndim == 2 and labels.shape[1] > 1:
         raise ValueError(
             f"{name} has {labels.shape[1]} columns, like predict_proba's output; these "
-            "measures compare predicted labels: pass the estimator's predict(X).")
+            "measures compare predicted labels: pass the estimator's predict(X)."
+        )
     labels = column_or_1d(labels)
     if labels.dtype.kind == "f" and type_of_target(labels) == "continuous":
         if name == "y_pred" and labels.min() >= 0 and labels.max() <= 1:
-            looks_like = ("look like probabilities (e.g. predict_proba(X)[:, 1]); pass the "
-                          "estimator's predict(X), or choose the threshold yourself, e.g. "
-                          "(p >= 0.5).astype(int)")
+            looks_like = (
+                "look like probabilities (e.g. predict_proba(X)[:, 1]); pass the "
+                "estimator's predict(X), or choose the threshold yourself, e.g. "
+                "(p >= 0.5).astype(int)"
+            )
         else:
-            looks_like = ("look like scores or a real-valued target; pass class labels, or "
-                          "for a regression target use group_error_gap or worst_group_error")
+            looks_like = (
+                "look like scores or a real-valued target; pass class labels, or "
+                "for a regression target use group_error_gap or worst_group_error"
+            )
         raise ValueError(f"{name} holds non-integer floats, which {looks_like}.")
     return labels
 
@@ -331,11 +337,13 @@ def equality_gap(y_true, y_pred, *, sensitive, rate="tpr", pos_label=None):
     (1.0, 1.0)
     """
     if rate == "tpr":
-        return equal_opportunity_difference(y_true, y_pred, sensitive=sensitive,
-                                            pos_label=pos_label)
+        return equal_opportunity_difference(
+            y_true, y_pred, sensitive=sensitive, pos_label=pos_label
+        )
     if rate == "tnr":
-        return _binary_group_difference(fairlearn_metrics.true_negative_rate_difference,
-                                        y_true, y_pred, sensitive, pos_label)
+        return _binary_group_difference(
+            fairlearn_metrics.true_negative_rate_difference, y_true, y_pred, sensitive, pos_label
+        )
     raise ValueError(f"rate must be 'tpr' or 'tnr'; got {rate!r}.")
 
 
@@ -391,9 +399,7 @@ def _default_probe(random_state):
     ``Z`` scores close to log K instead of overfitting noise. An MLP reads
     oblique boundaries slightly better but is several times slower.
     """
-    return HistGradientBoostingClassifier(
-        early_stopping=True, random_state=random_state
-    )
+    return HistGradientBoostingClassifier(early_stopping=True, random_state=random_state)
 
 
 def _default_probes(random_state):
@@ -420,8 +426,14 @@ def _default_probes(random_state):
 
 def _mlp_probe(mlp_class, random_state):
     """The MLP probe: two hidden layers of 64, early stopping with patience (see above)."""
-    return mlp_class(hidden_layer_sizes=(64, 64), learning_rate_init=3e-3, early_stopping=True,
-                     n_iter_no_change=20, max_iter=300, random_state=random_state)
+    return mlp_class(
+        hidden_layer_sizes=(64, 64),
+        learning_rate_init=3e-3,
+        early_stopping=True,
+        n_iter_no_change=20,
+        max_iter=300,
+        random_state=random_state,
+    )
 
 
 def _default_regression_probes(random_state):
@@ -458,8 +470,10 @@ def _split_groups(Z, sensitive, test_size, random_state):
     check_sensitive_aligned(sensitive, Z=Z)
     Z = check_array(Z, ensure_min_samples=2)
     codes, n_groups = _group_codes(sensitive, len(Z))
-    return (*train_test_split(Z, codes, test_size=test_size, stratify=codes,
-                              random_state=random_state), n_groups)
+    return (
+        *train_test_split(Z, codes, test_size=test_size, stratify=codes, random_state=random_state),
+        n_groups,
+    )
 
 
 def _group_codes(sensitive, n_samples):
@@ -476,8 +490,10 @@ def _group_codes(sensitive, n_samples):
 def _check_held_out(held_out):
     """Return ``(Z_test, sensitive_test)`` from ``held_out``, or raise naming the argument."""
     if not (isinstance(held_out, (tuple, list)) and len(held_out) == 2):
-        raise TypeError("held_out must be a pair (Z_test, sensitive_test): the held-out rows' "
-                        f"representation and attribute; got {type(held_out).__name__}.")
+        raise TypeError(
+            "held_out must be a pair (Z_test, sensitive_test): the held-out rows' "
+            f"representation and attribute; got {type(held_out).__name__}."
+        )
     Z_test, sensitive_test = held_out
     check_sensitive_aligned(sensitive_test, Z=Z_test)
     return check_array(Z_test, input_name="held_out[0]"), sensitive_test
@@ -487,8 +503,10 @@ def _stacked(first, second):
     """The rows of two array-likes of labels or values, one after the other."""
     first, second = as_frame(first), as_frame(second)
     if first.shape[1] != second.shape[1]:
-        raise ValueError(f"held_out[1] has {second.shape[1]} attribute column(s) where "
-                         f"sensitive has {first.shape[1]}.")
+        raise ValueError(
+            f"held_out[1] has {second.shape[1]} attribute column(s) where "
+            f"sensitive has {first.shape[1]}."
+        )
     return pd.concat([first, second.set_axis(first.columns, axis=1)], ignore_index=True)
 
 
@@ -498,15 +516,18 @@ def _held_out_groups(Z, sensitive, held_out):
     Z_train = check_array(Z, ensure_min_samples=2)
     Z_test, sensitive_test = _check_held_out(held_out)
     if Z_test.shape[1] != Z_train.shape[1]:
-        raise ValueError(f"held_out[0] has {Z_test.shape[1]} columns where Z has "
-                         f"{Z_train.shape[1]}: give the same representation of other rows.")
-    codes, n_groups = _group_codes(_stacked(sensitive, sensitive_test),
-                                   len(Z_train) + len(Z_test))
-    codes_train, codes_test = codes[:len(Z_train)], codes[len(Z_train):]
+        raise ValueError(
+            f"held_out[0] has {Z_test.shape[1]} columns where Z has "
+            f"{Z_train.shape[1]}: give the same representation of other rows."
+        )
+    codes, n_groups = _group_codes(_stacked(sensitive, sensitive_test), len(Z_train) + len(Z_test))
+    codes_train, codes_test = codes[: len(Z_train)], codes[len(Z_train) :]
     for part, part_codes in (("Z", codes_train), ("held_out", codes_test)):
         if len(np.unique(part_codes)) < n_groups:
-            raise ValueError(f"some group of sensitive has no row in {part}: every group "
-                             "must appear among the probes' training rows and the held-out rows.")
+            raise ValueError(
+                f"some group of sensitive has no row in {part}: every group "
+                "must appear among the probes' training rows and the held-out rows."
+            )
     return Z_train, Z_test, codes_train, codes_test, n_groups
 
 
@@ -517,16 +538,21 @@ def _probe_reading(probe, Z_train, Z_test, codes_train, codes_test, n_groups):
     auc = np.nan
     if hasattr(fitted, "predict_proba"):
         probabilities = fitted.predict_proba(Z_test)
-        auc = (roc_auc_score(codes_test, probabilities[:, 1]) if n_groups == 2 else
-               roc_auc_score(codes_test, probabilities, multi_class="ovr",
-                             labels=np.arange(n_groups)))
-    return {"accuracy": float(accuracy_score(codes_test, predicted)),
-            "balanced_accuracy": float(balanced_accuracy_score(codes_test, predicted)),
-            "auc": float(auc)}
+        auc = (
+            roc_auc_score(codes_test, probabilities[:, 1])
+            if n_groups == 2
+            else roc_auc_score(
+                codes_test, probabilities, multi_class="ovr", labels=np.arange(n_groups)
+            )
+        )
+    return {
+        "accuracy": float(accuracy_score(codes_test, predicted)),
+        "balanced_accuracy": float(balanced_accuracy_score(codes_test, predicted)),
+        "auc": float(auc),
+    }
 
 
-def sensitive_leakage(Z, sensitive, *, held_out=None, probe=None, test_size=0.3,
-                      random_state=0):
+def sensitive_leakage(Z, sensitive, *, held_out=None, probe=None, test_size=0.3, random_state=0):
     """How well a fresh classifier reads ``sensitive`` from a representation ``Z``.
 
     The rows are split, stratified by group; fresh probes learn to predict
@@ -584,13 +610,16 @@ def sensitive_leakage(Z, sensitive, *, held_out=None, probe=None, test_size=0.3,
     True
     """
     Z_train, Z_test, codes_train, codes_test, n_groups = (
-        _split_groups(Z, sensitive, test_size, random_state) if held_out is None
-        else _held_out_groups(Z, sensitive, held_out))
+        _split_groups(Z, sensitive, test_size, random_state)
+        if held_out is None
+        else _held_out_groups(Z, sensitive, held_out)
+    )
     probes = _default_probes(random_state) if probe is None else {"probe": probe}
     with _probe_threads(probe):
-        per_probe = {name: _probe_reading(candidate, Z_train, Z_test, codes_train,
-                                          codes_test, n_groups)
-                     for name, candidate in probes.items()}
+        per_probe = {
+            name: _probe_reading(candidate, Z_train, Z_test, codes_train, codes_test, n_groups)
+            for name, candidate in probes.items()
+        }
     strongest = max(per_probe, key=lambda name: per_probe[name]["balanced_accuracy"])
     return Bunch(
         **per_probe[strongest],
@@ -602,8 +631,7 @@ def sensitive_leakage(Z, sensitive, *, held_out=None, probe=None, test_size=0.3,
     )
 
 
-def continuous_leakage(Z, sensitive, *, held_out=None, probe=None, test_size=0.3,
-                       random_state=0):
+def continuous_leakage(Z, sensitive, *, held_out=None, probe=None, test_size=0.3, random_state=0):
     """How well a fresh regressor reads a continuous ``sensitive`` from ``Z``: held-out R^2.
 
     The counterpart of :func:`sensitive_leakage` for a quantity (age,
@@ -655,24 +683,38 @@ def continuous_leakage(Z, sensitive, *, held_out=None, probe=None, test_size=0.3
     if held_out is None:
         values = continuous_values(sensitive, len(Z), advice="use sensitive_leakage")
         Z_train, Z_test, values_train, values_test = train_test_split(
-            Z, values, test_size=test_size, random_state=random_state)
+            Z, values, test_size=test_size, random_state=random_state
+        )
     else:
         Z_train, (Z_test, sensitive_test) = Z, _check_held_out(held_out)
         values_train = continuous_values(sensitive, len(Z), advice="use sensitive_leakage")
         values_test = continuous_values(sensitive_test, len(Z_test), advice="use sensitive_leakage")
         if values_test.shape[1] != values_train.shape[1] or Z_test.shape[1] != Z.shape[1]:
-            raise ValueError("held_out must hold the same representation columns and "
-                             "attribute columns as Z and sensitive.")
+            raise ValueError(
+                "held_out must hold the same representation columns and "
+                "attribute columns as Z and sensitive."
+            )
     probes = _default_regression_probes(random_state) if probe is None else {"probe": probe}
     with _probe_threads(probe):
-        per_probe = {name: np.array([
-            r2_score(values_test[:, column],
-                     clone(candidate).fit(Z_train, values_train[:, column]).predict(Z_test))
-            for column in range(values_train.shape[1])]) for name, candidate in probes.items()}
+        per_probe = {
+            name: np.array(
+                [
+                    r2_score(
+                        values_test[:, column],
+                        clone(candidate).fit(Z_train, values_train[:, column]).predict(Z_test),
+                    )
+                    for column in range(values_train.shape[1])
+                ]
+            )
+            for name, candidate in probes.items()
+        }
     strongest = max(per_probe, key=lambda name: per_probe[name].mean())
-    return Bunch(r2=float(per_probe[strongest].mean()), r2_per_attribute=per_probe[strongest],
-                 probe=strongest, per_probe={name: float(scores.mean())
-                                             for name, scores in per_probe.items()})
+    return Bunch(
+        r2=float(per_probe[strongest].mean()),
+        r2_per_attribute=per_probe[strongest],
+        probe=strongest,
+        per_probe={name: float(scores.mean()) for name, scores in per_probe.items()},
+    )
 
 
 def reattach_sensitive(Z, y, sensitive):
@@ -710,8 +752,10 @@ def reattach_sensitive(Z, y, sensitive):
     check_sensitive_aligned(sensitive, Z=Z, y=y)
     y = column_or_1d(y)
     if type_of_target(y) != "binary":
-        raise ValueError("reattach_sensitive fits one linear unit and needs a binary y; "
-                         f"got a {type_of_target(y)} target.")
+        raise ValueError(
+            "reattach_sensitive fits one linear unit and needs a binary y; "
+            f"got a {type_of_target(y)} target."
+        )
     Z = check_array(Z)
     codes, groups = group_codes(sensitive, len(Z), advice=_CONTINUOUS_ADVICE)
     combination = LogisticRegression().fit(Z, y).decision_function(Z)
@@ -719,10 +763,15 @@ def reattach_sensitive(Z, y, sensitive):
     with_sensitive = np.hstack([r, np.eye(len(groups))[codes][:, 1:]])
     unit = LogisticRegression().fit(with_sensitive, y)
     return Bunch(
-        w_r=float(unit.coef_[0, 0]), w_z=unit.coef_[0, 1:], intercept=float(unit.intercept_[0]),
-        groups=list(groups[1:]), reference_group=groups[0],
+        w_r=float(unit.coef_[0, 0]),
+        w_z=unit.coef_[0, 1:],
+        intercept=float(unit.intercept_[0]),
+        groups=list(groups[1:]),
+        reference_group=groups[0],
         accuracy_without_sensitive=LogisticRegression().fit(r, y).score(r, y),
-        accuracy_with_sensitive=unit.score(with_sensitive, y), r=r[:, 0])
+        accuracy_with_sensitive=unit.score(with_sensitive, y),
+        r=r[:, 0],
+    )
 
 
 def _kernel_rows(Z, sensitive, max_samples, random_state):
@@ -731,8 +780,7 @@ def _kernel_rows(Z, sensitive, max_samples, random_state):
     Z = check_array(Z, ensure_min_samples=2)
     rows = np.arange(len(Z))
     if len(Z) > max_samples:
-        rows = np.sort(check_random_state(random_state).choice(len(Z), max_samples,
-                                                               replace=False))
+        rows = np.sort(check_random_state(random_state).choice(len(Z), max_samples, replace=False))
     return torch.as_tensor(Z[rows], dtype=torch.float64), rows, len(Z)
 
 
@@ -874,15 +922,20 @@ def conditional_entropy(Z, sensitive, *, probe=None, test_size=0.3, random_state
     """
     with _probe_threads(probe):
         Z_train, Z_test, codes_train, codes_test, n_groups = _split_groups(
-            Z, sensitive, test_size, random_state)
+            Z, sensitive, test_size, random_state
+        )
         fitted = clone(_default_probe(random_state) if probe is None else probe)
         fitted.fit(Z_train, codes_train)
         probabilities = _true_group_probabilities(fitted, Z_test, codes_test, n_groups)
     entropy = _cross_entropy(probabilities)
     shares = np.bincount(codes_train, minlength=n_groups) / len(codes_train)
     marginal_entropy = _cross_entropy(shares[codes_test])
-    return Bunch(entropy=entropy, marginal_entropy=marginal_entropy,
-                 max_entropy=float(np.log(n_groups)), ratio=entropy / marginal_entropy)
+    return Bunch(
+        entropy=entropy,
+        marginal_entropy=marginal_entropy,
+        max_entropy=float(np.log(n_groups)),
+        ratio=entropy / marginal_entropy,
+    )
 
 
 def _cross_entropy(probabilities):
@@ -911,14 +964,19 @@ def _check_metric_kwargs(metric, kwargs):
         return
     if any(parameter.kind is parameter.VAR_KEYWORD for parameter in parameters):
         return
-    accepted = [parameter.name for parameter in parameters[2:]
-                if parameter.name != "sensitive"
-                and parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)]
+    accepted = [
+        parameter.name
+        for parameter in parameters[2:]
+        if parameter.name != "sensitive"
+        and parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)
+    ]
     unknown = sorted(set(kwargs) - set(accepted))
     if unknown:
         name = getattr(metric, "__name__", repr(metric))
-        raise TypeError(f"{name} got unexpected keyword arguments {unknown}; it accepts "
-                        f"{accepted or 'none besides y_true, y_pred and sensitive'}.")
+        raise TypeError(
+            f"{name} got unexpected keyword arguments {unknown}; it accepts "
+            f"{accepted or 'none besides y_true, y_pred and sensitive'}."
+        )
 
 
 class FairnessScorer:
@@ -1006,8 +1064,7 @@ class FairnessScorer:
 
     def _measure(self, estimator, X, y_true, sensitive):
         """The measure of ``estimator`` on the scored rows."""
-        return self.metric(y_true, estimator.predict(X), sensitive=sensitive,
-                           **self.metric_kwargs)
+        return self.metric(y_true, estimator.predict(X), sensitive=sensitive, **self.metric_kwargs)
 
     def get_metadata_routing(self):
         """Return the metadata this scorer requests: ``sensitive`` for ``score``.
@@ -1153,9 +1210,7 @@ def make_fairness_scorer(name, *, greater_is_better=None, **kwargs):
                 "Pass greater_is_better=True or False with a callable measure: is a "
                 f"greater {getattr(name, '__name__', name)} a better model?"
             )
-        return FairnessScorer(
-            name, greater_is_better=greater_is_better, metric_kwargs=kwargs
-        )
+        return FairnessScorer(name, greater_is_better=greater_is_better, metric_kwargs=kwargs)
     if name not in _FAIRNESS_MEASURES:
         raise ValueError(
             f"Unknown fairness measure {name!r}; use one of "
@@ -1165,9 +1220,7 @@ def make_fairness_scorer(name, *, greater_is_better=None, **kwargs):
     metric, default_greater_is_better = _FAIRNESS_MEASURES[name]
     if greater_is_better is None:
         greater_is_better = default_greater_is_better
-    return FairnessScorer(
-        metric, greater_is_better=greater_is_better, metric_kwargs=kwargs
-    )
+    return FairnessScorer(metric, greater_is_better=greater_is_better, metric_kwargs=kwargs)
 
 
 # Report
@@ -1184,8 +1237,7 @@ _DESCRIPTIONS = {
     "worst_group_accuracy": "accuracy of the least accurate group (higher is better)",
     "leakage_accuracy": "accuracy of the strongest of three fresh probes predicting "
     "sensitive from transform(X) (lower is better; compare with leakage_majority_rate)",
-    "leakage_balanced_accuracy": "balanced accuracy of that probe (chance is "
-    "1 / n_groups)",
+    "leakage_balanced_accuracy": "balanced accuracy of that probe (chance is 1 / n_groups)",
     "leakage_auc": "ROC AUC of that probe (0.5 is chance)",
     "leakage_majority_rate": "accuracy of always guessing the largest group",
     "conditional_entropy_ratio": "probe estimate of H(s | z) / H(s) (1 means the "
@@ -1202,12 +1254,8 @@ def _prediction_measures(y, y_pred, sensitive, pos_label):
     ]
     measures = {"accuracy": accuracy_score(y, y_pred)}
     for measure in binary_measures:
-        measures[measure.__name__] = measure(
-            y, y_pred, sensitive=sensitive, pos_label=pos_label
-        )
-    measures["worst_group_accuracy"] = worst_group_accuracy(
-        y, y_pred, sensitive=sensitive
-    )
+        measures[measure.__name__] = measure(y, y_pred, sensitive=sensitive, pos_label=pos_label)
+    measures["worst_group_accuracy"] = worst_group_accuracy(y, y_pred, sensitive=sensitive)
     return measures
 
 
@@ -1288,14 +1336,18 @@ def fairness_report(estimator, X, y=None, sensitive=None, *, pos_label=None):
     name = type(estimator).__name__
     predicts, transforms = hasattr(estimator, "predict"), hasattr(estimator, "transform")
     if not (predicts or transforms):
-        raise TypeError("fairness_report needs a fitted estimator with predict (its "
-                        "predictions are measured) or transform (its representation is "
-                        f"probed); {name} has neither.")
+        raise TypeError(
+            "fairness_report needs a fitted estimator with predict (its "
+            "predictions are measured) or transform (its representation is "
+            f"probed); {name} has neither."
+        )
     if sensitive is None:
         raise ValueError("fairness_report needs sensitive, the group labels of the rows of X.")
     if predicts and y is None:
-        raise ValueError(f"{name} has predict, so fairness_report measures its predictions "
-                         "against y; pass y, the true labels of X.")
+        raise ValueError(
+            f"{name} has predict, so fairness_report measures its predictions "
+            "against y; pass y, the true labels of X."
+        )
     check_sensitive_aligned(sensitive, X=X, y=y)
     measures = {}
     if predicts:
@@ -1320,8 +1372,10 @@ def _mutual_information_of(estimator):
     """The fitted ``mutual_information_`` of ``estimator`` or of a pipeline's last step."""
     final = estimator[-1] if hasattr(estimator, "steps") else estimator
     if not hasattr(final, "mutual_information_"):
-        raise ValueError(f"{type(final).__name__} has no mutual_information_; this scorer "
-                         "needs a fitted MINEDebiasedClassifier (or a pipeline ending in one).")
+        raise ValueError(
+            f"{type(final).__name__} has no mutual_information_; this scorer "
+            "needs a fitted MINEDebiasedClassifier (or a pipeline ending in one)."
+        )
     return final.mutual_information_
 
 
@@ -1366,10 +1420,13 @@ def make_mutual_information_scorer():
 def _check_matrix(name, values, columns, dtype):
     """``values`` as a finite 2-D array, or a ValueError naming ``name``."""
     if np.ndim(values) != 2:
-        raise ValueError(f"{name} must be 2-D, of shape (n_samples, n_{columns}); got shape "
-                         f"{np.shape(values)}. Reshape a single column with .reshape(-1, 1).")
-    return check_array(values, dtype=dtype, ensure_min_samples=2, ensure_min_features=0,
-                       input_name=name)
+        raise ValueError(
+            f"{name} must be 2-D, of shape (n_samples, n_{columns}); got shape "
+            f"{np.shape(values)}. Reshape a single column with .reshape(-1, 1)."
+        )
+    return check_array(
+        values, dtype=dtype, ensure_min_samples=2, ensure_min_features=0, input_name=name
+    )
 
 
 def _check_factors_codes(factors, codes, *, min_codes=1, numeric_factors=False):
@@ -1381,17 +1438,23 @@ def _check_factors_codes(factors, codes, *, min_codes=1, numeric_factors=False):
     factors = _check_matrix("factors", factors, "factors", "numeric" if numeric_factors else None)
     codes = _check_matrix("codes", codes, "codes", "numeric")
     if len(factors) != len(codes):
-        raise ValueError(f"factors and codes must describe the same samples, one row each; got "
-                         f"{len(factors)} and {len(codes)} rows.")
+        raise ValueError(
+            f"factors and codes must describe the same samples, one row each; got "
+            f"{len(factors)} and {len(codes)} rows."
+        )
     if factors.shape[1] == 0:
         raise ValueError("factors has no column; pass at least one generative factor.")
     if codes.shape[1] < min_codes:
-        raise ValueError(f"codes needs at least {min_codes} columns (the gap between the two "
-                         f"codes that best explain a factor); got {codes.shape[1]}.")
+        raise ValueError(
+            f"codes needs at least {min_codes} columns (the gap between the two "
+            f"codes that best explain a factor); got {codes.shape[1]}."
+        )
     for column, factor in enumerate(factors.T):
         if len(np.unique(factor)) < 2:
-            raise ValueError(f"factors column {column} is constant; drop it, a factor that never "
-                             "changes cannot be explained by any code.")
+            raise ValueError(
+                f"factors column {column} is constant; drop it, a factor that never "
+                "changes cannot be explained by any code."
+            )
     return factors, codes
 
 
@@ -1403,8 +1466,9 @@ def _top_two_gap(scores):
 
 def _equal_width_bins(codes, n_bins):
     """Each column of ``codes`` replaced by the index of its equal-width bin (of ``n_bins``)."""
-    return np.column_stack([np.digitize(code, np.histogram_bin_edges(code, n_bins)[:-1])
-                            for code in codes.T])
+    return np.column_stack(
+        [np.digitize(code, np.histogram_bin_edges(code, n_bins)[:-1]) for code in codes.T]
+    )
 
 
 def mutual_information_gap(factors, codes, *, n_bins=20):
@@ -1450,8 +1514,9 @@ def mutual_information_gap(factors, codes, *, n_bins=20):
     if not isinstance(n_bins, numbers.Integral) or isinstance(n_bins, bool) or n_bins < 2:
         raise ValueError(f"n_bins must be an integer >= 2; got {n_bins!r}.")
     binned = _equal_width_bins(codes, n_bins)
-    information = np.array([[mutual_info_score(factor, code) for factor in factors.T]
-                            for code in binned.T])
+    information = np.array(
+        [[mutual_info_score(factor, code) for factor in factors.T] for code in binned.T]
+    )
     entropies = np.array([mutual_info_score(factor, factor) for factor in factors.T])
     return float(np.mean(_top_two_gap(information) / entropies))
 
@@ -1464,26 +1529,36 @@ def _squared_correlations(factors, codes):
     factors = factors - factors.mean(axis=0)
     codes = codes - codes.mean(axis=0)
     covariance = codes.T @ factors
-    code_variance = np.sum(codes ** 2, axis=0)[:, np.newaxis]
-    factor_variance = np.sum(factors ** 2, axis=0)[np.newaxis, :]
+    code_variance = np.sum(codes**2, axis=0)[:, np.newaxis]
+    factor_variance = np.sum(factors**2, axis=0)[np.newaxis, :]
     varying = code_variance > 1e-12 * len(codes)
-    return np.where(varying, covariance ** 2 / np.where(varying, code_variance, 1.0)
-                    / factor_variance, 0.0)
+    return np.where(
+        varying, covariance**2 / np.where(varying, code_variance, 1.0) / factor_variance, 0.0
+    )
 
 
 def _single_code_accuracies(factors, codes, test_size, random_state):
     """Held-out accuracy of a one-code linear classifier of each factor: (n_codes, n_factors)."""
     codes_train, codes_test, factors_train, factors_test = train_test_split(
-        codes, factors, test_size=test_size, random_state=random_state)
+        codes, factors, test_size=test_size, random_state=random_state
+    )
     classifier = LinearSVC(C=0.01, class_weight="balanced", random_state=random_state)
-    return np.array([[clone(classifier).fit(codes_train[:, [code]], factors_train[:, factor])
-                      .score(codes_test[:, [code]], factors_test[:, factor])
-                      for factor in range(factors.shape[1])]
-                     for code in range(codes.shape[1])])
+    return np.array(
+        [
+            [
+                clone(classifier)
+                .fit(codes_train[:, [code]], factors_train[:, factor])
+                .score(codes_test[:, [code]], factors_test[:, factor])
+                for factor in range(factors.shape[1])
+            ]
+            for code in range(codes.shape[1])
+        ]
+    )
 
 
-def separated_attribute_predictability(factors, codes, *, continuous_factors=False,
-                                       test_size=0.3, random_state=0):
+def separated_attribute_predictability(
+    factors, codes, *, continuous_factors=False, test_size=0.3, random_state=0
+):
     """Separated attribute predictability (SAP) of ``codes`` with respect to ``factors``.
 
     Every factor is predicted from every code alone. For a discrete factor the
@@ -1526,8 +1601,9 @@ def separated_attribute_predictability(factors, codes, *, continuous_factors=Fal
     >>> round(separated_attribute_predictability(factors, aligned, continuous_factors=True), 2)
     0.99
     """
-    factors, codes = _check_factors_codes(factors, codes, min_codes=2,
-                                          numeric_factors=continuous_factors)
+    factors, codes = _check_factors_codes(
+        factors, codes, min_codes=2, numeric_factors=continuous_factors
+    )
     if continuous_factors:
         scores = _squared_correlations(factors.astype(float), codes)
     else:
@@ -1603,7 +1679,8 @@ def dci_disentanglement(factors, codes, *, test_size=0.3, random_state=0):
     """
     factors, codes = _check_factors_codes(factors, codes)
     codes_train, codes_test, factors_train, factors_test = train_test_split(
-        codes, factors, test_size=test_size, random_state=random_state)
+        codes, factors, test_size=test_size, random_state=random_state
+    )
     importances, accuracies = [], []
     for factor in range(factors.shape[1]):
         model = GradientBoostingClassifier(random_state=random_state)
@@ -1611,10 +1688,12 @@ def dci_disentanglement(factors, codes, *, test_size=0.3, random_state=0):
         importances.append(np.abs(model.feature_importances_))
         accuracies.append(model.score(codes_test, factors_test[:, factor]))
     importance_matrix = np.column_stack(importances)
-    return Bunch(disentanglement=_importance_specificity(importance_matrix),
-                 completeness=_importance_specificity(importance_matrix.T),
-                 informativeness=float(np.mean(accuracies)),
-                 importance_matrix=importance_matrix)
+    return Bunch(
+        disentanglement=_importance_specificity(importance_matrix),
+        completeness=_importance_specificity(importance_matrix.T),
+        informativeness=float(np.mean(accuracies)),
+        importance_matrix=importance_matrix,
+    )
 
 
 # Group fairness of regression predictions
@@ -1627,14 +1706,18 @@ def _group_errors(y_true, y_pred, sensitive, metric):
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
     for name, values in (("y_true", y_true), ("y_pred", y_pred)):
         if values.dtype.kind not in "biuf":
-            raise ValueError(f"{name} must be numeric: group error measures compare real "
-                             "targets with regression predictions (for class labels use "
-                             "demographic_parity_difference or worst_group_accuracy).")
+            raise ValueError(
+                f"{name} must be numeric: group error measures compare real "
+                "targets with regression predictions (for class labels use "
+                "demographic_parity_difference or worst_group_accuracy)."
+            )
     if y_true.shape != y_pred.shape:
-        raise ValueError(f"y_true and y_pred must have the same shape; got {y_true.shape} "
-                         f"and {y_pred.shape}.")
-    return fairlearn_metrics.MetricFrame(metrics=metric, y_true=y_true, y_pred=y_pred,
-                                         sensitive_features=sensitive)
+        raise ValueError(
+            f"y_true and y_pred must have the same shape; got {y_true.shape} and {y_pred.shape}."
+        )
+    return fairlearn_metrics.MetricFrame(
+        metrics=metric, y_true=y_true, y_pred=y_pred, sensitive_features=sensitive
+    )
 
 
 def group_error_gap(y_true, y_pred, *, sensitive, metric=mean_absolute_error):
@@ -1724,13 +1807,17 @@ _FAIRNESS_MEASURES["worst_group_error"] = (worst_group_error, False)
 
 def _regression_measures(y, y_pred, sensitive, pos_label=None):
     """R^2 and the group error measures of a regressor's predictions (for fairness_report)."""
-    return {"r2": r2_score(y, y_pred),
-            "group_error_gap": group_error_gap(y, y_pred, sensitive=sensitive),
-            "worst_group_error": worst_group_error(y, y_pred, sensitive=sensitive)}
+    return {
+        "r2": r2_score(y, y_pred),
+        "group_error_gap": group_error_gap(y, y_pred, sensitive=sensitive),
+        "worst_group_error": worst_group_error(y, y_pred, sensitive=sensitive),
+    }
 
 
-_DESCRIPTIONS.update({
-    "r2": "coefficient of determination R^2 of the predictions",
-    "group_error_gap": "largest gap in mean absolute error between groups (lower is better)",
-    "worst_group_error": "mean absolute error of the worst-predicted group (lower is better)",
-})
+_DESCRIPTIONS.update(
+    {
+        "r2": "coefficient of determination R^2 of the predictions",
+        "group_error_gap": "largest gap in mean absolute error between groups (lower is better)",
+        "worst_group_error": "mean absolute error of the worst-predicted group (lower is better)",
+    }
+)

@@ -94,11 +94,15 @@ def _check_lam_param(estimator, param):
     found = _find_lam_param(estimator)
     name = type(estimator).__name__
     if found is not None:
-        raise ValueError(f"{name} has no parameter {param!r}: pass param={found!r}, the lam "
-                         f"of its step {found.rsplit('__', 2)[-2]!r}.")
-    raise ValueError(f"{name} has no parameter {param!r}; pass param= the name of the parameter "
-                     "to vary as set_params takes it, e.g. param='<step>__lam' for a Pipeline "
-                     "ending in a skinvariant estimator.")
+        raise ValueError(
+            f"{name} has no parameter {param!r}: pass param={found!r}, the lam "
+            f"of its step {found.rsplit('__', 2)[-2]!r}."
+        )
+    raise ValueError(
+        f"{name} has no parameter {param!r}; pass param= the name of the parameter "
+        "to vary as set_params takes it, e.g. param='<step>__lam' for a Pipeline "
+        "ending in a skinvariant estimator."
+    )
 
 
 def _rows_of(frame, rows):
@@ -156,8 +160,9 @@ def lam_path(estimator, X, y, sensitive, *, lams, param="lam", test_size=0.3, ra
     _check_lam_param(estimator, param)
     check_sensitive_aligned(sensitive, X=X, y=y)
     y, frame = np.asarray(y), as_frame(sensitive)
-    train, test = train_test_split(np.arange(len(y)), test_size=test_size, stratify=y,
-                                   random_state=random_state)
+    train, test = train_test_split(
+        np.arange(len(y)), test_size=test_size, stratify=y, random_state=random_state
+    )
     X_train, X_test = (take_rows(X, rows) for rows in (train, test))
     s_train, s_test = (_rows_of(frame, rows) for rows in (train, test))
     rows = []
@@ -165,20 +170,27 @@ def lam_path(estimator, X, y, sensitive, *, lams, param="lam", test_size=0.3, ra
         model = clone(estimator).set_params(**{param: lam})
         model.fit(X_train, y[train], **{_sensitive_fit_param(model): s_train})
         predicted = model.predict(X_test)
-        leakage = sensitive_leakage(model.transform(X_train), s_train,
-                                    held_out=(model.transform(X_test), s_test),
-                                    random_state=random_state)
-        rows.append({
-            "lam": lam,
-            "accuracy": float(accuracy_score(y[test], predicted)),
-            "demographic_parity_difference": demographic_parity_difference(
-                y[test], predicted, sensitive=s_test),
-            "equalized_odds_difference": equalized_odds_difference(
-                y[test], predicted, sensitive=s_test),
-            "leakage_balanced_accuracy": leakage.balanced_accuracy,
-            "leakage_auc": leakage.auc,
-            "leakage_probe": leakage.probe,
-        })
+        leakage = sensitive_leakage(
+            model.transform(X_train),
+            s_train,
+            held_out=(model.transform(X_test), s_test),
+            random_state=random_state,
+        )
+        rows.append(
+            {
+                "lam": lam,
+                "accuracy": float(accuracy_score(y[test], predicted)),
+                "demographic_parity_difference": demographic_parity_difference(
+                    y[test], predicted, sensitive=s_test
+                ),
+                "equalized_odds_difference": equalized_odds_difference(
+                    y[test], predicted, sensitive=s_test
+                ),
+                "leakage_balanced_accuracy": leakage.balanced_accuracy,
+                "leakage_auc": leakage.auc,
+                "leakage_probe": leakage.probe,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -233,8 +245,10 @@ class _LowestMutualInformation:
     def __call__(self, cv_results):
         train_key = f"mean_train_{self.accuracy}"
         if train_key not in cv_results:
-            raise ValueError(f"cv_results has no {train_key!r}; pass return_train_score=True "
-                             f"and a scorer named {self.accuracy!r} to the search.")
+            raise ValueError(
+                f"cv_results has no {train_key!r}; pass return_train_score=True "
+                f"and a scorer named {self.accuracy!r} to the search."
+            )
         train_accuracy = np.asarray(cv_results[train_key])
         negated_mi = np.asarray(cv_results[f"mean_test_{self.mi}"], dtype=float)
         fits = train_accuracy >= np.nanmax(train_accuracy) - self.max_accuracy_drop
@@ -294,9 +308,12 @@ class _FoldLeakageScorer(LeakageScorer):
             return super().__call__(estimator, X, y_true, sensitive=None)  # the routing error
         train = self.train_of[np.asarray(fold[_ROWS]).tobytes()]
         Z_train = estimator.transform(take_rows(self.X, train))
-        leakage = sensitive_leakage(Z_train, _rows_of(self.sensitive, train),
-                                    held_out=(estimator.transform(X), sensitive),
-                                    **self.metric_kwargs)
+        leakage = sensitive_leakage(
+            Z_train,
+            _rows_of(self.sensitive, train),
+            held_out=(estimator.transform(X), sensitive),
+            **self.metric_kwargs,
+        )
         return leakage.balanced_accuracy
 
     def get_metadata_routing(self):
@@ -344,10 +361,11 @@ def _choose(cv_results, budget, param):
     """Index of the most accurate candidate within the budget, or of the most invariant one."""
     violation = _budget_violations(cv_results, budget)
     if np.isinf(violation).all():
-        raise ValueError("Every candidate's budget measure is NaN or infinite: the fits or "
-                         "measures failed on some fold; pass error_score='raise' to see why.")
-    score = np.nan_to_num(np.asarray(cv_results[f"mean_test_{_SCORE}"], dtype=float),
-                          nan=-np.inf)
+        raise ValueError(
+            "Every candidate's budget measure is NaN or infinite: the fits or "
+            "measures failed on some fold; pass error_score='raise' to see why."
+        )
+    score = np.nan_to_num(np.asarray(cv_results[f"mean_test_{_SCORE}"], dtype=float), nan=-np.inf)
     lam = np.asarray(cv_results[f"param_{param}"], dtype=float)
     met = violation <= 0
     candidates = range(len(violation))
@@ -390,8 +408,7 @@ def _search_has(attr):
     """Whether ``attr`` can be delegated to the best estimator (or the unfitted one)."""
 
     def check(self):
-        getattr(self.best_estimator_ if hasattr(self, "best_estimator_") else self.estimator,
-                attr)
+        getattr(self.best_estimator_ if hasattr(self, "best_estimator_") else self.estimator, attr)
         return True
 
     return check
@@ -534,8 +551,20 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
     # BudgetSearchCV measures fairness against ``sensitive`` itself
     __metadata_request__fit = {"sensitive": True}
 
-    def __init__(self, estimator, budget, *, lams=None, cv=3, scoring="accuracy", n_jobs=None,
-                 random_state=None, verbose=0, pre_dispatch="2*n_jobs", error_score="raise"):
+    def __init__(
+        self,
+        estimator,
+        budget,
+        *,
+        lams=None,
+        cv=3,
+        scoring="accuracy",
+        n_jobs=None,
+        random_state=None,
+        verbose=0,
+        pre_dispatch="2*n_jobs",
+        error_score="raise",
+    ):
         self.estimator = estimator
         self.budget = budget
         self.lams = lams
@@ -551,45 +580,65 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
 
     def _check_budget(self):
         if not self.budget:
-            raise ValueError(f"budget is empty; give at least one of {list(BUDGET_MEASURES)}, "
-                             "e.g. budget={'demographic_parity_difference': 0.05}.")
+            raise ValueError(
+                f"budget is empty; give at least one of {list(BUDGET_MEASURES)}, "
+                "e.g. budget={'demographic_parity_difference': 0.05}."
+            )
         unknown = sorted(set(self.budget) - set(BUDGET_MEASURES), key=str)
         if unknown:
-            raise ValueError(f"budget has unknown measure(s) {unknown}; the valid keys are "
-                             f"{list(BUDGET_MEASURES)}.")
+            raise ValueError(
+                f"budget has unknown measure(s) {unknown}; the valid keys are "
+                f"{list(BUDGET_MEASURES)}."
+            )
         budget = {}
         for key in BUDGET_MEASURES:
             if key not in self.budget:
                 continue
             value = self.budget[key]
-            if (isinstance(value, bool) or not isinstance(value, numbers.Real)
-                    or not 0 <= value <= 1):
-                raise ValueError(f"budget[{key!r}] must be a number in [0, 1] (the most the "
-                                 f"measure may reach); got {value!r}.")
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, numbers.Real)
+                or not 0 <= value <= 1
+            ):
+                raise ValueError(
+                    f"budget[{key!r}] must be a number in [0, 1] (the most the "
+                    f"measure may reach); got {value!r}."
+                )
             budget[key] = float(value)
         predictions = sorted(set(budget) & set(_PREDICTION_MEASURES))
         if predictions and not is_classifier(self.estimator):
-            raise ValueError(f"budget[{predictions[0]!r}] measures a classifier's predictions, "
-                             f"but {type(self.estimator).__name__} is not a classifier; bound "
-                             "its representation with budget={'leakage': ...}.")
+            raise ValueError(
+                f"budget[{predictions[0]!r}] measures a classifier's predictions, "
+                f"but {type(self.estimator).__name__} is not a classifier; bound "
+                "its representation with budget={'leakage': ...}."
+            )
         if "leakage" in budget and not hasattr(self.estimator, "transform"):
-            raise ValueError(f"budget['leakage'] reads the representation, but "
-                             f"{type(self.estimator).__name__} has no transform.")
+            raise ValueError(
+                f"budget['leakage'] reads the representation, but "
+                f"{type(self.estimator).__name__} has no transform."
+            )
         return budget
 
     def _check_lams(self, param):
         lams = self.lams
         if lams is None:
-            owner = self.estimator.get_params(deep=True).get(param.rsplit("__", 1)[0]) \
-                if "__" in param else self.estimator
+            owner = (
+                self.estimator.get_params(deep=True).get(param.rsplit("__", 1)[0])
+                if "__" in param
+                else self.estimator
+            )
             lams = getattr(type(owner), "lam_grid", None)
             if lams is None:
-                raise ValueError(f"lams=None takes the estimator's lam_grid, but "
-                                 f"{type(owner).__name__} declares none; pass lams=[...].")
+                raise ValueError(
+                    f"lams=None takes the estimator's lam_grid, but "
+                    f"{type(owner).__name__} declares none; pass lams=[...]."
+                )
         lams = np.asarray(lams, dtype=float).ravel() if np.ndim(lams) <= 1 else None
         if lams is None or lams.size == 0 or not np.isfinite(lams).all() or (lams < 0).any():
-            raise ValueError(f"lams must be a non-empty 1-D list of finite non-negative "
-                             f"numbers; got {self.lams!r}.")
+            raise ValueError(
+                f"lams must be a non-empty 1-D list of finite non-negative "
+                f"numbers; got {self.lams!r}."
+            )
         return [float(lam) for lam in lams]
 
     def _lam_param(self):
@@ -598,7 +647,8 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
             raise ValueError(
                 f"BudgetSearchCV searches over lam, but its estimator "
                 f"{type(self.estimator).__name__} has no lam parameter: give a skinvariant "
-                "estimator or a Pipeline whose last step is one.")
+                "estimator or a Pipeline whose last step is one."
+            )
         return param
 
     def _sensitive_and_params(self, sensitive, params):
@@ -611,10 +661,15 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
             sensitive = params.pop(legacy)
         if sensitive is None:
             prefixed = [key for key in params if key.endswith("__sensitive")]
-            routed = (f" With metadata routing on, pass sensitive=s, not {prefixed[0]}=s."
-                      if prefixed else "")
-            raise ValueError("BudgetSearchCV.fit needs sensitive: the budget is measured "
-                             f"against it; call fit(X, y, sensitive=s).{routed}")
+            routed = (
+                f" With metadata routing on, pass sensitive=s, not {prefixed[0]}=s."
+                if prefixed
+                else ""
+            )
+            raise ValueError(
+                "BudgetSearchCV.fit needs sensitive: the budget is measured "
+                f"against it; call fit(X, y, sensitive=s).{routed}"
+            )
         return sensitive, params
 
     def _splits(self, X, y, sensitive, groups):
@@ -622,20 +677,24 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
         classifier = is_classifier(self.estimator)
         if isinstance(self.cv, numbers.Integral) and classifier:
             shuffle = self.random_state is not None
-            folds = StratifiedKFold(self.cv, shuffle=shuffle,
-                                    random_state=self.random_state if shuffle else None)
+            folds = StratifiedKFold(
+                self.cv, shuffle=shuffle, random_state=self.random_state if shuffle else None
+            )
             cells = as_frame(sensitive).astype(str)
             cells = cells.set_axis([f"s{column}" for column in range(cells.shape[1])], axis=1)
             cells["y"] = np.asarray(y).astype(str)
             strata = cells.groupby(list(cells.columns), sort=False).ngroup().to_numpy()
-            if type_of_target(y) in ("binary", "multiclass") and \
-                    np.unique(strata, return_counts=True)[1].min() >= self.cv:
+            if (
+                type_of_target(y) in ("binary", "multiclass")
+                and np.unique(strata, return_counts=True)[1].min() >= self.cv
+            ):
                 return list(folds.split(X, strata))
             return list(folds.split(X, y))
         if isinstance(self.cv, numbers.Integral):
             shuffle = self.random_state is not None
-            folds = KFold(self.cv, shuffle=shuffle,
-                          random_state=self.random_state if shuffle else None)
+            folds = KFold(
+                self.cv, shuffle=shuffle, random_state=self.random_state if shuffle else None
+            )
         else:
             folds = check_cv(self.cv, y, classifier=classifier)
         return list(folds.split(X, y, groups))
@@ -678,18 +737,30 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
         check_sensitive_aligned(sensitive, X=X, y=y)
         X, y = indexable(X, y)
         if len(as_frame(sensitive)) != len(y):
-            raise ValueError(f"sensitive has {len(as_frame(sensitive))} rows but X has "
-                             f"{len(y)}; pass one sensitive label per sample of X.")
+            raise ValueError(
+                f"sensitive has {len(as_frame(sensitive))} rows but X has "
+                f"{len(y)}; pass one sensitive label per sample of X."
+            )
         splits = self._splits(X, y, sensitive, params.pop("groups", None))
 
         scorers = {_SCORE: _ScoreWithoutSensitive(check_scoring(self.estimator, self.scoring))}
         for key in budget:
-            scorers[key] = (_FoldLeakageScorer(X, sensitive, splits, self._probe_seed())
-                            if key == "leakage" else _FoldFairnessScorer(_PREDICTION_MEASURES[key]))
+            scorers[key] = (
+                _FoldLeakageScorer(X, sensitive, splits, self._probe_seed())
+                if key == "leakage"
+                else _FoldFairnessScorer(_PREDICTION_MEASURES[key])
+            )
         search = _BudgetGridSearchCV(
-            self.estimator, {param: lams}, scoring=scorers, refit=_BudgetRule(budget, param),
-            cv=splits, n_jobs=self.n_jobs, verbose=self.verbose, pre_dispatch=self.pre_dispatch,
-            error_score=self.error_score)
+            self.estimator,
+            {param: lams},
+            scoring=scorers,
+            refit=_BudgetRule(budget, param),
+            cv=splits,
+            n_jobs=self.n_jobs,
+            verbose=self.verbose,
+            pre_dispatch=self.pre_dispatch,
+            error_score=self.error_score,
+        )
         score_params = {"sensitive": sensitive}
         if "leakage" in budget:
             score_params[_ROWS] = np.arange(len(y))
@@ -702,8 +773,11 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
         results = search.cv_results_
         index, met = _choose(results, budget, param)
         for key in budget:  # lower is better: rank 1 is the most invariant
-            results[f"rank_test_{key}"] = pd.Series(results[f"mean_test_{key}"]).rank(
-                method="min", na_option="bottom").to_numpy(dtype=np.int32)
+            results[f"rank_test_{key}"] = (
+                pd.Series(results[f"mean_test_{key}"])
+                .rank(method="min", na_option="bottom")
+                .to_numpy(dtype=np.int32)
+            )
         results["meets_budget"] = met
         self.cv_results_ = results
         self.best_index_ = index
@@ -719,12 +793,15 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
         if not self.budget_met_:
             measured = ", ".join(
                 f"{key} {results[f'mean_test_{key}'][index]:.3g} (budget {limit:g})"
-                for key, limit in budget.items())
+                for key, limit in budget.items()
+            )
             warn_at_caller(
                 f"No lam in {lams} meets the budget {budget} in cross-validation; the closest "
                 f"is {param}={self.best_params_[param]:g}, with a mean {measured}. BudgetSearchCV refitted "
                 "that most invariant candidate: try larger lams, a looser budget or more "
-                "epochs.", BudgetNotMetWarning)
+                "epochs.",
+                BudgetNotMetWarning,
+            )
         return self
 
     # -- delegation -----------------------------------------------------------------
@@ -853,11 +930,17 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
         routing : :class:`~sklearn.utils.metadata_routing.MetadataRouter`
         """
         router = MetadataRouter(owner=type(self).__name__).add_self_request(self)
-        router.add(estimator=self.estimator,
-                   method_mapping=MethodMapping().add(caller="fit", callee="fit"))
-        router.add(scorer=check_scoring(self.estimator, self.scoring),
-                   method_mapping=MethodMapping().add(caller="score", callee="score")
-                   .add(caller="fit", callee="score"))
-        router.add(splitter=check_cv(self.cv),
-                   method_mapping=MethodMapping().add(caller="fit", callee="split"))
+        router.add(
+            estimator=self.estimator, method_mapping=MethodMapping().add(caller="fit", callee="fit")
+        )
+        router.add(
+            scorer=check_scoring(self.estimator, self.scoring),
+            method_mapping=MethodMapping()
+            .add(caller="score", callee="score")
+            .add(caller="fit", callee="score"),
+        )
+        router.add(
+            splitter=check_cv(self.cv),
+            method_mapping=MethodMapping().add(caller="fit", callee="split"),
+        )
         return router

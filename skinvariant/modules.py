@@ -4,8 +4,15 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["BatchStandardize", "batch_standardized", "FrozenEncoder", "InvariantNetwork", "VariationalNetwork",
-           "grad_reverse", "make_mlp"]
+__all__ = [
+    "BatchStandardize",
+    "batch_standardized",
+    "FrozenEncoder",
+    "InvariantNetwork",
+    "VariationalNetwork",
+    "grad_reverse",
+    "make_mlp",
+]
 
 
 def make_mlp(n_inputs, hidden_layer_sizes, n_outputs):
@@ -159,8 +166,16 @@ class VariationalNetwork(nn.Module):
         classifier only and the other terms train encoder and decoder only.
     """
 
-    def __init__(self, n_features, n_classes, n_components, n_nuisance_components,
-                 hidden_layer_sizes, *, classifier_apart=True):
+    def __init__(
+        self,
+        n_features,
+        n_classes,
+        n_components,
+        n_nuisance_components,
+        hidden_layer_sizes,
+        *,
+        classifier_apart=True,
+    ):
         super().__init__()
         n_latent = n_components + n_nuisance_components
         self.n_components = n_components
@@ -190,13 +205,20 @@ class VariationalNetwork(nn.Module):
         """Return the posterior, a draw of z, its decoding and the class logits."""
         mu, logvar = self.posterior(X)
         z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar) if self.training else mu
-        mu_p = mu[:, :self.n_components]
+        mu_p = mu[:, : self.n_components]
         # the classifier reads the direction of z_p, which the contrastive loss
         # clusters, not its scale, which the KL term shrinks
         features = F.normalize(mu_p.detach() if self.classifier_apart else mu_p, dim=1)
         logits = self.classifier(features)
-        return {"z": mu_p, "logits": logits, "mu": mu, "logvar": logvar, "z_sample": z,
-                "x_hat": self.decode(z), "decode": self.decode}
+        return {
+            "z": mu_p,
+            "logits": logits,
+            "mu": mu,
+            "logvar": logvar,
+            "z_sample": z,
+            "x_hat": self.decode(z),
+            "decode": self.decode,
+        }
 
     def represent(self, X):
         """Return the posterior mean of all of z."""

@@ -14,8 +14,20 @@ from sklearn.exceptions import NotFittedError
 __all__ = ["plot_history", "plot_leakage", "plot_tradeoff"]
 
 # where a point's label may go, in points from the point, in order of preference
-_LABEL_OFFSETS = [(5, 5), (5, -5), (-5, 5), (-5, -5), (0, 10), (0, -10), (11, 0), (-11, 0),
-                  (5, 15), (5, -15), (-5, 15), (-5, -15)]
+_LABEL_OFFSETS = [
+    (5, 5),
+    (5, -5),
+    (-5, 5),
+    (-5, -5),
+    (0, 10),
+    (0, -10),
+    (11, 0),
+    (-11, 0),
+    (5, 15),
+    (5, -15),
+    (-5, 15),
+    (-5, -15),
+]
 _LABEL_FONTSIZE = 7
 _MERGE_POINTS = 8  # points of one front closer than this share one label
 _PLACEMENT_PASSES = 3
@@ -25,8 +37,9 @@ def _axes(ax):
     try:
         import matplotlib.pyplot as plt
     except ImportError as error:  # pragma: no cover - depends on the environment
-        raise ImportError("skinvariant.plotting needs matplotlib: pip install "
-                          '"skinvariant[plot]".') from error
+        raise ImportError(
+            'skinvariant.plotting needs matplotlib: pip install "skinvariant[plot]".'
+        ) from error
     return plt.subplots()[1] if ax is None else ax
 
 
@@ -48,8 +61,7 @@ def _scale_lam_axis(ax, lams, axis="x"):
     positive = lams[lams > 0]
     if len(positive) == 0:
         return
-    set_scale, target = ((ax.set_xscale, ax.xaxis) if axis == "x"
-                         else (ax.set_yscale, ax.yaxis))
+    set_scale, target = (ax.set_xscale, ax.xaxis) if axis == "x" else (ax.set_yscale, ax.yaxis)
     if (lams > 0).all():
         set_scale("log")
     else:
@@ -66,14 +78,18 @@ def _as_fronts(fronts):
     if isinstance(fronts, pd.DataFrame):
         return {None: fronts}
     if not isinstance(fronts, Mapping):
-        raise TypeError("plot_tradeoff(fronts) takes one pandas DataFrame (as lam_path returns "
-                        "it) or a dict of label to DataFrame, e.g. {'IIDM': front}; got "
-                        f"{type(fronts).__name__}.")
+        raise TypeError(
+            "plot_tradeoff(fronts) takes one pandas DataFrame (as lam_path returns "
+            "it) or a dict of label to DataFrame, e.g. {'IIDM': front}; got "
+            f"{type(fronts).__name__}."
+        )
     for label, front in fronts.items():
         if not isinstance(front, pd.DataFrame):
-            raise TypeError(f"plot_tradeoff(fronts): fronts[{label!r}] is a "
-                            f"{type(front).__name__}; each value must be a pandas DataFrame "
-                            "such as lam_path returns.")
+            raise TypeError(
+                f"plot_tradeoff(fronts): fronts[{label!r}] is a "
+                f"{type(front).__name__}; each value must be a pandas DataFrame "
+                "such as lam_path returns."
+            )
     return dict(fronts)
 
 
@@ -93,7 +109,8 @@ def _label_size(text, scale):
     from matplotlib.textpath import text_to_path
 
     width = text_to_path.get_text_width_height_descent(
-        text, FontProperties(size=_LABEL_FONTSIZE), ismath=False)[0]
+        text, FontProperties(size=_LABEL_FONTSIZE), ismath=False
+    )[0]
     return (width + 2) * scale, (1.2 * _LABEL_FONTSIZE + 2) * scale
 
 
@@ -136,27 +153,40 @@ def _clearest_legend_loc(axes, labels):
     rc = matplotlib.rcParams
     scale = axes[0].figure.dpi / 72.0
     em = FontProperties(size=rc["legend.fontsize"]).get_size_in_points() * scale
-    width = (rc["legend.handlelength"] + rc["legend.handletextpad"] + 2 * rc["legend.borderpad"]
-             + 0.6 * max(map(len, labels))) * em
+    width = (
+        rc["legend.handlelength"]
+        + rc["legend.handletextpad"]
+        + 2 * rc["legend.borderpad"]
+        + 0.6 * max(map(len, labels))
+    ) * em
     height = (len(labels) * (1 + rc["legend.labelspacing"]) + 2 * rc["legend.borderpad"]) * em
     pad = rc["legend.borderaxespad"] * em
     x0, y0, x1, y1 = axes[0].bbox.extents
     left, right, center = x0 + pad, x1 - pad - width, (x0 + x1 - width) / 2
     top, bottom, middle = y1 - pad - height, y0 + pad, (y0 + y1 - height) / 2
-    corners = {"upper right": (right, top), "upper left": (left, top),
-               "lower left": (left, bottom), "lower right": (right, bottom),
-               "center left": (left, middle), "center right": (right, middle),
-               "lower center": (center, bottom), "upper center": (center, top),
-               "center": (center, middle)}
+    corners = {
+        "upper right": (right, top),
+        "upper left": (left, top),
+        "lower left": (left, bottom),
+        "lower right": (right, bottom),
+        "center left": (left, middle),
+        "center right": (right, middle),
+        "lower center": (center, bottom),
+        "upper center": (center, top),
+        "center": (center, middle),
+    }
     obstacles = []
     for ax in axes:
         ax.autoscale_view()
         markers, segments = _drawn_obstacles(ax, scale)
         obstacles += [markers, segments]
     obstacles = np.vstack(obstacles)
-    return min(corners, key=lambda loc: _overlaps(
-        np.array([*corners[loc], corners[loc][0] + width, corners[loc][1] + height]),
-        obstacles).sum())
+    return min(
+        corners,
+        key=lambda loc: _overlaps(
+            np.array([*corners[loc], corners[loc][0] + width, corners[loc][1] + height]), obstacles
+        ).sum(),
+    )
 
 
 def _lam_text(lams):
@@ -192,8 +222,7 @@ def _annotate_lams(ax, groups):
                 clusters[-1][2].append(lam)
             else:
                 clusters.append((point, pixel, [lam]))
-        labels += [(point, pixel, _lam_text(cluster), color)
-                   for point, pixel, cluster in clusters]
+        labels += [(point, pixel, _lam_text(cluster), color) for point, pixel, cluster in clusters]
     candidates = []
     for _point, pixel, text, _color in labels:
         size = _label_size(text, scale)
@@ -201,11 +230,20 @@ def _annotate_lams(ax, groups):
     chosen = [None] * len(labels)
 
     def crowding(box, index):
-        others = np.array([candidates[j][best] for j, best in enumerate(chosen)
-                           if best is not None and j != index]).reshape(-1, 4)
+        others = np.array(
+            [
+                candidates[j][best]
+                for j, best in enumerate(chosen)
+                if best is not None and j != index
+            ]
+        ).reshape(-1, 4)
         outside = (box[2] - box[0]) * (box[3] - box[1]) - _overlaps(box, frame[None])[0]
-        return (_overlaps(box, others).sum() + _overlaps(box, markers).sum()
-                + _overlaps(box, segments).sum() / 3 + 2 * outside)
+        return (
+            _overlaps(box, others).sum()
+            + _overlaps(box, markers).sum()
+            + _overlaps(box, segments).sum() / 3
+            + 2 * outside
+        )
 
     # greedy in order, then each label moved again where the others leave most room
     for _ in range(_PLACEMENT_PASSES):
@@ -215,8 +253,16 @@ def _annotate_lams(ax, groups):
         offset = _LABEL_OFFSETS[best]
         ha = "left" if offset[0] > 0 else "right" if offset[0] < 0 else "center"
         va = "bottom" if offset[1] > 0 else "top" if offset[1] < 0 else "center"
-        ax.annotate(text, tuple(point), textcoords="offset points", xytext=offset,
-                    ha=ha, va=va, fontsize=_LABEL_FONTSIZE, color=color)
+        ax.annotate(
+            text,
+            tuple(point),
+            textcoords="offset points",
+            xytext=offset,
+            ha=ha,
+            va=va,
+            fontsize=_LABEL_FONTSIZE,
+            color=color,
+        )
 
 
 def plot_tradeoff(fronts, *, x="demographic_parity_difference", y="accuracy", ax=None):
@@ -251,17 +297,26 @@ def plot_tradeoff(fronts, *, x="demographic_parity_difference", y="accuracy", ax
         missing = [column for column in (x, y) if column not in front.columns]
         if missing:
             which = "the front" if label is None else f"front {label!r}"
-            raise ValueError(f"plot_tradeoff: {which} has no column "
-                             f"{', '.join(map(repr, missing))}; its columns are "
-                             f"{list(front.columns)}. Pass x= and y= among them.")
+            raise ValueError(
+                f"plot_tradeoff: {which} has no column "
+                f"{', '.join(map(repr, missing))}; its columns are "
+                f"{list(front.columns)}. Pass x= and y= among them."
+            )
     ax = _axes(ax)
     groups, lams = [], []
     for label, front in fronts.items():
-        (line,) = ax.plot(front[x], front[y], marker="o",
-                          label="_nolegend_" if label is None else label)
+        (line,) = ax.plot(
+            front[x], front[y], marker="o", label="_nolegend_" if label is None else label
+        )
         if "lam" in front.columns and len(front) > 1:
-            groups.append((front[x].to_numpy(float), front[y].to_numpy(float),
-                           front["lam"].to_numpy(float), line.get_color()))
+            groups.append(
+                (
+                    front[x].to_numpy(float),
+                    front[y].to_numpy(float),
+                    front["lam"].to_numpy(float),
+                    line.get_color(),
+                )
+            )
         if "lam" in (x, y):
             lams.extend(front["lam"])
     if x == "lam":
@@ -288,14 +343,21 @@ def _history_of(estimator):
         return final.history_
     name = type(final).__name__
     if isinstance(final, InvariantEstimatorBase):
-        how = ("it first: fit(X, y, sensitive=s)" if step is None else
-               f"the Pipeline first: fit(X, y, {step}__sensitive=s), or sensitive=s with "
-               "metadata routing on")
-        raise NotFittedError(f"plot_history(estimator): {name} is not fitted, so it has no "
-                             f"history_; fit {how}, and pass the fitted estimator.")
-    raise TypeError(f"plot_history(estimator) plots history_, the per-epoch records of a "
-                    f"fitted skinvariant estimator; {name} has none. Pass a fitted skinvariant "
-                    "estimator or a Pipeline ending in one (for a search, its best_estimator_).")
+        how = (
+            "it first: fit(X, y, sensitive=s)"
+            if step is None
+            else f"the Pipeline first: fit(X, y, {step}__sensitive=s), or sensitive=s with "
+            "metadata routing on"
+        )
+        raise NotFittedError(
+            f"plot_history(estimator): {name} is not fitted, so it has no "
+            f"history_; fit {how}, and pass the fitted estimator."
+        )
+    raise TypeError(
+        f"plot_history(estimator) plots history_, the per-epoch records of a "
+        f"fitted skinvariant estimator; {name} has none. Pass a fitted skinvariant "
+        "estimator or a Pipeline ending in one (for a search, its best_estimator_)."
+    )
 
 
 def _is_rate(key, values):
@@ -317,7 +379,7 @@ def plot_history(estimator, keys=None, *, ax=None):
     estimator : fitted skinvariant estimator or Pipeline ending in one
     keys : list of str, default=None
         History keys without the ``train_`` prefix (e.g. ``["task_loss",
-        "penalty"]``); by default every ``train_*`` record except the totals.
+        "penalty"]``); by default every ``train_*`` record but the totals and ``z_mean_square``.
     ax : matplotlib.axes.Axes, default=None
 
     Returns
@@ -339,13 +401,20 @@ def plot_history(estimator, keys=None, *, ax=None):
     history = _history_of(estimator)
     last = history[-1]
     if keys is None:
-        keys = [key[len("train_"):] for key in last
-                if key.startswith("train_") and key not in ("train_loss", "train_loss_best",
-                                                              "train_batch_count")]
+        keys = [
+            key[len("train_") :]
+            for key in last
+            if key.startswith("train_")
+            # skorch's own records, and the scale of z (a divergence watch, not a loss)
+            and key
+            not in ("train_loss", "train_loss_best", "train_batch_count", "train_z_mean_square")
+        ]
     for key in keys:
         if "train_" + key not in last:
-            raise ValueError(f"history_ has no 'train_{key}'; it has "
-                             f"{sorted(k for k in last if k.startswith('train_'))}.")
+            raise ValueError(
+                f"history_ has no 'train_{key}'; it has "
+                f"{sorted(k for k in last if k.startswith('train_'))}."
+            )
     ax = _axes(ax)
     epochs = np.arange(1, len(history) + 1)
     records = {key: [float(value) for value in history[:, "train_" + key]] for key in keys}
@@ -358,9 +427,13 @@ def plot_history(estimator, keys=None, *, ax=None):
     # the twin's colour cycle starts again: go on from the left axis's
     colors = _cycle_colors()
     for index, key in enumerate(rates, start=len(others) if right is not None else 0):
-        rate_ax.plot(epochs, records[key], linestyle="--",
-                     color=colors[index % len(colors)] if right is not None else None,
-                     label=f"{key} (right)" if right is not None else key)
+        rate_ax.plot(
+            epochs,
+            records[key],
+            linestyle="--",
+            color=colors[index % len(colors)] if right is not None else None,
+            label=f"{key} (right)" if right is not None else key,
+        )
     fractions_only = rates and all(key.endswith("_fraction") for key in rates)
     rate_label = "fraction" if fractions_only else "accuracy"
     if others:
@@ -374,8 +447,10 @@ def plot_history(estimator, keys=None, *, ax=None):
         ax.legend()
     else:
         # on the twin, drawn above both; "best" would avoid the twin's lines only
-        handles, labels = (sum(pair, []) for pair in zip(ax.get_legend_handles_labels(),
-                                                           right.get_legend_handles_labels()))
+        handles, labels = (
+            sum(pair, [])
+            for pair in zip(ax.get_legend_handles_labels(), right.get_legend_handles_labels())
+        )
         right.legend(handles, labels, loc=_clearest_legend_loc([ax, right], labels))
     ax.right_ax = right
     return ax
@@ -407,9 +482,11 @@ def plot_leakage(front, *, measure="leakage_balanced_accuracy", chance=None, ax=
     """
     missing = [column for column in ("lam", measure) if column not in front.columns]
     if missing:
-        raise ValueError(f"plot_leakage: the front has no column "
-                         f"{', '.join(map(repr, missing))}; its columns are "
-                         f"{list(front.columns)}.")
+        raise ValueError(
+            f"plot_leakage: the front has no column "
+            f"{', '.join(map(repr, missing))}; its columns are "
+            f"{list(front.columns)}."
+        )
     ax = _axes(ax)
     ax.plot(front["lam"], front[measure], marker="o")
     _scale_lam_axis(ax, front["lam"], "x")

@@ -11,8 +11,14 @@ mutual-information and kernel criteria.
 
 import inspect
 import re
+import textwrap
 
-from ._base import TARGET_SCALING_DOC, InvariantRegressorBase, SensitiveTypeMixin
+from ._base import (
+    TARGET_SCALING_DOC,
+    InvariantRegressorBase,
+    SensitiveTypeMixin,
+    fill_placeholders,
+)
 from .classifiers import (
     AdversarialClassifier,
     HSICClassifier,
@@ -29,8 +35,9 @@ __all__ = [
     "MINEDebiasedRegressor",
 ]
 
-_SECTION_HEADER = re.compile(r"^    (\w[\w ]*)\n    -+\n", re.M)
-_ENTRY_START = re.compile(r"^    (?=\S)", re.M)
+# on docstrings without their indentation, as fill_placeholders leaves them
+_SECTION_HEADER = re.compile(r"^(\w[\w ]*)\n-+\n", re.M)
+_ENTRY_START = re.compile(r"^(?=\S)", re.M)
 
 # The twins' own text for the entries whose classifier text speaks of classes.
 _LAM_DOC = """\
@@ -47,14 +54,14 @@ def _section(doc, title):
     headers = list(_SECTION_HEADER.finditer(doc))
     for header, following in zip(headers, [*headers[1:], None]):
         if header[1] == title:
-            return doc[header.end():following.start() if following else len(doc)].rstrip()
+            return doc[header.end() : following.start() if following else len(doc)].rstrip()
     raise ValueError(f"the docstring has no {title!r} section")
 
 
 def _entries(body):
     """``{names: entry}`` of a numpydoc section body, in order."""
     entries = [entry.rstrip() for entry in _ENTRY_START.split(body) if entry.strip()]
-    return {entry.split(" : ")[0]: "    " + entry for entry in entries}
+    return {entry.split(" : ")[0]: entry for entry in entries}
 
 
 def regression_twin_doc(classifier, **replaced):
@@ -66,21 +73,26 @@ def regression_twin_doc(classifier, **replaced):
     becomes the shared default). The attributes lose ``classes_`` and gain
     ``y_mean_`` and ``y_scale_``.
     """
+
     def decorate(cls):
-        defaults = {name: parameter.default for name, parameter
-                    in inspect.signature(classifier.__init__).parameters.items()}
+        defaults = {
+            name: parameter.default
+            for name, parameter in inspect.signature(classifier.__init__).parameters.items()
+        }
         parameters = _entries(_section(classifier.__doc__, "Parameters"))
         unknown = set(replaced) - set(parameters)
         if unknown:
             raise ValueError(f"{classifier.__name__} documents no parameter {sorted(unknown)}")
-        parameters.update(replaced)
+        parameters.update({name: textwrap.dedent(text) for name, text in replaced.items()})
         for name in CLASS_ONLY_PARAMETERS:  # a real-valued target has no classes
             parameters.pop(name, None)
         attributes = _entries(_section(classifier.__doc__, "Attributes"))
         del attributes["classes_"]
-        doc = (cls.__doc__
-               .replace("{parameters}", "\n".join(parameters.values()))
-               .replace("{attributes}", "\n".join([TARGET_SCALING_DOC, *attributes.values()])))
+        doc = fill_placeholders(
+            cls.__doc__,
+            parameters="\n".join(parameters.values()),
+            attributes="\n".join([textwrap.dedent(TARGET_SCALING_DOC), *attributes.values()]),
+        )
         cls.__doc__ = re.sub(r"\{default:(\w+)\}", lambda match: repr(defaults[match[1]]), doc)
         return cls
 
@@ -100,11 +112,11 @@ class AdversarialRegressor(InvariantRegressorBase):
 
     Parameters
     ----------
-{parameters}
+    {parameters}
 
     Attributes
     ----------
-{attributes}
+    {attributes}
 
     See Also
     --------
@@ -126,12 +138,29 @@ class AdversarialRegressor(InvariantRegressorBase):
 
     _parameter_constraints = AdversarialClassifier._parameter_constraints
 
-    def __init__(self, lam=1.0, *, mode="alternating", n_adversary_steps=5,
-                 gradient_penalty=1.0, adversary_hidden_layer_sizes=(100,), lam_ramp=False,
-                 kernel_penalty=0.0, n_components=8, hidden_layer_sizes=(64,), encoder=None,
-                 max_epochs=50, batch_size=128, lr=1e-3, optimizer="rmsprop",
-                 validation_fraction=None, callbacks=None, device="auto", random_state=None,
-                 verbose=0):
+    def __init__(
+        self,
+        lam=1.0,
+        *,
+        mode="alternating",
+        n_adversary_steps=5,
+        gradient_penalty=1.0,
+        adversary_hidden_layer_sizes=(100,),
+        lam_ramp=False,
+        kernel_penalty=0.0,
+        n_components=8,
+        hidden_layer_sizes=(64,),
+        encoder=None,
+        max_epochs=50,
+        batch_size=128,
+        lr=1e-3,
+        optimizer="rmsprop",
+        validation_fraction=None,
+        callbacks=None,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
         self.lam = lam
         self.mode = mode
         self.n_adversary_steps = n_adversary_steps
@@ -171,11 +200,11 @@ class IIDMRegressor(InvariantRegressorBase):
 
     Parameters
     ----------
-{parameters}
+    {parameters}
 
     Attributes
     ----------
-{attributes}
+    {attributes}
 
     See Also
     --------
@@ -196,11 +225,28 @@ class IIDMRegressor(InvariantRegressorBase):
 
     _parameter_constraints = IIDMClassifier._parameter_constraints
 
-    def __init__(self, lam=1.0, *, decay=0.7, n_adversary_steps=5,
-                 gradient_penalty=0.0, adversary_hidden_layer_sizes=(100,), kernel_penalty=0.0,
-                 n_components=2, hidden_layer_sizes=(64,), encoder=None, max_epochs=50,
-                 batch_size=128, lr=1e-3, optimizer="rmsprop", validation_fraction=None,
-                 callbacks=None, device="auto", random_state=None, verbose=0):
+    def __init__(
+        self,
+        lam=1.0,
+        *,
+        decay=0.7,
+        n_adversary_steps=5,
+        gradient_penalty=0.0,
+        adversary_hidden_layer_sizes=(100,),
+        kernel_penalty=0.0,
+        n_components=2,
+        hidden_layer_sizes=(64,),
+        encoder=None,
+        max_epochs=50,
+        batch_size=128,
+        lr=1e-3,
+        optimizer="rmsprop",
+        validation_fraction=None,
+        callbacks=None,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
         self.lam = lam
         self.decay = decay
         self.n_adversary_steps = n_adversary_steps
@@ -221,8 +267,13 @@ class IIDMRegressor(InvariantRegressorBase):
         self.verbose = verbose
 
     def build_objective(self, z_dim, n_classes):
-        return DiscriminatorMatchingObjective(z_dim, len(self.sensitive_groups_), n_classes,
-                                              decay=self.decay, **adversary_options(self))
+        return DiscriminatorMatchingObjective(
+            z_dim,
+            len(self.sensitive_groups_),
+            n_classes,
+            decay=self.decay,
+            **adversary_options(self),
+        )
 
 
 @regression_twin_doc(MINEDebiasedClassifier, lam=_LAM_DOC)
@@ -238,11 +289,11 @@ class MINEDebiasedRegressor(SensitiveTypeMixin, InvariantRegressorBase):
 
     Parameters
     ----------
-{parameters}
+    {parameters}
 
     Attributes
     ----------
-{attributes}
+    {attributes}
 
     See Also
     --------
@@ -263,12 +314,30 @@ class MINEDebiasedRegressor(SensitiveTypeMixin, InvariantRegressorBase):
 
     _parameter_constraints = MINEDebiasedClassifier._parameter_constraints
 
-    def __init__(self, lam=1.0, *, estimator="mine", n_estimator_steps=20,
-                 statistics_hidden_layer_sizes=(100, 100), ema_rate=0.01,
-                 adaptive_clipping=True, sensitive_type="auto", kernel_penalty=0.0,
-                 n_components=2, hidden_layer_sizes=(64,), encoder=None, max_epochs=50,
-                 batch_size=128, lr=1e-3, optimizer="rmsprop", validation_fraction=None,
-                 callbacks=None, device="auto", random_state=None, verbose=0):
+    def __init__(
+        self,
+        lam=1.0,
+        *,
+        estimator="mine",
+        n_estimator_steps=20,
+        statistics_hidden_layer_sizes=(100, 100),
+        ema_rate=0.01,
+        adaptive_clipping=True,
+        sensitive_type="auto",
+        kernel_penalty=0.0,
+        n_components=2,
+        hidden_layer_sizes=(64,),
+        encoder=None,
+        max_epochs=50,
+        batch_size=128,
+        lr=1e-3,
+        optimizer="rmsprop",
+        validation_fraction=None,
+        callbacks=None,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
         self.lam = lam
         self.estimator = estimator
         self.n_estimator_steps = n_estimator_steps
@@ -307,11 +376,11 @@ class HSICRegressor(SensitiveTypeMixin, InvariantRegressorBase):
 
     Parameters
     ----------
-{parameters}
+    {parameters}
 
     Attributes
     ----------
-{attributes}
+    {attributes}
 
     See Also
     --------
@@ -333,10 +402,24 @@ class HSICRegressor(SensitiveTypeMixin, InvariantRegressorBase):
 
     _parameter_constraints = HSICClassifier._parameter_constraints
 
-    def __init__(self, lam=1.0, *, sensitive_type="auto", n_components=2,
-                 hidden_layer_sizes=(64,), encoder=None, max_epochs=50, batch_size=256,
-                 lr=1e-3, optimizer="adam", validation_fraction=None, callbacks=None,
-                 device="auto", random_state=None, verbose=0):
+    def __init__(
+        self,
+        lam=1.0,
+        *,
+        sensitive_type="auto",
+        n_components=2,
+        hidden_layer_sizes=(64,),
+        encoder=None,
+        max_epochs=50,
+        batch_size=256,
+        lr=1e-3,
+        optimizer="adam",
+        validation_fraction=None,
+        callbacks=None,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
         self.lam = lam
         self.sensitive_type = sensitive_type
         self.n_components = n_components

@@ -55,12 +55,12 @@ class AffinityTransformer(InvariantEstimatorBase):
         and buffers are not changed by ``fit`` and it runs in evaluation mode.
         Only an MLP on top of it (``hidden_layer_sizes`` to ``n_components``
         wide, the "fair layer") and the head are trained. Requires ``encoder``.
-{kernel_penalty_parameter}
-{common_parameters}
+    {kernel_penalty_parameter}
+    {common_parameters}
 
     Attributes
     ----------
-{common_attributes}
+    {common_attributes}
 
     See Also
     --------
@@ -89,12 +89,27 @@ class AffinityTransformer(InvariantEstimatorBase):
     # the affinity loss is weighted a tenth of the others' (default lam 0.1)
     lam_grid = (0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 
-    def __init__(self, lam=0.1, *, same_class=True, freeze_encoder=False, kernel_penalty=0.0,
-                 n_components=20,
-                 hidden_layer_sizes=(128, 128), encoder=None,
-                 class_weight=None, max_epochs=50, batch_size=128,
-                 lr=1e-3, optimizer="adam", validation_fraction=None, callbacks=None,
-                 device="auto", random_state=None, verbose=0):
+    def __init__(
+        self,
+        lam=0.1,
+        *,
+        same_class=True,
+        freeze_encoder=False,
+        kernel_penalty=0.0,
+        n_components=20,
+        hidden_layer_sizes=(128, 128),
+        encoder=None,
+        class_weight=None,
+        max_epochs=50,
+        batch_size=128,
+        lr=1e-3,
+        optimizer="adam",
+        validation_fraction=None,
+        callbacks=None,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
         self.lam = lam
         self.same_class = same_class
         self.freeze_encoder = freeze_encoder
@@ -114,15 +129,16 @@ class AffinityTransformer(InvariantEstimatorBase):
         self.verbose = verbose
 
     def build_objective(self, z_dim, n_classes):
-        return AffinityObjective(len(self.sensitive_groups_), n_classes,
-                                 same_class=self.same_class)
+        return AffinityObjective(len(self.sensitive_groups_), n_classes, same_class=self.same_class)
 
     def _build_encoder(self, n_features):
         if not self.freeze_encoder:
             return super()._build_encoder(n_features)
         if self.encoder is None:
-            raise ValueError("freeze_encoder=True needs encoder=<your pretrained torch module>; "
-                             "without one there is nothing to freeze.")
+            raise ValueError(
+                "freeze_encoder=True needs encoder=<your pretrained torch module>; "
+                "without one there is nothing to freeze."
+            )
         frozen = FrozenEncoder(copy.deepcopy(self.encoder))
         sizes = check_layer_sizes("hidden_layer_sizes", self.hidden_layer_sizes)
         fair_layer = make_mlp(representation_width(frozen, n_features), sizes, self.n_components)

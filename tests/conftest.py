@@ -7,9 +7,11 @@ def make_leaky_data(n_samples=800, n_groups=2, seed=0):
     rng = np.random.RandomState(seed)
     s = rng.randint(0, n_groups, n_samples)
     y = rng.randint(0, 2, n_samples)
-    X = np.c_[2.0 * y + 0.6 * rng.randn(n_samples),
-              2.0 * s + 1.0 * rng.randn(n_samples),
-              rng.randn(n_samples, 2)]
+    X = np.c_[
+        2.0 * y + 0.6 * rng.randn(n_samples),
+        2.0 * s + 1.0 * rng.randn(n_samples),
+        rng.randn(n_samples, 2),
+    ]
     return X.astype(np.float64), y, s
 
 

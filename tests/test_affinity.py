@@ -31,8 +31,9 @@ from .conftest import make_leaky_data
 
 
 def test_each_sample_is_pulled_to_its_nearest_partner_of_its_class_in_another_group():
-    z = torch.tensor([[0.0, 0.0], [1.0, 1.0], [0.5, 0.0], [3.0, 0.0], [9.0, 9.0]],
-                     requires_grad=True)
+    z = torch.tensor(
+        [[0.0, 0.0], [1.0, 1.0], [0.5, 0.0], [3.0, 0.0], [9.0, 9.0]], requires_grad=True
+    )
     s = torch.tensor([0, 0, 1, 1, 1])
     y = torch.tensor([0, 0, 0, 0, 1])  # the last sample has no partner of its class
     affinity, unpaired_fraction = AffinityObjective(n_groups=2, n_classes=2)._affinity(z, s, y)
@@ -72,10 +73,13 @@ def test_the_penalty_is_the_affinity_of_the_batch_standardised_z_so_shrinking_z_
     penalty = objective.penalty(step)
     centered = z - z.mean(dim=0)
     standardized = centered / centered.pow(2).mean(dim=0).sqrt()
-    assert float(penalty) == pytest.approx(float(objective._affinity(standardized, s, y)[0]), rel=1e-5)
+    assert float(penalty) == pytest.approx(
+        float(objective._affinity(standardized, s, y)[0]), rel=1e-5
+    )
     shrunk = 0.01 * z + 5.0
     assert float(objective.penalty(Step(shrunk, y, s, {"z": shrunk}))) == pytest.approx(
-        float(penalty), rel=1e-4)
+        float(penalty), rel=1e-4
+    )
     assert float(step.records["unpaired_fraction"]) == float(objective._affinity(z, s, y)[1])
 
 
@@ -123,10 +127,17 @@ def test_a_cell_smaller_than_the_batch_count_leaves_unpaired_samples_in_history(
 
 def test_transformer_learns_a_representation_a_probe_cannot_read_s_from():
     X, y, s = make_leaky_data(1200)
-    leakage = {lam: sensitive_leakage(
-        AffinityTransformer(lam=lam, max_epochs=30, random_state=0).fit_transform(
-            X, y, sensitive=s), s, probe=LogisticRegression(), random_state=0).accuracy
-        for lam in (0.0, 0.1)}
+    leakage = {
+        lam: sensitive_leakage(
+            AffinityTransformer(lam=lam, max_epochs=30, random_state=0).fit_transform(
+                X, y, sensitive=s
+            ),
+            s,
+            probe=LogisticRegression(),
+            random_state=0,
+        ).accuracy
+        for lam in (0.0, 0.1)
+    }
     assert leakage[0.0] > 0.78
     assert leakage[0.1] < 0.62
 
@@ -142,8 +153,9 @@ def test_transformer_has_no_predict_and_names_its_features(leaky_data):
 @pytest.mark.parametrize("routing", [True, False])
 def test_transformer_is_a_pipeline_step_tuned_by_grid_search(routing, leaky_data):
     X, y, s = leaky_data
-    pipe = make_pipeline(StandardScaler(), AffinityTransformer(max_epochs=2, random_state=0),
-                         LogisticRegression())
+    pipe = make_pipeline(
+        StandardScaler(), AffinityTransformer(max_epochs=2, random_state=0), LogisticRegression()
+    )
     grid = {"affinitytransformer__lam": [0.0, 0.1]}
     with sklearn.config_context(enable_metadata_routing=routing):
         if routing:
@@ -151,7 +163,8 @@ def test_transformer_is_a_pipeline_step_tuned_by_grid_search(routing, leaky_data
             search = GridSearchCV(pipe, grid, cv=KFold(3)).fit(X, y, sensitive=s)
         else:
             search = GridSearchCV(pipe, grid, cv=KFold(3)).fit(
-                X, y, affinitytransformer__sensitive=s)
+                X, y, affinitytransformer__sensitive=s
+            )
     fitted = search.best_estimator_[1]
     assert fitted.sensitive_groups_ == [0, 1]  # sensitive reached the transformer
     assert len(fitted.history_[-1]["batches"]) == 7  # 800 rows, full data at refit
@@ -166,8 +179,14 @@ def test_frozen_encoder_keeps_its_weights_and_buffers(leaky_data):
     pretrained.train()
     pretrained(torch.randn(64, 4))  # give the batch-norm some running statistics
     before = {name: value.clone() for name, value in pretrained.state_dict().items()}
-    model = AffinityClassifier(encoder=pretrained, freeze_encoder=True, n_components=4,
-                               hidden_layer_sizes=(), max_epochs=3, random_state=0)
+    model = AffinityClassifier(
+        encoder=pretrained,
+        freeze_encoder=True,
+        n_components=4,
+        hidden_layer_sizes=(),
+        max_epochs=3,
+        random_state=0,
+    )
     model.fit(X, y, sensitive=s)
     frozen = model.net_.module_.encoder[0].module
     for name, value in frozen.state_dict().items():
@@ -195,8 +214,10 @@ def test_reattaching_the_attribute_reads_a_larger_weight_once_z_is_fair():
     signal = rng.randn(n)
     y = (signal + 2.0 * s + 0.5 * rng.randn(n) > 1.0).astype(int)  # s itself drives y
     X = np.c_[signal + 0.3 * rng.randn(n), s + 0.3 * rng.randn(n), rng.randn(n)]
-    models = [AffinityClassifier(lam=lam, max_epochs=20, random_state=0).fit(X, y, sensitive=s)
-              for lam in (0.0, 1.0)]
+    models = [
+        AffinityClassifier(lam=lam, max_epochs=20, random_state=0).fit(X, y, sensitive=s)
+        for lam in (0.0, 1.0)
+    ]
     plain, fair = (model.reattach_sensitive(X, y, s) for model in models)
     # the estimator's method is the representation measure applied to transform(X)
     assert reattach_sensitive(models[1].transform(X), y, s).w_z == pytest.approx(fair.w_z)
@@ -223,12 +244,15 @@ def test_paper_gaps_are_the_existing_group_measures():
     rng = np.random.RandomState(0)
     y_true, y_pred, s = rng.randint(0, 2, (3, 200))
     assert parity_gap(y_true, y_pred, sensitive=s) == demographic_parity_difference(
-        y_true, y_pred, sensitive=s)
+        y_true, y_pred, sensitive=s
+    )
     assert equality_gap(y_true, y_pred, sensitive=s) == equal_opportunity_difference(
-        y_true, y_pred, sensitive=s)
+        y_true, y_pred, sensitive=s
+    )
     tnr = [np.mean(y_pred[(s == g) & (y_true == 0)] == 0) for g in (0, 1)]
     assert equality_gap(y_true, y_pred, sensitive=s, rate="tnr") == pytest.approx(
-        abs(tnr[0] - tnr[1]))
+        abs(tnr[0] - tnr[1])
+    )
     with pytest.raises(ValueError, match="rate must be"):
         equality_gap(y_true, y_pred, sensitive=s, rate="fpr")
 
@@ -249,8 +273,9 @@ def test_rotated_digits_are_rotated_copies_in_angle_blocks():
     X, y, angle = make_rotated_digits(angles=(0, 90))
     n_images = len(X) // 2
     images = X.reshape(-1, 8, 8)
-    np.testing.assert_allclose(images[n_images:], np.rot90(images[:n_images], axes=(1, 2)),
-                               atol=1e-12)
+    np.testing.assert_allclose(
+        images[n_images:], np.rot90(images[:n_images], axes=(1, 2)), atol=1e-12
+    )
     np.testing.assert_array_equal(y[:n_images], y[n_images:])
     assert np.unique(angle).tolist() == [0, 90]
     with pytest.raises(ValueError, match="distinct"):
@@ -269,12 +294,15 @@ def test_transformer_pickles_and_reproduces_with_random_state(leaky_data):
     np.testing.assert_array_equal(restored.transform(X), first.transform(X))
 
 
-@pytest.mark.parametrize("bad_input, message", [
-    (lambda X, y, s: (X, y, s[:-1]), "sensitive has 799 rows"),
-    (lambda X, y, s: (X, y, np.zeros_like(s)), "single group"),
-    (lambda X, y, s: (X, y, s + np.linspace(0, 0.5, len(s))), "looks continuous"),
-    (lambda X, y, s: (np.where(X > 0, "a", "b").astype(object), y, s), "must be numeric"),
-])
+@pytest.mark.parametrize(
+    "bad_input, message",
+    [
+        (lambda X, y, s: (X, y, s[:-1]), "sensitive has 799 rows"),
+        (lambda X, y, s: (X, y, np.zeros_like(s)), "single group"),
+        (lambda X, y, s: (X, y, s + np.linspace(0, 0.5, len(s))), "looks continuous"),
+        (lambda X, y, s: (np.where(X > 0, "a", "b").astype(object), y, s), "must be numeric"),
+    ],
+)
 def test_transformer_rejects_bad_inputs_clearly(bad_input, message, leaky_data):
     X, y, s = bad_input(*leaky_data)
     with pytest.raises(ValueError, match=message):

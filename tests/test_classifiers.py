@@ -40,14 +40,16 @@ CONFIGURATIONS = {
     "affinity": lambda **kw: AffinityClassifier(**kw),
 }
 ESTIMATORS = [IIDMClassifier, AdversarialClassifier, MINEDebiasedClassifier, AffinityClassifier]
-MONITORS = {"mine": "train_mi_estimate", "club": "train_mi_estimate",
-            "affinity": "train_unpaired_fraction"}
+MONITORS = {
+    "mine": "train_mi_estimate",
+    "club": "train_mi_estimate",
+    "affinity": "train_unpaired_fraction",
+}
 
 
 def probe(model, X, s):
     """Held-out accuracy of a fresh linear probe reading s from the representation."""
-    return sensitive_leakage(model.transform(X), s, probe=LogisticRegression(),
-                             random_state=0)
+    return sensitive_leakage(model.transform(X), s, probe=LogisticRegression(), random_state=0)
 
 
 REMOVES_INFORMATION = ["iidm", "iidm+", "aii", "aii+gp", "mine", "club", "affinity"]
@@ -57,16 +59,22 @@ REMOVES_INFORMATION = ["iidm", "iidm+", "aii", "aii+gp", "mine", "club", "affini
 def test_invariance_improves_with_lam(name):
     X, y, s = make_leaky_data(1200)
     X_train, X_test, y_train, y_test, s_train, s_test = train_test_split(
-        X, y, s, test_size=0.5, random_state=0)
+        X, y, s, test_size=0.5, random_state=0
+    )
     # z 8 wide for every method: a narrow z (IIDM's and MINE's default) leaves
     # the linear probe little to read even at lam=0; this tests the penalty
-    fitted = {lam: CONFIGURATIONS[name](lam=lam, n_components=8, max_epochs=40,
-                                        random_state=0).fit(X_train, y_train, sensitive=s_train)
-              for lam in (0.0, 1.0)}
+    fitted = {
+        lam: CONFIGURATIONS[name](lam=lam, n_components=8, max_epochs=40, random_state=0).fit(
+            X_train, y_train, sensitive=s_train
+        )
+        for lam in (0.0, 1.0)
+    }
     plain, invariant = (probe(fitted[lam], X_test, s_test) for lam in (0.0, 1.0))
     assert plain.accuracy > 0.78  # s leaks into z when nothing stops it (Bayes rate 0.84)
     # the probe falls well towards the majority rate
-    gap_closed = 1 - (invariant.accuracy - invariant.majority_rate) / (plain.accuracy - plain.majority_rate)
+    gap_closed = 1 - (invariant.accuracy - invariant.majority_rate) / (
+        plain.accuracy - plain.majority_rate
+    )
     assert gap_closed > 0.3, (plain.accuracy, invariant.accuracy, invariant.majority_rate)
     # y does not depend on s here, so invariance costs little accuracy
     assert fitted[1.0].score(X_test, y_test) > fitted[0.0].score(X_test, y_test) - 0.05
@@ -77,8 +85,12 @@ def test_fooling_variants_drive_the_training_adversary_to_chance(name, leaky_dat
     # RevGrad and NS fool the current adversary; paper 000 shows (and a post-hoc
     # probe confirms here) that this need not remove the information from z.
     X, y, s = leaky_data
-    accuracy = {lam: CONFIGURATIONS[name](lam=lam, max_epochs=40, random_state=0).fit(
-        X, y, sensitive=s).history_[-1, "train_adversary_acc"] for lam in (0.0, 1.0)}
+    accuracy = {
+        lam: CONFIGURATIONS[name](lam=lam, max_epochs=40, random_state=0)
+        .fit(X, y, sensitive=s)
+        .history_[-1, "train_adversary_acc"]
+        for lam in (0.0, 1.0)
+    }
     assert accuracy[0.0] > 0.75
     assert accuracy[1.0] < 0.62
 
@@ -156,10 +168,15 @@ def test_verbose_prints_the_epoch_table(leaky_data, capsys):
 def test_skorch_callbacks_work_and_are_not_mutated(leaky_data, tmp_path):
     X, y, s = leaky_data
     early_stopping = EarlyStopping(patience=2, threshold=0.5, threshold_mode="abs")
-    callbacks = [early_stopping, LRScheduler("StepLR", step_size=1, gamma=0.5),
-                 ProgressBar(), Checkpoint(dirname=str(tmp_path))]
-    model = IIDMClassifier(max_epochs=50, validation_fraction=0.2, callbacks=callbacks,
-                           random_state=0).fit(X, y, sensitive=s)
+    callbacks = [
+        early_stopping,
+        LRScheduler("StepLR", step_size=1, gamma=0.5),
+        ProgressBar(),
+        Checkpoint(dirname=str(tmp_path)),
+    ]
+    model = IIDMClassifier(
+        max_epochs=50, validation_fraction=0.2, callbacks=callbacks, random_state=0
+    ).fit(X, y, sensitive=s)
     assert len(model.history_) < 50  # early stopping ended training
     assert np.all(np.isfinite(model.history_[:, "valid_loss"]))
     assert model.net_.optimizer_.param_groups[0]["lr"] < 1e-3  # the scheduler ran
@@ -195,16 +212,25 @@ def test_fit_without_sensitive_warns_and_trains_a_plain_classifier(leaky_data):
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
-@pytest.mark.parametrize("bad_input, message", [
-    (lambda X, y, s: (X, y, s[:-1]), "sensitive has 799 rows but X has 800"),
-    (lambda X, y, s: (X, y, np.where(np.arange(len(s)) == 3, np.nan, s)), "sensitive contains missing"),
-    (lambda X, y, s: (X, y, np.zeros_like(s)), "single group"),
-    (lambda X, y, s: (X, y, np.where(np.arange(len(s)) == 0, 2, s)), "fewer than 2 samples"),
-    (lambda X, y, s: (X, np.zeros_like(y), s), "only 1 class"),
-    (lambda X, y, s: (pd.DataFrame({"job": ["a", "b"] * 400, "x": X[:, 0]}), y, s), "non-numeric columns"),
-    (lambda X, y, s: (np.where(X > 0, "a", "b").astype(object), y, s), "must be numeric"),
-    (lambda X, y, s: (X, y, np.c_[s, s, s][:, :, None]), "1-D .* or 2-D"),
-])
+@pytest.mark.parametrize(
+    "bad_input, message",
+    [
+        (lambda X, y, s: (X, y, s[:-1]), "sensitive has 799 rows but X has 800"),
+        (
+            lambda X, y, s: (X, y, np.where(np.arange(len(s)) == 3, np.nan, s)),
+            "sensitive contains missing",
+        ),
+        (lambda X, y, s: (X, y, np.zeros_like(s)), "single group"),
+        (lambda X, y, s: (X, y, np.where(np.arange(len(s)) == 0, 2, s)), "fewer than 2 samples"),
+        (lambda X, y, s: (X, np.zeros_like(y), s), "only 1 class"),
+        (
+            lambda X, y, s: (pd.DataFrame({"job": ["a", "b"] * 400, "x": X[:, 0]}), y, s),
+            "non-numeric columns",
+        ),
+        (lambda X, y, s: (np.where(X > 0, "a", "b").astype(object), y, s), "must be numeric"),
+        (lambda X, y, s: (X, y, np.c_[s, s, s][:, :, None]), "1-D .* or 2-D"),
+    ],
+)
 def test_bad_inputs_raise_a_clear_error(Estimator, bad_input, message, leaky_data):
     X, y, s = bad_input(*leaky_data)
     with pytest.raises(ValueError, match=message):
@@ -216,7 +242,6 @@ def test_continuous_sensitive_is_refused_by_group_estimators(Estimator, leaky_da
     X, y, s = leaky_data
     with pytest.raises(ValueError, match="looks continuous.*MINEDebiasedClassifier"):
         Estimator(max_epochs=1).fit(X, y, sensitive=s + np.linspace(0, 0.5, len(s)))
-
 
 
 def _shuffled_frames(leaky_data):
@@ -241,10 +266,12 @@ def test_sensitive_aligned_by_label_or_given_as_an_array_is_accepted(leaky_data)
     aligned = sensitive.loc[X.index]
     by_label = IIDMClassifier(max_epochs=1, random_state=0).fit(X, y, sensitive=aligned)
     by_position = IIDMClassifier(max_epochs=1, random_state=0).fit(
-        X, y, sensitive=aligned.to_numpy())
+        X, y, sensitive=aligned.to_numpy()
+    )
     np.testing.assert_allclose(by_label.transform(X), by_position.transform(X))
     with pytest.raises(ValueError, match="sensitive and y are pandas objects"):
         IIDMClassifier(max_epochs=1).fit(X.to_numpy(), y, sensitive=sensitive)
+
 
 def test_unavailable_device_is_refused_and_auto_picks_what_exists(leaky_data):
     X, y, s = leaky_data
@@ -298,8 +325,11 @@ def test_cuda_fit_pickles_and_predicts_on_a_cpu_only_process(Estimator, leaky_da
         f"model = pickle.loads(open({str(path)!r}, 'rb').read())\n"
         f"np.save({str(tmp_path / 'cpu.npy')!r}, model.predict_proba(np.load({str(tmp_path / 'X.npy')!r})))\n"
     )
-    subprocess.run([sys.executable, "-c", script], check=True,
-                   env={**__import__("os").environ, "CUDA_VISIBLE_DEVICES": ""})
+    subprocess.run(
+        [sys.executable, "-c", script],
+        check=True,
+        env={**__import__("os").environ, "CUDA_VISIBLE_DEVICES": ""},
+    )
     np.testing.assert_allclose(np.load(tmp_path / "cpu.npy"), model.predict_proba(X), atol=1e-5)
 
 
@@ -311,9 +341,14 @@ def test_sparse_one_hot_input_is_accepted(leaky_data):
     np.testing.assert_array_equal(model.predict_proba(sp.csr_matrix(X)), model.predict_proba(X))
 
 
-@pytest.mark.parametrize("Estimator, name", [(IIDMClassifier, "adversary"),
-                                             (AdversarialClassifier, "adversary"),
-                                             (MINEDebiasedClassifier, "mi_network")])
+@pytest.mark.parametrize(
+    "Estimator, name",
+    [
+        (IIDMClassifier, "adversary"),
+        (AdversarialClassifier, "adversary"),
+        (MINEDebiasedClassifier, "mi_network"),
+    ],
+)
 def test_auxiliary_network_is_a_registered_skorch_component(Estimator, name, leaky_data):
     # registration is what moves the adversary / statistics network to the
     # training device and lets a CUDA pickle load on a CPU-only machine
@@ -322,8 +357,9 @@ def test_auxiliary_network_is_a_registered_skorch_component(Estimator, name, lea
     assert {"objective", name} <= set(net._modules)
     assert {"objective_", f"{name}_", f"optimizer_{name}_"} <= set(net.cuda_dependent_attributes_)
     network_params = {id(p) for p in getattr(net, name + "_").parameters()}
-    assert network_params == {id(p) for group in getattr(net, f"optimizer_{name}_").param_groups
-                              for p in group["params"]}
+    assert network_params == {
+        id(p) for group in getattr(net, f"optimizer_{name}_").param_groups for p in group["params"]
+    }
     encoder_params = {id(p) for group in net.optimizer_.param_groups for p in group["params"]}
     assert network_params.isdisjoint(encoder_params)  # each network has its own optimizer
 
@@ -340,4 +376,4 @@ def test_mutual_information_without_sensitive_says_why(leaky_data):
     with pytest.warns(NoInvarianceWarning):
         model = MINEDebiasedClassifier(max_epochs=1).fit(X, y)
     with pytest.raises(AttributeError, match="fitted without"):
-        model.mutual_information_
+        _ = model.mutual_information_

@@ -26,10 +26,12 @@ def test_supervised_contrast_matches_a_hand_computation_and_skips_lonely_anchors
     features = torch.tensor([[1.0, 0.0], [0.0, 2.0], [3.0, 0.0], [0.0, -1.0]])
     labels = torch.tensor([0, 1, 0, 2])  # the last anchor has no positive
     t = 0.5
+
     # normalised: a=(1,0), b=(0,1), c=(1,0), d=(0,-1); anchors a, c have one positive each,
     # b's only positive would be itself: b and d are skipped
     def anchor_loss(sim_pos, sims_all):
         return -(sim_pos / t - math.log(sum(math.exp(v / t) for v in sims_all)))
+
     expected = np.mean([anchor_loss(1.0, [0.0, 1.0, 0.0]), anchor_loss(1.0, [1.0, 0.0, 0.0])])
     loss = supervised_contrastive_loss(features, labels, t)
     assert loss.item() == pytest.approx(expected, rel=1e-6)
@@ -54,10 +56,15 @@ def swap_step(x, progress=1.0):
     """
     z = torch.tensor([[9.0, 1.0, 2.0, 3.0], [8.0, 4.0, 5.0, 6.0]])
     mu = torch.tensor([[0.0, 0.0, 0.1, 5.0], [0.0, 0.0, 0.0, 0.0]])
-    outputs = {"mu": mu, "logvar": torch.zeros_like(mu), "z_sample": z,
-               "decode": lambda codes: codes}
-    return Step(x, torch.tensor([0, 0]), torch.tensor([[0], [1]]), outputs, 1.0, progress,
-                F.cross_entropy)
+    outputs = {
+        "mu": mu,
+        "logvar": torch.zeros_like(mu),
+        "z_sample": z,
+        "decode": lambda codes: codes,
+    }
+    return Step(
+        x, torch.tensor([0, 0]), torch.tensor([[0], [1]]), outputs, 1.0, progress, F.cross_entropy
+    )
 
 
 def test_the_pair_swap_exchanges_all_but_the_most_divergent_dimension_and_targets_x():
@@ -87,7 +94,9 @@ def test_posterior_divergence_is_zero_on_equal_posteriors_and_grows_with_distanc
     assert divergence[0, 0] == pytest.approx(0.0, abs=1e-7)
     assert divergence[0, 0] < divergence[0, 1] < divergence[0, 2]
     if kind == "jsd":  # symmetric
-        torch.testing.assert_close(divergence, posterior_divergence(other, logvar, mean, logvar, kind))
+        torch.testing.assert_close(
+            divergence, posterior_divergence(other, logvar, mean, logvar, kind)
+        )
 
 
 def test_the_classifier_trained_apart_shares_no_gradient_with_the_rest():
@@ -101,10 +110,12 @@ def test_the_classifier_trained_apart_shares_no_gradient_with_the_rest():
     for name, term in [(term.name, term) for term in [TASK_LOSS, *objective.terms()]]:
         network.zero_grad()
         term.compute(step).backward(retain_graph=True)
-        classifier_grad = any(p.grad is not None and p.grad.abs().sum() > 0
-                              for p in network.classifier.parameters())
-        encoder_grad = any(p.grad is not None and p.grad.abs().sum() > 0
-                           for p in network.encoder.parameters())
+        classifier_grad = any(
+            p.grad is not None and p.grad.abs().sum() > 0 for p in network.classifier.parameters()
+        )
+        encoder_grad = any(
+            p.grad is not None and p.grad.abs().sum() > 0 for p in network.encoder.parameters()
+        )
         if name == "task_loss":
             assert classifier_grad and not encoder_grad
         else:
@@ -129,8 +140,14 @@ def fitted():
 def test_fits_records_each_term_and_decodes(fitted):
     model, X, y, _ = fitted
     assert model.score(X, y) > 0.8
-    for key in ("train_task_loss", "train_elbo_loss", "train_contrast", "train_class_swap",
-                "train_pair_swap", "train_paired_fraction"):
+    for key in (
+        "train_task_loss",
+        "train_elbo_loss",
+        "train_contrast",
+        "train_class_swap",
+        "train_pair_swap",
+        "train_paired_fraction",
+    ):
         assert np.isfinite(model.history_[-1, key]), key
     assert model.transform(X).shape == (600, 8)
     both = model.set_params(transform_output="both").transform(X)
@@ -141,7 +158,9 @@ def test_fits_records_each_term_and_decodes(fitted):
     assert len(model.get_feature_names_out()) == 8
     assert len(model.set_params(transform_output="both").get_feature_names_out()) == 16
     model.set_params(transform_output="predictive")
-    with pytest.raises(ValueError, match=r"Z must have shape \(n_samples, 8\).*or \(n_samples, 16\)"):
+    with pytest.raises(
+        ValueError, match=r"Z must have shape \(n_samples, 8\).*or \(n_samples, 16\)"
+    ):
         model.inverse_transform(both[:, :5])
 
 
@@ -198,18 +217,23 @@ def test_worst_group_accuracy_rises_over_a_plain_network_on_shifted_colours():
 
     data = make_colored_background_digits(0.5, random_state=0)
     model = ContrastiveInvariantClassifier(
-        n_components=8, hidden_layer_sizes=(64,), likelihood="bernoulli", max_epochs=100,
-        random_state=0).fit(data.X_train, data.y_train, sensitive=data.nuisance_train)
+        n_components=8,
+        hidden_layer_sizes=(64,),
+        likelihood="bernoulli",
+        max_epochs=100,
+        random_state=0,
+    ).fit(data.X_train, data.y_train, sensitive=data.nuisance_train)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # 100 epochs, as the model's
-        plain = MLPClassifier((64, 8), max_iter=100, random_state=0).fit(data.X_train,
-                                                                         data.y_train)
+        plain = MLPClassifier((64, 8), max_iter=100, random_state=0).fit(data.X_train, data.y_train)
     cells = np.column_stack([data.y_test, data.nuisance_test[:, 1]])
     scores = {}
     for name, fitted in (("model", model), ("plain", plain)):
         y_pred = fitted.predict(data.X_test)
-        scores[name] = (np.mean(y_pred == data.y_test),
-                        worst_group_accuracy(data.y_test, y_pred, sensitive=cells))
+        scores[name] = (
+            np.mean(y_pred == data.y_test),
+            worst_group_accuracy(data.y_test, y_pred, sensitive=cells),
+        )
     assert scores["model"][1] >= scores["plain"][1] + 0.15, scores
     assert scores["model"][0] >= scores["plain"][0] - 0.01, scores
 
@@ -240,7 +264,8 @@ def test_the_pair_term_disentangles_z_n_when_every_factor_is_known():
     X, y, s = make_mixed_factors(3000, random_state=0)
     mig = {}
     for lam in (0.0, 1.0):
-        model = ContrastiveInvariantClassifier(lam=lam, transform_output="nuisance",
-                                               max_epochs=30, random_state=0)
+        model = ContrastiveInvariantClassifier(
+            lam=lam, transform_output="nuisance", max_epochs=30, random_state=0
+        )
         mig[lam] = mutual_information_gap(s, model.fit(X, y, sensitive=s).transform(X))
     assert mig[1.0] >= 0.4 and mig[1.0] >= mig[0.0] + 0.3, mig

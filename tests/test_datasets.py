@@ -288,32 +288,24 @@ def test_blobs_target_is_independent_of_group_without_leakage():
 
 
 def test_blobs_target_follows_group_with_full_leakage():
-    _, y, s = make_attribute_blobs(
-        n_samples=300, n_groups=4, leakage=1.0, random_state=0
-    )
+    _, y, s = make_attribute_blobs(n_samples=300, n_groups=4, leakage=1.0, random_state=0)
     np.testing.assert_array_equal(y, s % 2)
 
 
 def test_blobs_target_is_predictable_from_blob_coordinates_with_full_leakage():
-    X, y, _ = make_attribute_blobs(
-        n_samples=3000, n_groups=2, leakage=1.0, random_state=0
-    )
+    X, y, _ = make_attribute_blobs(n_samples=3000, n_groups=2, leakage=1.0, random_state=0)
     accuracy = cross_val_score(LogisticRegression(), X[:, :2], y, cv=3).mean()
     assert accuracy > 0.9
 
 
 def test_blobs_partial_leakage_rate():
-    _, y, s = make_attribute_blobs(
-        n_samples=20000, n_groups=2, leakage=0.5, random_state=0
-    )
+    _, y, s = make_attribute_blobs(n_samples=20000, n_groups=2, leakage=0.5, random_state=0)
     # Half the labels are forced to s; the other half agree with s by chance.
     assert np.mean(y == s) == pytest.approx(0.75, abs=0.02)
 
 
 def test_blobs_bunch_output():
-    bunch = make_attribute_blobs(
-        n_samples=50, n_groups=5, random_state=0, return_X_y_s=False
-    )
+    bunch = make_attribute_blobs(n_samples=50, n_groups=5, random_state=0, return_X_y_s=False)
     assert bunch.data.shape == (50, 4)
     assert bunch.group_centers.shape == (5, 2)
     np.testing.assert_allclose(np.linalg.norm(bunch.group_centers, axis=1), 1.0)
@@ -460,8 +452,9 @@ def test_colored_background_digits_are_reproducible():
 def test_rotated_colored_digits_test_angles_lie_outside_the_training_angles():
     from skinvariant.datasets import make_colored_background_digits
 
-    data = make_colored_background_digits(train_angles=PAPER_001_TRAIN_ANGLES,
-                                          test_angles=PAPER_001_TEST_ANGLES, random_state=0)
+    data = make_colored_background_digits(
+        train_angles=PAPER_001_TRAIN_ANGLES, test_angles=PAPER_001_TEST_ANGLES, random_state=0
+    )
     assert set(data.angle_train.tolist()) == set(PAPER_001_TRAIN_ANGLES)
     assert set(data.angle_test.tolist()) == set(PAPER_001_TEST_ANGLES)
     assert np.abs(data.angle_test).min() > np.abs(data.angle_train).max()
@@ -475,8 +468,10 @@ def test_rotated_colored_digits_rotate_before_painting():
     turned = make_colored_background_digits(test_angles=(90,), random_state=0)
     np.testing.assert_array_equal(upright.nuisance_test, turned.nuisance_test)
     # the digit is turned a quarter counter-clockwise before it is painted
-    np.testing.assert_allclose(turned.X_test.reshape(-1, 8, 8, 3),
-                               np.rot90(upright.X_test.reshape(-1, 8, 8, 3), axes=(1, 2)))
+    np.testing.assert_allclose(
+        turned.X_test.reshape(-1, 8, 8, 3),
+        np.rot90(upright.X_test.reshape(-1, 8, 8, 3), axes=(1, 2)),
+    )
 
 
 def test_colored_background_digits_cells_give_worst_group_accuracy():
@@ -493,12 +488,15 @@ def test_colored_background_digits_cells_give_worst_group_accuracy():
     assert np.mean(y_pred == data.y_test) > 0.95
 
 
-@pytest.mark.parametrize("arguments, name", [
-    ({"correlation": 1.5}, "correlation"),
-    ({"test_size": 0}, "test_size"),
-    ({"train_angles": ()}, "train_angles"),
-    ({"test_angles": (65, 65)}, "test_angles"),
-])
+@pytest.mark.parametrize(
+    "arguments, name",
+    [
+        ({"correlation": 1.5}, "correlation"),
+        ({"test_size": 0}, "test_size"),
+        ({"train_angles": ()}, "train_angles"),
+        ({"test_angles": (65, 65)}, "test_angles"),
+    ],
+)
 def test_colored_background_digits_bad_arguments_name_the_argument(arguments, name):
     from skinvariant.datasets import make_colored_background_digits
 
@@ -512,16 +510,16 @@ def test_inverted_digits_split_by_the_same_seed_keep_both_origins_in_the_test_pa
     from skinvariant.datasets import make_inverted_digits
 
     X, y, inverted = make_inverted_digits(random_state=0)
-    *_, inverted_test = train_test_split(X, y, inverted, test_size=0.3, stratify=y,
-                                         random_state=0)
+    *_, inverted_test = train_test_split(X, y, inverted, test_size=0.3, stratify=y, random_state=0)
     assert 0.4 < inverted_test.mean() < 0.6  # was 7 of 540 with a per-class permutation
 
 
 def test_mixed_factors_are_determined_by_their_factors():
     from skinvariant.datasets import make_mixed_factors
 
-    X, y, s = make_mixed_factors(400, n_factors=3, n_levels=4, n_features=6, noise=0.0,
-                                 random_state=0)
+    X, y, s = make_mixed_factors(
+        400, n_factors=3, n_levels=4, n_features=6, noise=0.0, random_state=0
+    )
     assert X.shape == (400, 6) and y.shape == (400,) and s.shape == (400, 2)
     assert set(np.unique(y)) == set(np.unique(s)) == {0, 1, 2, 3}
     np.testing.assert_allclose(X.mean(axis=0), 0.0, atol=1e-12)
@@ -530,8 +528,9 @@ def test_mixed_factors_are_determined_by_their_factors():
     factors = np.column_stack([y, s])
     _, first, inverse = np.unique(factors, axis=0, return_index=True, return_inverse=True)
     np.testing.assert_allclose(X, X[first][inverse.ravel()])
-    X_again, _, _ = make_mixed_factors(400, n_factors=3, n_levels=4, n_features=6, noise=0.0,
-                                       random_state=0)
+    X_again, _, _ = make_mixed_factors(
+        400, n_factors=3, n_levels=4, n_features=6, noise=0.0, random_state=0
+    )
     np.testing.assert_array_equal(X, X_again)
     with pytest.raises(ValueError, match="n_factors must be an integer >= 2"):
         make_mixed_factors(10, n_factors=1)

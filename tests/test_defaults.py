@@ -27,7 +27,8 @@ def blobs():
 def test_the_defaults_leave_a_fresh_probe_near_chance(Estimator, blobs):
     X_train, X_test, y_train, y_test, s_train, s_test = blobs
     model = Estimator(random_state=0).fit(X_train, y_train, sensitive=s_train)
-    leakage = sensitive_leakage(model.transform(X_train), s_train,
-                                held_out=(model.transform(X_test), s_test))
+    leakage = sensitive_leakage(
+        model.transform(X_train), s_train, held_out=(model.transform(X_test), s_test)
+    )
     assert leakage.accuracy <= 0.45, leakage.probe
     assert model.score(X_test, y_test) >= 0.84

@@ -49,7 +49,8 @@ def test_mig_ignores_the_scale_and_offset_of_each_code(factors_and_codes):
     factors, aligned, _ = factors_and_codes
     rescaled = aligned * np.array([3.0, -0.5, 10.0, 1.0, 2.0]) + 7.0
     assert mutual_information_gap(factors, rescaled) == pytest.approx(
-        mutual_information_gap(factors, aligned))
+        mutual_information_gap(factors, aligned)
+    )
 
 
 def test_mig_and_sap_are_zero_when_a_factor_is_encoded_twice():
@@ -74,7 +75,8 @@ def test_sap_of_continuous_factors_is_the_gap_in_squared_correlation():
     squared = np.corrcoef(codes.T, factors.T)[:3, 3:] ** 2
     expected = np.mean(np.sort(squared, axis=0)[-1] - np.sort(squared, axis=0)[-2])
     assert separated_attribute_predictability(
-        factors, codes, continuous_factors=True) == pytest.approx(expected)
+        factors, codes, continuous_factors=True
+    ) == pytest.approx(expected)
 
 
 def test_dci_is_close_to_one_for_aligned_codes_and_low_once_rotated(dci):
@@ -95,8 +97,9 @@ def test_dci_importance_lies_on_the_factor_codes_not_on_noise(dci):
 def test_dci_tells_one_code_for_two_factors_apart_from_mig():
     rng = np.random.default_rng(0)
     factors = rng.integers(0, 2, (1000, 2))
-    one_code = np.column_stack([noisy(2 * factors[:, 0] + factors[:, 1], rng),
-                                rng.standard_normal(1000)])
+    one_code = np.column_stack(
+        [noisy(2 * factors[:, 0] + factors[:, 1], rng), rng.standard_normal(1000)]
+    )
     result = dci_disentanglement(factors, one_code)
     assert result.disentanglement < 0.05  # the code explains both factors: measured 0.000
     assert result.completeness > 0.95  # each factor has one code: measured 1.000
@@ -116,13 +119,16 @@ MEASURES = [mutual_information_gap, separated_attribute_predictability, dci_dise
 
 
 @pytest.mark.parametrize("measure", MEASURES, ids=lambda measure: measure.__name__)
-@pytest.mark.parametrize("factors, codes, message", [
-    (np.zeros(10), np.zeros((10, 2)), "factors must be 2-D"),
-    (np.zeros((10, 1)), np.zeros(10), "codes must be 2-D"),
-    (np.arange(10).reshape(5, 2), np.zeros((6, 2)), "same samples"),
-    (np.zeros((10, 0)), np.zeros((10, 2)), "factors has no column"),
-    (np.c_[np.arange(10) % 2, np.ones(10)], np.zeros((10, 2)), "factors column 1 is constant"),
-])
+@pytest.mark.parametrize(
+    "factors, codes, message",
+    [
+        (np.zeros(10), np.zeros((10, 2)), "factors must be 2-D"),
+        (np.zeros((10, 1)), np.zeros(10), "codes must be 2-D"),
+        (np.arange(10).reshape(5, 2), np.zeros((6, 2)), "same samples"),
+        (np.zeros((10, 0)), np.zeros((10, 2)), "factors has no column"),
+        (np.c_[np.arange(10) % 2, np.ones(10)], np.zeros((10, 2)), "factors column 1 is constant"),
+    ],
+)
 def test_bad_inputs_raise_a_value_error_naming_the_argument(measure, factors, codes, message):
     with pytest.raises(ValueError, match=message):
         measure(factors, codes)

@@ -55,10 +55,17 @@ def resolve(dotted):
 def test_the_api_reference_lists_every_public_name():
     documented = documented_names((DOCS / "api.rst").read_text())
     documented_objects = [resolve(name) for name in documented]
-    missing = [f"{module.__name__}.{name}" for module in public_modules()
-               for name in getattr(module, "__all__", ())
-               if not any(getattr(module, name) is obj for obj in documented_objects)]
+    missing = [
+        f"{module.__name__}.{name}"
+        for module in public_modules()
+        for name in getattr(module, "__all__", ())
+        if not any(getattr(module, name) is obj for obj in documented_objects)
+    ]
     assert not missing, f"docs/api.rst does not document {missing}"
     # and the check does read the page: a known name of each kind is found
-    assert {"skinvariant.IIDMClassifier", "skinvariant.model_selection.lam_path",
-            "skinvariant.__version__", "skinvariant.objectives.LAM"} <= documented
+    assert {
+        "skinvariant.IIDMClassifier",
+        "skinvariant.model_selection.lam_path",
+        "skinvariant.__version__",
+        "skinvariant.objectives.LAM",
+    } <= documented

@@ -8,18 +8,23 @@ import pytest
 
 import skinvariant
 
-ESTIMATORS = [getattr(skinvariant, name) for name in skinvariant.__all__
-              if inspect.isclass(getattr(skinvariant, name))
-              and hasattr(getattr(skinvariant, name), "fit")]
+ESTIMATORS = [
+    getattr(skinvariant, name)
+    for name in skinvariant.__all__
+    if inspect.isclass(getattr(skinvariant, name)) and hasattr(getattr(skinvariant, name), "fit")
+]
 
 
 def documented_parameters(cls):
     """``[(name, documented default or None)]`` from the numpydoc Parameters section."""
-    section = re.search(r"\n    Parameters\n    -+\n(.*?)(\n    \w[^\n]*\n    -+\n|$)",
-                        cls.__doc__, re.S).group(1)
-    entries = re.findall(r"^    (\w+(?:, \w+)*) : ([^\n]*)$", section, re.M)
-    return [(name, (re.search(r"default=(.*)$", kind) or [None, None])[1])
-            for names, kind in entries for name in names.split(", ")]
+    doc = inspect.cleandoc(cls.__doc__)
+    section = re.search(r"\nParameters\n-+\n(.*?)(\n\w[^\n]*\n-+\n|$)", doc, re.S).group(1)
+    entries = re.findall(r"^(\w+(?:, \w+)*) : ([^\n]*)$", section, re.M)
+    return [
+        (name, (re.search(r"default=(.*)$", kind) or [None, None])[1])
+        for names, kind in entries
+        for name in names.split(", ")
+    ]
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS, ids=lambda cls: cls.__name__)

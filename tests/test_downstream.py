@@ -58,10 +58,15 @@ def test_it_is_deterministic_and_takes_the_users_models():
     pd.testing.assert_frame_equal(downstream_fairness(*parts), downstream_fairness(*parts))
     labels = np.array(["no", "yes"])
     groups = pd.Series(np.array(["a", "b"])[s])
-    mine = downstream_fairness(Z_clean[:800], labels[y[:800]], groups[:800],
-                               Z_clean[800:], labels[y[800:]], groups[800:].to_numpy(),
-                               models={"tree": DecisionTreeClassifier(max_depth=2,
-                                                                      random_state=0)})
+    mine = downstream_fairness(
+        Z_clean[:800],
+        labels[y[:800]],
+        groups[:800],
+        Z_clean[800:],
+        labels[y[800:]],
+        groups[800:].to_numpy(),
+        models={"tree": DecisionTreeClassifier(max_depth=2, random_state=0)},
+    )
     assert list(mine.index) == ["tree", "worst"]
     assert 0.6 < mine.loc["tree", "accuracy"] <= 1
 
@@ -77,8 +82,17 @@ def test_mismatched_or_bad_inputs_are_refused_naming_the_argument():
         downstream_fairness(Z_train, y_train, s_train, Z_test[:, :1], y_test, s_test)
     with pytest.raises(TypeError, match=r"models\['ridge'\] must be a scikit-learn classifier"):
         from sklearn.linear_model import Ridge
-        downstream_fairness(Z_train, y_train, s_train, Z_test, y_test, s_test,
-                            models={"ridge": Ridge()})
+
+        downstream_fairness(
+            Z_train, y_train, s_train, Z_test, y_test, s_test, models={"ridge": Ridge()}
+        )
     with pytest.raises(ValueError, match="'worst' names the summary row"):
-        downstream_fairness(Z_train, y_train, s_train, Z_test, y_test, s_test,
-                            models={"worst": LogisticRegression()})
+        downstream_fairness(
+            Z_train,
+            y_train,
+            s_train,
+            Z_test,
+            y_test,
+            s_test,
+            models={"worst": LogisticRegression()},
+        )

@@ -43,14 +43,19 @@ class ToyObjective(Objective):
         self.batch_cells = []
 
     def networks(self):
-        return {"probe": Network(self.probe, "inner", self.n_probe_steps),
-                "partner": Network(self.partner, "joint")}
+        return {
+            "probe": Network(self.probe, "inner", self.n_probe_steps),
+            "partner": Network(self.partner, "joint"),
+        }
 
     def terms(self):
-        return [Term("shrink", lambda step: step.outputs["z"].pow(2).mean(), weight=0.1),
-                Term("penalty", self.penalty, weight=LAM, needs_sensitive=True,
-                     clip_gradient=self.clip),
-                Term("partner_loss", self.partner_loss, needs_sensitive=True)]
+        return [
+            Term("shrink", lambda step: step.outputs["z"].pow(2).mean(), weight=0.1),
+            Term(
+                "penalty", self.penalty, weight=LAM, needs_sensitive=True, clip_gradient=self.clip
+            ),
+            Term("partner_loss", self.partner_loss, needs_sensitive=True),
+        ]
 
     def network_loss(self, name, step):
         self.calls[f"network_loss:{name}"] += 1
@@ -73,11 +78,20 @@ class ToyObjective(Objective):
 
 
 def toy_net(objective_options=None, **options):
-    options = {"max_epochs": 2, "batch_size": 100, "lr": 0.01,
-               "optimizer": torch.optim.Adam, **options}
+    options = {
+        "max_epochs": 2,
+        "batch_size": 100,
+        "lr": 0.01,
+        "optimizer": torch.optim.Adam,
+        **options,
+    }
     network = InvariantNetwork(make_mlp(4, (16,), 3), 3, 2)
-    return InvariantNet(network, criterion=nn.CrossEntropyLoss,
-                        objective=ToyObjective(3, 2, **(objective_options or {})), **options)
+    return InvariantNet(
+        network,
+        criterion=nn.CrossEntropyLoss,
+        objective=ToyObjective(3, 2, **(objective_options or {})),
+        **options,
+    )
 
 
 def toy_data(n_samples=400):
@@ -92,18 +106,31 @@ def test_every_hook_runs_in_order_and_every_network_trains(clip, stratify):
     inputs, y = toy_data()
     net = toy_net({"clip": clip, "stratify": stratify})
     net.initialize()
-    before = {name: [p.detach().clone() for p in getattr(net, name + "_").parameters()]
-              for name in ("probe", "partner")}
+    before = {
+        name: [p.detach().clone() for p in getattr(net, name + "_").parameters()]
+        for name in ("probe", "partner")
+    }
     net.fit(inputs, y)
     objective, n_batches = net.objective_, 2 * 4
-    assert objective.calls == {"initialize": 1, "network_loss:probe": 2 * n_batches,
-                               "after_step:probe": n_batches, "after_step:module": n_batches}
+    assert objective.calls == {
+        "initialize": 1,
+        "network_loss:probe": 2 * n_batches,
+        "after_step:probe": n_batches,
+        "after_step:module": n_batches,
+    }
     assert objective.initialized_rows == 400
     for name, old in before.items():  # the joint partner has a gradient even with clipping on
-        assert any(not torch.equal(a, b) for a, b in zip(old, getattr(net, name + "_").parameters())), name
+        assert any(
+            not torch.equal(a, b) for a, b in zip(old, getattr(net, name + "_").parameters())
+        ), name
     history = net.history[-1]
-    for key in ("train_task_loss", "train_shrink", "train_penalty", "train_partner_loss",
-                "train_probe_loss"):
+    for key in (
+        "train_task_loss",
+        "train_shrink",
+        "train_penalty",
+        "train_partner_loss",
+        "train_probe_loss",
+    ):
         assert np.isfinite(history[key]), key
     if stratify:  # every batch holds every (class, group) cell
         assert all(cells == {(0, 0), (0, 1), (1, 0), (1, 1)} for cells in objective.batch_cells)
@@ -123,8 +150,11 @@ def test_without_sensitive_only_the_terms_that_need_none_train():
 
 
 def test_each_network_has_its_own_optimizer_with_prefixed_options():
-    net = toy_net(optimizer_probe__lr=0.5, optimizer__weight_decay=0.1,
-                  optimizer=functools.partial(torch.optim.Adam, betas=(0.5, 0.9)))
+    net = toy_net(
+        optimizer_probe__lr=0.5,
+        optimizer__weight_decay=0.1,
+        optimizer=functools.partial(torch.optim.Adam, betas=(0.5, 0.9)),
+    )
     net.initialize()
     assert net.optimizer_probe_.param_groups[0]["lr"] == 0.5
     assert net.optimizer_partner_.param_groups[0]["lr"] == 0.01
@@ -136,7 +166,7 @@ def test_lr_scheduler_changes_the_encoder_learning_rate():
     inputs, y = toy_data()
     net = toy_net(callbacks=[LRScheduler("StepLR", step_size=1, gamma=0.5)], max_epochs=3)
     net.fit(inputs, y)
-    assert net.optimizer_.param_groups[0]["lr"] == pytest.approx(0.01 * 0.5 ** 3)
+    assert net.optimizer_.param_groups[0]["lr"] == pytest.approx(0.01 * 0.5**3)
 
 
 class HugePenalty(Objective):
@@ -147,8 +177,14 @@ class HugePenalty(Objective):
         self.clip = clip
 
     def terms(self):
-        return [Term("penalty", lambda step: 1e4 * step.outputs["z"].sum(), weight=LAM,
-                     clip_gradient=self.clip)]
+        return [
+            Term(
+                "penalty",
+                lambda step: 1e4 * step.outputs["z"].sum(),
+                weight=LAM,
+                clip_gradient=self.clip,
+            )
+        ]
 
 
 class RecordGradients(Callback):
@@ -161,16 +197,26 @@ def test_clipping_caps_the_penalty_gradient_at_the_task_gradient_per_tensor(clip
     torch.manual_seed(0)
     inputs, y = toy_data(100)
     network = InvariantNetwork(make_mlp(4, (8,), 3), 3, 2)
-    net = InvariantNet(network, criterion=nn.CrossEntropyLoss, objective=HugePenalty(clip),
-                       optimizer=torch.optim.SGD, lr=0.0, max_epochs=1, batch_size=100,
-                       callbacks=[RecordGradients()])
+    net = InvariantNet(
+        network,
+        criterion=nn.CrossEntropyLoss,
+        objective=HugePenalty(clip),
+        optimizer=torch.optim.SGD,
+        lr=0.0,
+        max_epochs=1,
+        batch_size=100,
+        callbacks=[RecordGradients()],
+    )
     net.fit({"X": inputs["X"]}, y)  # one step, lr=0: the weights stay where the grads were taken
     x, labels = torch.as_tensor(inputs["X"]), torch.as_tensor(y)
     parameters = list(net.module_.parameters())
     task_grads = torch.autograd.grad(
-        F.cross_entropy(net.module_.outputs(x)["logits"], labels), parameters)
-    ratios = [float((grad - task_grad).norm() / task_grad.norm())
-              for grad, task_grad in zip(net.recorded_grads_, task_grads)]
+        F.cross_entropy(net.module_.outputs(x)["logits"], labels), parameters
+    )
+    ratios = [
+        float((grad - task_grad).norm() / task_grad.norm())
+        for grad, task_grad in zip(net.recorded_grads_, task_grads)
+    ]
     if clip:  # the penalty's share of each tensor's gradient is at most the task's
         assert max(ratios) <= 1 + 1e-4
     else:  # the encoder's tensors are swamped (the head's get no penalty gradient)
@@ -194,9 +240,16 @@ def tensors_outside_device_block(net):
     return found
 
 
-@pytest.mark.parametrize("Estimator", [IIDMClassifier, AdversarialClassifier,
-                                       MINEDebiasedClassifier, AffinityClassifier,
-                                       AffinityTransformer])
+@pytest.mark.parametrize(
+    "Estimator",
+    [
+        IIDMClassifier,
+        AdversarialClassifier,
+        MINEDebiasedClassifier,
+        AffinityClassifier,
+        AffinityTransformer,
+    ],
+)
 def test_no_tensor_is_pickled_outside_the_device_mapped_block(Estimator, leaky_data):
     # anything pickled outside it keeps its CUDA storage and fails to load on a CPU
     X, y, s = leaky_data
@@ -236,8 +289,10 @@ def test_valid_loss_is_the_whole_objective_and_its_task_part_is_recorded():
         x, s = data.inputs["X"], data.inputs["sensitive"]
         terms = {term.name: term for term in [TASK_LOSS, *net.objective_.terms()]}
         step = Step(x, data.y, s, z, net.lam, 1.0, net.criterion_)
-        expected = sum(float(term.compute(step)) * (net.lam if term.weight == LAM else term.weight)
-                       for term in terms.values())
+        expected = sum(
+            float(term.compute(step)) * (net.lam if term.weight == LAM else term.weight)
+            for term in terms.values()
+        )
     assert history["valid_loss"] == pytest.approx(expected, rel=1e-4)
 
 
@@ -256,18 +311,25 @@ def test_gradient_callbacks_see_every_network_that_steps():
     torch.manual_seed(0)
     inputs, y = toy_data()
     seen = GradientNames()
-    net = toy_net(callbacks=[seen, GradientNormClipping(1e-6)], optimizer=torch.optim.SGD, lr=1.0,
-                  max_epochs=1)
+    net = toy_net(
+        callbacks=[seen, GradientNormClipping(1e-6)],
+        optimizer=torch.optim.SGD,
+        lr=1.0,
+        max_epochs=1,
+    )
     net.initialize()
     probe_before = [p.detach().clone() for p in net.probe_.parameters()]
     net.fit(inputs, y)
     prefixes = {name.split(".")[0] for name in seen.names}
     assert {"probe_", "partner_"} <= prefixes
-    assert any(not name.endswith("_") and "." in name and name.split(".")[0] not in
-               ("probe_", "partner_") for name in seen.names)  # the encoder and head too
+    assert any(
+        not name.endswith("_") and "." in name and name.split(".")[0] not in ("probe_", "partner_")
+        for name in seen.names
+    )  # the encoder and head too
     # clipped to a norm of 1e-6 per step, SGD at lr 1 barely moves the probe
-    moved = max(float((a - b.detach()).abs().max())
-                for a, b in zip(probe_before, net.probe_.parameters()))
+    moved = max(
+        float((a - b.detach()).abs().max()) for a, b in zip(probe_before, net.probe_.parameters())
+    )
     assert moved < 1e-4
 
 
@@ -300,13 +362,24 @@ def test_a_sum_of_objectives_trains_every_part_and_refuses_two_networks_of_one_n
     inputs, y = toy_data()
     network = InvariantNetwork(make_mlp(4, (16,), 3), 3, 2)
     toy = ToyObjective(3, 2)
-    net = InvariantNet(network, criterion=nn.CrossEntropyLoss, max_epochs=1, batch_size=100,
-                       objective=ObjectiveSum(toy, KernelPenaltyObjective(2, weight=2.0)))
+    net = InvariantNet(
+        network,
+        criterion=nn.CrossEntropyLoss,
+        max_epochs=1,
+        batch_size=100,
+        objective=ObjectiveSum(toy, KernelPenaltyObjective(2, weight=2.0)),
+    )
     net.fit(inputs, y)
-    assert {"train_shrink", "train_penalty", "train_kernel_penalty", "train_hsic",
-            "train_probe_loss"} <= set(net.history[-1])
+    assert {
+        "train_shrink",
+        "train_penalty",
+        "train_kernel_penalty",
+        "train_hsic",
+        "train_probe_loss",
+    } <= set(net.history[-1])
     assert net.history[-1, "train_kernel_penalty"] == pytest.approx(
-        2.0 * net.history[-1, "train_hsic"], rel=1e-5)
+        2.0 * net.history[-1, "train_hsic"], rel=1e-5
+    )
     assert toy.calls["initialize"] == 1 and toy.calls["after_step:module"] == 4
     with pytest.raises(ValueError, match=r"networks \['partner', 'probe'\]"):
         ObjectiveSum(ToyObjective(3, 2), ToyObjective(3, 2))
@@ -318,13 +391,20 @@ def test_the_bookkeeping_is_in_default_callbacks_that_can_be_switched_off():
     net = toy_net(max_epochs=1)
     net.fit(inputs, y)
     names = [name for name, _ in net.callbacks_]
-    assert names[-5:] == ["term_means", "divergence_check", "closed_form_refit",
-                          "collapse_warning", "print_log"]
+    assert names[-5:] == [
+        "term_means",
+        "divergence_check",
+        "closed_form_refit",
+        "collapse_warning",
+        "print_log",
+    ]
     batches = net.history[-1, "batches"]
     assert all(isinstance(batch["train_penalty"], float) for batch in batches)
     sizes = np.array([batch["train_batch_size"] for batch in batches])
     per_batch = np.array([batch["train_penalty"] for batch in batches])
-    assert net.history[-1, "train_penalty"] == pytest.approx((per_batch * sizes).sum() / sizes.sum())
+    assert net.history[-1, "train_penalty"] == pytest.approx(
+        (per_batch * sizes).sum() / sizes.sum()
+    )
     quiet = toy_net(max_epochs=1, callbacks__term_means=None)
     quiet.fit(inputs, y)
     assert "train_penalty" not in quiet.history[-1]

@@ -23,8 +23,9 @@ from skinvariant.metrics import sensitive_leakage
 @pytest.mark.parametrize("coupling", ["affine", "additive"])
 def test_flow_inverts_exactly_and_its_log_determinant_matches_the_jacobian(coupling, mixing):
     torch.manual_seed(0)
-    flow = InvertibleFlow(5, n_blocks=3, hidden_layer_sizes=(16,), coupling=coupling,
-                          mixing=mixing).double()
+    flow = InvertibleFlow(
+        5, n_blocks=3, hidden_layer_sizes=(16,), coupling=coupling, mixing=mixing
+    ).double()
     x = torch.randn(64, 5, dtype=torch.float64)
     flow.train()
     flow(x)  # ActNorm's data-dependent initialisation
@@ -57,7 +58,9 @@ def test_class_conditional_block_whitens_each_class_and_inverts_exactly():
     identity = torch.eye(n_nuisance, dtype=torch.float64)
     for code in range(n_classes):  # each class leaves with zero mean and about unit covariance
         rows = whitened[labels == code]
-        torch.testing.assert_close(rows.mean(dim=0), torch.zeros_like(identity[0]), rtol=0, atol=1e-8)
+        torch.testing.assert_close(
+            rows.mean(dim=0), torch.zeros_like(identity[0]), rtol=0, atol=1e-8
+        )
         # shrinkage and the variance floor leave the variances a little below 1
         torch.testing.assert_close(torch.cov(rows.T), identity, rtol=0, atol=0.25)
     x = torch.randn(4, width, dtype=torch.float64)  # soft posteriors mix the classes' maps
@@ -113,7 +116,9 @@ def test_inverse_transform_takes_what_transform_gives(fitted):
     restored = model.inverse_transform(model.transform(X))
     assert restored.shape == X.shape
     np.testing.assert_array_equal(model.predict(restored), model.predict(X))
-    with pytest.raises(ValueError, match=r"Z must have shape \(n_samples, 2\).*or \(n_samples, 4\)"):
+    with pytest.raises(
+        ValueError, match=r"Z must have shape \(n_samples, 2\).*or \(n_samples, 4\)"
+    ):
         model.inverse_transform(np.zeros((3, 3)))
 
 
@@ -137,11 +142,13 @@ def test_too_few_inputs_are_padded_to_a_nonempty_nuisance_block():
 def test_sensitive_makes_the_logits_invariant_where_s_leaks():
     X, y, s = make_attribute_blobs(1500, leakage=0.8, random_state=0)
     X_train, X_test, y_train, y_test, s_train, s_test = train_test_split(
-        X, y, s, test_size=0.5, random_state=0)
+        X, y, s, test_size=0.5, random_state=0
+    )
     read = {}
     for lam in (0.0, 1.0):
         model = InvertibleClassifier(lam=lam, max_epochs=30, random_state=0).fit(
-            X_train, y_train, sensitive=s_train)
+            X_train, y_train, sensitive=s_train
+        )
         read[lam] = sensitive_leakage(model.transform(X), s, random_state=0).accuracy
         assert model.score(X_test, y_test) > 0.8
     assert read[0.0] > 0.7  # the logits carry the group when nothing stops them
@@ -151,19 +158,23 @@ def test_sensitive_makes_the_logits_invariant_where_s_leaks():
 def test_a_fresh_probe_no_longer_reads_the_class_from_the_nuisance_block():
     X, y = load_digits(return_X_y=True)
     X_train, X_test, y_train, y_test = train_test_split(
-        (X / 16).astype(np.float32), y, test_size=0.3, stratify=y, random_state=0)
+        (X / 16).astype(np.float32), y, test_size=0.3, stratify=y, random_state=0
+    )
     read, logit_error = {}, {}
     for class_conditional in (False, True):
-        model = InvertibleClassifier(class_conditional=class_conditional, max_epochs=30,
-                                     random_state=0).fit(X_train, y_train)
+        model = InvertibleClassifier(
+            class_conditional=class_conditional, max_epochs=30, random_state=0
+        ).fit(X_train, y_train)
         logit_error[class_conditional] = 1 - model.score(X_test, y_test)
         model.set_params(transform_output="nuisance")
         Z_train, Z_test = model.transform(X_train), model.transform(X_test)
         # the strongest of the three default probes and a 5-NN, which reads whitened z_n best
         read[class_conditional] = max(
-            sensitive_leakage(Z_train, y_train, held_out=(Z_test, y_test),
-                              probe=probe).balanced_accuracy
-            for probe in (None, make_pipeline(StandardScaler(), KNeighborsClassifier(5))))
+            sensitive_leakage(
+                Z_train, y_train, held_out=(Z_test, y_test), probe=probe
+            ).balanced_accuracy
+            for probe in (None, make_pipeline(StandardScaler(), KNeighborsClassifier(5)))
+        )
     # seeds 0-2 measured 0.79-0.85 against 0.36-0.42 (chance 0.10); logit errors
     # 0.03-0.05 against 0.04-0.06
     assert read[False] > 0.7  # the paper's flow leaves the class in z_n
@@ -175,9 +186,12 @@ def test_one_hot_columns_keep_their_accuracy_with_the_class_conditional_block():
     X, y, _ = load_adult(return_X_y_s=True)
     X, _, y, _ = train_test_split(X, y, train_size=10_000, stratify=y, random_state=0)
     encode = make_column_transformer(
-        (OneHotEncoder(handle_unknown="ignore", sparse_output=False),
-         make_column_selector(dtype_include=["object", "category"])),
-        remainder=StandardScaler())
+        (
+            OneHotEncoder(handle_unknown="ignore", sparse_output=False),
+            make_column_selector(dtype_include=["object", "category"]),
+        ),
+        remainder=StandardScaler(),
+    )
     X = encode.fit_transform(X).astype(np.float32)
     model = InvertibleClassifier(max_epochs=10, batch_size=256, random_state=0).fit(X, y)
     # Whitening each class without a variance floor stretched the nearly
@@ -201,8 +215,9 @@ def test_pickles_and_predicts_the_same(fitted):
     model, X, _ = fitted
     restored = pickle.loads(pickle.dumps(model))
     np.testing.assert_array_equal(restored.predict_proba(X), model.predict_proba(X))
-    np.testing.assert_array_equal(restored.metameric_sample(X[:5], X[5:10]),
-                                  model.metameric_sample(X[:5], X[5:10]))
+    np.testing.assert_array_equal(
+        restored.metameric_sample(X[:5], X[5:10]), model.metameric_sample(X[:5], X[5:10])
+    )
 
 
 def test_without_the_likelihood_term_it_is_neither_trained_nor_watched():

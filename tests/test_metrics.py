@@ -101,9 +101,7 @@ def test_worst_group_accuracy_equals_fairlearn(random_predictions):
     expected = fairlearn_metrics.accuracy_score_group_min(
         y_true, y_pred, sensitive_features=sensitive
     )
-    assert worst_group_accuracy(y_true, y_pred, sensitive=sensitive) == pytest.approx(
-        expected
-    )
+    assert worst_group_accuracy(y_true, y_pred, sensitive=sensitive) == pytest.approx(expected)
 
 
 def test_measures_of_a_hand_computed_case():
@@ -113,13 +111,9 @@ def test_measures_of_a_hand_computed_case():
     y_pred = [1, 1, 0, 1, 0, 1]
     sensitive = ["a", "a", "a", "b", "b", "b"]
     assert demographic_parity_difference(y_true, y_pred, sensitive=sensitive) == 0.0
-    assert equal_opportunity_difference(
-        y_true, y_pred, sensitive=sensitive
-    ) == pytest.approx(0.5)
+    assert equal_opportunity_difference(y_true, y_pred, sensitive=sensitive) == pytest.approx(0.5)
     assert equalized_odds_difference(y_true, y_pred, sensitive=sensitive) == 1.0
-    assert worst_group_accuracy(y_true, y_pred, sensitive=sensitive) == pytest.approx(
-        1 / 3
-    )
+    assert worst_group_accuracy(y_true, y_pred, sensitive=sensitive) == pytest.approx(1 / 3)
 
 
 def test_demographic_parity_of_a_known_vector():
@@ -134,20 +128,18 @@ def test_string_and_bool_labels_map_to_zero_one(random_predictions, ours, fairle
     y_true, y_pred, sensitive = random_predictions
     expected = ours(y_true, y_pred, sensitive=sensitive)
     as_strings = np.array(["no", "yes"])
-    assert ours(
-        as_strings[y_true], as_strings[y_pred], sensitive=sensitive
-    ) == pytest.approx(expected)
-    assert ours(
-        y_true.astype(bool), y_pred.astype(bool), sensitive=sensitive
-    ) == pytest.approx(expected)
+    assert ours(as_strings[y_true], as_strings[y_pred], sensitive=sensitive) == pytest.approx(
+        expected
+    )
+    assert ours(y_true.astype(bool), y_pred.astype(bool), sensitive=sensitive) == pytest.approx(
+        expected
+    )
 
 
 def test_pos_label_selects_the_positive_class(random_predictions):
     y_true, y_pred, sensitive = random_predictions
     as_strings = np.array(["no", "yes"])
-    flipped = equal_opportunity_difference(
-        1 - y_true, 1 - y_pred, sensitive=sensitive
-    )
+    flipped = equal_opportunity_difference(1 - y_true, 1 - y_pred, sensitive=sensitive)
     assert equal_opportunity_difference(
         as_strings[y_true], as_strings[y_pred], sensitive=sensitive, pos_label="no"
     ) == pytest.approx(flipped)
@@ -155,9 +147,7 @@ def test_pos_label_selects_the_positive_class(random_predictions):
 
 def test_more_than_two_labels_needs_pos_label():
     with pytest.raises(ValueError, match="pos_label"):
-        demographic_parity_difference(
-            ["a", "b", "c"], ["a", "b", "c"], sensitive=[0, 0, 1]
-        )
+        demographic_parity_difference(["a", "b", "c"], ["a", "b", "c"], sensitive=[0, 0, 1])
 
 
 def _shifted_probabilities():
@@ -171,16 +161,24 @@ def _shifted_probabilities():
 
 
 @pytest.mark.parametrize("pos_label", [None, 1])
-@pytest.mark.parametrize("measure", [demographic_parity_difference, equalized_odds_difference,
-                                     equal_opportunity_difference, worst_group_accuracy])
+@pytest.mark.parametrize(
+    "measure",
+    [
+        demographic_parity_difference,
+        equalized_odds_difference,
+        equal_opportunity_difference,
+        worst_group_accuracy,
+    ],
+)
 def test_probabilities_as_y_pred_are_refused_with_the_fix(measure, pos_label):
     y, s, p = _shifted_probabilities()
     options = {} if measure is worst_group_accuracy or pos_label is None else {"pos_label": 1}
     with pytest.raises(ValueError, match=r"look like probabilities.*predict\(X\)") as error:
         measure(y, p, sensitive=s, **options)
     assert len(str(error.value)) < 400  # no list of every distinct value
-    assert demographic_parity_difference(y, (p >= 0.5).astype(int), sensitive=s) == \
-        pytest.approx(0.3188, abs=1e-3)
+    assert demographic_parity_difference(y, (p >= 0.5).astype(int), sensitive=s) == pytest.approx(
+        0.3188, abs=1e-3
+    )
 
 
 def test_predict_proba_columns_and_real_scores_are_refused():
@@ -205,11 +203,13 @@ def test_an_integer_quantity_is_refused_by_every_group_measure_as_by_fit():
     age = np.concatenate([np.repeat(np.arange(20, 60), 5), [71, 83, 90]])
     y = rng.integers(0, 2, len(age))
     Z = rng.normal(size=(len(age), 2))
-    for call in (lambda: demographic_parity_difference(y, y, sensitive=age),
-                 lambda: equalized_odds_difference(y, y, sensitive=age),
-                 lambda: worst_group_accuracy(y, y, sensitive=age),
-                 lambda: sensitive_leakage(Z, age),
-                 lambda: IIDMClassifier(max_epochs=1).fit(Z, y, sensitive=age)):
+    for call in (
+        lambda: demographic_parity_difference(y, y, sensitive=age),
+        lambda: equalized_odds_difference(y, y, sensitive=age),
+        lambda: worst_group_accuracy(y, y, sensitive=age),
+        lambda: sensitive_leakage(Z, age),
+        lambda: IIDMClassifier(max_epochs=1).fit(Z, y, sensitive=age),
+    ):
         with pytest.raises(ValueError, match=r"fewer than 2 samples.*bin it \(pd.cut\)"):
             call()
 
@@ -332,9 +332,7 @@ def test_scorer_negates_differences_by_default(classification_data):
     difference = demographic_parity_difference(y, model.predict(X), sensitive=sensitive)
     assert difference > 0
     negated = make_fairness_scorer("demographic_parity_difference")
-    as_is = make_fairness_scorer(
-        "demographic_parity_difference", greater_is_better=True
-    )
+    as_is = make_fairness_scorer("demographic_parity_difference", greater_is_better=True)
     assert negated(model, X, y, sensitive=sensitive) == pytest.approx(-difference)
     assert as_is(model, X, y, sensitive=sensitive) == pytest.approx(difference)
     assert repr(negated) == "FairnessScorer('neg_demographic_parity_difference')"
@@ -359,9 +357,7 @@ def test_scorer_passes_keyword_arguments_to_the_measure(classification_data):
         labels[y], model.predict(X), sensitive=sensitive, pos_label="no"
     )
     assert scorer(model, X, labels[y], sensitive=sensitive) == pytest.approx(-expected)
-    assert repr(scorer) == (
-        "FairnessScorer('neg_equal_opportunity_difference', pos_label='no')"
-    )
+    assert repr(scorer) == ("FairnessScorer('neg_equal_opportunity_difference', pos_label='no')")
 
 
 def test_scorer_without_sensitive_explains_routing(classification_data):
@@ -396,9 +392,7 @@ def test_scorer_pickles(classification_data):
     scorer = make_fairness_scorer("equalized_odds_difference", pos_label=1)
     restored = pickle.loads(pickle.dumps(scorer))
     assert repr(restored) == repr(scorer)
-    assert restored(model, X, y, sensitive=sensitive) == scorer(
-        model, X, y, sensitive=sensitive
-    )
+    assert restored(model, X, y, sensitive=sensitive) == scorer(model, X, y, sensitive=sensitive)
 
 
 def test_grid_search_routes_sensitive_to_a_dict_of_scorers(classification_data):
@@ -455,9 +449,7 @@ def test_make_fairness_scorer_rejects_unknown_names_and_unsigned_callables():
         make_fairness_scorer("statistical_parity")
     with pytest.raises(ValueError, match="greater_is_better"):
         make_fairness_scorer(worst_group_accuracy)
-    scorer = make_fairness_scorer(
-        demographic_parity_difference, greater_is_better=False
-    )
+    scorer = make_fairness_scorer(demographic_parity_difference, greater_is_better=False)
     assert scorer.name == "neg_demographic_parity_difference"
 
 
@@ -527,19 +519,38 @@ def test_cross_validate_routes_pandas_sensitive_sharing_a_shuffled_index(shuffle
     sensitive = sensitive.loc[X.index]
     scorer = make_fairness_scorer("demographic_parity_difference")
     with sklearn.config_context(enable_metadata_routing=True):
-        scores = cross_validate(LogisticRegression(), X, y, scoring=scorer, cv=3,
-                                params={"sensitive": sensitive}, error_score="raise")
-    expected = [scorer(LogisticRegression().fit(X.iloc[train], y.iloc[train]),
-                       X.iloc[test], y.iloc[test], sensitive.iloc[test])
-                for train, test in StratifiedKFold(3).split(X, y)]
+        scores = cross_validate(
+            LogisticRegression(),
+            X,
+            y,
+            scoring=scorer,
+            cv=3,
+            params={"sensitive": sensitive},
+            error_score="raise",
+        )
+    expected = [
+        scorer(
+            LogisticRegression().fit(X.iloc[train], y.iloc[train]),
+            X.iloc[test],
+            y.iloc[test],
+            sensitive.iloc[test],
+        )
+        for train, test in StratifiedKFold(3).split(X, y)
+    ]
     np.testing.assert_allclose(scores["test_score"], expected)
 
 
 # Refusing what a measure cannot measure
 # --------------------------------------
 
-GROUP_MEASURES = [demographic_parity_difference, equalized_odds_difference,
-                  equal_opportunity_difference, parity_gap, equality_gap, worst_group_accuracy]
+GROUP_MEASURES = [
+    demographic_parity_difference,
+    equalized_odds_difference,
+    equal_opportunity_difference,
+    parity_gap,
+    equality_gap,
+    worst_group_accuracy,
+]
 
 
 @pytest.mark.parametrize("measure", GROUP_MEASURES)
@@ -636,12 +647,12 @@ def test_held_out_probes_learn_from_all_of_Z_and_read_the_held_out_rows():
     same = np.c_[s_test + 0.1 * rng.randn(300), rng.randn(300)]
     assert sensitive_leakage(Z_train, s_train, held_out=(same, s_test)).accuracy > 0.95
     # probes trained on Z_train read the flipped rows backwards: they were scored on held_out
-    reversed_reading = sensitive_leakage(Z_train, s_train, held_out=(flipped, s_test),
-                                         probe=LogisticRegression())
+    reversed_reading = sensitive_leakage(
+        Z_train, s_train, held_out=(flipped, s_test), probe=LogisticRegression()
+    )
     assert reversed_reading.accuracy < 0.05
     labels = np.array(["f", "m"])
-    named = sensitive_leakage(Z_train, pd.Series(labels[s_train]),
-                              held_out=(same, labels[s_test]))
+    named = sensitive_leakage(Z_train, pd.Series(labels[s_train]), held_out=(same, labels[s_test]))
     assert named.accuracy > 0.95 and named.n_groups == 2
     ages_train, ages_test = 10 * Z_train[:, 0], 10 * same[:, 0]
     assert continuous_leakage(Z_train, ages_train, held_out=(same, ages_test)).r2 > 0.95
@@ -677,7 +688,14 @@ def test_importing_skinvariant_leaves_the_metrics_and_fairlearn_unloaded():
     import sys
 
     loaded = subprocess.run(
-        [sys.executable, "-c", "import sys, skinvariant; print(sorted(m for m in sys.modules "
-         "if m.split('.')[0] == 'fairlearn' or m == 'skinvariant.metrics'))"],
-        capture_output=True, text=True, check=True).stdout.strip()
+        [
+            sys.executable,
+            "-c",
+            "import sys, skinvariant; print(sorted(m for m in sys.modules "
+            "if m.split('.')[0] == 'fairlearn' or m == 'skinvariant.metrics'))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     assert loaded == "[]"

@@ -16,8 +16,11 @@ def continuous_attribute_data(n_samples=800, seed=0):
     rng = np.random.RandomState(seed)
     age = rng.normal(40, 10, n_samples)
     y = rng.randint(0, 2, n_samples)
-    X = np.c_[2.0 * y + 0.6 * rng.randn(n_samples), (age - 40) / 10 + 0.3 * rng.randn(n_samples),
-              rng.randn(n_samples, 2)]
+    X = np.c_[
+        2.0 * y + 0.6 * rng.randn(n_samples),
+        (age - 40) / 10 + 0.3 * rng.randn(n_samples),
+        rng.randn(n_samples, 2),
+    ]
     return X, y, age
 
 
@@ -34,14 +37,19 @@ class RecordingMINE(MINEDebiasedClassifier):
 def test_continuous_attribute_is_detected_standardised_and_removed():
     X, y, age = continuous_attribute_data()
     # z 8 wide (the default is 2): room for age at lam=0, so the test sees the penalty
-    fitted = {lam: MINEDebiasedClassifier(lam=lam, n_estimator_steps=5, n_components=8,
-                                          max_epochs=40, random_state=0).fit(X, y, sensitive=age)
-              for lam in (0.0, 1.0)}
+    fitted = {
+        lam: MINEDebiasedClassifier(
+            lam=lam, n_estimator_steps=5, n_components=8, max_epochs=40, random_state=0
+        ).fit(X, y, sensitive=age)
+        for lam in (0.0, 1.0)
+    }
     model = fitted[1.0]
     assert model.sensitive_type_ == "continuous" and model.sensitive_groups_ is None
     assert model.sensitive_mean_ == pytest.approx([age.mean()])
-    plain, invariant = (continuous_leakage(fitted[lam].transform(X), age,
-                                           probe=LinearRegression()).r2 for lam in (0.0, 1.0))
+    plain, invariant = (
+        continuous_leakage(fitted[lam].transform(X), age, probe=LinearRegression()).r2
+        for lam in (0.0, 1.0)
+    )
     assert plain > 0.6  # z carries age when nothing stops it
     assert invariant < 0.6 * plain
     assert fitted[1.0].score(X, y) > fitted[0.0].score(X, y) - 0.05
@@ -49,10 +57,14 @@ def test_continuous_attribute_is_detected_standardised_and_removed():
 
 def test_estimate_is_high_where_z_carries_s_and_falls_with_lam(leaky_data):
     X, y, s = leaky_data
-    estimates = {lam: MINEDebiasedClassifier(lam=lam, n_estimator_steps=5, n_components=8,
-                                             max_epochs=30, random_state=0)
-                 .fit(X, y, sensitive=s).mutual_information_
-                 for lam in (0.0, 1.0)}
+    estimates = {
+        lam: MINEDebiasedClassifier(
+            lam=lam, n_estimator_steps=5, n_components=8, max_epochs=30, random_state=0
+        )
+        .fit(X, y, sensitive=s)
+        .mutual_information_
+        for lam in (0.0, 1.0)
+    }
     assert estimates[0.0] > 0.25  # I(z; s) <= log 2 = 0.69 nats for two balanced groups
     assert estimates[1.0] < 0.5 * estimates[0.0]
 
@@ -75,7 +87,8 @@ def test_constant_continuous_attribute_is_refused():
     X, y, _ = continuous_attribute_data(200)
     with pytest.raises(ValueError, match="constant"):
         MINEDebiasedClassifier(sensitive_type="continuous", max_epochs=1).fit(
-            X, y, sensitive=np.full(len(y), 3.5))
+            X, y, sensitive=np.full(len(y), 3.5)
+        )
 
 
 def test_diverging_estimate_stops_with_an_error(leaky_data):
@@ -89,8 +102,9 @@ def test_a_blown_up_estimator_stops_training_even_while_finite(leaky_data):
     # RMSprop at lr 0.01 sends the statistics network's estimate to about -30
     # nats within the first epoch: finite, but no estimate of I(z; s) at all
     X, y, s = leaky_data
-    model = MINEDebiasedClassifier(lr=0.01, n_estimator_steps=5, n_components=8, max_epochs=3,
-                                   random_state=0)
+    model = MINEDebiasedClassifier(
+        lr=0.01, n_estimator_steps=5, n_components=8, max_epochs=3, random_state=0
+    )
     with pytest.raises(DivergenceError, match=r"epoch 1: mi_estimate fell to -\d"):
         model.fit(X, y, sensitive=s)
     assert not hasattr(model, "net_")
@@ -135,9 +149,12 @@ def test_grid_search_picks_lam_by_lowest_mutual_information(leaky_data):
     X, y, s = leaky_data
     search = GridSearchCV(
         MINEDebiasedClassifier(n_estimator_steps=5, max_epochs=20, random_state=0),
-        {"lam": [0.0, 1.0]}, cv=2, return_train_score=True,
+        {"lam": [0.0, 1.0]},
+        cv=2,
+        return_train_score=True,
         scoring={"accuracy": "accuracy", "mi": make_mutual_information_scorer()},
-        refit=lowest_mutual_information(max_accuracy_drop=0.05))
+        refit=lowest_mutual_information(max_accuracy_drop=0.05),
+    )
     search.fit(X, y, sensitive=s)
     assert search.best_params_ == {"lam": 1.0}
     assert search.cv_results_["mean_test_mi"][1] > search.cv_results_["mean_test_mi"][0]
@@ -150,8 +167,13 @@ def test_routing_slices_a_continuous_attribute_per_fold():
     X, y, age = continuous_attribute_data(300)
     RecordingMINE.received = received = []
     with sklearn.config_context(enable_metadata_routing=True):
-        cross_validate(RecordingMINE(max_epochs=1, n_estimator_steps=1), X, y, cv=KFold(3),
-                       params={"sensitive": age})
+        cross_validate(
+            RecordingMINE(max_epochs=1, n_estimator_steps=1),
+            X,
+            y,
+            cv=KFold(3),
+            params={"sensitive": age},
+        )
     assert received == [200, 200, 200]
 
 
@@ -162,5 +184,6 @@ def test_routing_off_legacy_fit_params_reach_each_fold():
     X, y, age = continuous_attribute_data(300)
     RecordingMINE.received = received = []
     GridSearchCV(RecordingMINE(max_epochs=1, n_estimator_steps=1), {"lam": [0.5]}, cv=KFold(3)).fit(
-        X, y, sensitive=age)
+        X, y, sensitive=age
+    )
     assert received == [200, 200, 200, 300]  # three folds, then the refit

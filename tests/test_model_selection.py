@@ -29,8 +29,10 @@ LAMS = [0.0, 3.0, 30.0]
 # 0.85, 0.76, 0.65; the strongest probe's balanced accuracy 0.78, 0.62, 0.60.
 
 # large lams on few epochs underfit on purpose: that is the trade-off searched over
-pytestmark = [pytest.mark.filterwarnings("ignore:At the end of training"),
-              pytest.mark.filterwarnings("ignore:Training accuracy")]
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:At the end of training"),
+    pytest.mark.filterwarnings("ignore:Training accuracy"),
+]
 
 
 def model(**params):
@@ -51,7 +53,8 @@ def dp_searches(blobs):
         with sklearn.config_context(enable_metadata_routing=routing):
             for name, limit in (("lax", 1.0), ("strict", 0.1)):
                 fitted[name, routing] = BudgetSearchCV(
-                    model(), {DP: limit}, lams=LAMS, random_state=0).fit(X, y, sensitive=s)
+                    model(), {DP: limit}, lams=LAMS, random_state=0
+                ).fit(X, y, sensitive=s)
     return fitted
 
 
@@ -111,8 +114,9 @@ def test_the_chosen_model_predicts_transforms_and_scores_without_sensitive(dp_se
     assert search.classes_.tolist() == [0, 1] and search.n_features_in_ == X.shape[1]
     # the refit on all rows keeps the budget's direction: fairer than the lax choice
     lax = dp_searches["lax", False]
-    assert (demographic_parity_difference(y, search.predict(X), sensitive=s)
-            < demographic_parity_difference(y, lax.predict(X), sensitive=s))
+    assert demographic_parity_difference(
+        y, search.predict(X), sensitive=s
+    ) < demographic_parity_difference(y, lax.predict(X), sensitive=s)
     restored = pickle.loads(pickle.dumps(search))
     np.testing.assert_array_equal(restored.predict(X), search.predict(X))
 
@@ -127,8 +131,10 @@ class RecordingIIDM(IIDMClassifier):
         return super().fit(X, y, sensitive=sensitive)
 
 
-@pytest.mark.parametrize("routing, form", [(True, "sensitive"), (False, "sensitive"),
-                                           (False, "recordingiidm__sensitive")])
+@pytest.mark.parametrize(
+    "routing, form",
+    [(True, "sensitive"), (False, "sensitive"), (False, "recordingiidm__sensitive")],
+)
 def test_a_pipeline_gets_sensitive_sliced_per_fold_in_every_form(blobs, routing, form):
     X, y, s = blobs
     frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
@@ -147,19 +153,24 @@ def test_a_pipeline_gets_sensitive_sliced_per_fold_in_every_form(blobs, routing,
 def test_a_leakage_budget_is_read_by_probes_trained_on_the_training_fold(blobs):
     X, y, s = blobs
     folds = StratifiedKFold(3, shuffle=True, random_state=1)
-    search = BudgetSearchCV(model(), {"leakage": 0.65}, lams=LAMS, cv=folds,
-                            random_state=0).fit(X, y, sensitive=s)
+    search = BudgetSearchCV(model(), {"leakage": 0.65}, lams=LAMS, cv=folds, random_state=0).fit(
+        X, y, sensitive=s
+    )
     leakage = search.cv_results_["mean_test_leakage"]
     assert search.budget_met_ and leakage[search.best_index_] <= 0.65
     assert leakage[0] > 0.65 and search.best_params_["lam"] > 0  # lam=0 leaks past it
     # fold 0 of the chosen lam, measured by hand: probes learn the training rows' z
     train, test = next(folds.split(X, y))
     fold_model = model(lam=search.best_params_["lam"]).fit(X[train], y[train], sensitive=s[train])
-    expected = sensitive_leakage(fold_model.transform(X[train]), s[train],
-                                 held_out=(fold_model.transform(X[test]), s[test]),
-                                 random_state=0)
+    expected = sensitive_leakage(
+        fold_model.transform(X[train]),
+        s[train],
+        held_out=(fold_model.transform(X[test]), s[test]),
+        random_state=0,
+    )
     assert search.cv_results_["split0_test_leakage"][search.best_index_] == pytest.approx(
-        expected.balanced_accuracy)
+        expected.balanced_accuracy
+    )
 
 
 def test_every_entry_of_a_budget_must_hold(blobs):
@@ -167,8 +178,9 @@ def test_every_entry_of_a_budget_must_hold(blobs):
     budget = {DP: 0.3, "equalized_odds_difference": 0.3}
     search = BudgetSearchCV(model(), budget, lams=LAMS, random_state=0).fit(X, y, sensitive=s)
     results = search.cv_results_
-    both = ((results[f"mean_test_{DP}"] <= 0.3)
-            & (results["mean_test_equalized_odds_difference"] <= 0.3))
+    both = (results[f"mean_test_{DP}"] <= 0.3) & (
+        results["mean_test_equalized_odds_difference"] <= 0.3
+    )
     assert results["meets_budget"].tolist() == both.tolist() and both[search.best_index_]
 
 
@@ -176,7 +188,8 @@ def test_an_unreachable_budget_warns_with_the_closest_lam_and_refits_it(blobs):
     X, y, s = blobs
     with pytest.warns(BudgetNotMetWarning) as record:
         search = BudgetSearchCV(model(), {DP: 0.0}, lams=LAMS, random_state=0).fit(
-            X, y, sensitive=s)
+            X, y, sensitive=s
+        )
     dp = search.cv_results_[f"mean_test_{DP}"]
     closest = int(np.argmin(dp))
     assert search.best_index_ == closest and not search.budget_met_
@@ -218,14 +231,20 @@ def test_it_can_be_cross_validated_with_routing_on(blobs):
     assert (scores["test_score"] > 0.6).all()
 
 
-@pytest.mark.parametrize("budget, match", [
-    ({"dp": 0.1}, "unknown measure.*'dp'.*'demographic_parity_difference', "
-                  "'equalized_odds_difference', 'leakage'"),
-    ({DP: -0.1}, r"budget\['demographic_parity_difference'\] must be a number in \[0, 1\]"),
-    ({"leakage": 1.5}, r"budget\['leakage'\] must be a number in \[0, 1\]"),
-    ({DP: "low"}, r"budget\['demographic_parity_difference'\] must be a number"),
-    ({}, "budget is empty"),
-])
+@pytest.mark.parametrize(
+    "budget, match",
+    [
+        (
+            {"dp": 0.1},
+            "unknown measure.*'dp'.*'demographic_parity_difference', "
+            "'equalized_odds_difference', 'leakage'",
+        ),
+        ({DP: -0.1}, r"budget\['demographic_parity_difference'\] must be a number in \[0, 1\]"),
+        ({"leakage": 1.5}, r"budget\['leakage'\] must be a number in \[0, 1\]"),
+        ({DP: "low"}, r"budget\['demographic_parity_difference'\] must be a number"),
+        ({}, "budget is empty"),
+    ],
+)
 def test_a_bad_budget_is_refused_naming_the_valid_keys(blobs, budget, match):
     X, y, s = blobs
     with pytest.raises(ValueError, match=match):
@@ -245,12 +264,17 @@ def test_bad_arguments_are_refused_naming_the_argument(blobs):
     with pytest.raises(InvalidParameterError, match="'budget' parameter"):
         BudgetSearchCV(model(), [DP, 0.1]).fit(X, y, sensitive=s)
     pipe = make_pipeline(StandardScaler(), model())
-    with sklearn.config_context(enable_metadata_routing=True), pytest.raises(
-            ValueError, match="routing on, pass sensitive=s, not iidmclassifier__sensitive"):
+    with (
+        sklearn.config_context(enable_metadata_routing=True),
+        pytest.raises(
+            ValueError, match="routing on, pass sensitive=s, not iidmclassifier__sensitive"
+        ),
+    ):
         BudgetSearchCV(pipe, {DP: 0.1}, lams=LAMS).fit(X, y, iidmclassifier__sensitive=s)
     with pytest.raises(TypeError, match="pass sensitive once"):
-        BudgetSearchCV(pipe, {DP: 0.1}, lams=LAMS).fit(X, y, sensitive=s,
-                                                      iidmclassifier__sensitive=s)
+        BudgetSearchCV(pipe, {DP: 0.1}, lams=LAMS).fit(
+            X, y, sensitive=s, iidmclassifier__sensitive=s
+        )
     with pytest.raises(ValueError, match="HSICRegressor is not a classifier; bound its repr"):
         BudgetSearchCV(HSICRegressor(), {DP: 0.1})._check_budget()
     with pytest.raises(ValueError, match="has no transform"):
@@ -266,15 +290,21 @@ def test_lam_path_measures_each_lam_on_held_out_rows():
     X, y, s = make_leaky_data(400)
     front = lam_path(IIDMClassifier(max_epochs=3, random_state=0), X, y, s, lams=[0.0, 1.0])
     assert front["lam"].tolist() == [0.0, 1.0]
-    assert set(front.columns) >= {"accuracy", "demographic_parity_difference",
-                                  "leakage_balanced_accuracy", "leakage_auc", "leakage_probe"}
+    assert set(front.columns) >= {
+        "accuracy",
+        "demographic_parity_difference",
+        "leakage_balanced_accuracy",
+        "leakage_auc",
+        "leakage_probe",
+    }
     assert front["accuracy"].between(0.5, 1).all() and front["leakage_auc"].between(0, 1).all()
     pipeline = make_pipeline(StandardScaler(), IIDMClassifier(max_epochs=3, random_state=0))
     piped = lam_path(pipeline, X, y, s, lams=[1.0], param="iidmclassifier__lam")
     assert len(piped) == 1 and 0.5 < piped["accuracy"][0] <= 1
     with sklearn.config_context(enable_metadata_routing=True):  # routed, not step__sensitive
-        routed = lam_path(pipeline, pd.DataFrame(X), y, pd.Series(s), lams=[1.0],
-                          param="iidmclassifier__lam")
+        routed = lam_path(
+            pipeline, pd.DataFrame(X), y, pd.Series(s), lams=[1.0], param="iidmclassifier__lam"
+        )
     assert routed.drop(columns="leakage_probe").equals(piped.drop(columns="leakage_probe"))
 
 
@@ -287,4 +317,3 @@ def test_lam_path_on_a_pipeline_without_param_names_the_steps_lam():
         lam_path(pipeline, X, y, s, lams=[1.0])
     with pytest.raises(ValueError, match=re.escape("param='<step>__lam'")):
         lam_path(make_pipeline(LogisticRegression()), X, y, s, lams=[1.0])
-

@@ -39,14 +39,20 @@ def test_every_notebook_has_small_settings():
 def prepare(name):
     """Notebook ``name`` with its small settings, and a last cell reporting the kernel's package and CPU."""
     notebook = jupytext.read(NOTEBOOK_DIR / name)
-    parameters = [index for index, cell in enumerate(notebook.cells)
-                  if "parameters" in cell.metadata.get("tags", [])]
+    parameters = [
+        index
+        for index, cell in enumerate(notebook.cells)
+        if "parameters" in cell.metadata.get("tags", [])
+    ]
     assert len(parameters) == 1, f"{name} needs exactly one cell tagged 'parameters'"
     notebook.cells.insert(parameters[0] + 1, nbformat.v4.new_code_cell(SMALL_SETTINGS[name]))
-    notebook.cells.append(nbformat.v4.new_code_cell(
-        "import resource, skinvariant\n"
-        "usage = resource.getrusage(resource.RUSAGE_SELF)\n"
-        "print(skinvariant.__file__, usage.ru_utime + usage.ru_stime)"))
+    notebook.cells.append(
+        nbformat.v4.new_code_cell(
+            "import resource, skinvariant\n"
+            "usage = resource.getrusage(resource.RUSAGE_SELF)\n"
+            "print(skinvariant.__file__, usage.ru_utime + usage.ru_stime)"
+        )
+    )
     return notebook
 
 
@@ -57,22 +63,32 @@ def executed():
     Returns a dict of name to the executed notebook, or to the exception its
     execution raised.
     """
-    environment = {"PYTHONPATH": str(PACKAGE_ROOT), "OMP_NUM_THREADS": "1",
-                   "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    environment = {
+        "PYTHONPATH": str(PACKAGE_ROOT),
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+    }
     saved = {variable: os.environ.get(variable) for variable in environment}
     os.environ.update(environment)  # the kernels are fresh processes: the package under test
     notebooks = {name: prepare(name) for name in sorted(SMALL_SETTINGS)}
 
     async def run(name):
         start = time.perf_counter()
-        client = nbclient.NotebookClient(notebooks[name], timeout=300, kernel_name="python3",
-                                         resources={"metadata": {"path": str(NOTEBOOK_DIR)}})
+        client = nbclient.NotebookClient(
+            notebooks[name],
+            timeout=300,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(NOTEBOOK_DIR)}},
+        )
         try:
             await client.async_execute()
         except Exception as error:  # reported by that notebook's test
             return name, error
-        print(f"{name}: {time.perf_counter() - start:.1f} s wall, kernel CPU "
-              f"{float(notebooks[name].cells[-1].outputs[0]['text'].split()[-1]):.1f} s")
+        print(
+            f"{name}: {time.perf_counter() - start:.1f} s wall, kernel CPU "
+            f"{float(notebooks[name].cells[-1].outputs[0]['text'].split()[-1]):.1f} s"
+        )
         return name, notebooks[name]
 
     async def run_all():
@@ -89,9 +105,13 @@ def executed():
 
 
 def outputs(notebook, kind):
-    return [output for cell in notebook.cells if cell.cell_type == "code"
-            for output in cell.get("outputs", []) if kind in output.get("data", {})
-            or output.get("output_type") == kind]
+    return [
+        output
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
+        if kind in output.get("data", {}) or output.get("output_type") == kind
+    ]
 
 
 @pytest.mark.parametrize("name", sorted(SMALL_SETTINGS))

@@ -32,7 +32,9 @@ def test_centroids_start_at_each_groups_mean_adversary_output(batch):
     matching = DiscriminatorMatchingObjective(3, 3, 2)
     matching.initialize(Step(z, y, s, {"z": z}))
     for group in range(3):
-        torch.testing.assert_close(matching.centroids[0, group], group_mean_logits(matching, z, s, group))
+        torch.testing.assert_close(
+            matching.centroids[0, group], group_mean_logits(matching, z, s, group)
+        )
     assert matching.seen.all()
 
 
@@ -108,8 +110,9 @@ def test_adversary_cannot_be_fooled_by_shrinking_the_representation(batch):
     z, s, y = batch
     objective = AdversarialObjective(3, 3)
     with torch.no_grad():
-        torch.testing.assert_close(objective.adversary(z), objective.adversary(1e-2 * z),
-                                   rtol=1e-3, atol=1e-3)
+        torch.testing.assert_close(
+            objective.adversary(z), objective.adversary(1e-2 * z), rtol=1e-3, atol=1e-3
+        )
 
 
 def test_batch_standardize_accepts_a_single_row():

@@ -50,15 +50,17 @@ def process_id(estimator, X, y):
 
 
 def search_lam():
-    scoring = {"accuracy": "accuracy",
-               "dp": make_fairness_scorer("demographic_parity_difference"),
-               "groups_in_fit": groups_in_fit,
-               "training_threads": training_threads,
-               "process_id": process_id}
-    model = IIDMClassifier(max_epochs=3, batch_size=64, callbacks=[RecordTrainingThreads()],
-                           random_state=0)
-    return GridSearchCV(model, {"lam": [0.0, 3.0]}, scoring=scoring, refit=False, cv=2,
-                        n_jobs=-1)
+    scoring = {
+        "accuracy": "accuracy",
+        "dp": make_fairness_scorer("demographic_parity_difference"),
+        "groups_in_fit": groups_in_fit,
+        "training_threads": training_threads,
+        "process_id": process_id,
+    }
+    model = IIDMClassifier(
+        max_epochs=3, batch_size=64, callbacks=[RecordTrainingThreads()], random_state=0
+    )
+    return GridSearchCV(model, {"lam": [0.0, 3.0]}, scoring=scoring, refit=False, cv=2, n_jobs=-1)
 
 
 def run_search(backend=None):
@@ -78,8 +80,14 @@ def check_against_serial(search):
     for split in (0, 1):
         assert os.getpid() not in search.cv_results_[f"split{split}_test_process_id"]
     serial = run_search()
-    for key in ("mean_test_accuracy", "split0_test_accuracy", "split1_test_accuracy",
-                "mean_test_dp", "split0_test_dp", "split1_test_dp"):
+    for key in (
+        "mean_test_accuracy",
+        "split0_test_accuracy",
+        "split1_test_accuracy",
+        "mean_test_dp",
+        "split0_test_dp",
+        "split1_test_dp",
+    ):
         np.testing.assert_array_equal(search.cv_results_[key], serial.cv_results_[key], err_msg=key)
     # each fold's fit got both groups, and the fairness scorer its fold's slice (or it raises)
     for split in (0, 1):
@@ -96,12 +104,20 @@ def worker_environment(monkeypatch):
 def test_grid_search_on_dask_matches_serial(worker_environment):
     distributed = pytest.importorskip("distributed")
     pytest.importorskip("dask")
-    with (distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                   dashboard_address=":0", silence_logs=logging.ERROR) as cluster,
-          distributed.Client(cluster) as client):
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+            silence_logs=logging.ERROR,
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         workers = client.run(lambda: __import__("skinvariant").__file__)
         assert {Path(path).resolve() for path in workers.values()} == {
-            Path(skinvariant.__file__).resolve()}
+            Path(skinvariant.__file__).resolve()
+        }
         search = run_search("dask")
     check_against_serial(search)
 

@@ -20,16 +20,24 @@ from .conftest import make_leaky_data
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
 
-FRONT = pd.DataFrame({"lam": [0.1, 1.0, 10.0], "accuracy": [0.85, 0.84, 0.80],
-                      "demographic_parity_difference": [0.15, 0.08, 0.02],
-                      "leakage_balanced_accuracy": [0.7, 0.6, 0.5]})
+FRONT = pd.DataFrame(
+    {
+        "lam": [0.1, 1.0, 10.0],
+        "accuracy": [0.85, 0.84, 0.80],
+        "demographic_parity_difference": [0.15, 0.08, 0.02],
+        "leakage_balanced_accuracy": [0.7, 0.6, 0.5],
+    }
+)
 # a front from 0 whose small lams change little: their points nearly coincide
 LAMS = [0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
-CLOSE = pd.DataFrame({"lam": LAMS,
-                      "accuracy": [0.860, 0.8601, 0.8598, 0.859, 0.855, 0.84, 0.80, 0.50],
-                      "demographic_parity_difference": [0.05, 0.0502, 0.0499, 0.049, 0.045,
-                                                        0.03, 0.01, 0.0],
-                      "leakage_balanced_accuracy": [0.8, 0.8, 0.79, 0.75, 0.6, 0.45, 0.36, 0.34]})
+CLOSE = pd.DataFrame(
+    {
+        "lam": LAMS,
+        "accuracy": [0.860, 0.8601, 0.8598, 0.859, 0.855, 0.84, 0.80, 0.50],
+        "demographic_parity_difference": [0.05, 0.0502, 0.0499, 0.049, 0.045, 0.03, 0.01, 0.0],
+        "leakage_balanced_accuracy": [0.8, 0.8, 0.79, 0.75, 0.6, 0.45, 0.36, 0.34],
+    }
+)
 
 
 @pytest.fixture(autouse=True)
@@ -74,8 +82,11 @@ def test_tradeoff_takes_one_front_as_lam_path_returns_it():
 
 
 def test_tradeoff_names_the_missing_column_and_the_available_ones():
-    with pytest.raises(ValueError, match=r"no column 'parity'; its columns are "
-                                         r"\['lam', 'accuracy', 'demographic_parity_difference'"):
+    with pytest.raises(
+        ValueError,
+        match=r"no column 'parity'; its columns are "
+        r"\['lam', 'accuracy', 'demographic_parity_difference'",
+    ):
         plot_tradeoff(FRONT, x="parity")
     with pytest.raises(ValueError, match="front 'IIDM' has no column 'acc'"):
         plot_tradeoff({"IIDM": FRONT}, y="acc")
@@ -89,9 +100,10 @@ def label_boxes(ax):
 
 
 def test_tradeoff_labels_of_close_points_do_not_overlap():
-    shifted = CLOSE.assign(accuracy=CLOSE["accuracy"] - 0.002,
-                           demographic_parity_difference=CLOSE["demographic_parity_difference"]
-                           + 0.001)
+    shifted = CLOSE.assign(
+        accuracy=CLOSE["accuracy"] - 0.002,
+        demographic_parity_difference=CLOSE["demographic_parity_difference"] + 0.001,
+    )
     ax = plot_tradeoff({"IIDM": CLOSE, "adversarial": shifted})
     boxes = label_boxes(ax)
     assert len(boxes) >= 8
@@ -114,8 +126,11 @@ def test_leakage_against_lam_with_a_chance_line():
     assert ax.get_xscale() == "log" and len(ax.get_lines()) == 2
 
 
-@pytest.mark.parametrize("plot", [plot_leakage, lambda front: plot_tradeoff(front, x="lam")],
-                         ids=["plot_leakage", "plot_tradeoff"])
+@pytest.mark.parametrize(
+    "plot",
+    [plot_leakage, lambda front: plot_tradeoff(front, x="lam")],
+    ids=["plot_leakage", "plot_tradeoff"],
+)
 def test_a_lam_axis_from_zero_is_symlog_linear_up_to_the_smallest_positive_lam(plot):
     ax = plot(FRONT.assign(lam=[0.0, 0.1, 1.0]))
     assert ax.get_xscale() == "symlog"
@@ -144,7 +159,8 @@ def test_history_of_a_pipeline_draws_the_lines_of_its_last_step(blobs):
     pipe = make_pipeline(StandardScaler(), IIDMClassifier(max_epochs=3, random_state=0))
     pipe.fit(X, y, iidmclassifier__sensitive=s)
     bare = IIDMClassifier(max_epochs=3, random_state=0).fit(
-        StandardScaler().fit_transform(X), y, sensitive=s)
+        StandardScaler().fit_transform(X), y, sensitive=s
+    )
     drawn, expected = all_lines(plot_history(pipe)), all_lines(plot_history(bare))
     assert [line.get_label() for line in drawn] == [line.get_label() for line in expected]
     for line, same in zip(drawn, expected):
@@ -155,11 +171,17 @@ def test_history_says_what_to_pass_when_there_is_no_history(blobs):
     X, y, _ = blobs
     with pytest.raises(NotFittedError, match=r"IIDMClassifier is not fitted.*fit it first"):
         plot_history(IIDMClassifier())
-    with pytest.raises(ValueError, match=r"IIDMClassifier is not fitted.*fit the Pipeline "
-                                         r"first: fit\(X, y, iidmclassifier__sensitive=s\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"IIDMClassifier is not fitted.*fit the Pipeline "
+        r"first: fit\(X, y, iidmclassifier__sensitive=s\)",
+    ):
         plot_history(make_pipeline(StandardScaler(), IIDMClassifier()))
-    with pytest.raises(TypeError, match="LogisticRegression has none. Pass a fitted "
-                                        "skinvariant estimator or a Pipeline ending in one"):
+    with pytest.raises(
+        TypeError,
+        match="LogisticRegression has none. Pass a fitted "
+        "skinvariant estimator or a Pipeline ending in one",
+    ):
         plot_history(LogisticRegression().fit(X, y))
 
 
@@ -176,7 +198,11 @@ def test_history_labels_its_axes_and_puts_accuracy_on_a_right_axis(fitted):
     assert right.get_lines()[0].get_color() not in {line.get_color() for line in ax.get_lines()}
     legend = right.get_legend()
     assert [text.get_text() for text in legend.get_texts()] == [
-        "task_loss", "penalty", "adversary_loss", "adversary_acc (right)"]
+        "task_loss",
+        "penalty",
+        "adversary_loss",
+        "adversary_acc (right)",
+    ]
 
 
 def test_history_of_one_kind_of_record_has_one_labelled_axis(fitted):

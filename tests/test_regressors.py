@@ -39,8 +39,11 @@ def make_leaky_regression(n_samples=800, seed=0):
     """y = 50 + 10 x0 + noise, independent of s; column 1 carries s, the rest is noise."""
     rng = np.random.RandomState(seed)
     s = rng.randint(0, 2, n_samples)
-    X = np.c_[rng.normal(size=n_samples), 2.0 * s + rng.normal(size=n_samples),
-              rng.normal(size=(n_samples, 2))]
+    X = np.c_[
+        rng.normal(size=n_samples),
+        2.0 * s + rng.normal(size=n_samples),
+        rng.normal(size=(n_samples, 2)),
+    ]
     y = 50.0 + 10.0 * X[:, 0] + 2.0 * rng.normal(size=n_samples)
     return X, y, s
 
@@ -86,12 +89,15 @@ def test_integer_targets_are_quantities_and_two_dimensional_targets_are_learned_
     assert column.shape == (len(X),)  # one target column predicts 1-D, as MLPRegressor does
 
 
-@pytest.mark.parametrize("bad_y, message", [
-    (lambda y: np.where(y > 50, "high", "low"), "y must be numeric for IIDMRegressor"),
-    (lambda y: y.reshape(-1, 1, 1), "y must be 1-D .* or 2-D"),
-    (lambda y: y + 1j, "Complex data not supported"),
-    (lambda y: np.where(y > 60, np.nan, y), "Input y contains NaN"),
-])
+@pytest.mark.parametrize(
+    "bad_y, message",
+    [
+        (lambda y: np.where(y > 50, "high", "low"), "y must be numeric for IIDMRegressor"),
+        (lambda y: y.reshape(-1, 1, 1), "y must be 1-D .* or 2-D"),
+        (lambda y: y + 1j, "Complex data not supported"),
+        (lambda y: np.where(y > 60, np.nan, y), "Input y contains NaN"),
+    ],
+)
 def test_bad_targets_raise_a_clear_error(bad_y, message, data):
     X, y, s = data
     with pytest.raises(ValueError, match=message):
@@ -100,8 +106,10 @@ def test_bad_targets_raise_a_clear_error(bad_y, message, data):
 
 def test_a_twin_has_only_the_parameters_that_mean_something_for_a_real_target():
     # the classifier's parameters, but those only classes give a meaning to
-    assert (IIDMRegressor().get_params().keys()
-            == IIDMClassifier().get_params().keys() - {"class_weight", "semantic_alignment"})
+    assert IIDMRegressor().get_params().keys() == IIDMClassifier().get_params().keys() - {
+        "class_weight",
+        "semantic_alignment",
+    }
     assert "semantic_alignment :" not in IIDMRegressor.__doc__
     with pytest.raises(TypeError, match="semantic_alignment"):
         IIDMRegressor(semantic_alignment=True)
@@ -114,7 +122,8 @@ def test_invariance_lowers_a_fresh_probes_reading_at_little_cost_in_r2(Estimator
     # 0.96 -> 0.96; HSIC's 2-wide z: 0.69 -> 0.51, R^2 0.87 -> 0.84
     X, y, s = make_leaky_regression(1200)
     X_train, X_test, y_train, y_test, s_train, s_test = train_test_split(
-        X, y, s, test_size=0.5, random_state=0)
+        X, y, s, test_size=0.5, random_state=0
+    )
 
     def fitted(lam):
         model = small(Estimator, lam=lam, max_epochs=20).fit(X_train, y_train, sensitive=s_train)
@@ -162,8 +171,9 @@ def test_fit_without_sensitive_warns_and_trains_a_plain_regressor(data):
 
 def test_validation_split_and_early_stopping_work_with_a_real_target(data):
     X, y, s = data
-    model = small(HSICRegressor, max_epochs=20, validation_fraction=0.2,
-                  callbacks=[EarlyStopping(patience=2)]).fit(X, y, sensitive=s)
+    model = small(
+        HSICRegressor, max_epochs=20, validation_fraction=0.2, callbacks=[EarlyStopping(patience=2)]
+    ).fit(X, y, sensitive=s)
     assert "valid_loss" in model.history_[-1]
 
 
@@ -210,9 +220,13 @@ def test_routing_on_grid_search_slices_sensitive_for_fit_and_the_group_error_sco
     X, y, s = routing_data
     scoring = {"r2": "r2", "gap": make_fairness_scorer("group_error_gap")}
     with sklearn.config_context(enable_metadata_routing=True):
-        search = GridSearchCV(make_pipeline(StandardScaler(), recording()),
-                              {"recordinghsic__lam": [0.1, 1.0]}, scoring=scoring,
-                              refit="r2", cv=KFold(N_FOLDS))
+        search = GridSearchCV(
+            make_pipeline(StandardScaler(), recording()),
+            {"recordinghsic__lam": [0.1, 1.0]},
+            scoring=scoring,
+            refit="r2",
+            cv=KFold(N_FOLDS),
+        )
         search.fit(X, y, sensitive=s)
     assert RecordingHSIC.received[:-1] == [(FOLD_TRAIN, FOLD_TRAIN)] * (2 * N_FOLDS)
     assert RecordingHSIC.received[-1] == (N_SAMPLES, N_SAMPLES)
@@ -246,15 +260,16 @@ def test_group_error_measures_are_the_per_group_errors_gap_and_maximum():
     y_true = rng.normal(size=300)
     sensitive = np.repeat(["a", "b", "c"], 100)
     y_pred = y_true + rng.normal(size=300) * np.repeat([0.5, 1.0, 2.0], 100)
-    errors = [mean_squared_error(y_true[sensitive == g], y_pred[sensitive == g])
-              for g in "abc"]
+    errors = [mean_squared_error(y_true[sensitive == g], y_pred[sensitive == g]) for g in "abc"]
     gap = group_error_gap(y_true, y_pred, sensitive=sensitive, metric=mean_squared_error)
     assert gap == pytest.approx(max(errors) - min(errors))
-    assert worst_group_error(y_true, y_pred, sensitive=sensitive,
-                             metric=mean_squared_error) == pytest.approx(max(errors))
+    assert worst_group_error(
+        y_true, y_pred, sensitive=sensitive, metric=mean_squared_error
+    ) == pytest.approx(max(errors))
     default = [mean_absolute_error(y_true[sensitive == g], y_pred[sensitive == g]) for g in "abc"]
     assert group_error_gap(y_true, y_pred, sensitive=pd.Series(sensitive)) == pytest.approx(
-        max(default) - min(default))
+        max(default) - min(default)
+    )
     assert group_error_gap(y_true, y_true, sensitive=sensitive) == 0.0
 
 
@@ -264,8 +279,7 @@ def test_group_error_measures_refuse_labels_and_continuous_groups():
     with pytest.raises(ValueError, match="looks continuous"):
         worst_group_error([1.0, 2.0, 3.0], [1.0, 2.0, 3.0], sensitive=[0.1, 0.25, 0.7])
     with pytest.raises(ValueError, match="same shape"):
-        group_error_gap([1.0, 2.0, 1.0, 2.0], [[1.0], [2.0], [1.0], [2.0]],
-                        sensitive=[0, 0, 1, 1])
+        group_error_gap([1.0, 2.0, 1.0, 2.0], [[1.0], [2.0], [1.0], [2.0]], sensitive=[0, 0, 1, 1])
 
 
 def test_worst_group_error_scorer_is_lower_is_better(data):

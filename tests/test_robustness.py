@@ -41,8 +41,9 @@ def test_batch_standardization_has_finite_gradients_at_zero_spread():
 
 
 @pytest.mark.parametrize("Estimator", CLASSIFIERS)
-@pytest.mark.parametrize("options", [{"max_epochs": 1}, {"max_epochs": 3},
-                                     {"max_epochs": 1, "batch_size": 1}])
+@pytest.mark.parametrize(
+    "options", [{"max_epochs": 1}, {"max_epochs": 3}, {"max_epochs": 1, "batch_size": 1}]
+)
 def test_a_final_batch_of_one_row_trains(Estimator, options):
     X, y, s = make_attribute_blobs(n_samples=257, random_state=0)  # 257 = 2 * 128 + 1
     model = Estimator(random_state=0, **options).fit(X, y, sensitive=s)
@@ -63,8 +64,9 @@ def test_a_constant_X_trains_to_finite_weights(Estimator):
 
 def test_cross_validation_with_a_fold_ending_in_one_row_scores_no_nan():
     X, y, s = make_attribute_blobs(n_samples=1601, random_state=0)  # folds of 1280/1281 rows
-    scores = cross_validate(IIDMClassifier(max_epochs=2, random_state=0), X, y, cv=5,
-                            params={"sensitive": s})["test_score"]
+    scores = cross_validate(
+        IIDMClassifier(max_epochs=2, random_state=0), X, y, cv=5, params={"sensitive": s}
+    )["test_score"]
     assert np.isfinite(scores).all() and scores.min() > 0.7
 
 
@@ -116,22 +118,31 @@ def test_fit_without_y_says_y_is_required():
             model.fit(X, None, sensitive=s)
 
 
-@pytest.mark.parametrize("sizes, expected", [(64, 64), ((np.int64(8), 4), 4), ([], 4)])  # [] maps the 4 inputs straight to z
+@pytest.mark.parametrize(
+    "sizes, expected", [(64, 64), ((np.int64(8), 4), 4), ([], 4)]
+)  # [] maps the 4 inputs straight to z
 def test_layer_sizes_accept_an_int_as_scikit_learns_mlp_does(sizes, expected):
     X, y, s = make_attribute_blobs(n_samples=100, random_state=0)
-    model = IIDMClassifier(hidden_layer_sizes=sizes, adversary_hidden_layer_sizes=16,
-                           max_epochs=1).fit(X, y, sensitive=s)
+    model = IIDMClassifier(
+        hidden_layer_sizes=sizes, adversary_hidden_layer_sizes=16, max_epochs=1
+    ).fit(X, y, sensitive=s)
     assert model.net_.module_.encoder[-1].in_features == expected
 
 
-@pytest.mark.parametrize("options, message", [
-    ({"hidden_layer_sizes": (True,)}, r"hidden_layer_sizes must be a positive int"),
-    ({"adversary_hidden_layer_sizes": (0,)}, r"adversary_hidden_layer_sizes must be"),
-    ({"optimizer": int}, r"optimizer=<class 'int'> is not a torch optimizer"),
-    ({"optimizer": torch.optim.LBFGS}, r"optimizer=LBFGS needs a closure"),
-    ({"device": "mps"}, r"device='mps' is not available"),
-    ({"callbacks": [EarlyStopping()]}, r"EarlyStopping monitors 'valid_loss'.*validation_fraction"),
-])
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"hidden_layer_sizes": (True,)}, r"hidden_layer_sizes must be a positive int"),
+        ({"adversary_hidden_layer_sizes": (0,)}, r"adversary_hidden_layer_sizes must be"),
+        ({"optimizer": int}, r"optimizer=<class 'int'> is not a torch optimizer"),
+        ({"optimizer": torch.optim.LBFGS}, r"optimizer=LBFGS needs a closure"),
+        ({"device": "mps"}, r"device='mps' is not available"),
+        (
+            {"callbacks": [EarlyStopping()]},
+            r"EarlyStopping monitors 'valid_loss'.*validation_fraction",
+        ),
+    ],
+)
 def test_bad_options_raise_a_value_error_naming_the_option(options, message):
     X, y, s = make_attribute_blobs(n_samples=100, random_state=0)
     if options.get("device") == "mps" and torch.backends.mps.is_available():
@@ -155,12 +166,27 @@ def test_early_stopping_on_the_training_loss_needs_no_validation_split():
     assert len(model.history_) < 10
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda model, X, y, s: model.fit(X, y, s), r"IIDMClassifier.fit\(\): too many positional.*sensitive=s"),
-    (lambda model, X, y, s: model.fit(X, y, sensitve=s), r"IIDMClassifier.fit\(\): .*'sensitve'"),
-    (lambda model, X, y, s: model.predict(X, sensitive=s), r"IIDMClassifier.predict\(\): .*only used by fit"),
-    (lambda model, X, y, s: model.transform(X, sensitive=s), r"IIDMClassifier.transform\(\): .*only used by fit"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (
+            lambda model, X, y, s: model.fit(X, y, s),
+            r"IIDMClassifier.fit\(\): too many positional.*sensitive=s",
+        ),
+        (
+            lambda model, X, y, s: model.fit(X, y, sensitve=s),
+            r"IIDMClassifier.fit\(\): .*'sensitve'",
+        ),
+        (
+            lambda model, X, y, s: model.predict(X, sensitive=s),
+            r"IIDMClassifier.predict\(\): .*only used by fit",
+        ),
+        (
+            lambda model, X, y, s: model.transform(X, sensitive=s),
+            r"IIDMClassifier.transform\(\): .*only used by fit",
+        ),
+    ],
+)
 def test_type_errors_name_the_users_class_and_the_fix(call, message):
     X, y, s = make_attribute_blobs(n_samples=100, random_state=0)
     model = IIDMClassifier(max_epochs=1).fit(X, y, sensitive=s)
@@ -189,8 +215,9 @@ def test_integer_ages_of_many_rare_values_point_to_a_continuous_attribute():
 @pytest.mark.parametrize("as_frame", [True, False])
 def test_a_float_and_string_sensitive_is_told_to_bin_not_to_switch_estimator(as_frame):
     X, y, s = make_attribute_blobs(n_samples=300, random_state=0)
-    mixed = pd.DataFrame({"income": np.random.RandomState(0).rand(len(X)),
-                          "sex": np.where(s > 0, "a", "b")})
+    mixed = pd.DataFrame(
+        {"income": np.random.RandomState(0).rand(len(X)), "sex": np.where(s > 0, "a", "b")}
+    )
     mixed = mixed if as_frame else mixed.to_numpy()
     with pytest.raises(ValueError, match=r"looks continuous.*Bin it first \(e.g. pd.cut\)\.$"):
         IIDMClassifier(max_epochs=1).fit(X, y, sensitive=mixed)
@@ -204,7 +231,9 @@ class RecordTrainingThreads(Callback):
 
 
 @pytest.mark.parametrize("user_threads, expected", [(None, 1), (3, 3)])
-def test_training_uses_one_thread_unless_the_user_chose_a_count(monkeypatch, user_threads, expected):
+def test_training_uses_one_thread_unless_the_user_chose_a_count(
+    monkeypatch, user_threads, expected
+):
     X, y, s = make_attribute_blobs(n_samples=100, random_state=0)
     threads = torch.get_num_threads()
     for name in THREAD_ENVIRONMENT_VARIABLES:

@@ -50,12 +50,18 @@ CV = KFold(N_FOLDS)
 
 def test_routing_on_grid_search_slices_sensitive_for_fit_and_scorer(data):
     X, y, s = data
-    scoring = {"accuracy": "accuracy",
-               "dp": make_fairness_scorer(recording_dp, greater_is_better=False)}
+    scoring = {
+        "accuracy": "accuracy",
+        "dp": make_fairness_scorer(recording_dp, greater_is_better=False),
+    }
     with sklearn.config_context(enable_metadata_routing=True):
-        search = GridSearchCV(make_pipeline(StandardScaler(), small()),
-                              {"recordingiidm__lam": [0.1, 1.0]}, scoring=scoring,
-                              refit="accuracy", cv=CV)
+        search = GridSearchCV(
+            make_pipeline(StandardScaler(), small()),
+            {"recordingiidm__lam": [0.1, 1.0]},
+            scoring=scoring,
+            refit="accuracy",
+            cv=CV,
+        )
         search.fit(X, y, sensitive=s)
     fold_fits = RecordingIIDM.received[:-1]
     assert fold_fits == [(FOLD_TRAIN, FOLD_TRAIN)] * (2 * N_FOLDS)
@@ -71,8 +77,13 @@ def test_routing_on_pipeline_and_cross_validate(data):
         make_pipeline(StandardScaler(), small()).fit(X, y, sensitive=s)
         assert RecordingIIDM.received == [(N_SAMPLES, N_SAMPLES)]
         results = cross_validate(
-            small(), X, y, cv=CV, params={"sensitive": s},
-            scoring=make_fairness_scorer("equalized_odds_difference"))
+            small(),
+            X,
+            y,
+            cv=CV,
+            params={"sensitive": s},
+            scoring=make_fairness_scorer("equalized_odds_difference"),
+        )
     assert RecordingIIDM.received[1:] == [(FOLD_TRAIN, FOLD_TRAIN)] * N_FOLDS
     assert np.all(results["test_score"] <= 0)
 
@@ -121,9 +132,15 @@ def test_a_leakage_scorer_reads_each_folds_representation_with_fresh_probes():
     X, y, s = make_leaky_data(600)
     folds = list(KFold(2).split(X))
     with config_context(enable_metadata_routing=True):
-        result = cross_validate(IIDMClassifier(max_epochs=5, random_state=0), X, y, cv=folds,
-                                scoring={"leakage": make_leakage_scorer("auc")},
-                                params={"sensitive": s}, return_estimator=True)
+        result = cross_validate(
+            IIDMClassifier(max_epochs=5, random_state=0),
+            X,
+            y,
+            cv=folds,
+            scoring={"leakage": make_leakage_scorer("auc")},
+            params={"sensitive": s},
+            return_estimator=True,
+        )
     for (_, test), model, score in zip(folds, result["estimator"], result["test_leakage"]):
         expected = sensitive_leakage(model.transform(X[test]), s[test]).auc
         assert score == pytest.approx(-expected) and 0.5 < expected <= 1.0

@@ -24,8 +24,15 @@ from skinvariant import (
 
 from .conftest import make_leaky_data
 
-CLASSIFIERS = [AdversarialClassifier, AffinityClassifier, ContrastiveInvariantClassifier,
-               HSICClassifier, IIDMClassifier, InvertibleClassifier, MINEDebiasedClassifier]
+CLASSIFIERS = [
+    AdversarialClassifier,
+    AffinityClassifier,
+    ContrastiveInvariantClassifier,
+    HSICClassifier,
+    IIDMClassifier,
+    InvertibleClassifier,
+    MINEDebiasedClassifier,
+]
 POSITIVES_WEIGHT = 5.0
 
 
@@ -61,9 +68,13 @@ def test_weights_change_a_regressors_fit_towards_the_heavy_rows():
     shifted = np.where(heavy, y + 3.0, y)  # the heavy rows disagree with the rest
     options = {"max_epochs": 20, "random_state": 0}
     plain = IIDMRegressor(**options).fit(X, shifted, sensitive=s)
-    weighted = IIDMRegressor(**options).fit(X, shifted, sensitive=s,
-                                            sample_weight=np.where(heavy, 10.0, 1.0))
-    residual = lambda model: np.abs(model.predict(X[heavy]) - shifted[heavy]).mean()
+    weighted = IIDMRegressor(**options).fit(
+        X, shifted, sensitive=s, sample_weight=np.where(heavy, 10.0, 1.0)
+    )
+
+    def residual(model):
+        return np.abs(model.predict(X[heavy]) - shifted[heavy]).mean()
+
     assert residual(weighted) < residual(plain) - 0.3
 
 
@@ -81,12 +92,17 @@ def test_balanced_class_weight_keeps_the_minority_class_and_its_warning_names_it
         plain = IIDMClassifier(max_epochs=10, random_state=0).fit(X, y, sensitive=s)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # weighted as the loss is, nothing has collapsed
-        balanced = IIDMClassifier(class_weight="balanced", max_epochs=10,
-                                  random_state=0).fit(X, y, sensitive=s)
-    recall = lambda model: model.predict(X)[y == 1].mean()
+        balanced = IIDMClassifier(class_weight="balanced", max_epochs=10, random_state=0).fit(
+            X, y, sensitive=s
+        )
+
+    def recall(model):
+        return model.predict(X)[y == 1].mean()
+
     assert recall(balanced) > recall(plain) + 0.3
-    as_dict = IIDMClassifier(class_weight={0: 1.0, 1: (y == 0).sum() / (y == 1).sum()},
-                             max_epochs=10, random_state=0).fit(X, y, sensitive=s)
+    as_dict = IIDMClassifier(
+        class_weight={0: 1.0, 1: (y == 0).sum() / (y == 1).sum()}, max_epochs=10, random_state=0
+    ).fit(X, y, sensitive=s)
     np.testing.assert_allclose(as_dict.predict_proba(X), balanced.predict_proba(X), atol=1e-5)
 
 
@@ -105,13 +121,16 @@ def test_a_dropped_minority_class_warns_even_when_accuracy_beats_the_majority_ra
     assert (model.predict(X) == y).mean() > max(y.mean(), 1 - y.mean()) + 0.01
 
 
-@pytest.mark.parametrize("weights, message", [
-    (np.ones(5), r"shape \(5,\) but X has 300 rows"),
-    (2.0, "one weight per row"),
-    (np.full(300, -1.0), "non-negative"),
-    (np.full(300, np.nan), "finite"),
-    (np.zeros(300), "zero for every row"),
-])
+@pytest.mark.parametrize(
+    "weights, message",
+    [
+        (np.ones(5), r"shape \(5,\) but X has 300 rows"),
+        (2.0, "one weight per row"),
+        (np.full(300, -1.0), "non-negative"),
+        (np.full(300, np.nan), "finite"),
+        (np.zeros(300), "zero for every row"),
+    ],
+)
 def test_bad_weights_are_refused_naming_the_argument(weights, message):
     X, y, s = make_leaky_data(300)
     with pytest.raises(ValueError, match=message):
@@ -130,10 +149,11 @@ def test_weights_reach_fit_through_the_legacy_fit_params_path():
     pipe = make_pipeline(StandardScaler(), IIDMClassifier(max_epochs=3, random_state=0))
     pipe.fit(X, y, iidmclassifier__sensitive=s, iidmclassifier__sample_weight=weights)
     direct = IIDMClassifier(max_epochs=3, random_state=0).fit(
-        StandardScaler().fit_transform(X), y, sensitive=s, sample_weight=weights)
-    np.testing.assert_allclose(pipe.predict_proba(X),
-                               direct.predict_proba(StandardScaler().fit(X).transform(X)),
-                               atol=1e-6)
+        StandardScaler().fit_transform(X), y, sensitive=s, sample_weight=weights
+    )
+    np.testing.assert_allclose(
+        pipe.predict_proba(X), direct.predict_proba(StandardScaler().fit(X).transform(X)), atol=1e-6
+    )
 
 
 def test_weights_reach_fit_under_routing_once_requested_and_are_never_dropped():
@@ -149,7 +169,8 @@ def test_weights_reach_fit_under_routing_once_requested_and_are_never_dropped():
         search = GridSearchCV(estimator, {"lam": [1.0]}, cv=2)
         routed = search.fit(X, y, sensitive=s, sample_weight=weights).best_estimator_
         unweighted = IIDMClassifier(max_epochs=3, random_state=0).fit(X, y, sensitive=s)
-        weighted = IIDMClassifier(max_epochs=3, random_state=0).fit(X, y, sensitive=s,
-                                                                    sample_weight=weights)
+        weighted = IIDMClassifier(max_epochs=3, random_state=0).fit(
+            X, y, sensitive=s, sample_weight=weights
+        )
     np.testing.assert_allclose(routed.predict_proba(X), weighted.predict_proba(X), atol=1e-6)
     assert np.abs(routed.predict_proba(X) - unweighted.predict_proba(X)).max() > 1e-3

@@ -12,11 +12,7 @@ from sklearn.utils import Bunch, check_random_state
 
 def _check_integer(name, value, minimum):
     """Raise a ValueError naming ``name`` unless ``value`` is an int >= ``minimum``."""
-    if (
-        not isinstance(value, numbers.Integral)
-        or isinstance(value, bool)
-        or value < minimum
-    ):
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}.")
 
 
@@ -27,9 +23,7 @@ def _check_real(name, value, *, low, high=np.inf, include_low=True):
         return
     opening = "[" if include_low else "("
     closing = "]" if high < np.inf else ")"
-    raise ValueError(
-        f"{name} must be a number in {opening}{low}, {high}{closing}; got {value!r}."
-    )
+    raise ValueError(f"{name} must be a number in {opening}{low}, {high}{closing}; got {value!r}.")
 
 
 def _group_sizes(n_samples, n_groups):
@@ -47,8 +41,7 @@ def _group_centers(n_groups, radius):
 def _labels_balanced_per_group(group_sizes, n_classes, rng):
     """Draw labels that are as balanced as possible within every group."""
     per_group = [
-        rng.permutation(np.arange(size, dtype=np.int64) % n_classes)
-        for size in group_sizes
+        rng.permutation(np.arange(size, dtype=np.int64) % n_classes) for size in group_sizes
     ]
     return np.concatenate(per_group)
 
@@ -202,8 +195,7 @@ def make_attribute_blobs(
 DIGIT_CLASS_COLORS = np.array([colorsys.hsv_to_rgb(k / 10, 1.0, 1.0) for k in range(10)])
 
 
-def make_colored_digits(sigma=0.02, *, test_size=0.3, color="rgb", n_bins=2,
-                        random_state=None):
+def make_colored_digits(sigma=0.02, *, test_size=0.3, color="rgb", n_bins=2, random_state=None):
     """Colour-biased digits: in training each class has its own colour, in test colours are random.
 
     Built from scikit-learn's bundled 8x8 digits (no download). Each image
@@ -257,18 +249,21 @@ def make_colored_digits(sigma=0.02, *, test_size=0.3, color="rgb", n_bins=2,
         raise ValueError(f"color must be 'rgb' or 'binned'; got {color!r}.")
     rng = check_random_state(random_state)
     images, y = _peak_scaled_digits()
-    train, test = train_test_split(np.arange(len(y)), test_size=test_size, stratify=y,
-                                   random_state=rng)
-    train_colors = np.clip(DIGIT_CLASS_COLORS[y[train]]
-                           + rng.normal(0.0, sigma, (len(train), 3)), 0.0, 1.0)
+    train, test = train_test_split(
+        np.arange(len(y)), test_size=test_size, stratify=y, random_state=rng
+    )
+    train_colors = np.clip(
+        DIGIT_CLASS_COLORS[y[train]] + rng.normal(0.0, sigma, (len(train), 3)), 0.0, 1.0
+    )
     test_colors = rng.uniform(0.0, 1.0, (len(test), 3))
     outputs = []
     for rows, colors in ((train, train_colors), (test, test_colors)):
         painted = images[rows][..., None] * colors[:, None, None, :]
         outputs.append(painted.reshape(len(rows), -1))
     if color == "binned":
-        train_colors, test_colors = (np.minimum((c * n_bins).astype(int), n_bins - 1)
-                                     for c in (train_colors, test_colors))
+        train_colors, test_colors = (
+            np.minimum((c * n_bins).astype(int), n_bins - 1) for c in (train_colors, test_colors)
+        )
     return outputs[0], outputs[1], y[train], y[test], train_colors, test_colors
 
 
@@ -293,8 +288,9 @@ def _check_angles(name, angles):
     """``angles`` as a 1-D array of distinct numbers, or a ValueError naming ``name``."""
     angles = np.asarray(angles)
     if angles.ndim != 1 or len(angles) == 0 or not np.issubdtype(angles.dtype, np.number):
-        raise ValueError(f"{name} must be a non-empty sequence of numbers (degrees); "
-                         f"got {angles!r}.")
+        raise ValueError(
+            f"{name} must be a non-empty sequence of numbers (degrees); got {angles!r}."
+        )
     if len(np.unique(angles)) != len(angles):
         raise ValueError(f"{name} must be distinct; got {angles.tolist()}.")
     return angles
@@ -350,7 +346,7 @@ def make_inverted_digits(*, inverted_fraction=0.5, random_state=None):
     inverted = np.zeros(len(y), dtype=int)
     for digit in np.unique(y):
         rows = np.flatnonzero(y == digit)
-        inverted[rows[np.argsort(keys[rows])][:round(inverted_fraction * len(rows))]] = 1
+        inverted[rows[np.argsort(keys[rows])][: round(inverted_fraction * len(rows))]] = 1
     X = np.where(inverted[:, None] == 1, 1.0 - X, X)
     return X, y, inverted
 
@@ -401,8 +397,9 @@ def make_rotated_digits(angles=(0, 30)):
 # dark background colours (value 0.5, hues halfway between the digit hues, so no background
 # looks like a digit); backgrounds 0-2 are the training ones, 3-5 appear only in test.
 DIGIT_COLORS = np.array([colorsys.hsv_to_rgb(k / 6, 1.0, 1.0) for k in range(6)])
-BACKGROUND_COLORS = np.array([colorsys.hsv_to_rgb(hue / 360, 1.0, 0.5)
-                              for hue in (30, 150, 270, 90, 210, 330)])
+BACKGROUND_COLORS = np.array(
+    [colorsys.hsv_to_rgb(hue / 360, 1.0, 0.5) for hue in (30, 150, 270, 90, 210, 330)]
+)
 N_TRAIN_BACKGROUNDS = 3
 
 
@@ -427,13 +424,16 @@ def _paint(images, digit_colors, background_colors):
     Returns the images flattened as 8 x 8 pixels x 3 channels.
     """
     ink = images[..., np.newaxis]
-    painted = (ink * digit_colors[:, np.newaxis, np.newaxis, :]
-               + (1.0 - ink) * background_colors[:, np.newaxis, np.newaxis, :])
+    painted = (
+        ink * digit_colors[:, np.newaxis, np.newaxis, :]
+        + (1.0 - ink) * background_colors[:, np.newaxis, np.newaxis, :]
+    )
     return painted.reshape(len(images), -1)
 
 
-def make_colored_background_digits(correlation=0.9, *, train_angles=(0,), test_angles=(0,),
-                                   test_size=0.3, random_state=None):
+def make_colored_background_digits(
+    correlation=0.9, *, train_angles=(0,), test_angles=(0,), test_size=0.3, random_state=None
+):
     """Paper 001's Colored-MNIST on 8x8 digits: digit and background colours as nuisances.
 
     Built from scikit-learn's bundled 8x8 digits (no download), each scaled to
@@ -503,32 +503,44 @@ def make_colored_background_digits(correlation=0.9, *, train_angles=(0,), test_a
     test_angles = _check_angles("test_angles", test_angles)
     rng = check_random_state(random_state)
     images, y = _peak_scaled_digits()
-    train, test = train_test_split(np.arange(len(y)), test_size=test_size, stratify=y,
-                                   random_state=rng)
+    train, test = train_test_split(
+        np.arange(len(y)), test_size=test_size, stratify=y, random_state=rng
+    )
     n_test_backgrounds = len(BACKGROUND_COLORS) - N_TRAIN_BACKGROUNDS
     nuisance = {
-        "train": np.column_stack([
-            _class_biased_colors(y[train], len(DIGIT_COLORS), correlation, rng),
-            _class_biased_colors(y[train], N_TRAIN_BACKGROUNDS, correlation, rng)]),
-        "test": np.column_stack([
-            rng.randint(len(DIGIT_COLORS), size=len(test)),
-            N_TRAIN_BACKGROUNDS + rng.randint(n_test_backgrounds, size=len(test))]),
+        "train": np.column_stack(
+            [
+                _class_biased_colors(y[train], len(DIGIT_COLORS), correlation, rng),
+                _class_biased_colors(y[train], N_TRAIN_BACKGROUNDS, correlation, rng),
+            ]
+        ),
+        "test": np.column_stack(
+            [
+                rng.randint(len(DIGIT_COLORS), size=len(test)),
+                N_TRAIN_BACKGROUNDS + rng.randint(n_test_backgrounds, size=len(test)),
+            ]
+        ),
     }
-    data = Bunch(digit_colors=DIGIT_COLORS.copy(), background_colors=BACKGROUND_COLORS.copy(),
-                 nuisance_names=["digit_color", "background_color"])
+    data = Bunch(
+        digit_colors=DIGIT_COLORS.copy(),
+        background_colors=BACKGROUND_COLORS.copy(),
+        nuisance_names=["digit_color", "background_color"],
+    )
     for split, rows, angles in (("train", train, train_angles), ("test", test, test_angles)):
         angle = rng.choice(angles, len(rows))
         digit, background = nuisance[split].T
-        data[f"X_{split}"] = _paint(_rotate_each(images[rows], angle),
-                                    DIGIT_COLORS[digit], BACKGROUND_COLORS[background])
+        data[f"X_{split}"] = _paint(
+            _rotate_each(images[rows], angle), DIGIT_COLORS[digit], BACKGROUND_COLORS[background]
+        )
         data[f"y_{split}"] = y[rows]
         data[f"nuisance_{split}"] = nuisance[split]
         data[f"angle_{split}"] = angle
     return data
 
 
-def make_mixed_factors(n_samples=2000, *, n_factors=4, n_levels=5, n_features=16, noise=0.05,
-                       random_state=None):
+def make_mixed_factors(
+    n_samples=2000, *, n_factors=4, n_levels=5, n_features=16, noise=0.05, random_state=None
+):
     """Generate features fully determined by known discrete factors, mixed by a random network.
 
     Each sample has ``n_factors`` independent factors, each uniform over
@@ -600,8 +612,9 @@ def make_mixed_factors(n_samples=2000, *, n_factors=4, n_levels=5, n_features=16
     return X, factors[:, 0], factors[:, 1:]
 
 
-def make_spheres(n_samples=1000, *, n_features=100, radii=(1.0, 10.0), shuffle=True,
-                 random_state=None):
+def make_spheres(
+    n_samples=1000, *, n_features=100, radii=(1.0, 10.0), shuffle=True, random_state=None
+):
     """Generate paper 002's adversarial spheres: one class per concentric sphere.
 
     Each sample is drawn uniformly on the sphere of radius ``radii[y]`` in
@@ -638,10 +651,15 @@ def make_spheres(n_samples=1000, *, n_features=100, radii=(1.0, 10.0), shuffle=T
     _check_integer("n_samples", n_samples, 1)
     _check_integer("n_features", n_features, 2)
     radii = np.asarray(radii, dtype=float)
-    if (radii.ndim != 1 or len(radii) < 2 or np.any(radii <= 0)
-            or len(np.unique(radii)) < len(radii)):
-        raise ValueError("radii must hold at least two distinct positive radii; got "
-                         f"{radii.tolist()}.")
+    if (
+        radii.ndim != 1
+        or len(radii) < 2
+        or np.any(radii <= 0)
+        or len(np.unique(radii)) < len(radii)
+    ):
+        raise ValueError(
+            f"radii must hold at least two distinct positive radii; got {radii.tolist()}."
+        )
     rng = check_random_state(random_state)
     y = np.repeat(np.arange(len(radii)), _group_sizes(n_samples, len(radii)))
     directions = rng.randn(n_samples, n_features)

@@ -147,8 +147,6 @@ proxy of sex.
 """
 
 
-
-
 def _read_bundled_csv(filename, **read_csv_kwargs):
     """Read a gzip-compressed CSV file from the package's ``data`` folder."""
     with (files("skinvariant.datasets") / "data" / filename).open("rb") as handle:

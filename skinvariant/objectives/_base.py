@@ -9,8 +9,8 @@ and calls :meth:`Objective.after_step` after every update. Objectives compose
 with :class:`ObjectiveSum`.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Callable, Optional
 
 import torch
 from torch import nn
@@ -55,18 +55,20 @@ class Step:
 
     x: torch.Tensor
     y: torch.Tensor
-    s: Optional[torch.Tensor]
+    s: torch.Tensor | None
     outputs: dict
     lam: float = 1.0
     progress: float = 0.0
-    criterion: Optional[Callable] = None
-    weight: Optional[torch.Tensor] = None
+    criterion: Callable | None = None
+    weight: torch.Tensor | None = None
     records: dict = field(default_factory=dict)
 
     def detached(self):
         """The same step with every output cut from the encoder's graph."""
-        outputs = {name: value.detach() if isinstance(value, torch.Tensor) else value
-                   for name, value in self.outputs.items()}
+        outputs = {
+            name: value.detach() if isinstance(value, torch.Tensor) else value
+            for name, value in self.outputs.items()
+        }
         return replace(self, outputs=outputs)
 
     def record(self, name, value):
@@ -179,8 +181,9 @@ class Objective(nn.Module):
 
     def network_loss(self, name, step):
         """Return the loss of the inner network ``name`` on a detached ``step``."""
-        raise NotImplementedError(f"{type(self).__name__} declares an inner network {name!r} "
-                                  "but no network_loss for it.")
+        raise NotImplementedError(
+            f"{type(self).__name__} declares an inner network {name!r} but no network_loss for it."
+        )
 
     def initialize(self, step):
         """Set state from the whole training split (a step over every row) before training."""
@@ -216,8 +219,10 @@ class ObjectiveSum(Objective):
         names = [name for part in parts for name in part.networks()]
         repeated = sorted({name for name in names if names.count(name) > 1})
         if repeated:
-            raise ValueError(f"the objectives to add both declare the networks {repeated}; "
-                             "give each network its own name.")
+            raise ValueError(
+                f"the objectives to add both declare the networks {repeated}; "
+                "give each network its own name."
+            )
 
     def terms(self):
         return [term for part in self.parts for term in part.terms()]
@@ -238,5 +243,8 @@ class ObjectiveSum(Objective):
             part.after_step(updated, step)
 
     def diverged(self, epoch_means):
-        return {name: reason for part in self.parts
-                for name, reason in part.diverged(epoch_means).items()}
+        return {
+            name: reason
+            for part in self.parts
+            for name, reason in part.diverged(epoch_means).items()
+        }

@@ -38,12 +38,20 @@ class AdversaryObjective(Objective):
         added to the adversary's loss (Mescheder et al. 2018).
     """
 
-    def __init__(self, z_dim, n_groups, *, hidden_layer_sizes=(100,),
-                 n_adversary_steps=1, gradient_penalty=0.0):
+    def __init__(
+        self,
+        z_dim,
+        n_groups,
+        *,
+        hidden_layer_sizes=(100,),
+        n_adversary_steps=1,
+        gradient_penalty=0.0,
+    ):
         super().__init__()
         # the adversary reads z standardised per batch, so shrinking z cannot fool it
-        self.adversary = nn.Sequential(BatchStandardize(),
-                                       *make_mlp(z_dim, hidden_layer_sizes, n_groups))
+        self.adversary = nn.Sequential(
+            BatchStandardize(), *make_mlp(z_dim, hidden_layer_sizes, n_groups)
+        )
         self.n_adversary_steps = n_adversary_steps
         self.gradient_penalty = gradient_penalty
 

@@ -80,6 +80,7 @@ class AffinityObjective(Objective):
     def penalty(self, step):
         """The affinity loss of the batch; records the share of unpaired samples."""
         affinity, unpaired_fraction = self._affinity(
-            batch_standardized(step.outputs["z"]), step.s, step.y)
+            batch_standardized(step.outputs["z"]), step.s, step.y
+        )
         step.record("unpaired_fraction", unpaired_fraction)
         return affinity

@@ -46,8 +46,12 @@ def supervised_contrastive_loss(features, labels, temperature):
 
 def gaussian_kl(mean, logvar, other_mean, other_logvar):
     """KL(N(mean, exp logvar) || N(other_mean, exp other_logvar)), per dimension."""
-    return 0.5 * (other_logvar - logvar
-                  + (logvar.exp() + (mean - other_mean).pow(2)) / other_logvar.exp() - 1.0)
+    return 0.5 * (
+        other_logvar
+        - logvar
+        + (logvar.exp() + (mean - other_mean).pow(2)) / other_logvar.exp()
+        - 1.0
+    )
 
 
 def posterior_divergence(mean, logvar, other_mean, other_logvar, kind):
@@ -60,8 +64,10 @@ def posterior_divergence(mean, logvar, other_mean, other_logvar, kind):
         return gaussian_kl(mean, logvar, other_mean, other_logvar)
     middle_mean = 0.5 * (mean + other_mean)
     middle_logvar = torch.log(0.5 * (logvar.exp() + other_logvar.exp()))
-    return 0.5 * (gaussian_kl(mean, logvar, middle_mean, middle_logvar)
-                  + gaussian_kl(other_mean, other_logvar, middle_mean, middle_logvar))
+    return 0.5 * (
+        gaussian_kl(mean, logvar, middle_mean, middle_logvar)
+        + gaussian_kl(other_mean, other_logvar, middle_mean, middle_logvar)
+    )
 
 
 def choose_partners(factors, max_different, generator=None):
@@ -108,8 +114,18 @@ class ContrastiveInvariantObjective(Objective):
         Fraction of training over which the pair term warms up; 0 for none.
     """
 
-    def __init__(self, n_components, n_nuisance_components, *, likelihood="gaussian", beta=1.0,
-                 gamma=1.0, temperature=0.1, divergence="kl", pair_warmup=0.0):
+    def __init__(
+        self,
+        n_components,
+        n_nuisance_components,
+        *,
+        likelihood="gaussian",
+        beta=1.0,
+        gamma=1.0,
+        temperature=0.1,
+        divergence="kl",
+        pair_warmup=0.0,
+    ):
         super().__init__()
         if divergence not in DIVERGENCES:
             raise ValueError(f"divergence must be one of {DIVERGENCES}; got {divergence!r}.")
@@ -125,10 +141,12 @@ class ContrastiveInvariantObjective(Objective):
     stratify_batches = True  # every class at least twice per batch, for the contrast
 
     def terms(self):
-        return [Term("elbo_loss", self.elbo_loss),
-                Term("contrast", self.contrast, weight=self.beta),
-                Term("class_swap", self.class_swap, weight=self.gamma),
-                Term("pair_swap", self.pair_swap, weight=LAM, needs_sensitive=True)]
+        return [
+            Term("elbo_loss", self.elbo_loss),
+            Term("contrast", self.contrast, weight=self.beta),
+            Term("class_swap", self.class_swap, weight=self.gamma),
+            Term("pair_swap", self.pair_swap, weight=LAM, needs_sensitive=True),
+        ]
 
     def reconstruction_loss(self, x_hat, x):
         """Negative log-likelihood of ``x`` under the decoding ``x_hat``, summed over columns."""
@@ -156,7 +174,8 @@ class ContrastiveInvariantObjective(Objective):
     def contrast(self, step):
         """The supervised contrastive loss on the mean of z_p."""
         return supervised_contrastive_loss(
-            step.outputs["mu"][:, :self.n_components], step.y, self.temperature)
+            step.outputs["mu"][:, : self.n_components], step.y, self.temperature
+        )
 
     def class_swap(self, step):
         """Distance between decoding [z̄_p, z_n] and decoding [z_p, z_n] (section 3.3).
@@ -200,8 +219,9 @@ class ContrastiveInvariantObjective(Objective):
         rows, partners = paired.nonzero().squeeze(1), partner[paired]
         n_swapped = 1 + (ramp * (n_swappable[rows] - 1)).long()
         mu_n, logvar_n = outputs["mu"][:, p:], outputs["logvar"][:, p:]
-        divergence = posterior_divergence(mu_n[rows], logvar_n[rows], mu_n[partners],
-                                          logvar_n[partners], self.divergence)
+        divergence = posterior_divergence(
+            mu_n[rows], logvar_n[rows], mu_n[partners], logvar_n[partners], self.divergence
+        )
         # the n_swapped dimensions whose posteriors differ least are shared by the pair
         shared = divergence.argsort(dim=1).argsort(dim=1) < n_swapped[:, None]
         z = outputs["z_sample"]

@@ -45,13 +45,24 @@ class IndependenceCrossEntropyObjective(Objective):
         cannot be overshot into a flipped, still readable code.
     """
 
-    def __init__(self, n_classes, n_dimensions, *, hidden_layer_sizes=(64,), n_nuisance_steps=5,
-                 likelihood_weight=1.0, nuisance_target="maximize"):
+    def __init__(
+        self,
+        n_classes,
+        n_dimensions,
+        *,
+        hidden_layer_sizes=(64,),
+        n_nuisance_steps=5,
+        likelihood_weight=1.0,
+        nuisance_target="maximize",
+    ):
         super().__init__()
         self.n_nuisance = n_dimensions - n_classes
         self.n_dimensions = n_dimensions
-        self.nuisance_classifier = (None if hidden_layer_sizes is None else
-                                    make_mlp(self.n_nuisance, hidden_layer_sizes, n_classes))
+        self.nuisance_classifier = (
+            None
+            if hidden_layer_sizes is None
+            else make_mlp(self.n_nuisance, hidden_layer_sizes, n_classes)
+        )
         self.n_nuisance_steps = n_nuisance_steps
         self.likelihood_weight = likelihood_weight
         self.nuisance_target = nuisance_target
@@ -59,14 +70,18 @@ class IndependenceCrossEntropyObjective(Objective):
     def networks(self):
         if self.nuisance_classifier is None:
             return {}
-        return {"nuisance_classifier": Network(
-            self.nuisance_classifier, "inner", self.n_nuisance_steps, needs_sensitive=False)}
+        return {
+            "nuisance_classifier": Network(
+                self.nuisance_classifier, "inner", self.n_nuisance_steps, needs_sensitive=False
+            )
+        }
 
     def terms(self):
         terms = []
         if self.likelihood_weight:  # unweighted, it is not watched for divergence either
-            terms.append(Term("nll_per_dimension", self.nll_per_dimension,
-                              weight=self.likelihood_weight))
+            terms.append(
+                Term("nll_per_dimension", self.nll_per_dimension, weight=self.likelihood_weight)
+            )
         if self.nuisance_classifier is not None:
             terms.append(Term("nuisance_ce", self.negated_nuisance_cross_entropy, weight=LAM))
         return terms
@@ -93,4 +108,3 @@ class IndependenceCrossEntropyObjective(Objective):
         if nll > DIVERGED_NLL_PER_DIMENSION:
             return {"nll_per_dimension": f"rose to {nll:.4g} nats (the flow blew up)"}
         return {}
-

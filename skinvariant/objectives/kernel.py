@@ -7,7 +7,6 @@ attribute (Gretton et al. 2005). For group labels HSIC with a delta kernel
 compares each group's mean embedding with the pooled one, as an MMD does.
 """
 
-
 from .. import kernels
 from ._base import LAM, Objective, Term
 

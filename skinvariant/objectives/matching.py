@@ -32,8 +32,16 @@ class DiscriminatorMatchingObjective(AdversaryObjective):
         :class:`~skinvariant.objectives.adversarial.AdversaryObjective`.
     """
 
-    def __init__(self, z_dim, n_groups, n_classes, *, decay=0.7, semantic_alignment=False,
-                 **adversary_options):
+    def __init__(
+        self,
+        z_dim,
+        n_groups,
+        n_classes,
+        *,
+        decay=0.7,
+        semantic_alignment=False,
+        **adversary_options,
+    ):
         super().__init__(z_dim, n_groups, **adversary_options)
         self.n_groups = n_groups
         self.decay = decay

@@ -49,9 +49,18 @@ class MutualInformationObjective(Objective):
         Adaptive clipping of the penalty's gradient (see :class:`Term`).
     """
 
-    def __init__(self, z_dim, s_dim, *, categorical=True, estimator="mine",
-                 hidden_layer_sizes=(100, 100), n_estimator_steps=20, ema_rate=0.01,
-                 clip_gradient=True):
+    def __init__(
+        self,
+        z_dim,
+        s_dim,
+        *,
+        categorical=True,
+        estimator="mine",
+        hidden_layer_sizes=(100, 100),
+        n_estimator_steps=20,
+        ema_rate=0.01,
+        clip_gradient=True,
+    ):
         if estimator not in ESTIMATORS:
             raise ValueError(f"estimator must be one of {ESTIMATORS}; got {estimator!r}.")
         super().__init__()
@@ -70,8 +79,15 @@ class MutualInformationObjective(Objective):
         return {"mi_network": Network(self.network, "inner", self.n_estimator_steps)}
 
     def terms(self):
-        return [Term("penalty", self.penalty, weight=LAM, needs_sensitive=True,
-                     clip_gradient=self.clip_gradient)]
+        return [
+            Term(
+                "penalty",
+                self.penalty,
+                weight=LAM,
+                needs_sensitive=True,
+                clip_gradient=self.clip_gradient,
+            )
+        ]
 
     def features(self, s):
         """``s`` as float features: one-hot group indicators, or the continuous columns."""
@@ -94,8 +110,10 @@ class MutualInformationObjective(Objective):
     def diverged(self, epoch_means):
         estimate = epoch_means.get("mi_estimate", 0.0)
         if estimate < DIVERGED_ESTIMATE:
-            return {"mi_estimate": f"fell to {estimate:.4g} nats (an estimate of I(z; s) "
-                                   f"below {DIVERGED_ESTIMATE:g} means the estimator blew up)"}
+            return {
+                "mi_estimate": f"fell to {estimate:.4g} nats (an estimate of I(z; s) "
+                f"below {DIVERGED_ESTIMATE:g} means the estimator blew up)"
+            }
         return {}
 
     def penalty(self, step):
@@ -117,9 +135,12 @@ class MutualInformationObjective(Objective):
         if torch.isnan(self.log_mean_exp_average):
             self.log_mean_exp_average.copy_(log_mean_exp)
             return
-        self.log_mean_exp_average.copy_(torch.logaddexp(
-            math.log1p(-self.ema_rate) + self.log_mean_exp_average,
-            math.log(self.ema_rate) + log_mean_exp))
+        self.log_mean_exp_average.copy_(
+            torch.logaddexp(
+                math.log1p(-self.ema_rate) + self.log_mean_exp_average,
+                math.log(self.ema_rate) + log_mean_exp,
+            )
+        )
 
     def _club(self, z, s):
         """CLUB: ``E_joint[log q(s|z)] - E_z E_s'[log q(s'|z)]``, s' from the batch's groups."""
