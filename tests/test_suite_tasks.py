@@ -23,10 +23,19 @@ _SPEC.loader.exec_module(tasks)
 
 SYNTHETIC = [name for name in tasks.TASKS if name not in ("adult", "german")]
 # (n_features, s shape after n_samples) per synthetic task at its registered parameters
-SHAPES = {"linear_3": (6, ()), "linear_10_mixed": (7, ()), "unequal_5pct": (6, ()),
-          "distractors_20": (24, ()), "sign_xor": (6, ()), "rings_3": (6, ()),
-          "correlated_y": (5, ()), "shared_column": (4, ()), "continuous_s": (6, ()),
-          "intersectional": (7, (2,)), "circle": (6, ())}
+SHAPES = {
+    "linear_3": (6, ()),
+    "linear_10_mixed": (7, ()),
+    "unequal_5pct": (6, ()),
+    "distractors_20": (24, ()),
+    "sign_xor": (6, ()),
+    "rings_3": (6, ()),
+    "correlated_y": (5, ()),
+    "shared_column": (4, ()),
+    "continuous_s": (6, ()),
+    "intersectional": (7, (2,)),
+    "circle": (6, ()),
+}
 
 
 def generate(name, n_samples=600, random_state=0):
@@ -48,7 +57,7 @@ def test_partition_is_disjoint_and_covers_every_task():
 
 def test_registry_kinds():
     assert set(SHAPES) == set(SYNTHETIC)
-    for name, (generator, params, kind) in tasks.TASKS.items():
+    for generator, params, kind in tasks.TASKS.values():
         assert callable(generator) and isinstance(params, dict)
         assert kind in ("groups", "continuous", "intersectional")
     assert tasks.TASKS["continuous_s"][2] == "continuous"
@@ -91,8 +100,9 @@ def test_real_tasks_shapes():
 
 def _readability(X, s, model):
     codes = tasks.group_codes_of(s)
-    X_train, X_test, c_train, c_test = train_test_split(X, codes, test_size=0.3, stratify=codes,
-                                                        random_state=0)
+    X_train, X_test, c_train, c_test = train_test_split(
+        X, codes, test_size=0.3, stratify=codes, random_state=0
+    )
     return balanced_accuracy_score(c_test, model.fit(X_train, c_train).predict(X_test))
 
 
@@ -109,13 +119,19 @@ def test_linear_s_is_readable_linearly():
     assert _readability(X, s, LogisticRegression(max_iter=500)) > 0.7
 
 
-@pytest.mark.parametrize("name", ["linear_3", "sign_xor", "rings_3", "unequal_5pct",
-                                  "intersectional"])
+@pytest.mark.parametrize(
+    "name", ["linear_3", "sign_xor", "rings_3", "unequal_5pct", "intersectional"]
+)
 def test_y_independent_of_s_bayes_rule_has_small_parity_gap(name):
     # the Bayes rule of these tasks is 1[sum of the task columns > 0], which ignores s
     X, y, s = generate(name, n_samples=6000)
-    task_columns = {"linear_3": [2, 3], "unequal_5pct": [2, 3], "sign_xor": [2, 3],
-                    "rings_3": [2, 3], "intersectional": [3, 4]}[name]
+    task_columns = {
+        "linear_3": [2, 3],
+        "unequal_5pct": [2, 3],
+        "sign_xor": [2, 3],
+        "rings_3": [2, 3],
+        "intersectional": [3, 4],
+    }[name]
     bayes = (X[:, task_columns].sum(axis=1) > 0).astype(int)
     assert np.mean(bayes == y) > 0.85
     groups = s if s.ndim == 1 else tasks.group_codes_of(s)

@@ -260,7 +260,7 @@ def summarise(runs, args, wall, skipped):
                 f"{fmt(pick.lam, 2).rstrip('0').rstrip('.')}{'' if ok else '*'}"
                 for _, ok, pick in picks)
 
-            def stat(column):
+            def stat(column, frame=frame, n=n):
                 values = frame[column].astype(float) if column in frame else pd.Series([np.nan])
                 text = fmt(values.mean())
                 return text + (f" ± {values.std():.3f}" if n > 1 and text else "")
