@@ -388,7 +388,7 @@ def plot(summary, path, title):
             {"lam": rows.value.values, "demographic_parity_difference": rows.dp_difference.values,
              "accuracy": rows.accuracy.values})
     baseline = summary[summary.method == "LogisticRegression"].accuracy.iloc[0]
-    fig, axes = plt.subplots(1, 2, figsize=(12, 5.5))
+    fig, axes = plt.subplots(1, 2, figsize=(14.5, 5.5))
     for ax in axes:
         plot_tradeoff(fronts, ax=ax)
         for line, method in zip(ax.get_lines(), methods):
@@ -408,7 +408,8 @@ def plot(summary, path, title):
     axes[1].set_ylim(baseline - 0.05, max(baseline + 0.01, summary.accuracy.max() + 0.005))
     axes[1].set_title("near LogisticRegression (rows outside are clipped); "
                       "ThresholdOpt needs s at predict", fontsize=9)
-    axes[1].legend(fontsize=7, loc="lower right")
+    # outside the panel: inside it covered the rows near LogisticRegression
+    axes[1].legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     fig.suptitle(f"{title} (labels: lam / eps / alpha); dotted: issue 12 targets "
                  "(DP 0.05 at LR - 1 point, DP 0.015 at LR - 3 points)", fontsize=10)
     fig.tight_layout()
@@ -660,7 +661,9 @@ def write_report(path, name, title, summary, determinism, wall, args, batch_size
 def _names(rows, target, n_seeds):
     if rows.empty:
         return "none"
-    return ", ".join(f"{r.method}" + (f" {r.param}={r.value:g}" if r.param else "")
+    # an empty param reads back from the CSV as NaN
+    return ", ".join(f"{r.method}" + (f" {r.param}={r.value:g}"
+                                      if isinstance(r.param, str) and r.param else "")
                      + (f" ({int(r[target])}/{int(r.n_seeds)} seeds)" if n_seeds > 1 else "")
                      for _, r in rows.iterrows())
 
