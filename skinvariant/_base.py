@@ -723,7 +723,9 @@ class TwoBlockRepresentationMixin:
 
         Parameters
         ----------
-        Z : array-like of shape (n_samples, n_components_) or (n_samples, n_latent_)
+        Z : array-like of shape (n_samples, width)
+            ``width`` is the block's, as ``transform`` gives it, or
+            ``n_latent_`` for both blocks.
 
         Returns
         -------

@@ -10,7 +10,7 @@ import sklearn
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, cross_validate
+from sklearn.model_selection import StratifiedKFold, cross_validate, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
@@ -297,7 +297,17 @@ def test_lam_path_measures_each_lam_on_held_out_rows():
         "leakage_auc",
         "leakage_probe",
     }
-    assert front["accuracy"].between(0.5, 1).all() and front["leakage_auc"].between(0, 1).all()
+    # lam_path's split: stratified by y, test_size 0.3, random_state 0
+    train, test = train_test_split(np.arange(len(y)), test_size=0.3, stratify=y, random_state=0)
+    for lam, row in zip((0.0, 1.0), front.itertuples()):
+        model = IIDMClassifier(lam=lam, max_epochs=3, random_state=0).fit(
+            X[train], y[train], sensitive=s[train]
+        )
+        assert row.accuracy == pytest.approx(model.score(X[test], y[test]))
+        leakage = sensitive_leakage(
+            model.transform(X[train]), s[train], held_out=(model.transform(X[test]), s[test])
+        )
+        assert row.leakage_balanced_accuracy == pytest.approx(leakage.balanced_accuracy)
     pipeline = make_pipeline(StandardScaler(), IIDMClassifier(max_epochs=3, random_state=0))
     piped = lam_path(pipeline, X, y, s, lams=[1.0], param="iidmclassifier__lam")
     assert len(piped) == 1 and 0.5 < piped["accuracy"][0] <= 1
