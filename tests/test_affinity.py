@@ -7,7 +7,7 @@ import pytest
 import sklearn
 import torch
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GridSearchCV, KFold
+from sklearn.model_selection import GridSearchCV, KFold, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from torch import nn
@@ -124,20 +124,21 @@ def test_a_cell_smaller_than_the_batch_count_leaves_unpaired_samples_in_history(
 
 
 def test_transformer_learns_a_representation_a_probe_cannot_read_s_from():
+    # the strongest of the fresh probes, trained on the training rows' z and read
+    # on held-out rows: 0.82 at lam=0 and 0.54 at lam=0.1 (majority rate 0.525)
     X, y, s = make_leaky_data(1200)
-    leakage = {
-        lam: sensitive_leakage(
-            AffinityTransformer(lam=lam, max_epochs=30, random_state=0).fit_transform(
-                X, y, sensitive=s
-            ),
-            s,
-            probe=LogisticRegression(),
-            random_state=0,
+    X_train, X_test, y_train, y_test, s_train, s_test = train_test_split(
+        X, y, s, test_size=0.5, random_state=0
+    )
+    leakage = {}
+    for lam in (0.0, 0.1):
+        model = AffinityTransformer(lam=lam, max_epochs=30, random_state=0)
+        model.fit(X_train, y_train, sensitive=s_train)
+        leakage[lam] = sensitive_leakage(
+            model.transform(X_train), s_train, held_out=(model.transform(X_test), s_test)
         ).accuracy
-        for lam in (0.0, 0.1)
-    }
     assert leakage[0.0] > 0.78
-    assert leakage[0.1] < 0.62
+    assert leakage[0.1] < 0.6
 
 
 def test_transformer_has_no_predict_and_names_its_features(leaky_data):

@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 import torch
 from sklearn.exceptions import NotFittedError
-from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import Checkpoint, EarlyStopping, LRScheduler, ProgressBar
@@ -47,9 +46,11 @@ MONITORS = {
 }
 
 
-def probe(model, X, s):
-    """Held-out accuracy of a fresh linear probe reading s from the representation."""
-    return sensitive_leakage(model.transform(X), s, probe=LogisticRegression(), random_state=0)
+def probe(model, X_train, s_train, X_test, s_test):
+    """The strongest of the fresh probes, trained on the training rows' z, read on held-out rows."""
+    return sensitive_leakage(
+        model.transform(X_train), s_train, held_out=(model.transform(X_test), s_test)
+    )
 
 
 REMOVES_INFORMATION = ["iidm", "iidm+", "aii", "aii+gp", "mine", "club", "affinity"]
@@ -62,20 +63,22 @@ def test_invariance_improves_with_lam(name):
         X, y, s, test_size=0.5, random_state=0
     )
     # z 8 wide for every method: a narrow z (IIDM's and MINE's default) leaves
-    # the linear probe little to read even at lam=0; this tests the penalty
+    # a probe little to read even at lam=0; this tests the penalty
     fitted = {
         lam: CONFIGURATIONS[name](lam=lam, n_components=8, max_epochs=40, random_state=0).fit(
             X_train, y_train, sensitive=s_train
         )
         for lam in (0.0, 1.0)
     }
-    plain, invariant = (probe(fitted[lam], X_test, s_test) for lam in (0.0, 1.0))
-    assert plain.accuracy > 0.78  # s leaks into z when nothing stops it (Bayes rate 0.84)
+    plain, invariant = (probe(fitted[lam], X_train, s_train, X_test, s_test) for lam in (0.0, 1.0))
+    # measured (seed 0): the strongest probe reads s at 0.78-0.84 at lam=0 (Bayes
+    # rate 0.84) and closes 64-100 % of its gap to the majority rate at lam=1
+    assert plain.accuracy > 0.75  # s leaks into z when nothing stops it
     # the probe falls well towards the majority rate
     gap_closed = 1 - (invariant.accuracy - invariant.majority_rate) / (
         plain.accuracy - plain.majority_rate
     )
-    assert gap_closed > 0.3, (plain.accuracy, invariant.accuracy, invariant.majority_rate)
+    assert gap_closed > 0.5, (plain.accuracy, invariant.accuracy, invariant.majority_rate)
     # y does not depend on s here, so invariance costs little accuracy
     assert fitted[1.0].score(X_test, y_test) > fitted[0.0].score(X_test, y_test) - 0.05
 
