@@ -53,7 +53,9 @@ LogisticRegression, and <= 0.015 within 3 points.
 
 Writes benchmarks/results/peers_<data>.{md,csv,png} (the PNG: accuracy against
 parity difference, drawn with skinvariant.plotting.plot_tradeoff); Adult's
-PNG is also docs/adult_front.png.
+PNG is also docs/adult_front.png.  After each seed, the rows so far go to
+peers_<data>_partial.csv (removed when the run ends), so that a run stopped
+early keeps its finished seeds.
 
 Run: python benchmarks/peers.py [--data adult german] [--quick] [--seeds N]
 [--epochs E] [--methods ...] [--grid NAME=a,b ...] [--plot-only]
