@@ -12,8 +12,10 @@ def make_preprocessor(X):
     """One-hot encode the categorical columns of ``X``; standardise the rest."""
     categorical = X.select_dtypes(include="category").columns.tolist()
     return make_column_transformer(
-        (OneHotEncoder(handle_unknown="ignore"), categorical), remainder=StandardScaler(),
-        sparse_threshold=0)
+        (OneHotEncoder(handle_unknown="ignore"), categorical),
+        remainder=StandardScaler(),
+        sparse_threshold=0,
+    )
 
 
 def preprocessed_split(X, y, s, random_state=0):
@@ -25,11 +27,17 @@ def preprocessed_split(X, y, s, random_state=0):
     y_train, y_test, s_train, s_test : ndarray
     """
     X_train, X_test, y_train, y_test, s_train, s_test = train_test_split(
-        X, y, s, test_size=0.3, stratify=y, random_state=random_state)
+        X, y, s, test_size=0.3, stratify=y, random_state=random_state
+    )
     preprocessor = make_preprocessor(X_train).fit(X_train)
-    return (preprocessor.transform(X_train).astype(np.float32),
-            preprocessor.transform(X_test).astype(np.float32),
-            np.asarray(y_train), np.asarray(y_test), np.asarray(s_train), np.asarray(s_test))
+    return (
+        preprocessor.transform(X_train).astype(np.float32),
+        preprocessor.transform(X_test).astype(np.float32),
+        np.asarray(y_train),
+        np.asarray(y_test),
+        np.asarray(s_train),
+        np.asarray(s_test),
+    )
 
 
 def adult_split(random_state=0):

@@ -39,12 +39,15 @@ def evaluate(name, lam, model, Z_test, data, seconds):
     """Return the test measures of a fitted ``model`` as one row."""
     _, X_test, _, y_test, _, s_test = data
     y_pred = model.predict(X_test)
-    return {"method": name, "lam": lam,
-            "accuracy": float((y_pred == y_test).mean()),
-            "dp_difference": demographic_parity_difference(y_test, y_pred, sensitive=s_test),
-            "eo_difference": equalized_odds_difference(y_test, y_pred, sensitive=s_test),
-            "leakage_accuracy": sensitive_leakage(Z_test, s_test).accuracy,
-            "fit_seconds": seconds}
+    return {
+        "method": name,
+        "lam": lam,
+        "accuracy": float((y_pred == y_test).mean()),
+        "dp_difference": demographic_parity_difference(y_test, y_pred, sensitive=s_test),
+        "eo_difference": equalized_odds_difference(y_test, y_pred, sensitive=s_test),
+        "leakage_accuracy": sensitive_leakage(Z_test, s_test).accuracy,
+        "fit_seconds": seconds,
+    }
 
 
 def run_logistic(data):
@@ -52,8 +55,7 @@ def run_logistic(data):
     X_train, X_test, y_train, _, _, _ = data
     start = time.perf_counter()
     model = LogisticRegression(max_iter=1000).fit(X_train, y_train)
-    return evaluate("LogisticRegression", None, model, X_test, data,
-                    time.perf_counter() - start)
+    return evaluate("LogisticRegression", None, model, X_test, data, time.perf_counter() - start)
 
 
 def run_invariant(name, lam, max_epochs, data):
@@ -73,11 +75,23 @@ def plot(frame, path):
         rows = frame[frame.method == name].sort_values("lam")
         ax.plot(rows.dp_difference, rows.accuracy, marker=marker, color=color, label=name)
         for _, row in rows.iterrows():
-            ax.annotate(f"{row.lam:g}", (row.dp_difference, row.accuracy), fontsize=7,
-                        xytext=(3, 3), textcoords="offset points")
+            ax.annotate(
+                f"{row.lam:g}",
+                (row.dp_difference, row.accuracy),
+                fontsize=7,
+                xytext=(3, 3),
+                textcoords="offset points",
+            )
     baseline = frame[frame.method == "LogisticRegression"].iloc[0]
-    ax.scatter(baseline.dp_difference, baseline.accuracy, marker="*", s=200, color="black",
-               label="LogisticRegression", zorder=3)
+    ax.scatter(
+        baseline.dp_difference,
+        baseline.accuracy,
+        marker="*",
+        s=200,
+        color="black",
+        label="LogisticRegression",
+        zorder=3,
+    )
     ax.axvline(0.05, color="grey", linestyle=":", linewidth=1)
     ax.axhline(baseline.accuracy - 0.01, color="grey", linestyle=":", linewidth=1)
     ax.set_xlabel("demographic parity difference (test)")
@@ -101,23 +115,29 @@ def main():
     parser.add_argument("--epochs", type=int, default=20)
     args = parser.parse_args()
     torch.set_num_threads(1)
-    lams, max_epochs = ((0.0, 1.0), 2) if args.quick else ((0.0, 0.01, 0.1, 1.0, 3.0, 10.0),
-                                                          args.epochs)
+    lams, max_epochs = (
+        ((0.0, 1.0), 2) if args.quick else ((0.0, 0.01, 0.1, 1.0, 3.0, 10.0), args.epochs)
+    )
     data = adult_split()
     rows = [run_logistic(data)]
     for name in METHODS:
         for lam in lams:
             rows.append(run_invariant(name, lam, max_epochs, data))
-            print("{method} lam={lam:g}: accuracy {accuracy:.3f}, DP {dp_difference:.3f}, "
-                  "{fit_seconds:.0f} s".format(**rows[-1]), flush=True)
+            print(
+                "{method} lam={lam:g}: accuracy {accuracy:.3f}, DP {dp_difference:.3f}, "
+                "{fit_seconds:.0f} s".format(**rows[-1]),
+                flush=True,
+            )
     frame = pd.DataFrame(rows)
     prefix = RESULTS + ("adult_tradeoff_quick" if args.quick else "adult_tradeoff")
     frame.to_csv(prefix + ".csv", index=False)
     plot(frame, prefix + ".png")
     print(frame.to_string(index=False, float_format="%.3f"))
     reached = target_reached(frame)
-    print("target (acc >= LR - 0.01 and DP <= 0.05) reached by:",
-          "none" if reached.empty else reached[["method", "lam"]].to_dict("records"))
+    print(
+        "target (acc >= LR - 0.01 and DP <= 0.05) reached by:",
+        "none" if reached.empty else reached[["method", "lam"]].to_dict("records"),
+    )
 
 
 if __name__ == "__main__":

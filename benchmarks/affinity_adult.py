@@ -29,35 +29,64 @@ LAMS = (0.0, 0.01, 0.1, 0.3, 1.0, 3.0, 5.0, 10.0)
 
 
 def measures(y_test, y_pred, s_test):
-    return {"accuracy": np.mean(y_pred == y_test),
-            "parity_gap": parity_gap(y_test, y_pred, sensitive=s_test),
-            "equality_gap_tpr": equality_gap(y_test, y_pred, sensitive=s_test),
-            "equality_gap_tnr": equality_gap(y_test, y_pred, sensitive=s_test, rate="tnr")}
+    return {
+        "accuracy": np.mean(y_pred == y_test),
+        "parity_gap": parity_gap(y_test, y_pred, sensitive=s_test),
+        "equality_gap_tpr": equality_gap(y_test, y_pred, sensitive=s_test),
+        "equality_gap_tnr": equality_gap(y_test, y_pred, sensitive=s_test, rate="tnr"),
+    }
 
 
 def run_split(seed, lams, max_epochs):
     X_train, X_test, y_train, y_test, s_train, s_test = adult_split(seed)
     baseline = LogisticRegression(max_iter=2000).fit(X_train, y_train)
-    rows = [{"method": "logistic regression", "lam": np.nan, "seed": seed,
-             **measures(y_test, baseline.predict(X_test), s_test)}]
+    rows = [
+        {
+            "method": "logistic regression",
+            "lam": np.nan,
+            "seed": seed,
+            **measures(y_test, baseline.predict(X_test), s_test),
+        }
+    ]
     reattached = []
     for same_class, lam in [(same_class, lam) for same_class in (True, False) for lam in lams]:
-        model = AffinityClassifier(lam=lam, same_class=same_class, hidden_layer_sizes=(128,),
-                                   batch_size=512, max_epochs=max_epochs, random_state=seed)
+        model = AffinityClassifier(
+            lam=lam,
+            same_class=same_class,
+            hidden_layer_sizes=(128,),
+            batch_size=512,
+            max_epochs=max_epochs,
+            random_state=seed,
+        )
         start = time.perf_counter()
         model.fit(X_train, y_train, sensitive=s_train)
         seconds = time.perf_counter() - start
         method = "affinity, same class (eq. 3)" if same_class else "affinity, any class (eq. 2)"
-        rows.append({"method": method, "lam": lam, "seed": seed,
-                     **measures(y_test, model.predict(X_test), s_test),
-                     "probe_accuracy": sensitive_leakage(model.transform(X_test), s_test,
-                                                         random_state=seed).accuracy,
-                     "seconds": seconds})
+        rows.append(
+            {
+                "method": method,
+                "lam": lam,
+                "seed": seed,
+                **measures(y_test, model.predict(X_test), s_test),
+                "probe_accuracy": sensitive_leakage(
+                    model.transform(X_test), s_test, random_state=seed
+                ).accuracy,
+                "seconds": seconds,
+            }
+        )
         weights = model.reattach_sensitive(X_test, y_test, s_test)
-        reattached.append({"method": method, "lam": lam, "seed": seed, "w_r": weights.w_r, "w_z": weights.w_z[0],
-                           "group_of_w_z": weights.groups[0],
-                           "accuracy_without_sex": weights.accuracy_without_sensitive,
-                           "accuracy_with_sex": weights.accuracy_with_sensitive})
+        reattached.append(
+            {
+                "method": method,
+                "lam": lam,
+                "seed": seed,
+                "w_r": weights.w_r,
+                "w_z": weights.w_z[0],
+                "group_of_w_z": weights.groups[0],
+                "accuracy_without_sex": weights.accuracy_without_sensitive,
+                "accuracy_with_sex": weights.accuracy_with_sensitive,
+            }
+        )
     return rows, reattached
 
 
@@ -74,17 +103,30 @@ def main():
     stem = "affinity_adult_quick" if args.quick else "affinity_adult"
     runs.to_csv(RESULTS / f"{stem}.csv", index=False)
     weights.to_csv(RESULTS / f"{stem}_reattached.csv", index=False)
-    columns = ["accuracy", "parity_gap", "equality_gap_tpr", "equality_gap_tnr",
-               "probe_accuracy", "seconds"]
+    columns = [
+        "accuracy",
+        "parity_gap",
+        "equality_gap_tpr",
+        "equality_gap_tnr",
+        "probe_accuracy",
+        "seconds",
+    ]
     table = runs.groupby(["method", "lam"], dropna=False)[columns].mean().round(3)
-    reattach = weights.groupby(["method", "lam"])[["w_r", "w_z", "accuracy_without_sex",
-                                       "accuracy_with_sex"]].mean().round(3)
+    reattach = (
+        weights.groupby(["method", "lam"])[
+            ["w_r", "w_z", "accuracy_without_sex", "accuracy_with_sex"]
+        ]
+        .mean()
+        .round(3)
+    )
     s_test = adult_split(seeds[0])[5]
     majority = np.unique(s_test, return_counts=True)[1].max() / len(s_test)
-    text = (f"Adult (sex), test split, mean of {len(seeds)} splits; probe majority rate "
-            f"{majority:.3f}\n{table.to_string()}\n\n"
-            f"Re-attaching sex (w_z: log-odds for {weights.group_of_w_z[0]!r} against the "
-            f"other group; r standardised)\n{reattach.to_string()}\n")
+    text = (
+        f"Adult (sex), test split, mean of {len(seeds)} splits; probe majority rate "
+        f"{majority:.3f}\n{table.to_string()}\n\n"
+        f"Re-attaching sex (w_z: log-odds for {weights.group_of_w_z[0]!r} against the "
+        f"other group; r standardised)\n{reattach.to_string()}\n"
+    )
     print(text)
     (RESULTS / f"{stem}.txt").write_text(text)
 

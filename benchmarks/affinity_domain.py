@@ -43,12 +43,22 @@ def domains(angle, seed):
     images = np.arange(n_images)
     digit = y[:n_images]
     train, test = train_test_split(images, test_size=0.3, stratify=digit, random_state=seed)
-    shots = np.concatenate([np.random.RandomState(seed).choice(
-        train[digit[train] == k], SHOTS_PER_CLASS, replace=False) for k in range(10)])
+    shots = np.concatenate(
+        [
+            np.random.RandomState(seed).choice(
+                train[digit[train] == k], SHOTS_PER_CLASS, replace=False
+            )
+            for k in range(10)
+        ]
+    )
     source = np.setdiff1d(train, shots)
     rotated = n_images + np.arange(n_images)  # the rows of the rotated block
-    return (X[source], y[source]), (X[rotated[shots]], y[rotated[shots]]), (
-        X[rotated[test]], y[rotated[test]]), rotation
+    return (
+        (X[source], y[source]),
+        (X[rotated[shots]], y[rotated[shots]]),
+        (X[rotated[test]], y[rotated[test]]),
+        rotation,
+    )
 
 
 def fit(X, y, domain, lam, seed, max_epochs):
@@ -65,17 +75,26 @@ def run(angle, seed, max_epochs):
     X_pooled = np.vstack([X_source, X_target])
     y_pooled = np.r_[y_source, y_target]
     domain = np.r_[np.zeros(len(y_source), int), np.full(len(y_target), angle)]
-    settings = [("source only", X_source, y_source, None, 0.0),
-                ("target only", X_target, y_target, None, 0.0),
-                ("pooled", X_pooled, y_pooled, domain, 0.0)]
+    settings = [
+        ("source only", X_source, y_source, None, 0.0),
+        ("target only", X_target, y_target, None, 0.0),
+        ("pooled", X_pooled, y_pooled, domain, 0.0),
+    ]
     settings += [(f"affinity lam={lam:g}", X_pooled, y_pooled, domain, lam) for lam in LAMS]
     rows = []
     for name, X, y, sensitive, lam in settings:
         # the small target-only set gets as many steps as the others, not as many epochs
         epochs = max_epochs * (len(X_pooled) // len(X) if name == "target only" else 1)
         model, seconds = fit(X, y, sensitive, lam, seed, epochs)
-        rows.append({"angle": angle, "seed": seed, "method": name,
-                     "target_accuracy": model.score(X_test, y_test), "seconds": seconds})
+        rows.append(
+            {
+                "angle": angle,
+                "seed": seed,
+                "method": name,
+                "target_accuracy": model.score(X_test, y_test),
+                "seconds": seconds,
+            }
+        )
     return rows
 
 
@@ -86,14 +105,18 @@ def main():
     torch.set_num_threads(1)
     seeds = [0] if args.quick else [0, 1, 2]
     max_epochs = 5 if args.quick else 50
-    runs = pd.DataFrame([row for angle in (30, 45) for seed in seeds
-                         for row in run(angle, seed, max_epochs)])
+    runs = pd.DataFrame(
+        [row for angle in (30, 45) for seed in seeds for row in run(angle, seed, max_epochs)]
+    )
     stem = "affinity_domain_quick" if args.quick else "affinity_domain"
     runs.to_csv(RESULTS / f"{stem}.csv", index=False)
-    table = runs.pivot_table(index="method", columns="angle", values="target_accuracy",
-                             aggfunc=["mean", "std"]).round(3)
-    text = (f"Accuracy on rotated held-out digits, {SHOTS_PER_CLASS} labelled target "
-            f"samples per class, {len(seeds)} seeds\n{table.to_string()}\n")
+    table = runs.pivot_table(
+        index="method", columns="angle", values="target_accuracy", aggfunc=["mean", "std"]
+    ).round(3)
+    text = (
+        f"Accuracy on rotated held-out digits, {SHOTS_PER_CLASS} labelled target "
+        f"samples per class, {len(seeds)} seeds\n{table.to_string()}\n"
+    )
     print(text)
     (RESULTS / f"{stem}.txt").write_text(text)
 

@@ -41,20 +41,32 @@ def grey(X, colors):
 
 def run(sigma, lam, seed, max_epochs, shape_only=False):
     X_train, X_test, y_train, y_test, color_train, color_test = make_colored_digits(
-        sigma, random_state=seed)
+        sigma, random_state=seed
+    )
     if shape_only:
         X_train, X_test = grey(X_train, color_train), grey(X_test, color_test)
-    model = MINEDebiasedClassifier(lam=lam, hidden_layer_sizes=(128,), n_components=16,
-                                   n_estimator_steps=20, max_epochs=max_epochs, batch_size=128,
-                                   optimizer="adam", random_state=seed)
+    model = MINEDebiasedClassifier(
+        lam=lam,
+        hidden_layer_sizes=(128,),
+        n_components=16,
+        n_estimator_steps=20,
+        max_epochs=max_epochs,
+        batch_size=128,
+        optimizer="adam",
+        random_state=seed,
+    )
     start = time.perf_counter()
     model.fit(X_train, y_train, sensitive=color_train)
-    return {"sigma": sigma, "input": "grey (shape only)" if shape_only else "coloured",
-            "lam": lam, "seed": seed,
-            "train_accuracy": model.score(X_train, y_train),
-            "test_accuracy": model.score(X_test, y_test),
-            "mutual_information": model.mutual_information_,
-            "seconds": time.perf_counter() - start}
+    return {
+        "sigma": sigma,
+        "input": "grey (shape only)" if shape_only else "coloured",
+        "lam": lam,
+        "seed": seed,
+        "train_accuracy": model.score(X_train, y_train),
+        "test_accuracy": model.score(X_test, y_test),
+        "mutual_information": model.mutual_information_,
+        "seconds": time.perf_counter() - start,
+    }
 
 
 def main():
@@ -65,15 +77,23 @@ def main():
     seeds = [0] if args.quick else [0, 1, 2]
     max_epochs = 5 if args.quick else 60
     settings = [(0.0, False), (1.0, False), (0.0, True)]
-    rows = [run(sigma, lam, seed, max_epochs, shape_only)
-            for sigma in (0.02, 0.035, 0.05) for lam, shape_only in settings for seed in seeds]
+    rows = [
+        run(sigma, lam, seed, max_epochs, shape_only)
+        for sigma in (0.02, 0.035, 0.05)
+        for lam, shape_only in settings
+        for seed in seeds
+    ]
     runs = pd.DataFrame(rows)
     stem = "colored_digits_quick" if args.quick else "colored_digits"
     runs.to_csv(RESULTS / f"{stem}_runs.csv", index=False)
     summary = runs.groupby(["sigma", "input", "lam"]).agg(
-        test_mean=("test_accuracy", "mean"), test_std=("test_accuracy", "std"),
-        train_mean=("train_accuracy", "mean"), mi_mean=("mutual_information", "mean"),
-        mi_std=("mutual_information", "std"), seconds=("seconds", "mean"))
+        test_mean=("test_accuracy", "mean"),
+        test_std=("test_accuracy", "std"),
+        train_mean=("train_accuracy", "mean"),
+        mi_mean=("mutual_information", "mean"),
+        mi_std=("mutual_information", "std"),
+        seconds=("seconds", "mean"),
+    )
     print(summary.round(3).to_string())
     summary.round(4).to_csv(RESULTS / f"{stem}_summary.csv")
 

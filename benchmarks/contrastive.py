@@ -96,13 +96,17 @@ TABLE5 = {
     "CE + contrast, joint": {"train_classifier_apart": False},
     "CE apart from contrast": {},
 }
-DISENTANGLEMENT = {"full without the pair term (lam=0)": "no pair term (lam=0)",
-                   DEFAULTS: "with pair term (lam=1)"}
-TABLE2 = {name: MODELS[name] for name in
-          ("MLP (64, 8)", DEFAULTS, "full without the pair term (lam=0)")}
+DISENTANGLEMENT = {
+    "full without the pair term (lam=0)": "no pair term (lam=0)",
+    DEFAULTS: "with pair term (lam=1)",
+}
+TABLE2 = {
+    name: MODELS[name] for name in ("MLP (64, 8)", DEFAULTS, "full without the pair term (lam=0)")
+}
 TABLE2_TRAIN_ANGLES = (-45, -22.5, 0, 22.5, 45)
 TABLE2_TEST_ANGLES = (-75, -65, 65, 75)
 MIXED_FACTORS_LAMS = (0.0, 1.0)
+
 
 def fit_digits(name, params, data, seed, max_epochs):
     """Fit one model on the coloured digits; return it and its fit time."""
@@ -110,13 +114,19 @@ def fit_digits(name, params, data, seed, max_epochs):
     if params is None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            model = MLPClassifier(HIDDEN + (N_COMPONENTS,), max_iter=max_epochs,
-                                  random_state=seed).fit(data.X_train, data.y_train)
+            model = MLPClassifier(
+                HIDDEN + (N_COMPONENTS,), max_iter=max_epochs, random_state=seed
+            ).fit(data.X_train, data.y_train)
     else:
         model = ContrastiveInvariantClassifier(
-            **params, n_components=N_COMPONENTS, hidden_layer_sizes=HIDDEN,
-            likelihood="bernoulli", transform_output="nuisance", max_epochs=max_epochs,
-            random_state=seed).fit(data.X_train, data.y_train, sensitive=data.nuisance_train)
+            **params,
+            n_components=N_COMPONENTS,
+            hidden_layer_sizes=HIDDEN,
+            likelihood="bernoulli",
+            transform_output="nuisance",
+            max_epochs=max_epochs,
+            random_state=seed,
+        ).fit(data.X_train, data.y_train, sensitive=data.nuisance_train)
     return model, time.perf_counter() - start
 
 
@@ -124,21 +134,31 @@ def digits_row(table, name, correlation, seed, model, seconds, data):
     """Average and worst (class, background) test accuracy of ``model``."""
     y_pred = model.predict(data.X_test)
     cells = np.column_stack([data.y_test, data.nuisance_test[:, 1]])
-    return {"table": table, "correlation": correlation, "model": name, "seed": seed,
-            "train_accuracy": model.score(data.X_train, data.y_train),
-            "avg_accuracy": float((y_pred == data.y_test).mean()),
-            "worst_accuracy": worst_group_accuracy(data.y_test, y_pred, sensitive=cells),
-            "seconds": seconds}
+    return {
+        "table": table,
+        "correlation": correlation,
+        "model": name,
+        "seed": seed,
+        "train_accuracy": model.score(data.X_train, data.y_train),
+        "avg_accuracy": float((y_pred == data.y_test).mean()),
+        "worst_accuracy": worst_group_accuracy(data.y_test, y_pred, sensitive=cells),
+        "seconds": seconds,
+    }
 
 
 def disentanglement_row(data_name, model_name, seed, codes, factors):
     """MIG, SAP and DCI of ``codes`` against the known ``factors``."""
     dci = dci_disentanglement(factors, codes)
-    return {"data": data_name, "model": model_name, "seed": seed,
-            "MIG": mutual_information_gap(factors, codes),
-            "SAP": separated_attribute_predictability(factors, codes),
-            "DCI disentanglement": dci.disentanglement, "DCI completeness": dci.completeness,
-            "DCI informativeness": dci.informativeness}
+    return {
+        "data": data_name,
+        "model": model_name,
+        "seed": seed,
+        "MIG": mutual_information_gap(factors, codes),
+        "SAP": separated_attribute_predictability(factors, codes),
+        "DCI disentanglement": dci.disentanglement,
+        "DCI completeness": dci.completeness,
+        "DCI informativeness": dci.informativeness,
+    }
 
 
 def run_digits(seeds, correlations, max_epochs):
@@ -149,17 +169,29 @@ def run_digits(seeds, correlations, max_epochs):
             data = make_colored_background_digits(correlation, random_state=seed)
             jobs = [("1", name, params) for name, params in MODELS.items()]
             if correlation == 0.5:
-                jobs += [("5", name, params) for name, params in TABLE5.items()
-                         if name != "CE apart from contrast"]
+                jobs += [
+                    ("5", name, params)
+                    for name, params in TABLE5.items()
+                    if name != "CE apart from contrast"
+                ]
             for table, name, params in jobs:
                 model, seconds = fit_digits(name, params, data, seed, max_epochs)
                 rows.append(digits_row(table, name, correlation, seed, model, seconds, data))
-                print("corr {correlation} seed {seed} {model}: avg {avg_accuracy:.3f} worst "
-                      "{worst_accuracy:.3f} ({seconds:.0f} s)".format(**rows[-1]), flush=True)
+                print(
+                    "corr {correlation} seed {seed} {model}: avg {avg_accuracy:.3f} worst "
+                    "{worst_accuracy:.3f} ({seconds:.0f} s)".format(**rows[-1]),
+                    flush=True,
+                )
                 if name in DISENTANGLEMENT:
-                    codes.append(disentanglement_row(
-                        f"coloured digits, correlation {correlation}", DISENTANGLEMENT[name],
-                        seed, model.transform(data.X_train), data.nuisance_train))
+                    codes.append(
+                        disentanglement_row(
+                            f"coloured digits, correlation {correlation}",
+                            DISENTANGLEMENT[name],
+                            seed,
+                            model.transform(data.X_train),
+                            data.nuisance_train,
+                        )
+                    )
                 if correlation == 0.5 and name == DEFAULTS:
                     rows.append(dict(rows[-1], table="5", model="CE apart from contrast"))
     return pd.DataFrame(rows), pd.DataFrame(codes)
@@ -182,10 +214,12 @@ def seed_gains(frame):
     lines = []
     for column in ("avg_accuracy", "worst_accuracy"):
         gain = wide[column][DEFAULTS] - wide[column]["MLP (64, 8)"]
-        lines.append(f"- {column}: defaults {wide[column][DEFAULTS].mean():.3f}, MLP "
-                     f"{wide[column]['MLP (64, 8)'].mean():.3f}; gain {gain.mean():+.3f} on the "
-                     f"mean, {gain.min():+.3f} to {gain.max():+.3f} per seed, positive on "
-                     f"{(gain > 0).sum()} of {len(gain)} seeds")
+        lines.append(
+            f"- {column}: defaults {wide[column][DEFAULTS].mean():.3f}, MLP "
+            f"{wide[column]['MLP (64, 8)'].mean():.3f}; gain {gain.mean():+.3f} on the "
+            f"mean, {gain.min():+.3f} to {gain.max():+.3f} per seed, positive on "
+            f"{(gain > 0).sum()} of {len(gain)} seeds"
+        )
     return "\n".join(lines)
 
 
@@ -203,12 +237,11 @@ def run_mixed_factors(seeds, max_epochs=50):
         X, y, s = make_mixed_factors(3000, random_state=seed)
         for lam in MIXED_FACTORS_LAMS:
             model = ContrastiveInvariantClassifier(
-                lam=lam, transform_output="nuisance", max_epochs=max_epochs,
-                random_state=seed).fit(X, y, sensitive=s)
+                lam=lam, transform_output="nuisance", max_epochs=max_epochs, random_state=seed
+            ).fit(X, y, sensitive=s)
             name = "no pair term (lam=0)" if lam == 0 else f"with pair term (lam={lam:g})"
             rows.append(disentanglement_row("mixed factors", name, seed, model.transform(X), s))
-            print("mixed factors seed {seed} {model}: MIG {MIG:.3f}".format(**rows[-1]),
-                  flush=True)
+            print("mixed factors seed {seed} {model}: MIG {MIG:.3f}".format(**rows[-1]), flush=True)
     return pd.DataFrame(rows)
 
 
@@ -216,20 +249,34 @@ def run_rotated(seeds, max_epochs, correlation=0.5):
     """Table 2 shape: accuracy on test angles outside the training angles."""
     rows = []
     for seed in seeds:
-        data = make_colored_background_digits(correlation, train_angles=TABLE2_TRAIN_ANGLES,
-                                              test_angles=TABLE2_TEST_ANGLES, random_state=seed)
+        data = make_colored_background_digits(
+            correlation,
+            train_angles=TABLE2_TRAIN_ANGLES,
+            test_angles=TABLE2_TEST_ANGLES,
+            random_state=seed,
+        )
         for name, params in TABLE2.items():
             model, _ = fit_digits(name, params, data, seed, max_epochs)
             y_pred = model.predict(data.X_test)
             for magnitude in sorted({abs(angle) for angle in TABLE2_TEST_ANGLES}):
                 rows_at = np.abs(data.angle_test) == magnitude
                 cells = np.column_stack([data.y_test, data.nuisance_test[:, 1]])[rows_at]
-                rows.append({"test angle": f"±{magnitude}", "model": name, "seed": seed,
-                             "avg_accuracy": float((y_pred == data.y_test)[rows_at].mean()),
-                             "worst_accuracy": worst_group_accuracy(
-                                 data.y_test[rows_at], y_pred[rows_at], sensitive=cells)})
-                print("rotated seed {seed} {model} {test angle}: avg {avg_accuracy:.3f} worst "
-                      "{worst_accuracy:.3f}".format(**rows[-1]), flush=True)
+                rows.append(
+                    {
+                        "test angle": f"±{magnitude}",
+                        "model": name,
+                        "seed": seed,
+                        "avg_accuracy": float((y_pred == data.y_test)[rows_at].mean()),
+                        "worst_accuracy": worst_group_accuracy(
+                            data.y_test[rows_at], y_pred[rows_at], sensitive=cells
+                        ),
+                    }
+                )
+                print(
+                    "rotated seed {seed} {model} {test angle}: avg {avg_accuracy:.3f} worst "
+                    "{worst_accuracy:.3f}".format(**rows[-1]),
+                    flush=True,
+                )
     return pd.DataFrame(rows)
 
 
@@ -242,27 +289,47 @@ def run_adult(lams, max_epochs):
     rows = []
     for lam in lams:
         start = time.perf_counter()
-        model = ContrastiveInvariantClassifier(lam=lam, batch_size=256, max_epochs=max_epochs,
-                                               random_state=0)
+        model = ContrastiveInvariantClassifier(
+            lam=lam, batch_size=256, max_epochs=max_epochs, random_state=0
+        )
         model.fit(X_train, y_train, sensitive=s_train)
         seconds = time.perf_counter() - start
         y_pred = model.predict(X_test)
         leakage = sensitive_leakage(model.transform(X_test), s_test)
-        rows.append({"lam": lam, "accuracy": float((y_pred == y_test).mean()),
-                     "dp_difference": demographic_parity_difference(y_test, y_pred,
-                                                                    sensitive=s_test),
-                     "probe_accuracy_sex": leakage.accuracy,
-                     "probe_majority_rate": leakage.majority_rate, "fit_seconds": seconds})
-        print("Adult lam={lam:g}: accuracy {accuracy:.3f}, DP {dp_difference:.3f}, probe "
-              "{probe_accuracy_sex:.3f} ({fit_seconds:.0f} s)".format(**rows[-1]), flush=True)
+        rows.append(
+            {
+                "lam": lam,
+                "accuracy": float((y_pred == y_test).mean()),
+                "dp_difference": demographic_parity_difference(y_test, y_pred, sensitive=s_test),
+                "probe_accuracy_sex": leakage.accuracy,
+                "probe_majority_rate": leakage.majority_rate,
+                "fit_seconds": seconds,
+            }
+        )
+        print(
+            "Adult lam={lam:g}: accuracy {accuracy:.3f}, DP {dp_difference:.3f}, probe "
+            "{probe_accuracy_sex:.3f} ({fit_seconds:.0f} s)".format(**rows[-1]),
+            flush=True,
+        )
     return pd.DataFrame(rows)
 
 
 # -- speed ----------------------------------------------------------------------------
 
 
-def bare_epochs(x, y, s, n_epochs, batch_size=256, lam=1.0, beta=1.0, gamma=1.0,
-                temperature=0.1, p=N_COMPONENTS, q=8):
+def bare_epochs(
+    x,
+    y,
+    s,
+    n_epochs,
+    batch_size=256,
+    lam=1.0,
+    beta=1.0,
+    gamma=1.0,
+    temperature=0.1,
+    p=N_COMPONENTS,
+    q=8,
+):
     """A bare torch loop with the estimator's network and terms; seconds per epoch.
 
     Per batch: CE on the classifier (reading the detached normalised mean of
@@ -275,11 +342,11 @@ def bare_epochs(x, y, s, n_epochs, batch_size=256, lam=1.0, beta=1.0, gamma=1.0,
     factors = s.reshape(len(s), -1)
     n_batches = (len(x) + batch_size - 1) // batch_size
     durations = []
-    for epoch in range(n_epochs):
+    for _ in range(n_epochs):
         start = time.perf_counter()
         order = torch.randperm(len(x))
         for batch in range(n_batches):
-            rows = order[batch * batch_size:(batch + 1) * batch_size]
+            rows = order[batch * batch_size : (batch + 1) * batch_size]
             xb, yb, fb = x[rows], y[rows], factors[rows]
             out = net.outputs(xb)
             mu, logvar, z, x_hat = out["mu"], out["logvar"], out["z_sample"], out["x_hat"]
@@ -292,15 +359,16 @@ def bare_epochs(x, y, s, n_epochs, batch_size=256, lam=1.0, beta=1.0, gamma=1.0,
             mean = ((members.T @ mu[:, :p]) / counts)[yb]
             var = ((members.T @ logvar[:, :p].exp()) / counts)[yb]
             z_bar = mean + var.sqrt() * torch.randn_like(mean)
-            class_swap = (net.decode(torch.cat([z_bar, z[:, p:]], dim=1)) - x_hat
-                          ).pow(2).sum(dim=1).mean()
+            class_swap = (
+                (net.decode(torch.cat([z_bar, z[:, p:]], dim=1)) - x_hat).pow(2).sum(dim=1).mean()
+            )
             partner, n_different = choose_partners(fb, fb.shape[1])
             paired = ((n_different > 0) & (q - n_different > 0)).nonzero().squeeze(1)
             partners = partner[paired]
-            divergence = posterior_divergence(mu[paired, p:], logvar[paired, p:],
-                                              mu[partners, p:], logvar[partners, p:], "kl")
-            shared = (divergence.argsort(dim=1).argsort(dim=1)
-                      < (q - n_different[paired])[:, None])
+            divergence = posterior_divergence(
+                mu[paired, p:], logvar[paired, p:], mu[partners, p:], logvar[partners, p:], "kl"
+            )
+            shared = divergence.argsort(dim=1).argsort(dim=1) < (q - n_different[paired])[:, None]
             z_n = torch.where(shared, z[partners, p:], z[paired, p:])
             swapped = net.decode(torch.cat([z[paired, :p], z_n], dim=1))
             pair_swap = 0.5 * (swapped - xb[paired]).pow(2).sum(dim=1).mean()
@@ -320,8 +388,9 @@ def run_speed(n_epochs, n_repeats):
     rows = []
     for repeat in range(n_repeats):
         torch.manual_seed(repeat)
-        model = ContrastiveInvariantClassifier(batch_size=256, max_epochs=n_epochs,
-                                               random_state=repeat).fit(X, y, sensitive=s)
+        model = ContrastiveInvariantClassifier(
+            batch_size=256, max_epochs=n_epochs, random_state=repeat
+        ).fit(X, y, sensitive=s)
         skin = statistics.median(model.history_[:, "dur"])
         bare = statistics.median(bare_epochs(*tensors, n_epochs))
         rows.append({"repeat": repeat, "skinvariant": skin, "bare": bare, "ratio": skin / bare})
@@ -338,17 +407,30 @@ def markdown(frame, **kwargs):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true",
-                        help="one seed, correlation 0.5 only, few epochs")
+    parser.add_argument(
+        "--quick", action="store_true", help="one seed, correlation 0.5 only, few epochs"
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)
     if args.quick:
-        seeds, correlations, epochs, adult_lams, adult_epochs, speed = [0], [0.5], 5, (0, 1), 1, (
-            2, 1)
+        seeds, correlations, epochs, adult_lams, adult_epochs, speed = (
+            [0],
+            [0.5],
+            5,
+            (0, 1),
+            1,
+            (2, 1),
+        )
         mixed_epochs, ten_seeds = 5, [0, 1]
     else:
-        seeds, correlations, epochs, adult_lams, adult_epochs, speed = [0, 1, 2], [0.9, 0.5], 100, (
-            0, 1, 10), 30, (3, 2)
+        seeds, correlations, epochs, adult_lams, adult_epochs, speed = (
+            [0, 1, 2],
+            [0.9, 0.5],
+            100,
+            (0, 1, 10),
+            30,
+            (3, 2),
+        )
         mixed_epochs, ten_seeds = 50, TEN_SEEDS
     stem = RESULTS + ("contrastive_quick" if args.quick else "contrastive")
     start = time.perf_counter()
@@ -366,10 +448,16 @@ def main():
     timing = run_speed(*speed)
     timing.to_csv(stem + "_speed_runs.csv", index=False)
 
-    table1 = mean_spread(runs[runs.table == "1"], ["correlation", "model"],
-                         ["avg_accuracy", "worst_accuracy", "train_accuracy"])
-    table5 = mean_spread(runs[runs.table == "5"], ["correlation", "model"],
-                         ["avg_accuracy", "worst_accuracy", "train_accuracy"])
+    table1 = mean_spread(
+        runs[runs.table == "1"],
+        ["correlation", "model"],
+        ["avg_accuracy", "worst_accuracy", "train_accuracy"],
+    )
+    table5 = mean_spread(
+        runs[runs.table == "5"],
+        ["correlation", "model"],
+        ["avg_accuracy", "worst_accuracy", "train_accuracy"],
+    )
     table5 = table5.set_index("model").loc[list(TABLE5)].reset_index()
     metrics = ["MIG", "SAP", "DCI disentanglement", "DCI completeness", "DCI informativeness"]
     table_codes = mean_spread(codes, ["data", "model"], metrics)
@@ -396,7 +484,8 @@ def main():
         f"## Adult (sex), {adult_epochs} epochs, batch 256, seed 0; probe reads z_p\n\n"
         f"{markdown(adult, index=False, floatfmt='.3f')}\n\n"
         f"## Seconds per epoch on Adult (batch 256), median over {speed[1]} repeats of the "
-        f"median over {speed[0]} epochs\n\n{markdown(speed_summary, index=False, floatfmt='.3f')}\n")
+        f"median over {speed[0]} epochs\n\n{markdown(speed_summary, index=False, floatfmt='.3f')}\n"
+    )
     with open(stem + ".md", "w") as handle:
         handle.write(text)
     print(text)

@@ -72,17 +72,22 @@ def make_search(epochs, cv):
     model = make_pipeline(
         make_column_transformer(
             (OneHotEncoder(handle_unknown="ignore"), make_column_selector(dtype_exclude="number")),
-            remainder=StandardScaler()),
-        IIDMClassifier(max_epochs=epochs, batch_size=256, random_state=0,
-                       callbacks=[RecordTraining()]),
+            remainder=StandardScaler(),
+        ),
+        IIDMClassifier(
+            max_epochs=epochs, batch_size=256, random_state=0, callbacks=[RecordTraining()]
+        ),
     )
-    scoring = {"accuracy": "accuracy",
-               "dp": make_fairness_scorer("demographic_parity_difference"),
-               "threads": training_threads,
-               "train_cpu": train_cpu_seconds,
-               "train_wall": train_wall_seconds}
-    return GridSearchCV(model, {"iidmclassifier__lam": LAMS}, scoring=scoring,
-                        refit="accuracy", cv=cv)
+    scoring = {
+        "accuracy": "accuracy",
+        "dp": make_fairness_scorer("demographic_parity_difference"),
+        "threads": training_threads,
+        "train_cpu": train_cpu_seconds,
+        "train_wall": train_wall_seconds,
+    }
+    return GridSearchCV(
+        model, {"iidmclassifier__lam": LAMS}, scoring=scoring, refit="accuracy", cv=cv
+    )
 
 
 def timed_search(search, X, y, s, n_jobs, backend=None):
@@ -94,22 +99,30 @@ def timed_search(search, X, y, s, n_jobs, backend=None):
 
 
 def score_keys(cv_results):
-    return [key for key in cv_results
-            if key.startswith(("split", "mean_test", "std_test", "rank_test"))
-            and not key.endswith(("threads", "train_cpu", "train_wall"))]
+    return [
+        key
+        for key in cv_results
+        if key.startswith(("split", "mean_test", "std_test", "rank_test"))
+        and not key.endswith(("threads", "train_cpu", "train_wall"))
+    ]
 
 
 def training_time(search):
     """CPU and wall seconds of training summed over the cross-validation fits."""
     cv_results = search.cv_results_
-    splits = [key[:-len("_test_train_cpu")] for key in cv_results
-              if key.startswith("split") and key.endswith("_test_train_cpu")]
-    return (sum(cv_results[f"{split}_test_train_cpu"].sum() for split in splits),
-            sum(cv_results[f"{split}_test_train_wall"].sum() for split in splits))
+    splits = [
+        key[: -len("_test_train_cpu")]
+        for key in cv_results
+        if key.startswith("split") and key.endswith("_test_train_cpu")
+    ]
+    return (
+        sum(cv_results[f"{split}_test_train_cpu"].sum() for split in splits),
+        sum(cv_results[f"{split}_test_train_wall"].sum() for split in splits),
+    )
 
 
 def load():
-    return "load average %.1f %.1f %.1f" % os.getloadavg()
+    return "load average {:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
 
 
 def main():
@@ -125,10 +138,12 @@ def main():
     X, y, sex = load_adult(return_X_y_s=True)
     if args.quick:
         X, y, sex = resample(X, y, sex, n_samples=3000, replace=False, stratify=y, random_state=0)
-    lines = [f"Adult {X.shape[0]} rows, IIDMClassifier {epochs} epochs, lam grid of {len(LAMS)} "
-             f"{LAMS}, cv={args.cv}: {len(LAMS) * args.cv} fits + 1 refit",
-             f"{os.cpu_count()} CPUs, torch {torch.__version__}, skinvariant from "
-             f"{Path(skinvariant.__file__).parent}"]
+    lines = [
+        f"Adult {X.shape[0]} rows, IIDMClassifier {epochs} epochs, lam grid of {len(LAMS)} "
+        f"{LAMS}, cv={args.cv}: {len(LAMS) * args.cv} fits + 1 refit",
+        f"{os.cpu_count()} CPUs, torch {torch.__version__}, skinvariant from "
+        f"{Path(skinvariant.__file__).parent}",
+    ]
     print(*lines, sep="\n", flush=True)
 
     def report(line):
@@ -141,49 +156,78 @@ def main():
     report(f"n_jobs=1: search {seconds:.1f} s ({load()})")
 
     start = time.perf_counter()
-    with (LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
-                       dashboard_address=":0", silence_logs=logging.ERROR) as cluster,
-          Client(cluster) as client):
+    with (
+        LocalCluster(
+            n_workers=args.workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+            silence_logs=logging.ERROR,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         started = time.perf_counter() - start
         # the workers re-import this script, so skinvariant and torch are loaded in the start
         worker_packages = set(client.run(lambda: __import__("skinvariant").__file__).values())
         assert worker_packages == {skinvariant.__file__}, worker_packages
         on_dask = make_search(epochs, args.cv)
         seconds = timed_search(on_dask, X, y, sex, n_jobs=-1, backend="dask")
-        report(f"dask, {args.workers} workers x 1 thread: search {seconds:.1f} s, plus cluster "
-               f"start {started:.1f} s (the workers importing torch and skinvariant "
-               f"included) ({load()})")
+        report(
+            f"dask, {args.workers} workers x 1 thread: search {seconds:.1f} s, plus cluster "
+            f"start {started:.1f} s (the workers importing torch and skinvariant "
+            f"included) ({load()})"
+        )
     compared = {"dask": on_dask}
 
     if args.loky:
         on_loky = make_search(epochs, args.cv)
         seconds = timed_search(on_loky, X, y, sex, n_jobs=args.workers, backend="loky")
-        report(f"loky n_jobs={args.workers}: search {seconds:.1f} s, workers started "
-               f"inside ({load()})")
+        report(
+            f"loky n_jobs={args.workers}: search {seconds:.1f} s, workers started inside ({load()})"
+        )
         compared["loky"] = on_loky
 
     keys = score_keys(serial.cv_results_)
     serial_cpu, serial_wall = training_time(serial)
     for name, search in compared.items():
-        identical = all(np.array_equal(search.cv_results_[key], serial.cv_results_[key])
-                        for key in keys)
-        threads = sorted({int(t) for key, values in search.cv_results_.items()
-                          if key.startswith("split") and key.endswith("_test_threads")
-                          for t in values})
+        identical = all(
+            np.array_equal(search.cv_results_[key], serial.cv_results_[key]) for key in keys
+        )
+        threads = sorted(
+            {
+                int(t)
+                for key, values in search.cv_results_.items()
+                if key.startswith("split") and key.endswith("_test_threads")
+                for t in values
+            }
+        )
         cpu, wall = training_time(search)
-        report(f"{name}: the fits trained for {cpu:.0f} CPU s in {wall:.0f} s of wall time, "
-               f"their CPU share {cpu / wall:.0%} (n_jobs=1: {serial_cpu:.0f} CPU s in "
-               f"{serial_wall:.0f} s, {serial_cpu / serial_wall:.0%})")
-        report(f"{name}: all {len(keys)} score columns of cv_results_ identical to n_jobs=1: "
-               f"{identical}; best lam {search.best_params_['iidmclassifier__lam']} "
-               f"(n_jobs=1: {serial.best_params_['iidmclassifier__lam']}); torch threads in "
-               f"the workers' fits: {threads}")
-    table = {key: serial.cv_results_[key] for key in
-             ("param_iidmclassifier__lam", "mean_test_accuracy", "mean_test_dp", "mean_fit_time")}
+        report(
+            f"{name}: the fits trained for {cpu:.0f} CPU s in {wall:.0f} s of wall time, "
+            f"their CPU share {cpu / wall:.0%} (n_jobs=1: {serial_cpu:.0f} CPU s in "
+            f"{serial_wall:.0f} s, {serial_cpu / serial_wall:.0%})"
+        )
+        report(
+            f"{name}: all {len(keys)} score columns of cv_results_ identical to n_jobs=1: "
+            f"{identical}; best lam {search.best_params_['iidmclassifier__lam']} "
+            f"(n_jobs=1: {serial.best_params_['iidmclassifier__lam']}); torch threads in "
+            f"the workers' fits: {threads}"
+        )
+    table = {
+        key: serial.cv_results_[key]
+        for key in (
+            "param_iidmclassifier__lam",
+            "mean_test_accuracy",
+            "mean_test_dp",
+            "mean_fit_time",
+        )
+    }
     import pandas as pd
 
-    report("n_jobs=1 cv_results_ (dask's are the same):\n"
-           + pd.DataFrame(table).round(4).to_string(index=False))
+    report(
+        "n_jobs=1 cv_results_ (dask's are the same):\n"
+        + pd.DataFrame(table).round(4).to_string(index=False)
+    )
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"dask_grid{'_quick' if args.quick else ''}.txt").write_text("\n".join(lines) + "\n")
 

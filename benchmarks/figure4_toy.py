@@ -55,8 +55,12 @@ class PretrainAdversary(Callback):
             outputs = net.module_.outputs(x)
         for _ in range(self.n_steps):
             rows = torch.randint(len(x), (BATCH_SIZE,))
-            batch = Step(x[rows], labels[rows], s[rows],
-                         {name: value[rows] for name, value in outputs.items()})
+            batch = Step(
+                x[rows],
+                labels[rows],
+                s[rows],
+                {name: value[rows] for name, value in outputs.items()},
+            )
             net.optimizer_adversary_.zero_grad()
             net.objective_.network_loss("adversary", batch).backward()
             net.optimizer_adversary_.step()
@@ -90,9 +94,18 @@ class EntropyTrace(Callback):
 
 def build_model(method, kappa, n_epochs, every, seed):
     """Return the estimator of ``method`` with the paper's toy settings."""
-    common = dict(lam=1.0, n_adversary_steps=kappa, n_components=2, hidden_layer_sizes=(64,),
-                  optimizer="sgd", lr=0.1, batch_size=BATCH_SIZE, max_epochs=n_epochs,
-                  callbacks=[PretrainAdversary(), EntropyTrace(every)], random_state=seed)
+    common = dict(
+        lam=1.0,
+        n_adversary_steps=kappa,
+        n_components=2,
+        hidden_layer_sizes=(64,),
+        optimizer="sgd",
+        lr=0.1,
+        batch_size=BATCH_SIZE,
+        max_epochs=n_epochs,
+        callbacks=[PretrainAdversary(), EntropyTrace(every)],
+        random_state=seed,
+    )
     if method == "IIDM":
         return IIDMClassifier(**common)
     mode = {"AII": "alternating", "NS": "nonsaturating"}[method]
@@ -101,15 +114,26 @@ def build_model(method, kappa, n_epochs, every, seed):
 
 def run(method, n_groups, kappa, seed, n_samples, n_steps, every):
     """Fit one setting and return its trace as rows (step, ratio)."""
-    X, y, s = make_attribute_blobs(n_samples, n_groups=n_groups, n_task_features=1,
-                                   random_state=seed)
+    X, y, s = make_attribute_blobs(
+        n_samples, n_groups=n_groups, n_task_features=1, random_state=seed
+    )
     X = X[:, :2].astype(np.float32)  # blob coordinates only
     n_epochs = int(np.ceil(n_steps / np.ceil(n_samples / BATCH_SIZE)))
     model = build_model(method, kappa, n_epochs, every, seed)
     model.fit(X, y, sensitive=s)
     trace = dict(model.net_.callbacks_)["EntropyTrace"].trace
-    return [{"method": method, "K": n_groups, "kappa": kappa, "seed": seed,
-             "step": step, "ratio": ratio} for step, ratio in trace if step <= n_steps]
+    return [
+        {
+            "method": method,
+            "K": n_groups,
+            "kappa": kappa,
+            "seed": seed,
+            "step": step,
+            "ratio": ratio,
+        }
+        for step, ratio in trace
+        if step <= n_steps
+    ]
 
 
 def plot(frame, path):
@@ -121,8 +145,15 @@ def plot(frame, path):
     for ax, method in zip(axes, METHODS):
         for (n_groups, kappa), curve in mean[mean.method == method].groupby(["K", "kappa"]):
             marker, linestyle = styles[kappa]
-            ax.plot(curve.step, curve.ratio, color=colors[n_groups], marker=marker,
-                    linestyle=linestyle, markersize=3, label=f"K={n_groups}, kappa={kappa}")
+            ax.plot(
+                curve.step,
+                curve.ratio,
+                color=colors[n_groups],
+                marker=marker,
+                linestyle=linestyle,
+                markersize=3,
+                label=f"K={n_groups}, kappa={kappa}",
+            )
         ax.axhline(1.0, color="black", linestyle=":", linewidth=1)
         ax.set_title(method)
         ax.set_xlabel("training steps")
@@ -139,10 +170,17 @@ def summarize(frame, n_steps):
     for (method, n_groups, kappa), curve in mean.groupby(["method", "K", "kappa"]):
         reached = curve.step[curve.ratio >= 0.95]
         last = curve[curve.step > n_steps - n_steps // 5].ratio
-        rows.append({"method": method, "K": n_groups, "kappa": kappa,
-                     "ratio_step0": curve.ratio.iloc[0],
-                     "ratio_last20pct_mean": last.mean(), "ratio_last20pct_min": last.min(),
-                     "first_step_ge_0.95": int(reached.iloc[0]) if len(reached) else None})
+        rows.append(
+            {
+                "method": method,
+                "K": n_groups,
+                "kappa": kappa,
+                "ratio_step0": curve.ratio.iloc[0],
+                "ratio_last20pct_mean": last.mean(),
+                "ratio_last20pct_min": last.min(),
+                "first_step_ge_0.95": int(reached.iloc[0]) if len(reached) else None,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -154,9 +192,14 @@ def main():
     torch.set_num_threads(1)
     n_steps, seeds, groups = (60, [0], [3]) if args.quick else (400, [0, 1, 2], [2, 3, 5])
     start = time.perf_counter()
-    rows = [row for method in METHODS for n_groups in groups for kappa in (1, 8)
-            for seed in seeds
-            for row in run(method, n_groups, kappa, seed, 1500, n_steps, args.every)]
+    rows = [
+        row
+        for method in METHODS
+        for n_groups in groups
+        for kappa in (1, 8)
+        for seed in seeds
+        for row in run(method, n_groups, kappa, seed, 1500, n_steps, args.every)
+    ]
     frame = pd.DataFrame(rows)
     prefix = RESULTS + ("figure4_toy_quick" if args.quick else "figure4_toy")
     frame.to_csv(prefix + ".csv", index=False)

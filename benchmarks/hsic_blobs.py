@@ -39,20 +39,28 @@ def main():
     warnings.simplefilter("ignore")
     X, y, s = make_attribute_blobs(3000, n_groups=3, random_state=0)
     X_train, X_test, y_train, y_test, s_train, s_test = train_test_split(
-        X, y, s, test_size=0.5, random_state=0, stratify=s)
+        X, y, s, test_size=0.5, random_state=0, stratify=s
+    )
     rows = []
     for name, build in MODELS.items():
         start = time.perf_counter()
         model = build().fit(X_train, y_train, sensitive=s_train)
-        probe = make_pipeline(StandardScaler(), MLPClassifier((64, 64), max_iter=500,
-                                                              random_state=0))
+        probe = make_pipeline(
+            StandardScaler(), MLPClassifier((64, 64), max_iter=500, random_state=0)
+        )
         probe.fit(model.transform(X_train), s_train)
-        rows.append({"model": name, "y_accuracy": model.score(X_test, y_test),
-                     "mlp_probe_accuracy": probe.score(model.transform(X_test), s_test),
-                     "strongest_probe_accuracy": sensitive_leakage(
-                         model.transform(X_test), s_test, random_state=0).accuracy,
-                     "train_penalty": model.history_[-1, "train_penalty"],
-                     "seconds": time.perf_counter() - start})
+        rows.append(
+            {
+                "model": name,
+                "y_accuracy": model.score(X_test, y_test),
+                "mlp_probe_accuracy": probe.score(model.transform(X_test), s_test),
+                "strongest_probe_accuracy": sensitive_leakage(
+                    model.transform(X_test), s_test, random_state=0
+                ).accuracy,
+                "train_penalty": model.history_[-1, "train_penalty"],
+                "seconds": time.perf_counter() - start,
+            }
+        )
     print(pd.DataFrame(rows).round(3).to_string(index=False))
 
 

@@ -125,10 +125,15 @@ def nuisance_probes(model, X_train, X_test, y_train, y_test, seed):
     model.set_params(transform_output="logits")
     probe = mlp_probe(seed)
     probes = {"mlp": probe, "linear": linear_probe(), "knn": knn_probe()}
-    test_errors = {f"probe_{name}_test_error": 1 - fitted.fit(Z_train, y_train).score(Z_test, y_test)
-                   for name, fitted in probes.items()}
-    return {"probe_mlp_train_error": 1 - probe.score(Z_train, y_train), **test_errors,
-            "probe_strongest_test_error": min(test_errors.values())}
+    test_errors = {
+        f"probe_{name}_test_error": 1 - fitted.fit(Z_train, y_train).score(Z_test, y_test)
+        for name, fitted in probes.items()
+    }
+    return {
+        "probe_mlp_train_error": 1 - probe.score(Z_train, y_train),
+        **test_errors,
+        "probe_strongest_test_error": min(test_errors.values()),
+    }
 
 
 # -- 1. Table 2 on digits ------------------------------------------------------------------
@@ -148,16 +153,24 @@ def digits_table(seeds, n_epochs):
             seconds = time.perf_counter() - start
             metamers = model.metameric_sample(X_test, X_test[partners])
             oracle_says = oracle.predict(metamers)
-            row = {"model": label, "lam": params["lam"], "seed": seed,
-                   "logit_train_error": 1 - model.score(X_train, y_train),
-                   "logit_test_error": 1 - model.score(X_test, y_test),
-                   **nuisance_probes(model, X_train, X_test, y_train, y_test, seed),
-                   "metamer_oracle_says_logits_class": np.mean(oracle_says == y_test),
-                   "metamer_oracle_says_nuisance_class": np.mean(oracle_says == y_test[partners]),
-                   "fit_seconds": seconds}
+            row = {
+                "model": label,
+                "lam": params["lam"],
+                "seed": seed,
+                "logit_train_error": 1 - model.score(X_train, y_train),
+                "logit_test_error": 1 - model.score(X_test, y_test),
+                **nuisance_probes(model, X_train, X_test, y_train, y_test, seed),
+                "metamer_oracle_says_logits_class": np.mean(oracle_says == y_test),
+                "metamer_oracle_says_nuisance_class": np.mean(oracle_says == y_test[partners]),
+                "fit_seconds": seconds,
+            }
             rows.append(row)
-            print(" ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}"
-                           for k, v in row.items()), flush=True)
+            print(
+                " ".join(
+                    f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()
+                ),
+                flush=True,
+            )
             for name, key in PICTURED.items():
                 if seed == seeds[0] and key == (label, params["lam"]):
                     pictured[name] = model
@@ -167,10 +180,17 @@ def digits_table(seeds, n_epochs):
 
 
 def summarize_digits(runs):
-    columns = ["logit_train_error", "logit_test_error", "probe_mlp_train_error",
-               "probe_mlp_test_error", "probe_linear_test_error", "probe_knn_test_error",
-               "probe_strongest_test_error",
-               "metamer_oracle_says_logits_class", "metamer_oracle_says_nuisance_class"]
+    columns = [
+        "logit_train_error",
+        "logit_test_error",
+        "probe_mlp_train_error",
+        "probe_mlp_test_error",
+        "probe_linear_test_error",
+        "probe_knn_test_error",
+        "probe_strongest_test_error",
+        "metamer_oracle_says_logits_class",
+        "metamer_oracle_says_nuisance_class",
+    ]
     grouped = runs.groupby(["model", "lam"], sort=False)[columns]
     means, stds = grouped.mean(), grouped.std().fillna(0.0)
     table = pd.DataFrame(index=means.index)
@@ -178,11 +198,19 @@ def summarize_digits(runs):
         table[column] = [f"{m:.3f} ± {s:.3f}" for m, s in zip(means[column], stds[column])]
     table["fit s"] = runs.groupby(["model", "lam"], sort=False).fit_seconds.mean().round(1)
     ce_error = means.loc[("CE", 0.0), "logit_test_error"]
-    table["target met"] = ["-" if lam == 0 else
-                           ("yes" if (means.loc[(model, lam), "probe_strongest_test_error"] >= 0.5
-                                      and means.loc[(model, lam), "logit_test_error"]
-                                      <= ce_error + 0.015) else "no")
-                           for model, lam in means.index]
+    table["target met"] = [
+        "-"
+        if lam == 0
+        else (
+            "yes"
+            if (
+                means.loc[(model, lam), "probe_strongest_test_error"] >= 0.5
+                and means.loc[(model, lam), "logit_test_error"] <= ce_error + 0.015
+            )
+            else "no"
+        )
+        for model, lam in means.index
+    ]
     return table.reset_index()
 
 
@@ -194,12 +222,19 @@ def one_configuration(params, seeds):
         model = InvertibleClassifier(random_state=seed, **{"max_epochs": 60, **params})
         model.fit(X_train, y_train)
         seconds = time.perf_counter() - start
-        row = {"params": params, "seed": seed,
-               "logit_test_error": round(1 - model.score(X_test, y_test), 3),
-               **{k: round(v, 3) for k, v in nuisance_probes(
-                   model, X_train, X_test, y_train, y_test, seed).items()},
-               "train_nuisance_acc": round(float(model.history_[-1].get("train_nuisance_acc", np.nan)), 3),
-               "fit_seconds": round(seconds, 1)}
+        row = {
+            "params": params,
+            "seed": seed,
+            "logit_test_error": round(1 - model.score(X_test, y_test), 3),
+            **{
+                k: round(v, 3)
+                for k, v in nuisance_probes(model, X_train, X_test, y_train, y_test, seed).items()
+            },
+            "train_nuisance_acc": round(
+                float(model.history_[-1].get("train_nuisance_acc", np.nan)), 3
+            ),
+            "fit_seconds": round(seconds, 1),
+        }
         print(json.dumps(row), flush=True)
 
 
@@ -219,8 +254,15 @@ def metameric_picture(pictured, path, n_pairs=6):
         metamers = model.metameric_sample(X_test[firsts], X_test[seconds])
         predicted = model.predict(metamers)
         for column, (a, b) in enumerate(zip(firsts, seconds)):
-            image = np.hstack([X_test[a].reshape(8, 8), gap, metamers[column].reshape(8, 8), gap,
-                               X_test[b].reshape(8, 8)])
+            image = np.hstack(
+                [
+                    X_test[a].reshape(8, 8),
+                    gap,
+                    metamers[column].reshape(8, 8),
+                    gap,
+                    X_test[b].reshape(8, 8),
+                ]
+            )
             ax = axes[row, column]
             ax.imshow(np.clip(image, 0, 1), cmap="gray_r", vmin=0, vmax=1)
             ax.set_title(f"a={y_test[a]}  met->{predicted[column]}  b={y_test[b]}", fontsize=8)
@@ -255,26 +297,44 @@ def spheres_table(seeds, n_epochs, n_train, n_test):
             model.fit(X_train, y_train)
             probes = nuisance_probes(model, X_train, X_test, y_train, y_test, seed)
             metamers = model.metameric_sample(X_test, X_test[partners])
-            row = {"model": label, "lam": params["lam"], "seed": seed,
-                   "logit_accuracy": model.score(X_test, y_test),
-                   "probe_mlp_accuracy": 1 - probes["probe_mlp_test_error"],
-                   "probe_strongest_accuracy": 1 - probes["probe_strongest_test_error"],
-                   "metamer_prediction_changed": np.mean(
-                       model.predict(metamers) != model.predict(X_test)),
-                   "metamer_norm_class_changed": np.mean(norm_class(metamers) != y_test),
-                   "metamer_norm_median_inner": np.median(np.linalg.norm(metamers[y_test == 0], axis=1)),
-                   "metamer_norm_median_outer": np.median(np.linalg.norm(metamers[y_test == 1], axis=1))}
+            row = {
+                "model": label,
+                "lam": params["lam"],
+                "seed": seed,
+                "logit_accuracy": model.score(X_test, y_test),
+                "probe_mlp_accuracy": 1 - probes["probe_mlp_test_error"],
+                "probe_strongest_accuracy": 1 - probes["probe_strongest_test_error"],
+                "metamer_prediction_changed": np.mean(
+                    model.predict(metamers) != model.predict(X_test)
+                ),
+                "metamer_norm_class_changed": np.mean(norm_class(metamers) != y_test),
+                "metamer_norm_median_inner": np.median(
+                    np.linalg.norm(metamers[y_test == 0], axis=1)
+                ),
+                "metamer_norm_median_outer": np.median(
+                    np.linalg.norm(metamers[y_test == 1], axis=1)
+                ),
+            }
             rows.append(row)
-            print(" ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}"
-                           for k, v in row.items()), flush=True)
+            print(
+                " ".join(
+                    f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()
+                ),
+                flush=True,
+            )
     return pd.DataFrame(rows)
 
 
 def summarize_spheres(runs):
-    columns = ["logit_accuracy", "probe_mlp_accuracy", "probe_strongest_accuracy",
-               "metamer_prediction_changed",
-               "metamer_norm_class_changed", "metamer_norm_median_inner",
-               "metamer_norm_median_outer"]
+    columns = [
+        "logit_accuracy",
+        "probe_mlp_accuracy",
+        "probe_strongest_accuracy",
+        "metamer_prediction_changed",
+        "metamer_norm_class_changed",
+        "metamer_norm_median_inner",
+        "metamer_norm_median_outer",
+    ]
     grouped = runs.groupby(["model", "lam"], sort=False)[columns]
     means, stds = grouped.mean(), grouped.std().fillna(0.0)
     table = pd.DataFrame(index=means.index)
@@ -297,10 +357,17 @@ def mlp(n_inputs, hidden, n_outputs):
 def bare_epochs(X, y, n_epochs, batch_size, lam, n_nuisance_steps=5):
     """The estimator's arithmetic in a plain loop; seconds per epoch."""
     n_features, n_classes = X.shape[1], int(y.max()) + 1
-    network = InvertibleNetwork(n_features, n_classes, n_padding=0,
-                                dequantization_widths=_dequantization_widths(X),
-                                n_blocks=4, hidden_layer_sizes=(64,), coupling="affine",
-                                mixing="linear", class_conditional=True)
+    network = InvertibleNetwork(
+        n_features,
+        n_classes,
+        n_padding=0,
+        dequantization_widths=_dequantization_widths(X),
+        n_blocks=4,
+        hidden_layer_sizes=(64,),
+        coupling="affine",
+        mixing="linear",
+        class_conditional=True,
+    )
     n_nuisance = n_features - n_classes
     nuisance_classifier = mlp(n_nuisance, (64,), n_classes)
     optimizer = torch.optim.Adam(network.parameters(), lr=1e-3)
@@ -312,7 +379,7 @@ def bare_epochs(X, y, n_epochs, batch_size, lam, n_nuisance_steps=5):
         start = time.perf_counter()
         order = torch.randperm(len(x))
         for first in range(0, len(x), batch_size):
-            rows = order[first:first + batch_size]
+            rows = order[first : first + batch_size]
             xb, yb = x[rows], y[rows]
             outputs = network.outputs(xb)
             nuisance = outputs["nuisance"].detach()
@@ -343,14 +410,24 @@ def speed_table(n_epochs, n_repeats, batch_size=128, lam=1.0):
     for repeat in range(n_repeats):
         for name, X, y in (("digits", X_digits, y_digits), ("Adult", X_adult, y_adult)):
             torch.manual_seed(repeat)
-            model = InvertibleClassifier(lam=lam, max_epochs=n_epochs, batch_size=batch_size,
-                                         random_state=repeat).fit(X, y)
+            model = InvertibleClassifier(
+                lam=lam, max_epochs=n_epochs, batch_size=batch_size, random_state=repeat
+            ).fit(X, y)
             skin = statistics.median(model.history_[:, "dur"])
             bare = statistics.median(bare_epochs(X, np.asarray(y), n_epochs, batch_size, lam))
-            rows.append({"data": name, "repeat": repeat, "rows": len(X), "features": X.shape[1],
-                         "skinvariant": skin, "bare": bare})
-            print(f"repeat {repeat} {name}: skinvariant {skin:.3f} s, bare {bare:.3f} s",
-                  flush=True)
+            rows.append(
+                {
+                    "data": name,
+                    "repeat": repeat,
+                    "rows": len(X),
+                    "features": X.shape[1],
+                    "skinvariant": skin,
+                    "bare": bare,
+                }
+            )
+            print(
+                f"repeat {repeat} {name}: skinvariant {skin:.3f} s, bare {bare:.3f} s", flush=True
+            )
     runs = pd.DataFrame(rows)
     summary = runs.groupby("data", sort=False)[["rows", "features", "skinvariant", "bare"]].median()
     summary[["rows", "features"]] = summary[["rows", "features"]].astype(int)
@@ -362,17 +439,25 @@ def speed_table(n_epochs, n_repeats, batch_size=128, lam=1.0):
 
 
 def machine_info():
-    return (f"- CPU: {os.cpu_count()} cores ({platform.processor() or platform.machine()})\n"
-            f"- Python {platform.python_version()}, torch {torch.__version__}, "
-            f"torch threads {torch.get_num_threads()}\n")
+    return (
+        f"- CPU: {os.cpu_count()} cores ({platform.processor() or platform.machine()})\n"
+        f"- Python {platform.python_version()}, torch {torch.__version__}, "
+        f"torch threads {torch.get_num_threads()}\n"
+    )
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true",
-                        help="1 seed, few epochs, 1 speed repeat (writes *_quick.* files)")
-    parser.add_argument("--one", metavar="JSON",
-                        help="only Table 2's errors for these InvertibleClassifier parameters")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="1 seed, few epochs, 1 speed repeat (writes *_quick.* files)",
+    )
+    parser.add_argument(
+        "--one",
+        metavar="JSON",
+        help="only Table 2's errors for these InvertibleClassifier parameters",
+    )
     parser.add_argument("--seeds", default="0", help="seeds for --one, comma separated")
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -401,15 +486,17 @@ def main():
     speed_runs.to_csv(prefix + "_speed_runs.csv", index=False)
 
     elapsed = time.perf_counter() - started
-    text = (f"# InvertibleClassifier (paper 002)\n\n"
-            f"## Digits, Table 2 ({len(seeds)} seeds, {digits_epochs} epochs; errors, mean ± sd)\n\n"
-            f"{digits_summary.to_markdown(index=False)}\n\n"
-            f"## Spheres (d=100, radii 1 and 10, 2000 train / 1000 test, {spheres_epochs} epochs)\n\n"
-            f"{spheres_summary.to_markdown(index=False)}\n\n"
-            f"## Seconds per epoch (lam=1, batch 128; median over {repeats} repeats of the "
-            f"median over {speed_epochs} epochs)\n\n"
-            f"{speed_summary.to_markdown(floatfmt='.3f')}\n\n"
-            f"Command: `python {' '.join(sys.argv)}`, {elapsed / 60:.1f} min\n\n{machine_info()}")
+    text = (
+        f"# InvertibleClassifier (paper 002)\n\n"
+        f"## Digits, Table 2 ({len(seeds)} seeds, {digits_epochs} epochs; errors, mean ± sd)\n\n"
+        f"{digits_summary.to_markdown(index=False)}\n\n"
+        f"## Spheres (d=100, radii 1 and 10, 2000 train / 1000 test, {spheres_epochs} epochs)\n\n"
+        f"{spheres_summary.to_markdown(index=False)}\n\n"
+        f"## Seconds per epoch (lam=1, batch 128; median over {repeats} repeats of the "
+        f"median over {speed_epochs} epochs)\n\n"
+        f"{speed_summary.to_markdown(floatfmt='.3f')}\n\n"
+        f"Command: `python {' '.join(sys.argv)}`, {elapsed / 60:.1f} min\n\n{machine_info()}"
+    )
     with open(prefix + ".md", "w") as handle:
         handle.write(text)
     print(text)

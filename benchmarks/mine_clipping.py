@@ -29,18 +29,30 @@ def main():
     for seed in range(3):
         X, y, s = make_attribute_blobs(3000, n_groups=3, random_state=seed)
         X_train, X_test, y_train, y_test, s_train, s_test = train_test_split(
-            X, y, s, test_size=0.5, random_state=seed, stratify=s)
+            X, y, s, test_size=0.5, random_state=seed, stratify=s
+        )
         for clip, lam in SETTINGS:
-            model = MINEDebiasedClassifier(lam=lam, adaptive_clipping=clip, max_epochs=50,
-                                           random_state=seed).fit(X_train, y_train,
-                                                                  sensitive=s_train)
-            leakage = sensitive_leakage(model.transform(X_train), s_train,
-                                        held_out=(model.transform(X_test), s_test))
-            rows.append({"adaptive_clipping": clip, "lam": lam, "seed": seed,
-                         "y_accuracy": model.score(X_test, y_test),
-                         "probe_accuracy": leakage.accuracy})
-    table = pd.DataFrame(rows).groupby(["adaptive_clipping", "lam"])[
-        ["y_accuracy", "probe_accuracy"]].agg(["mean", "std"]).round(3)
+            model = MINEDebiasedClassifier(
+                lam=lam, adaptive_clipping=clip, max_epochs=50, random_state=seed
+            ).fit(X_train, y_train, sensitive=s_train)
+            leakage = sensitive_leakage(
+                model.transform(X_train), s_train, held_out=(model.transform(X_test), s_test)
+            )
+            rows.append(
+                {
+                    "adaptive_clipping": clip,
+                    "lam": lam,
+                    "seed": seed,
+                    "y_accuracy": model.score(X_test, y_test),
+                    "probe_accuracy": leakage.accuracy,
+                }
+            )
+    table = (
+        pd.DataFrame(rows)
+        .groupby(["adaptive_clipping", "lam"])[["y_accuracy", "probe_accuracy"]]
+        .agg(["mean", "std"])
+        .round(3)
+    )
     print(table.to_string())
 
 

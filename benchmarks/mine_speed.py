@@ -39,13 +39,17 @@ def main():
     X, _, y, _, s, _ = adult_split()
     epochs = 2 if args.quick else 10
     common = dict(lam=1.0, max_epochs=epochs, batch_size=256, random_state=0)
-    rows = [row(f"MINE K={k}", MINEDebiasedClassifier(n_estimator_steps=k, **common), X, y, s)
-            for k in (5, 20, 40)]
+    rows = [
+        row(f"MINE K={k}", MINEDebiasedClassifier(n_estimator_steps=k, **common), X, y, s)
+        for k in (5, 20, 40)
+    ]
     rows.append(row("IIDM kappa=5", IIDMClassifier(**common), X, y, s))
     rows.append(row("AII kappa=5", AdversarialClassifier(**common), X, y, s))
     table = pd.DataFrame(rows).round(4)
     print(table.to_string(index=False))
-    table.to_csv(RESULTS / ("mine_speed_quick.csv" if args.quick else "mine_speed.csv"), index=False)
+    table.to_csv(
+        RESULTS / ("mine_speed_quick.csv" if args.quick else "mine_speed.csv"), index=False
+    )
 
 
 if __name__ == "__main__":

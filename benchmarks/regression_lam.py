@@ -47,8 +47,12 @@ from skinvariant.datasets import load_adult
 from skinvariant.metrics import group_error_gap, sensitive_leakage, worst_group_error
 
 RESULTS = "benchmarks/results/"
-METHODS = {"Adversarial": AdversarialRegressor, "IIDM": IIDMRegressor,
-           "MINE": MINEDebiasedRegressor, "HSIC": HSICRegressor}
+METHODS = {
+    "Adversarial": AdversarialRegressor,
+    "IIDM": IIDMRegressor,
+    "MINE": MINEDebiasedRegressor,
+    "HSIC": HSICRegressor,
+}
 TARGET = "hours-per-week"
 
 
@@ -57,11 +61,17 @@ def hours_split(random_state=0):
     X, _, sex = load_adult(return_X_y_s=True)
     y = X.pop(TARGET).to_numpy(dtype=float)
     X_train, X_test, y_train, y_test, s_train, s_test = train_test_split(
-        X, y, sex.to_numpy(), test_size=0.3, stratify=sex, random_state=random_state)
+        X, y, sex.to_numpy(), test_size=0.3, stratify=sex, random_state=random_state
+    )
     preprocessor = make_preprocessor(X_train).fit(X_train)
-    return (preprocessor.transform(X_train).astype(np.float32),
-            preprocessor.transform(X_test).astype(np.float32),
-            y_train, y_test, s_train, s_test)
+    return (
+        preprocessor.transform(X_train).astype(np.float32),
+        preprocessor.transform(X_test).astype(np.float32),
+        y_train,
+        y_test,
+        s_train,
+        s_test,
+    )
 
 
 def evaluate(name, lam, model, Z_test, data, seconds):
@@ -69,14 +79,17 @@ def evaluate(name, lam, model, Z_test, data, seconds):
     _, X_test, _, y_test, _, s_test = data
     y_pred = model.predict(X_test)
     group_means = pd.Series(y_pred).groupby(s_test).mean()
-    return {"method": name, "lam": lam,
-            "r2": r2_score(y_test, y_pred),
-            "mae": mean_absolute_error(y_test, y_pred),
-            "group_error_gap": group_error_gap(y_test, y_pred, sensitive=s_test),
-            "worst_group_mae": worst_group_error(y_test, y_pred, sensitive=s_test),
-            "mean_prediction_gap": float(group_means.max() - group_means.min()),
-            "leakage": sensitive_leakage(Z_test, s_test).balanced_accuracy,
-            "fit_seconds": seconds}
+    return {
+        "method": name,
+        "lam": lam,
+        "r2": r2_score(y_test, y_pred),
+        "mae": mean_absolute_error(y_test, y_pred),
+        "group_error_gap": group_error_gap(y_test, y_pred, sensitive=s_test),
+        "worst_group_mae": worst_group_error(y_test, y_pred, sensitive=s_test),
+        "mean_prediction_gap": float(group_means.max() - group_means.min()),
+        "leakage": sensitive_leakage(Z_test, s_test).balanced_accuracy,
+        "fit_seconds": seconds,
+    }
 
 
 def run_ridge(data):
@@ -104,15 +117,17 @@ def main():
     parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS))
     args = parser.parse_args()
     torch.set_num_threads(1)
-    lams, max_epochs = ((0.0, 1.0), 2) if args.quick else ((0.0, 0.1, 1.0, 3.0, 10.0),
-                                                          args.epochs)
+    lams, max_epochs = ((0.0, 1.0), 2) if args.quick else ((0.0, 0.1, 1.0, 3.0, 10.0), args.epochs)
     data = hours_split()
     rows = [run_ridge(data)]
     for name in args.methods:
         for lam in lams:
             rows.append(run_invariant(name, lam, max_epochs, data))
-            print("{method} lam={lam:g}: R^2 {r2:.3f}, gap {group_error_gap:.2f} h, "
-                  "leakage {leakage:.3f}, {fit_seconds:.0f} s".format(**rows[-1]), flush=True)
+            print(
+                "{method} lam={lam:g}: R^2 {r2:.3f}, gap {group_error_gap:.2f} h, "
+                "leakage {leakage:.3f}, {fit_seconds:.0f} s".format(**rows[-1]),
+                flush=True,
+            )
     frame = pd.DataFrame(rows)
     prefix = RESULTS + ("regression_lam_quick" if args.quick else "regression_lam")
     frame.to_csv(prefix + ".csv", index=False)

@@ -71,8 +71,15 @@ class Standardize(nn.Module):
 class BareModel:
     """Encoder, head, adversary and their RMSprop optimizers, as skinvariant builds them."""
 
-    def __init__(self, n_features, n_groups, with_adversary, hidden=64, width=8,
-                 optimizer=torch.optim.RMSprop):
+    def __init__(
+        self,
+        n_features,
+        n_groups,
+        with_adversary,
+        hidden=64,
+        width=8,
+        optimizer=torch.optim.RMSprop,
+    ):
         self.encoder = mlp(n_features, hidden, width)
         self.head = nn.Linear(width, 2)
         parameters = [*self.encoder.parameters(), *self.head.parameters()]
@@ -137,15 +144,16 @@ def affinity_penalty(z, s, y):
 def batches(n_rows):
     """Row indices of the shuffled batches of one epoch."""
     order = torch.randperm(n_rows)
-    return [order[start:start + BATCH_SIZE] for start in range(0, n_rows, BATCH_SIZE)]
+    return [order[start : start + BATCH_SIZE] for start in range(0, n_rows, BATCH_SIZE)]
 
 
 def bare_epochs(kind, x, y, s, n_epochs):
     """Train the bare loop of ``kind`` ("iidm", "aii", "plain"); return seconds per epoch."""
     n_groups = int(s.max()) + 1
     if kind == "affinity":
-        model = BareModel(x.shape[1], n_groups, False, hidden=(128, 128), width=20,
-                          optimizer=torch.optim.Adam)
+        model = BareModel(
+            x.shape[1], n_groups, False, hidden=(128, 128), width=20, optimizer=torch.optim.Adam
+        )
     else:
         model = BareModel(x.shape[1], n_groups, with_adversary=kind != "plain")
     if kind == "iidm":
@@ -170,8 +178,9 @@ def bare_epochs(kind, x, y, s, n_epochs):
                 means, present = group_mean_logits(model.adversary, z, sb, n_groups)
                 moved = DECAY * centroids + (1 - DECAY) * means
                 centroids = torch.where(present[:, None], moved, centroids)
-            model.encoder_step(xb, yb, lambda z: matching_penalty(
-                model.adversary, centroids, z, sb))
+            model.encoder_step(
+                xb, yb, lambda z: matching_penalty(model.adversary, centroids, z, sb)
+            )
         durations.append(time.perf_counter() - start)
     return durations
 
@@ -204,16 +213,20 @@ def time_pairs(n_epochs, n_repeats):
             skin = statistics.median(skinvariant_epochs(kind, X, y, s, n_epochs))
             bare = statistics.median(bare_epochs(kind, *tensors, n_epochs))
             rows.append({"kind": kind, "repeat": repeat, "skinvariant": skin, "bare": bare})
-            print(f"repeat {repeat} {kind}: skinvariant {skin:.3f} s, bare {bare:.3f} s",
-                  flush=True)
+            print(
+                f"repeat {repeat} {kind}: skinvariant {skin:.3f} s, bare {bare:.3f} s", flush=True
+            )
     return pd.DataFrame(rows)
 
 
 def summarize(runs):
     """Median over repeats, and the ratio skinvariant / bare."""
-    names = {"iidm": "IIDMClassifier", "aii": "AdversarialClassifier (AII)",
-             "plain": "IIDMClassifier, no sensitive (plain MLP)",
-             "affinity": "AffinityClassifier"}
+    names = {
+        "iidm": "IIDMClassifier",
+        "aii": "AdversarialClassifier (AII)",
+        "plain": "IIDMClassifier, no sensitive (plain MLP)",
+        "affinity": "AffinityClassifier",
+    }
     summary = runs.groupby("kind", sort=False)[["skinvariant", "bare"]].median()
     summary["ratio"] = summary.skinvariant / summary.bare
     summary.index = [names[kind] for kind in summary.index]
@@ -222,18 +235,22 @@ def summarize(runs):
 
 def machine_info():
     """CPU count, torch version and threads, as markdown bullet lines."""
-    return (f"- CPU: {os.cpu_count()} cores ({platform.processor() or platform.machine()})\n"
-            f"- Python {platform.python_version()}, torch {torch.__version__}, "
-            f"torch threads {torch.get_num_threads()}\n")
+    return (
+        f"- CPU: {os.cpu_count()} cores ({platform.processor() or platform.machine()})\n"
+        f"- Python {platform.python_version()}, torch {torch.__version__}, "
+        f"torch threads {torch.get_num_threads()}\n"
+    )
 
 
 def write_markdown(summary, n_epochs, n_repeats, path):
     """Write the table, the command and the machine to ``path``."""
     table = summary.to_markdown(floatfmt=".3f")  # needs the tabulate package
     command = "python " + " ".join(sys.argv)
-    text = (f"# Seconds per epoch, Adult train split (batch {BATCH_SIZE})\n\n"
-            f"Median over {n_repeats} repeats of the median over {n_epochs} epochs.\n\n"
-            f"{table}\n\nCommand: `{command}`\n\n{machine_info()}")
+    text = (
+        f"# Seconds per epoch, Adult train split (batch {BATCH_SIZE})\n\n"
+        f"Median over {n_repeats} repeats of the median over {n_epochs} epochs.\n\n"
+        f"{table}\n\nCommand: `{command}`\n\n{machine_info()}"
+    )
     with open(path, "w") as handle:
         handle.write(text)
 

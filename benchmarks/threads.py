@@ -33,17 +33,24 @@ def adult_pipeline(epochs):
     X, y, s = load_adult(return_X_y_s=True)
     categorical = X.select_dtypes(exclude="number").columns
     encode = make_column_transformer(
-        (OneHotEncoder(handle_unknown="ignore"), categorical), remainder=StandardScaler())
-    model = make_pipeline(encode, IIDMClassifier(max_epochs=epochs, random_state=0,
-                                                 callbacks=[RecordTrainingThreads()]))
+        (OneHotEncoder(handle_unknown="ignore"), categorical), remainder=StandardScaler()
+    )
+    model = make_pipeline(
+        encode,
+        IIDMClassifier(max_epochs=epochs, random_state=0, callbacks=[RecordTrainingThreads()]),
+    )
     return model, X, y, s
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--torch-threads", type=int, default=None,
-                        help="call torch.set_num_threads with this first (default: leave it)")
+    parser.add_argument(
+        "--torch-threads",
+        type=int,
+        default=None,
+        help="call torch.set_num_threads with this first (default: leave it)",
+    )
     args = parser.parse_args()
     if args.torch_threads:
         torch.set_num_threads(args.torch_threads)
@@ -51,18 +58,23 @@ def main():
     print(f"torch {torch.__version__}, default threads in this process: {torch.get_num_threads()}")
     start = time.perf_counter()
     model.fit(X, y, iidmclassifier__sensitive=s)
-    print(f"one fit: {time.perf_counter() - start:.1f} s, "
-          f"torch threads in fit {model[-1].net_.training_threads_}")
+    print(
+        f"one fit: {time.perf_counter() - start:.1f} s, "
+        f"torch threads in fit {model[-1].net_.training_threads_}"
+    )
     with config_context(enable_metadata_routing=True):
         model[-1].set_fit_request(sensitive=True)
         for n_jobs in (1, 2):
             start = time.perf_counter()
-            result = cross_validate(model, X, y, cv=5, n_jobs=n_jobs, params={"sensitive": s},
-                                    return_estimator=True)
+            result = cross_validate(
+                model, X, y, cv=5, n_jobs=n_jobs, params={"sensitive": s}, return_estimator=True
+            )
             threads = sorted({fitted[-1].net_.training_threads_ for fitted in result["estimator"]})
-            print(f"cross_validate cv=5 n_jobs={n_jobs}: {time.perf_counter() - start:.1f} s, "
-                  f"torch threads in fit {threads}, "
-                  f"accuracy {np.mean(result['test_score']):.3f}")
+            print(
+                f"cross_validate cv=5 n_jobs={n_jobs}: {time.perf_counter() - start:.1f} s, "
+                f"torch threads in fit {threads}, "
+                f"accuracy {np.mean(result['test_score']):.3f}"
+            )
 
 
 if __name__ == "__main__":

@@ -42,43 +42,66 @@ def main():
     runs = runs[runs.task.isin(suite.TUNING_TASKS)].copy()
     runs["set"] = runs["set"].fillna("").replace("", args.default_label)
     epochs = runs["max_epochs"] if "max_epochs" in runs else pd.Series(np.nan, index=runs.index)
-    runs["set"] = np.where(epochs.notna(), runs["set"] + ", max_epochs="
-                           + epochs.fillna(0).astype(int).astype(str), runs["set"])
+    runs["set"] = np.where(
+        epochs.notna(),
+        runs["set"] + ", max_epochs=" + epochs.fillna(0).astype(int).astype(str),
+        runs["set"],
+    )
     runs = target_flags(runs.drop_duplicates(["task", "seed", "estimator", "lam", "set"]))
-    runs["score"] = np.where(runs.kind == "continuous", leakage_column(runs),
-                             leakage_column(runs) - runs.chance)
+    runs["score"] = np.where(
+        runs.kind == "continuous", leakage_column(runs), leakage_column(runs) - runs.chance
+    )
     models = runs[runs.estimator != "HGB"]
     if args.estimators:
         models = models[models.estimator.isin(args.estimators)]
     cells = []
     for (task, seed, estimator, setting), rows in models.groupby(
-            ["task", "seed", "estimator", "set"]):
+        ["task", "seed", "estimator", "set"]
+    ):
         accurate = rows[rows.accurate]
-        cells.append({"task": task, "seed": seed, "estimator": estimator, "set": setting,
-                      "score": accurate.score.min() if len(accurate) else np.inf,
-                      "lam": accurate.loc[accurate.score.idxmin(), "lam"] if len(accurate)
-                      else np.nan, "reached": bool(rows.meets.any())})
+        cells.append(
+            {
+                "task": task,
+                "seed": seed,
+                "estimator": estimator,
+                "set": setting,
+                "score": accurate.score.min() if len(accurate) else np.inf,
+                "lam": accurate.loc[accurate.score.idxmin(), "lam"] if len(accurate) else np.nan,
+                "reached": bool(rows.meets.any()),
+            }
+        )
     cells = pd.DataFrame(cells)
     cells["rank"] = cells.groupby(["task", "seed", "estimator"]).score.rank(method="average")
-    lines = [f"# Setting ranks on the tuning tasks: `{' '.join(sys.argv)}`", "",
-             f"Tuning tasks: {', '.join(sorted(cells.task.unique()))}. Test-task rows dropped "
-             f"unread: {len(dropped)}. Score: lowest probe reading (balanced accuracy - chance; "
-             f"R^2 for a continuous s) over lams at accuracy >= the best unconstrained model "
-             f"- {ACCURACY_MARGIN} (inf: no lam that accurate); rank within (task, seed, "
-             "estimator), 1 = least leaky.", "",
-             "| estimator | setting | mean rank | target reached (task-seeds) | mean score (finite) |",
-             "|---|---|---|---|---|"]
+    lines = [
+        f"# Setting ranks on the tuning tasks: `{' '.join(sys.argv)}`",
+        "",
+        f"Tuning tasks: {', '.join(sorted(cells.task.unique()))}. Test-task rows dropped "
+        f"unread: {len(dropped)}. Score: lowest probe reading (balanced accuracy - chance; "
+        f"R^2 for a continuous s) over lams at accuracy >= the best unconstrained model "
+        f"- {ACCURACY_MARGIN} (inf: no lam that accurate); rank within (task, seed, "
+        "estimator), 1 = least leaky.",
+        "",
+        "| estimator | setting | mean rank | target reached (task-seeds) | mean score (finite) |",
+        "|---|---|---|---|---|",
+    ]
     for (estimator, setting), group in cells.groupby(["estimator", "set"]):
         finite = group.score[np.isfinite(group.score)]
-        lines.append(f"| {estimator} | {setting} | {group['rank'].mean():.2f} | "
-                     f"{int(group.reached.sum())}/{len(group)} | "
-                     f"{finite.mean():.3f} ({len(finite)}/{len(group)} finite) |")
-    lines += ["", "| task | seed | estimator | setting | score | at lam | rank | reached |",
-              "|---|---|---|---|---|---|---|---|"]
+        lines.append(
+            f"| {estimator} | {setting} | {group['rank'].mean():.2f} | "
+            f"{int(group.reached.sum())}/{len(group)} | "
+            f"{finite.mean():.3f} ({len(finite)}/{len(group)} finite) |"
+        )
+    lines += [
+        "",
+        "| task | seed | estimator | setting | score | at lam | rank | reached |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for row in cells.sort_values(["task", "seed", "estimator", "set"]).itertuples():
-        lines.append(f"| {row.task} | {row.seed} | {row.estimator} | {row.set} | "
-                     f"{row.score:.3f} | {'' if np.isnan(row.lam) else f'{row.lam:g}'} | "
-                     f"{row.rank:g} | {'yes' if row.reached else 'no'} |")
+        lines.append(
+            f"| {row.task} | {row.seed} | {row.estimator} | {row.set} | "
+            f"{row.score:.3f} | {'' if np.isnan(row.lam) else f'{row.lam:g}'} | "
+            f"{row.rank:g} | {'yes' if row.reached else 'no'} |"
+        )
     report = "\n".join(lines) + "\n"
     with open(os.path.join(RESULTS, f"suite_{args.out}.md"), "w") as handle:
         handle.write(report)

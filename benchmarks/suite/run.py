@@ -82,8 +82,13 @@ from skinvariant.metrics import (  # noqa: E402
 )
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "results")
-ESTIMATORS = {"AII": AdversarialClassifier, "IIDM": IIDMClassifier, "HSIC": HSICClassifier,
-              "MINE": MINEDebiasedClassifier, "Affinity": AffinityClassifier}
+ESTIMATORS = {
+    "AII": AdversarialClassifier,
+    "IIDM": IIDMClassifier,
+    "HSIC": HSICClassifier,
+    "MINE": MINEDebiasedClassifier,
+    "Affinity": AffinityClassifier,
+}
 CONTINUOUS_OK = ("HSIC", "MINE")
 QUICK_ROWS = {"adult": 2400, "german": None}  # synthetic tasks: 1,200 rows
 QUICK_SYNTHETIC_ROWS = 1200
@@ -109,8 +114,9 @@ def split(name, X, y, s, seed):
     """Held-out split stratified by y and group (y alone for a continuous s)."""
     kind = suite.TASKS[name][2]
     strata = y if kind == "continuous" else y * 1000 + suite.group_codes_of(s)
-    return train_test_split(X, y, s, test_size=suite.TEST_SIZE[name], stratify=strata,
-                            random_state=seed)
+    return train_test_split(
+        X, y, s, test_size=suite.TEST_SIZE[name], stratify=strata, random_state=seed
+    )
 
 
 def parity_groups(kind, s_train, s):
@@ -130,14 +136,21 @@ def measure(kind, data, y_pred, Z):
         row.update(probe_r2=report.r2, probe=report.probe, chance=0.0)
     else:
         report = sensitive_leakage(Z_train, s_train, held_out=(Z_test, s_test))
-        row.update(probe_balanced_accuracy=report.balanced_accuracy, probe_auc=report.auc,
-                   probe=report.probe, chance=report.chance_balanced_accuracy)
+        row.update(
+            probe_balanced_accuracy=report.balanced_accuracy,
+            probe_auc=report.auc,
+            probe=report.probe,
+            chance=report.chance_balanced_accuracy,
+        )
     g_train, g_test = parity_groups(kind, s_train, s_train), parity_groups(kind, s_train, s_test)
     row["dp"] = demographic_parity_difference(y_test, y_pred, sensitive=g_test)
     row["eo"] = equalized_odds_difference(y_test, y_pred, sensitive=g_test)
     worst = downstream_fairness(Z_train, y_train, g_train, Z_test, y_test, g_test).loc["worst"]
-    row.update(down_accuracy=worst["accuracy"], down_dp=worst["demographic_parity_difference"],
-               down_eo=worst["equalized_odds_difference"])
+    row.update(
+        down_accuracy=worst["accuracy"],
+        down_dp=worst["demographic_parity_difference"],
+        down_eo=worst["equalized_odds_difference"],
+    )
     return row
 
 
@@ -154,24 +167,40 @@ def run_one(name, estimator, lam, seed, data, options, max_epochs):
         Estimator = ESTIMATORS[estimator]
         defaults = Estimator().get_params()
         params = {key: value for key, value in options.items() if key in defaults}
-        params.update({key.partition(".")[2]: value for key, value in options.items()
-                       if key.startswith(f"{estimator}.") and key.partition(".")[2] in defaults})
+        params.update(
+            {
+                key.partition(".")[2]: value
+                for key, value in options.items()
+                if key.startswith(f"{estimator}.") and key.partition(".")[2] in defaults
+            }
+        )
         if max_epochs is not None:
             params["max_epochs"] = max_epochs
         model = Estimator(lam=lam, random_state=seed, **params).fit(
-            X_train, y_train, sensitive=s_train)
+            X_train, y_train, sensitive=s_train
+        )
         Z = (model.transform(X_train), model.transform(X_test))
-        extra = {"set": ",".join(f"{k}={v}" for k, v in sorted(params.items())
-                                 if k != "max_epochs"),
-                 "max_epochs": model.max_epochs}
+        extra = {
+            "set": ",".join(f"{k}={v}" for k, v in sorted(params.items()) if k != "max_epochs"),
+            "max_epochs": model.max_epochs,
+        }
         if kind == "continuous" and getattr(model, "sensitive_type_", None) != "continuous":
             raise RuntimeError(f"{estimator} did not read {name}'s s as continuous")
     fit_seconds = time.perf_counter() - start
     row = measure(kind, data, model.predict(X_test), Z)
-    return {"task": name, "kind": kind, "seed": seed, "estimator": estimator,
-            "lam": np.nan if estimator == "HGB" else lam, **extra,
-            "n_train": len(X_train), "n_test": len(X_test), **row,
-            "fit_seconds": fit_seconds, "seconds": time.perf_counter() - start}
+    return {
+        "task": name,
+        "kind": kind,
+        "seed": seed,
+        "estimator": estimator,
+        "lam": np.nan if estimator == "HGB" else lam,
+        **extra,
+        "n_train": len(X_train),
+        "n_test": len(X_test),
+        **row,
+        "fit_seconds": fit_seconds,
+        "seconds": time.perf_counter() - start,
+    }
 
 
 def lam_grid(estimator, lams, quick):
@@ -189,11 +218,12 @@ def target_flags(runs):
     unconstrained = runs[(runs.estimator == "HGB") | (runs.lam == 0)]
     best = unconstrained.groupby(["task", "seed"])["accuracy"].max().rename("best_unconstrained")
     runs = runs.join(best, on=["task", "seed"])
-    invariant = np.where(runs.kind == "continuous",
-                         runs.get("probe_r2", pd.Series(np.nan, index=runs.index)) <= R2_TARGET,
-                         runs.get("probe_balanced_accuracy",
-                                  pd.Series(np.nan, index=runs.index))
-                         <= runs.chance + PROBE_MARGIN)
+    invariant = np.where(
+        runs.kind == "continuous",
+        runs.get("probe_r2", pd.Series(np.nan, index=runs.index)) <= R2_TARGET,
+        runs.get("probe_balanced_accuracy", pd.Series(np.nan, index=runs.index))
+        <= runs.chance + PROBE_MARGIN,
+    )
     runs["accurate"] = runs.accuracy >= runs.best_unconstrained - ACCURACY_MARGIN
     runs["invariant"] = invariant
     runs["meets"] = runs.accurate & runs.invariant & (runs.estimator != "HGB")
@@ -202,8 +232,11 @@ def target_flags(runs):
 
 def leakage_column(runs):
     """The probe reading the target uses: balanced accuracy, or R^2 for a continuous s."""
-    return np.where(runs.kind == "continuous", runs.get("probe_r2", np.nan),
-                    runs.get("probe_balanced_accuracy", np.nan))
+    return np.where(
+        runs.kind == "continuous",
+        runs.get("probe_r2", np.nan),
+        runs.get("probe_balanced_accuracy", np.nan),
+    )
 
 
 def best_per_seed(group):
@@ -212,78 +245,120 @@ def best_per_seed(group):
     for seed, rows in group.groupby("seed"):
         meeting = rows[rows.meets]
         if len(meeting):
-            pick, reached = meeting.sort_values(["accuracy", "leak"], ascending=[False, True]).iloc[0], True
+            pick, reached = (
+                meeting.sort_values(["accuracy", "leak"], ascending=[False, True]).iloc[0],
+                True,
+            )
         else:
             accurate = rows[rows.accurate]
             pool = accurate if len(accurate) else rows
-            pick, reached = pool.sort_values(["leak", "accuracy"], ascending=[True, False]).iloc[0], False
+            pick, reached = (
+                pool.sort_values(["leak", "accuracy"], ascending=[True, False]).iloc[0],
+                False,
+            )
         out.append((seed, reached, pick))
     return out
 
 
 def fmt(value, digits=3):
-    return "" if value is None or (isinstance(value, float) and np.isnan(value)) else \
-        f"{value:.{digits}f}"
+    return (
+        ""
+        if value is None or (isinstance(value, float) and np.isnan(value))
+        else f"{value:.{digits}f}"
+    )
 
 
 def summarise(runs, args, wall, skipped):
     runs = target_flags(runs)
     runs["leak"] = leakage_column(runs)
-    lines = [f"# Task suite: `{' '.join(sys.argv)}`", "",
-             f"Wall time {wall / 60:.1f} min; machine: {platform.machine()}, "
-             f"{os.cpu_count()} cores, Python {platform.python_version()}, torch "
-             f"{torch.__version__} (one thread), skinvariant {skinvariant.__version__}.",
-             f"Tuning tasks: {', '.join(suite.TUNING_TASKS)}. Test tasks: "
-             f"{', '.join(suite.TEST_TASKS)}. Run here: {', '.join(runs.task.unique())}.", "",
-             "Target per seed: strongest-probe balanced accuracy <= chance + 0.1 (continuous s: "
-             "held-out R^2 <= 0.1) at accuracy >= that seed's best unconstrained model "
-             "(HGB or any estimator at lam=0) - 0.03. `reached` lists the seeds that met it; "
-             "`best lam` is per seed the most accurate lam meeting it (marked `*` when none "
-             "did: then the least leaky lam within the accuracy margin, or the least leaky "
-             "of all when none is accurate enough). `acc` and `probe` are at that lam "
-             "(mean over seeds; `±` the std over seeds where there are several). "
-             "HGB's probe reads X itself.", ""]
+    lines = [
+        f"# Task suite: `{' '.join(sys.argv)}`",
+        "",
+        f"Wall time {wall / 60:.1f} min; machine: {platform.machine()}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}, torch "
+        f"{torch.__version__} (one thread), skinvariant {skinvariant.__version__}.",
+        f"Tuning tasks: {', '.join(suite.TUNING_TASKS)}. Test tasks: "
+        f"{', '.join(suite.TEST_TASKS)}. Run here: {', '.join(runs.task.unique())}.",
+        "",
+        "Target per seed: strongest-probe balanced accuracy <= chance + 0.1 (continuous s: "
+        "held-out R^2 <= 0.1) at accuracy >= that seed's best unconstrained model "
+        "(HGB or any estimator at lam=0) - 0.03. `reached` lists the seeds that met it; "
+        "`best lam` is per seed the most accurate lam meeting it (marked `*` when none "
+        "did: then the least leaky lam within the accuracy margin, or the least leaky "
+        "of all when none is accurate enough). `acc` and `probe` are at that lam "
+        "(mean over seeds; `±` the std over seeds where there are several). "
+        "HGB's probe reads X itself.",
+        "",
+    ]
     if skipped:
         lines += ["Skipped: " + "; ".join(skipped) + ".", ""]
-    lines += ["| task | estimator | reached (seeds) | best lam per seed | acc | probe (bal. acc. / R^2) "
-              "| chance | probe AUC | DP | EO | downstream worst DP | best unconstrained |",
-              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines += [
+        "| task | estimator | reached (seeds) | best lam per seed | acc | probe (bal. acc. / R^2) "
+        "| chance | probe AUC | DP | EO | downstream worst DP | best unconstrained |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for task, task_runs in runs.groupby("task", sort=False):
         for estimator, group in task_runs.groupby("estimator", sort=False):
             picks = best_per_seed(group)
             frame = pd.DataFrame([pick for _, _, pick in picks])
             n = len(picks)
             reached = [str(seed) for seed, ok, _ in picks if ok]
-            reached_text = "-" if estimator == "HGB" else (
-                f"{len(reached)}/{n}" + (f" ({' '.join(reached)})" if reached else ""))
-            lam_text = "-" if estimator == "HGB" else ", ".join(
-                f"{fmt(pick.lam, 2).rstrip('0').rstrip('.')}{'' if ok else '*'}"
-                for _, ok, pick in picks)
+            reached_text = (
+                "-"
+                if estimator == "HGB"
+                else (f"{len(reached)}/{n}" + (f" ({' '.join(reached)})" if reached else ""))
+            )
+            lam_text = (
+                "-"
+                if estimator == "HGB"
+                else ", ".join(
+                    f"{fmt(pick.lam, 2).rstrip('0').rstrip('.')}{'' if ok else '*'}"
+                    for _, ok, pick in picks
+                )
+            )
 
             def stat(column, frame=frame, n=n):
                 values = frame[column].astype(float) if column in frame else pd.Series([np.nan])
                 text = fmt(values.mean())
                 return text + (f" ± {values.std():.3f}" if n > 1 and text else "")
+
             lines.append(
                 f"| {task} | {estimator} | "
                 f"{reached_text} | {lam_text} | {stat('accuracy')} | {stat('leak')} | {fmt(frame.chance.mean(), 2)} "
                 f"| {stat('probe_auc') if 'probe_auc' in frame else ''} | {stat('dp')} | "
-                f"{stat('eo')} | {stat('down_dp')} | {fmt(frame.best_unconstrained.mean())} |")
-    lines += ["", "## Every lam (mean over seeds)", "",
-              "| task | estimator | lam | acc | probe | probe AUC | DP | EO | downstream worst acc "
-              "| downstream worst DP | downstream worst EO | met on | fit s |",
-              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
-    columns = ["accuracy", "leak", "probe_auc", "dp", "eo", "down_accuracy", "down_dp",
-               "down_eo", "fit_seconds"]
+                f"{stat('eo')} | {stat('down_dp')} | {fmt(frame.best_unconstrained.mean())} |"
+            )
+    lines += [
+        "",
+        "## Every lam (mean over seeds)",
+        "",
+        "| task | estimator | lam | acc | probe | probe AUC | DP | EO | downstream worst acc "
+        "| downstream worst DP | downstream worst EO | met on | fit s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    columns = [
+        "accuracy",
+        "leak",
+        "probe_auc",
+        "dp",
+        "eo",
+        "down_accuracy",
+        "down_dp",
+        "down_eo",
+        "fit_seconds",
+    ]
     for column in columns:
         if column not in runs:
             runs[column] = np.nan
     table = runs.groupby(["task", "estimator", "lam"], sort=False, dropna=False).agg(
-        {**{column: "mean" for column in columns}, "meets": "sum", "seed": "count"})
+        {**{column: "mean" for column in columns}, "meets": "sum", "seed": "count"}
+    )
     for (task, estimator, lam), row in table.iterrows():
-        lines.append(f"| {task} | {estimator} | {'' if np.isnan(lam) else f'{lam:g}'} | "
-                     + " | ".join(fmt(row[c]) for c in columns[:-1])
-                     + f" | {int(row.meets)}/{int(row.seed)} | {row.fit_seconds:.1f} |")
+        lines.append(
+            f"| {task} | {estimator} | {'' if np.isnan(lam) else f'{lam:g}'} | "
+            + " | ".join(fmt(row[c]) for c in columns[:-1])
+            + f" | {int(row.meets)}/{int(row.seed)} | {row.fit_seconds:.1f} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -304,23 +379,40 @@ def parse_set(pairs):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--tasks", nargs="+", default=["tuning"],
-                        help="tuning, test, all, or task names")
-    parser.add_argument("--estimators", nargs="+", default=[*ESTIMATORS, "HGB"],
-                        choices=[*ESTIMATORS, "HGB"])
-    parser.add_argument("--seeds", type=int, nargs="+", default=None,
-                        help="default: 0 with --quick, else 0 1 2")
+    parser.add_argument(
+        "--tasks", nargs="+", default=["tuning"], help="tuning, test, all, or task names"
+    )
+    parser.add_argument(
+        "--estimators", nargs="+", default=[*ESTIMATORS, "HGB"], choices=[*ESTIMATORS, "HGB"]
+    )
+    parser.add_argument(
+        "--seeds", type=int, nargs="+", default=None, help="default: 0 with --quick, else 0 1 2"
+    )
     parser.add_argument("--lams", type=float, nargs="+", default=None)
-    parser.add_argument("--set", nargs="+", default=None, metavar="PARAM=VALUE",
-                        help="change one parameter of every estimator that has it; "
-                             "EST.PARAM=VALUE (e.g. IIDM.n_components=8) of one estimator")
-    parser.add_argument("--max-epochs", type=int, default=None,
-                        help="default: 20 with --quick, else each estimator's own")
+    parser.add_argument(
+        "--set",
+        nargs="+",
+        default=None,
+        metavar="PARAM=VALUE",
+        help="change one parameter of every estimator that has it; "
+        "EST.PARAM=VALUE (e.g. IIDM.n_components=8) of one estimator",
+    )
+    parser.add_argument(
+        "--max-epochs",
+        type=int,
+        default=None,
+        help="default: 20 with --quick, else each estimator's own",
+    )
     parser.add_argument("--out", default=None, help="prefix of suite_<prefix>.{csv,md}")
-    parser.add_argument("--from-csv", nargs="+", default=None, metavar="CSV",
-                        help="fit nothing: summarise these runs together (the best "
-                             "unconstrained model is then the best of all of them; an "
-                             "estimator run with --set is labelled 'EST [PARAM=VALUE]')")
+    parser.add_argument(
+        "--from-csv",
+        nargs="+",
+        default=None,
+        metavar="CSV",
+        help="fit nothing: summarise these runs together (the best "
+        "unconstrained model is then the best of all of them; an "
+        "estimator run with --set is labelled 'EST [PARAM=VALUE]')",
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)
     warnings.simplefilter("ignore")
@@ -328,11 +420,15 @@ def main():
         runs = pd.concat([pd.read_csv(path) for path in args.from_csv], ignore_index=True)
         settings = runs["set"].fillna("") if "set" in runs else pd.Series("", index=runs.index)
         if runs["max_epochs"].nunique() > 1:  # label the epochs too when the runs differ
-            settings = np.where(runs.max_epochs.notna(), settings + ",max_epochs="
-                                + runs.max_epochs.fillna(0).astype(int).astype(str), settings)
+            settings = np.where(
+                runs.max_epochs.notna(),
+                settings + ",max_epochs=" + runs.max_epochs.fillna(0).astype(int).astype(str),
+                settings,
+            )
             settings = pd.Series(settings, index=runs.index).str.lstrip(",")
-        runs["estimator"] = np.where(settings == "", runs.estimator,
-                                     runs.estimator + " [" + settings + "]")
+        runs["estimator"] = np.where(
+            settings == "", runs.estimator, runs.estimator + " [" + settings + "]"
+        )
         runs = runs.drop_duplicates(["task", "seed", "estimator", "lam"])
         report = summarise(runs, args, 0.0, [])
         report = report.replace("Wall time 0.0 min", "Summary of " + ", ".join(args.from_csv))
@@ -342,8 +438,11 @@ def main():
         return
     names = []
     for entry in args.tasks:
-        names += {"tuning": list(suite.TUNING_TASKS), "test": list(suite.TEST_TASKS),
-                  "all": list(suite.TASKS)}.get(entry, [entry])
+        names += {
+            "tuning": list(suite.TUNING_TASKS),
+            "test": list(suite.TEST_TASKS),
+            "all": list(suite.TASKS),
+        }.get(entry, [entry])
     unknown = [name for name in names if name not in suite.TASKS]
     if unknown:
         parser.error(f"unknown tasks {unknown}; choose from {list(suite.TASKS)}")
@@ -353,8 +452,11 @@ def main():
     prefix = args.out or ("quick" if args.quick else "full")
     print(f"tuning tasks: {', '.join(suite.TUNING_TASKS)}")
     print(f"test tasks:   {', '.join(suite.TEST_TASKS)}")
-    print(f"running: {', '.join(names)}; seeds {seeds}; estimators {args.estimators}; "
-          f"options {options}; max_epochs {max_epochs or 'defaults'}", flush=True)
+    print(
+        f"running: {', '.join(names)}; seeds {seeds}; estimators {args.estimators}; "
+        f"options {options}; max_epochs {max_epochs or 'defaults'}",
+        flush=True,
+    )
     start, rows, skipped = time.perf_counter(), [], []
     csv_path = os.path.join(RESULTS, f"suite_{prefix}.csv")
     for name in names:
@@ -372,10 +474,12 @@ def main():
                     row = run_one(name, estimator, lam, seed, data, options, max_epochs)
                     rows.append(row)
                     leak = row.get("probe_r2", row.get("probe_balanced_accuracy"))
-                    print(f"{time.perf_counter() - start:7.0f}s {name} seed {seed} {estimator} "
-                          f"lam {lam}: acc {row['accuracy']:.3f} probe {leak:.3f} "
-                          f"({row['probe']}) dp {row['dp']:.3f} fit {row['fit_seconds']:.1f}s",
-                          flush=True)
+                    print(
+                        f"{time.perf_counter() - start:7.0f}s {name} seed {seed} {estimator} "
+                        f"lam {lam}: acc {row['accuracy']:.3f} probe {leak:.3f} "
+                        f"({row['probe']}) dp {row['dp']:.3f} fit {row['fit_seconds']:.1f}s",
+                        flush=True,
+                    )
             pd.DataFrame(rows).to_csv(csv_path, index=False)  # partial results survive
     wall = time.perf_counter() - start
     runs = pd.DataFrame(rows)

@@ -28,10 +28,24 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import check_random_state
 
-__all__ = ["TASKS", "TUNING_TASKS", "TEST_TASKS", "TEST_SIZE", "make_linear_groups",
-           "make_sign_pattern", "make_rings", "make_correlated_target", "make_continuous",
-           "make_intersectional", "make_shared_column", "make_circle", "load_adult_task",
-           "load_german_task", "n_groups_of", "group_codes_of"]
+__all__ = [
+    "TASKS",
+    "TUNING_TASKS",
+    "TEST_TASKS",
+    "TEST_SIZE",
+    "make_linear_groups",
+    "make_sign_pattern",
+    "make_rings",
+    "make_correlated_target",
+    "make_continuous",
+    "make_intersectional",
+    "make_shared_column",
+    "make_circle",
+    "load_adult_task",
+    "load_german_task",
+    "n_groups_of",
+    "group_codes_of",
+]
 
 
 def _target(rng, n_samples, n_task_features, noise):
@@ -55,9 +69,19 @@ def _groups(rng, n_samples, weights):
     return rng.permutation(np.repeat(np.arange(len(weights)), sizes))
 
 
-def make_linear_groups(n_samples=3000, *, n_groups=3, group_weights=None, separation=2.0,
-                       n_sensitive_features=2, n_task_features=2, n_noise_features=2,
-                       label_noise=0.5, mix=False, random_state=None):
+def make_linear_groups(
+    n_samples=3000,
+    *,
+    n_groups=3,
+    group_weights=None,
+    separation=2.0,
+    n_sensitive_features=2,
+    n_task_features=2,
+    n_noise_features=2,
+    label_noise=0.5,
+    mix=False,
+    random_state=None,
+):
     """s linearly readable (group means apart in a few columns), y independent of s.
 
     Group means are ``separation`` times unit vectors in the
@@ -88,8 +112,15 @@ def make_linear_groups(n_samples=3000, *, n_groups=3, group_weights=None, separa
     return X, y, s
 
 
-def make_sign_pattern(n_samples=3000, *, scale=1.5, n_task_features=2, n_noise_features=2,
-                      label_noise=0.5, random_state=None):
+def make_sign_pattern(
+    n_samples=3000,
+    *,
+    scale=1.5,
+    n_task_features=2,
+    n_noise_features=2,
+    label_noise=0.5,
+    random_state=None,
+):
     """s only non-linearly readable: s = [sign(x_0) != sign(x_1)] (an XOR), y independent of s.
 
     x_0 and x_1 are N(0, scale^2): their distribution is symmetric in each
@@ -105,8 +136,16 @@ def make_sign_pattern(n_samples=3000, *, scale=1.5, n_task_features=2, n_noise_f
     return X, y, s
 
 
-def make_rings(n_samples=3000, *, n_groups=3, ring_width=0.6, n_task_features=2,
-               n_noise_features=2, label_noise=0.5, random_state=None):
+def make_rings(
+    n_samples=3000,
+    *,
+    n_groups=3,
+    ring_width=0.6,
+    n_task_features=2,
+    n_noise_features=2,
+    label_noise=0.5,
+    random_state=None,
+):
     """s only non-linearly readable: group k lies on the ring of radius 1 + k (width ``ring_width``).
 
     The angle is uniform, so each group's mean is 0 and a linear probe reads
@@ -123,8 +162,15 @@ def make_rings(n_samples=3000, *, n_groups=3, ring_width=0.6, n_task_features=2,
     return X, y, s
 
 
-def make_correlated_target(n_samples=3000, *, positive_rates=(0.3, 0.7), separation=2.0,
-                           class_separation=1.5, n_noise_features=2, random_state=None):
+def make_correlated_target(
+    n_samples=3000,
+    *,
+    positive_rates=(0.3, 0.7),
+    separation=2.0,
+    class_separation=1.5,
+    n_noise_features=2,
+    random_state=None,
+):
     """y correlated with s: P(y=1 | s=k) = ``positive_rates[k]``; s linear in its own column.
 
     Column 0 is ``separation * s`` + N(0, 1); columns 1-2 are
@@ -137,14 +183,26 @@ def make_correlated_target(n_samples=3000, *, positive_rates=(0.3, 0.7), separat
     rates = np.asarray(positive_rates, dtype=float)
     s = _groups(rng, n_samples, np.ones(len(rates)))
     y = (rng.uniform(size=n_samples) < rates[s]).astype(int)
-    X = np.hstack([(separation * s + rng.normal(size=n_samples))[:, None],
-                   class_separation * (y[:, None] - 0.5) + rng.normal(size=(n_samples, 2)),
-                   rng.normal(size=(n_samples, n_noise_features))])
+    X = np.hstack(
+        [
+            (separation * s + rng.normal(size=n_samples))[:, None],
+            class_separation * (y[:, None] - 0.5) + rng.normal(size=(n_samples, 2)),
+            rng.normal(size=(n_samples, n_noise_features)),
+        ]
+    )
     return X, y, s
 
 
-def make_continuous(n_samples=3000, *, loadings=(1.0, -0.7), noise=0.4, n_task_features=2,
-                    n_noise_features=2, label_noise=0.5, random_state=None):
+def make_continuous(
+    n_samples=3000,
+    *,
+    loadings=(1.0, -0.7),
+    noise=0.4,
+    n_task_features=2,
+    n_noise_features=2,
+    label_noise=0.5,
+    random_state=None,
+):
     """A continuous s ~ N(0, 1), written into two columns (``s * loadings`` + noise); y independent of s.
 
     Only estimators that accept a continuous ``sensitive`` (MINE, HSIC) run
@@ -158,8 +216,16 @@ def make_continuous(n_samples=3000, *, loadings=(1.0, -0.7), noise=0.4, n_task_f
     return X, y, s
 
 
-def make_intersectional(n_samples=3000, *, rates=(0.5, 0.3), separation=1.5, n_task_features=2,
-                        n_noise_features=2, label_noise=0.5, random_state=None):
+def make_intersectional(
+    n_samples=3000,
+    *,
+    rates=(0.5, 0.3),
+    separation=1.5,
+    n_task_features=2,
+    n_noise_features=2,
+    label_noise=0.5,
+    random_state=None,
+):
     """Two binary attributes a, b (shares ``rates``), s = column_stack([a, b]): 4 groups.
 
     Column 0 is ``separation * a``, column 1 ``separation * b``, column 2
@@ -192,8 +258,15 @@ def make_shared_column(n_samples=3000, *, separation=1.5, n_noise_features=2, ra
     return X, y, s
 
 
-def make_circle(n_samples=4500, *, n_groups=3, radius=2.0, direction=np.pi / 6,
-                n_noise_features=4, random_state=None):
+def make_circle(
+    n_samples=4500,
+    *,
+    n_groups=3,
+    radius=2.0,
+    direction=np.pi / 6,
+    n_noise_features=4,
+    random_state=None,
+):
     """Issue 22's toy: group means on a circle of radius 2, y the sign of one direction of the noise.
 
     x_{0,1} = radius * (cos, sin)(2 pi k / n_groups) + e with e ~ N(0, I_2);
@@ -221,14 +294,23 @@ def _encode_table(X, y, s, n_samples, random_state):
     """
     if n_samples is not None and n_samples < len(X):
         rng = check_random_state(random_state)
-        keep = np.sort(np.concatenate([
-            rng.choice(np.flatnonzero(np.asarray(y) == label),
-                       int(round(n_samples * np.mean(np.asarray(y) == label))), replace=False)
-            for label in np.unique(y)]))
+        keep = np.sort(
+            np.concatenate(
+                [
+                    rng.choice(
+                        np.flatnonzero(np.asarray(y) == label),
+                        int(round(n_samples * np.mean(np.asarray(y) == label))),
+                        replace=False,
+                    )
+                    for label in np.unique(y)
+                ]
+            )
+        )
         X, y, s = X.iloc[keep], np.asarray(y)[keep], np.asarray(s)[keep]
     numeric = X.select_dtypes(include="number").columns
-    encoded = pd.get_dummies(X, columns=X.select_dtypes(exclude="number").columns.tolist(),
-                             dtype=float)
+    encoded = pd.get_dummies(
+        X, columns=X.select_dtypes(exclude="number").columns.tolist(), dtype=float
+    )
     encoded[numeric] = (encoded[numeric] - encoded[numeric].mean()) / encoded[numeric].std()
     s_codes = pd.factorize(pd.Series(np.asarray(s)), sort=True)[0]
     return encoded.to_numpy(dtype=float), np.asarray(y).astype(int), s_codes.astype(int)
@@ -257,14 +339,23 @@ TASKS = {
     # 3 equal groups, s in 2 columns of its own, y independent (the project's blobs shape)
     "linear_3": (make_linear_groups, {"n_samples": 3000, "n_groups": 3}, "groups"),
     # 10 groups, s and y mixed into every column by a rotation
-    "linear_10_mixed": (make_linear_groups, {"n_samples": 3000, "n_groups": 10,
-                                             "n_sensitive_features": 3, "mix": True}, "groups"),
+    "linear_10_mixed": (
+        make_linear_groups,
+        {"n_samples": 3000, "n_groups": 10, "n_sensitive_features": 3, "mix": True},
+        "groups",
+    ),
     # 80 / 15 / 5 % groups
-    "unequal_5pct": (make_linear_groups, {"n_samples": 3000, "n_groups": 3,
-                                          "group_weights": (0.80, 0.15, 0.05)}, "groups"),
+    "unequal_5pct": (
+        make_linear_groups,
+        {"n_samples": 3000, "n_groups": 3, "group_weights": (0.80, 0.15, 0.05)},
+        "groups",
+    ),
     # 5 groups, mixed, 20 distractor columns
-    "distractors_20": (make_linear_groups, {"n_samples": 3000, "n_groups": 5, "mix": True,
-                                            "n_noise_features": 20}, "groups"),
+    "distractors_20": (
+        make_linear_groups,
+        {"n_samples": 3000, "n_groups": 5, "mix": True, "n_noise_features": 20},
+        "groups",
+    ),
     "sign_xor": (make_sign_pattern, {"n_samples": 3000}, "groups"),
     "rings_3": (make_rings, {"n_samples": 3000, "n_groups": 3}, "groups"),
     "correlated_y": (make_correlated_target, {"n_samples": 3000}, "groups"),
@@ -296,10 +387,16 @@ TEST_SIZE = {name: (0.3 if name in ("adult", "german") else 1 / 3) for name in T
 #   is small and cheap enough to tune on and too noisy to be a good test.
 # The circle is in the test half because it is the issue's evidence that the
 # old defaults do not carry over: it must judge the new ones, not shape them.
-TUNING_TASKS = ("linear_3", "sign_xor", "correlated_y", "unequal_5pct", "distractors_20",
-                "continuous_s", "german")
-TEST_TASKS = ("linear_10_mixed", "rings_3", "shared_column", "circle", "intersectional",
-              "adult")
+TUNING_TASKS = (
+    "linear_3",
+    "sign_xor",
+    "correlated_y",
+    "unequal_5pct",
+    "distractors_20",
+    "continuous_s",
+    "german",
+)
+TEST_TASKS = ("linear_10_mixed", "rings_3", "shared_column", "circle", "intersectional", "adult")
 
 
 def group_codes_of(s):
