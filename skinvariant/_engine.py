@@ -471,13 +471,7 @@ class InvariantNet(NeuralNet):
                 inputs.get("sample_weight"),
             )
             values = {term.name: term.compute(step) for term in terms}
-            loss = functools.reduce(
-                operator.add,
-                (
-                    _weighted(values[term.name], step.lam if term.weight == LAM else term.weight)
-                    for term in terms
-                ),
-            )
+            loss = functools.reduce(operator.add, _weighted_terms(terms, values, step.lam).values())
         return {"loss": loss, "y_pred": step.outputs["logits"], "terms": values}
 
     def _backward(self, terms, values, lam, joint):
@@ -487,10 +481,7 @@ class InvariantNet(NeuralNet):
         encoder/head parameter tensor capped at the norm of the other terms';
         jointly trained networks get the plain gradient of the total.
         """
-        weighted = {
-            term.name: _weighted(values[term.name], lam if term.weight == LAM else term.weight)
-            for term in terms
-        }
+        weighted = _weighted_terms(terms, values, lam)
         loss = functools.reduce(operator.add, weighted.values())
         clipped = [weighted[term.name] for term in terms if term.clip_gradient]
         if not clipped:
@@ -528,6 +519,14 @@ class InvariantNet(NeuralNet):
         # would pickle the objective outside skorch's device-mapped block
         state.pop("_active_parts", None)
         return state
+
+
+def _weighted_terms(terms, values, lam):
+    """``{name: weight * value}`` of each term, ``lam`` standing for the weight ``LAM``."""
+    return {
+        term.name: _weighted(values[term.name], lam if term.weight == LAM else term.weight)
+        for term in terms
+    }
 
 
 def _weighted(value, weight):
