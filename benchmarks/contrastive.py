@@ -60,6 +60,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 
 from skinvariant import ContrastiveInvariantClassifier
+from skinvariant.contrastive import VariationalNetwork, supervised_contrastive_loss
+from skinvariant.contrastive._objective import choose_partners, posterior_divergence
 from skinvariant.datasets import make_colored_background_digits, make_mixed_factors
 from skinvariant.metrics import (
     dci_disentanglement,
@@ -68,12 +70,6 @@ from skinvariant.metrics import (
     sensitive_leakage,
     separated_attribute_predictability,
     worst_group_accuracy,
-)
-from skinvariant.modules import VariationalNetwork
-from skinvariant.objectives.contrastive import (
-    choose_partners,
-    posterior_divergence,
-    supervised_contrastive_loss,
 )
 
 RESULTS = "benchmarks/results/"

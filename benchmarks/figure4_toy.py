@@ -32,9 +32,9 @@ import torch  # noqa: E402
 from skorch.callbacks import Callback  # noqa: E402
 
 from skinvariant import AdversarialClassifier, IIDMClassifier  # noqa: E402
+from skinvariant.core import Step  # noqa: E402
 from skinvariant.datasets import make_attribute_blobs  # noqa: E402
 from skinvariant.metrics import conditional_entropy  # noqa: E402
-from skinvariant.objectives import Step  # noqa: E402
 
 RESULTS = "benchmarks/results/"
 METHODS = ("AII", "NS", "IIDM")

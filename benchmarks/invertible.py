@@ -64,8 +64,8 @@ from torch import nn  # noqa: E402
 
 from skinvariant import InvertibleClassifier  # noqa: E402
 from skinvariant.datasets import make_spheres  # noqa: E402
-from skinvariant.flows import InvertibleNetwork  # noqa: E402
-from skinvariant.invertible import _dequantization_widths  # noqa: E402  (same widths as the estimator)
+from skinvariant.invertible import InvertibleNetwork  # noqa: E402
+from skinvariant.invertible._estimator import _dequantization_widths  # noqa: E402  (same widths as the estimator)
 
 RESULTS = "benchmarks/results/"
 PICTURE = "docs/invertible_metameric.png"

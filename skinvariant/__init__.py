@@ -1,23 +1,21 @@
 """skinvariant: scikit-learn estimators that learn representations invariant to a
-sensitive or nuisance attribute."""
+sensitive or nuisance attribute.
 
-from .classifiers import (
-    AdversarialClassifier,
-    AffinityClassifier,
-    HSICClassifier,
-    IIDMClassifier,
-    MINEDebiasedClassifier,
-)
+One module per method holds its objective and its estimators:
+:mod:`skinvariant.adversarial`, :mod:`skinvariant.iidm`,
+:mod:`skinvariant.mine`, :mod:`skinvariant.hsic`,
+:mod:`skinvariant.affinity`, :mod:`skinvariant.invertible` and
+:mod:`skinvariant.contrastive`; :mod:`skinvariant.core` holds what they share.
+"""
+
+from .adversarial import AdversarialClassifier, AdversarialRegressor
+from .affinity import AffinityClassifier, AffinityTransformer
 from .contrastive import ContrastiveInvariantClassifier
 from .exceptions import BudgetNotMetWarning, DivergenceError, NoInvarianceWarning
+from .hsic import HSICClassifier, HSICRegressor
+from .iidm import IIDMClassifier, IIDMRegressor
 from .invertible import InvertibleClassifier
-from .regressors import (
-    AdversarialRegressor,
-    HSICRegressor,
-    IIDMRegressor,
-    MINEDebiasedRegressor,
-)
-from .transformers import AffinityTransformer
+from .mine import MINEDebiasedClassifier, MINEDebiasedRegressor
 
 __version__ = "0.1.0.dev0"
 

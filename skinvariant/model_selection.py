@@ -33,7 +33,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, indexable
 
-from skinvariant._validation import as_frame, check_sensitive_aligned, take_rows
+from skinvariant.core._validation import as_frame, check_sensitive_aligned, take_rows
 from skinvariant.exceptions import BudgetNotMetWarning, warn_at_caller
 from skinvariant.metrics import (
     FairnessScorer,

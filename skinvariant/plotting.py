@@ -334,7 +334,7 @@ def plot_tradeoff(fronts, *, x="demographic_parity_difference", y="accuracy", ax
 
 def _history_of(estimator):
     """The ``history_`` of a fitted skinvariant estimator or of a Pipeline's last step."""
-    from ._base import InvariantEstimatorBase
+    from .core import InvariantEstimatorBase
 
     final, step = estimator, None
     while hasattr(final, "steps"):

@@ -13,7 +13,9 @@ from sklearn.preprocessing import StandardScaler
 from torch import nn
 
 from skinvariant import AffinityClassifier, AffinityTransformer, NoInvarianceWarning
-from skinvariant._engine import BatchIterator, TensorData
+from skinvariant.affinity import AffinityObjective
+from skinvariant.core import Step
+from skinvariant.core._engine import BatchIterator, TensorData
 from skinvariant.datasets import make_inverted_digits, make_rotated_digits
 from skinvariant.metrics import (
     equality_gap,
@@ -21,7 +23,6 @@ from skinvariant.metrics import (
     reattach_sensitive,
     sensitive_leakage,
 )
-from skinvariant.objectives import AffinityObjective, Step
 
 from .conftest import make_leaky_data
 

@@ -11,15 +11,14 @@ import torch
 import torch.nn.functional as F
 
 from skinvariant import ContrastiveInvariantClassifier, NoInvarianceWarning
-from skinvariant.datasets import make_attribute_blobs
-from skinvariant.modules import VariationalNetwork
-from skinvariant.objectives import (
-    TASK_LOSS,
+from skinvariant.contrastive import (
     ContrastiveInvariantObjective,
-    Step,
+    VariationalNetwork,
     supervised_contrastive_loss,
 )
-from skinvariant.objectives.contrastive import choose_partners, posterior_divergence
+from skinvariant.contrastive._objective import choose_partners, posterior_divergence
+from skinvariant.core import TASK_LOSS, Step
+from skinvariant.datasets import make_attribute_blobs
 
 
 def test_supervised_contrast_matches_a_hand_computation_and_skips_lonely_anchors():

@@ -19,9 +19,17 @@ from skinvariant import (
     IIDMClassifier,
     MINEDebiasedClassifier,
 )
-from skinvariant._engine import InvariantNet
-from skinvariant.modules import InvariantNetwork, make_mlp
-from skinvariant.objectives import LAM, TASK_LOSS, Network, Objective, Step, Term
+from skinvariant.core import (
+    LAM,
+    TASK_LOSS,
+    InvariantNet,
+    InvariantNetwork,
+    Network,
+    Objective,
+    Step,
+    Term,
+    make_mlp,
+)
 
 from .conftest import make_leaky_data
 
@@ -356,7 +364,7 @@ def test_the_engine_owns_the_task_loss_and_an_objective_cannot_name_a_term_after
 
 
 def test_a_sum_of_objectives_trains_every_part_and_refuses_two_networks_of_one_name():
-    from skinvariant.objectives import KernelPenaltyObjective, ObjectiveSum
+    from skinvariant.core import KernelPenaltyObjective, ObjectiveSum
 
     torch.manual_seed(0)
     inputs, y = toy_data()

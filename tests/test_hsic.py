@@ -12,13 +12,9 @@ from skinvariant import (
     IIDMClassifier,
     MINEDebiasedClassifier,
 )
+from skinvariant.core import KernelPenaltyObjective, ObjectiveSum, Step
+from skinvariant.hsic import KernelIndependenceObjective
 from skinvariant.metrics import hsic
-from skinvariant.objectives import (
-    KernelIndependenceObjective,
-    KernelPenaltyObjective,
-    ObjectiveSum,
-    Step,
-)
 
 from .conftest import make_leaky_data
 

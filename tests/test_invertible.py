@@ -15,7 +15,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from skinvariant import InvertibleClassifier
 from skinvariant.datasets import load_adult, make_attribute_blobs
-from skinvariant.flows import ClassConditionalAffine, InvertibleFlow
+from skinvariant.invertible import ClassConditionalAffine, InvertibleFlow
 from skinvariant.metrics import sensitive_leakage
 
 

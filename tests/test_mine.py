@@ -9,8 +9,9 @@ from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import GridSearchCV
 
 from skinvariant import DivergenceError, MINEDebiasedClassifier
+from skinvariant.core import Step
 from skinvariant.metrics import continuous_leakage
-from skinvariant.objectives import MutualInformationObjective, Step
+from skinvariant.mine import MutualInformationObjective
 
 
 def continuous_attribute_data(n_samples=800, seed=0):

@@ -4,12 +4,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from skinvariant.modules import grad_reverse
-from skinvariant.objectives import (
-    AdversarialObjective,
-    DiscriminatorMatchingObjective,
-    Step,
-)
+from skinvariant.adversarial import AdversarialObjective
+from skinvariant.core import Step, grad_reverse
+from skinvariant.iidm import DiscriminatorMatchingObjective
 
 
 @pytest.fixture
@@ -116,6 +113,6 @@ def test_adversary_cannot_be_fooled_by_shrinking_the_representation(batch):
 
 
 def test_batch_standardize_accepts_a_single_row():
-    from skinvariant.modules import BatchStandardize
+    from skinvariant.core import BatchStandardize
 
     assert torch.equal(BatchStandardize()(torch.tensor([[3.0, -1.0]])), torch.zeros(1, 2))

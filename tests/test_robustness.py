@@ -22,11 +22,10 @@ from skinvariant import (
     IIDMClassifier,
     MINEDebiasedClassifier,
 )
-from skinvariant._base import THREAD_ENVIRONMENT_VARIABLES
-from skinvariant._engine import InvariantNet
+from skinvariant.core import BatchStandardize, InvariantNet
+from skinvariant.core._runtime import THREAD_ENVIRONMENT_VARIABLES
 from skinvariant.datasets import make_attribute_blobs
 from skinvariant.exceptions import DivergenceError, NoInvarianceWarning
-from skinvariant.modules import BatchStandardize
 
 # most fits here are one short epoch, which learns little by design
 pytestmark = pytest.mark.filterwarnings("ignore:Training accuracy at the end of training")
@@ -238,7 +237,7 @@ def test_training_uses_one_thread_unless_the_user_chose_a_count(
     threads = torch.get_num_threads()
     for name in THREAD_ENVIRONMENT_VARIABLES:
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr("skinvariant._base.TORCH_THREADS_AT_IMPORT", 2)
+    monkeypatch.setattr("skinvariant.core._runtime.TORCH_THREADS_AT_IMPORT", 2)
     torch.set_num_threads(user_threads or 2)
     try:
         model = IIDMClassifier(max_epochs=1, callbacks=[RecordTrainingThreads()])

@@ -299,7 +299,7 @@ def _check_angles(name, angles):
 def make_inverted_digits(*, inverted_fraction=0.5, random_state=None):
     """Digits, some of them inverted: the origin (plain or inverted) is the sensitive attribute.
 
-    The small-scale version of paper 004's MNIST / inverted MNIST (MNIST-I),
+    The small-scale version of Boedi and Grabner's (2021) MNIST / inverted MNIST (MNIST-I),
     built from scikit-learn's bundled 8x8 digits (no download), scaled to
     [0, 1]. In each class a share ``inverted_fraction`` of the images is
     replaced by its negative ``1 - x``, so the origin is independent of the
@@ -354,7 +354,7 @@ def make_inverted_digits(*, inverted_fraction=0.5, random_state=None):
 def make_rotated_digits(angles=(0, 30)):
     """Digits rotated by each angle: the angle is the domain.
 
-    The small-scale version of paper 004's MNIST / rotated MNIST (MNIST-R),
+    The small-scale version of Boedi and Grabner's (2021) MNIST / rotated MNIST (MNIST-R),
     built from scikit-learn's bundled 8x8 digits (no download), scaled to
     [0, 1]. Every image is rotated counter-clockwise about its centre by every
     angle (bilinear interpolation, the 8 x 8 frame kept, pixels rotated out
@@ -615,7 +615,7 @@ def make_mixed_factors(
 def make_spheres(
     n_samples=1000, *, n_features=100, radii=(1.0, 10.0), shuffle=True, random_state=None
 ):
-    """Generate paper 002's adversarial spheres: one class per concentric sphere.
+    """Generate the adversarial spheres of Jacobsen et al. (ICLR 2019): one class per concentric sphere.
 
     Each sample is drawn uniformly on the sphere of radius ``radii[y]`` in
     ``R^n_features`` (Gilmer et al. 2018; Jacobsen et al. 2019, section 5).

@@ -1,7 +1,6 @@
 """Downstream fairness of a representation: the models a user would put on top of ``transform``.
 
-Exposed as :func:`skinvariant.metrics.downstream_fairness`. The metrics are
-imported inside the function: ``skinvariant.metrics`` imports this module.
+Exposed as :func:`skinvariant.metrics.downstream_fairness`.
 """
 
 import numpy as np
@@ -13,6 +12,9 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_array
+
+from ._fairness import demographic_parity_difference, equalized_odds_difference
+from ._leakage import probe_threads
 
 __all__ = ["downstream_fairness"]
 
@@ -75,8 +77,8 @@ def downstream_fairness(
     A representation is reused: someone fits their own classifier on
     ``transform(X)``. Each model learns ``y`` from ``Z_train`` (without
     ``sensitive``) and is measured on the held-out rows: accuracy,
-    :func:`~skinvariant.metrics.demographic_parity_difference` and
-    :func:`~skinvariant.metrics.equalized_odds_difference` of its predictions against ``s_test``.
+    :func:`~skinvariant.demographic_parity_difference` and
+    :func:`~skinvariant.equalized_odds_difference` of its predictions against ``s_test``.
     The last row, ``worst``, holds the lowest accuracy and the largest gaps
     over the models (each column on its own, possibly from different models).
     A representation that still carries ``s`` shows it here when ``y`` is
@@ -105,7 +107,7 @@ def downstream_fairness(
         probes do. Yours run with the threads they ask for.
     pos_label : object, default=None
         The positive label of ``y``; see
-        :func:`~skinvariant.metrics.demographic_parity_difference`.
+        :func:`~skinvariant.demographic_parity_difference`.
     random_state : int, RandomState instance or None, default=0
         Seed of the default models.
 
@@ -128,8 +130,6 @@ def downstream_fairness(
     >>> list(table.index)
     ['logistic_regression', 'hist_gradient_boosting', 'mlp', 'worst']
     """
-    from skinvariant import metrics  # noqa: PLC0415 (metrics imports this module)
-
     Z_train, y_train = _check_part("train", Z_train, y_train, s_train)
     Z_test, y_test = _check_part("test", Z_test, y_test, s_test)
     if Z_test.shape[1] != Z_train.shape[1]:
@@ -138,7 +138,7 @@ def downstream_fairness(
             f"{Z_train.shape[1]}: give the same representation of other rows."
         )
     if models is None:
-        models, threads = _default_models(random_state), metrics._probe_threads(None)
+        models, threads = _default_models(random_state), probe_threads(None)
     else:
         if not isinstance(models, dict) or not models:
             raise TypeError(
@@ -153,17 +153,17 @@ def downstream_fairness(
                 )
         if "worst" in models:
             raise ValueError("'worst' names the summary row; give the model another name.")
-        threads = metrics._probe_threads(models)
+        threads = probe_threads(models)
     rows = {}
     with threads:
         for name, model in models.items():
             predicted = clone(model).fit(Z_train, y_train).predict(Z_test)
             rows[name] = {
                 "accuracy": float(np.mean(predicted == y_test)),
-                "demographic_parity_difference": metrics.demographic_parity_difference(
+                "demographic_parity_difference": demographic_parity_difference(
                     y_test, predicted, sensitive=s_test, pos_label=pos_label
                 ),
-                "equalized_odds_difference": metrics.equalized_odds_difference(
+                "equalized_odds_difference": equalized_odds_difference(
                     y_test, predicted, sensitive=s_test, pos_label=pos_label
                 ),
             }

@@ -1,4 +1,4 @@
-"""Reconstruction for disentanglement, supervised contrast for invariance (paper 001).
+"""Reconstruction for disentanglement, supervised contrast for invariance (an ICLR 2022 submission of that title).
 
 A VAE encodes x into z = [z_p, z_n] (predictive and nuisance parts); a decoder
 reconstructs x from z; a classifier reads z_p. Beside the ELBO:
@@ -20,7 +20,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from ._base import LAM, Objective, Term
+from ..core import LAM, Objective, Term
 
 DIVERGENCES = ("kl", "jsd")
 

@@ -1,4 +1,4 @@
-"""InvertibleClassifier: independence cross-entropy on a fully invertible network (paper 002)."""
+"""InvertibleClassifier: independence cross-entropy on a fully invertible network (Jacobsen, Behrmann, Zemel and Bethge, ICLR 2019)."""
 
 from numbers import Integral, Real
 
@@ -6,15 +6,18 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import (
+from ..adversarial import AdversarialObjective
+from ..core import (
     InvariantClassifierBase,
+    ObjectiveSum,
     TwoBlockRepresentationMixin,
     check_layer_sizes,
-    checked_call,
     fill_doc,
+    store_parameters,
 )
-from .flows import InvertibleNetwork
-from .objectives import AdversarialObjective, IndependenceCrossEntropyObjective, ObjectiveSum
+from ..core._estimator import checked_call
+from ._flows import InvertibleNetwork
+from ._objective import IndependenceCrossEntropyObjective
 
 __all__ = ["InvertibleClassifier"]
 
@@ -23,7 +26,7 @@ MAX_DISCRETE_VALUES = 20
 TRANSFORM_OUTPUTS = ("logits", "nuisance", "full")
 
 
-@fill_doc
+@fill_doc()
 class InvertibleClassifier(TwoBlockRepresentationMixin, InvariantClassifierBase):
     """Classifier on a fully invertible network whose nuisance outputs carry no class.
 
@@ -178,30 +181,7 @@ class InvertibleClassifier(TwoBlockRepresentationMixin, InvariantClassifierBase)
         random_state=None,
         verbose=0,
     ):
-        self.lam = lam
-        self.n_blocks = n_blocks
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.coupling = coupling
-        self.mixing = mixing
-        self.class_conditional = class_conditional
-        self.n_nuisance_steps = n_nuisance_steps
-        self.nuisance_hidden_layer_sizes = nuisance_hidden_layer_sizes
-        self.likelihood_weight = likelihood_weight
-        self.nuisance_target = nuisance_target
-        self.dequantize = dequantize
-        self.transform_output = transform_output
-        self.n_adversary_steps = n_adversary_steps
-        self.adversary_hidden_layer_sizes = adversary_hidden_layer_sizes
-        self.class_weight = class_weight
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.optimizer = optimizer
-        self.validation_fraction = validation_fraction
-        self.callbacks = callbacks
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
+        store_parameters(self, locals())
 
     # -- building -------------------------------------------------------------------
 

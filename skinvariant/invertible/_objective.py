@@ -5,13 +5,12 @@ nuisance classifier D(z_n) learns, in inner steps on the detached z_n, to
 predict y; the flow maximises its cross-entropy (weight ``lam``), so z_n
 carries no class information, while z_n's likelihood under a factorised
 Gaussian plus log|det J| is maximised (weight ``likelihood_weight``), so z_n
-keeps everything else about x (paper 002, Definition 7).
+keeps everything else about x (Jacobsen et al., ICLR 2019, Definition 7).
 """
 
 import torch.nn.functional as F
 
-from ..modules import make_mlp
-from ._base import LAM, Network, Objective, Term
+from ..core import LAM, Network, Objective, Term, make_mlp
 
 # A negative log-likelihood above this many nats per dimension means the flow
 # has blown up (standardised data score about 1.4).

@@ -12,7 +12,7 @@ import torch
 from sklearn.covariance import ledoit_wolf
 from torch import nn
 
-from .modules import make_mlp
+from ..core import make_mlp
 
 # ClassConditionalAffine adds this share of a class's mean variance to each of
 # its variances, so that whitening never stretches a direction more than
@@ -21,16 +21,6 @@ VARIANCE_FLOOR_SHARE = 0.05
 TINY_VARIANCE = 1e-12  # for a class whose nuisance does not vary at all
 # ActNorm never scales a dimension up by more than 1 / this at initialisation.
 MIN_INITIAL_SPREAD = 1e-2
-
-__all__ = [
-    "ActNorm",
-    "AffineCoupling",
-    "ClassConditionalAffine",
-    "InvertibleFlow",
-    "InvertibleLinear",
-    "InvertibleNetwork",
-    "Permutation",
-]
 
 
 class ActNorm(nn.Module):

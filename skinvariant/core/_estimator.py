@@ -1,13 +1,9 @@
-"""What every public invariant estimator shares: validation, encoding, device,
-seeding, building the engine, and prediction from it."""
+"""The estimator bases: validation, encoding of y and ``sensitive``, building the
+engine, and prediction and representation from it."""
 
 import copy
 import functools
 import inspect
-import os
-import re
-import textwrap
-from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -28,7 +24,12 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
+from ..exceptions import NoInvarianceWarning, warn_at_caller
 from ._engine import InvariantNet, softmax
+from ._modules import InvariantNetwork, make_mlp
+from ._objective import ObjectiveSum
+from ._penalty import KernelPenaltyObjective
+from ._runtime import OPTIMIZERS, resolve_device, resolve_optimizer, seeded_torch, training_threads
 from ._validation import (
     ESTIMATOR_ADVICE,
     check_sensitive_aligned,
@@ -37,16 +38,8 @@ from ._validation import (
     non_numeric_columns,
     standardize_continuous,
 )
-from .exceptions import NoInvarianceWarning, warn_at_caller
-from .modules import InvariantNetwork, make_mlp
-from .objectives import KernelPenaltyObjective, ObjectiveSum
 
-OPTIMIZERS = {
-    "adam": torch.optim.Adam,
-    "adamw": torch.optim.AdamW,
-    "rmsprop": torch.optim.RMSprop,
-    "sgd": torch.optim.SGD,
-}
+KERNEL_PENALTY_CONSTRAINT = {"kernel_penalty": [Interval(Real, 0, None, closed="left")]}
 
 # The head's task loss and its output map, by task: the one place they are
 # chosen. A regression head predicts the standardised target, so its mean
@@ -55,227 +48,6 @@ TASK_LOSSES = {
     "classification": {"criterion": nn.CrossEntropyLoss, "predict_nonlinearity": softmax},
     "regression": {"criterion": nn.MSELoss, "predict_nonlinearity": None},
 }
-
-ENCODER_PARAMETERS_DOC = """\
-    n_components : int, default={default:n_components}
-        Width of the representation returned by ``transform``, when the
-        default encoder is used. A narrow representation is easier to make
-        invariant: each extra dimension is one more place to hide the attribute.
-    hidden_layer_sizes : int or tuple of int, default={default:hidden_layer_sizes}
-        Hidden layers of the default MLP encoder.
-    encoder : torch.nn.Module, default=None
-        Your own encoder mapping ``(n, n_features)`` float tensors to
-        ``(n, k)``; it replaces the default MLP (``hidden_layer_sizes`` and
-        ``n_components`` are then unused, except with ``freeze_encoder``
-        where an estimator has it; ``n_components_`` gives ``k``). It is
-        copied at ``fit``, so the module you pass is never changed."""
-
-TRAINING_PARAMETERS_DOC = """\
-    max_epochs : int, default={default:max_epochs}
-        Passes over the training data.
-    batch_size : int, default={default:batch_size}
-        Rows per training step.
-    lr : float, default={default:lr}
-        Learning rate of every optimizer.
-    optimizer : {"rmsprop", "adam", "adamw", "sgd"}, torch optimizer class or partial, default={default:optimizer}
-        Optimizer of the encoder/head and of the auxiliary networks: a name,
-        a ``torch.optim.Optimizer`` subclass, or a ``functools.partial`` of
-        one with its options (e.g. ``partial(torch.optim.Adam, weight_decay=1e-4)``).
-        ``torch.optim.LBFGS`` is refused: it needs a closure over the whole loss.
-    validation_fraction : float, default=None
-        Share of the training rows held out (stratified by ``y`` for a
-        classifier) to record ``valid_loss``, the whole objective on those
-        rows (which skorch's ``EarlyStopping`` and ``Checkpoint`` monitor by
-        default), and its task part ``valid_task_loss``.
-    callbacks : list of skorch callbacks, default=None
-        Handed to the skorch net (e.g. ``ProgressBar()``, ``EarlyStopping()``,
-        ``LRScheduler(...)``). They are copied at ``fit``.
-    device : str or torch.device, default="auto"
-        ``"auto"`` trains on CUDA when available, else on the CPU.
-    random_state : int, RandomState instance or None, default=None
-        Seeds weights, batch order and the validation split; an int makes two
-        fits identical on the same device. The global torch RNG is left as it was.
-    verbose : int, default=0
-        1 prints a table of the training losses per epoch."""
-
-CLASS_WEIGHT_DOC = """\
-    class_weight : dict, "balanced" or None, default=None
-        Weights of the classes in the task loss, ``{label: weight}``, or
-        ``"balanced"`` for ``n_samples / (n_classes * count)``, as in
-        scikit-learn's classifiers; multiplied with ``fit``'s
-        ``sample_weight``. Only the task loss is weighted: the invariance
-        terms are taken over the rows as they come. Use it when a minority
-        class is dropped from the predictions (``fit`` warns)."""
-
-CLASSES_DOC = """\
-    classes_ : ndarray of shape (n_classes,)
-        Class labels."""
-
-TARGET_SCALING_DOC = """\
-    y_mean_ : ndarray of shape (n_targets,)
-        Mean of each target column in ``fit``; the head is trained on the
-        standardised target and ``predict`` maps back to the units of y.
-    y_scale_ : ndarray of shape (n_targets,)
-        Standard deviation of each target column (1 for a constant column)."""
-
-REPRESENTATION_ATTRIBUTES_DOC = """\
-    sensitive_groups_ : list or None
-        Sensitive groups seen in ``fit`` (tuples for 2-D ``sensitive``); None
-        when fitted without ``sensitive``.
-    n_components_ : int
-        Width of the representation.
-    n_features_in_ : int
-        Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Feature names, when ``X`` has string column names.
-    device_ : str
-        Device the model is on (the training device; "cpu" once a model
-        trained on CUDA is unpickled where CUDA is absent).
-    history_ : skorch.History
-        Per-epoch records: ``train_loss`` (the total), ``train_task_loss``,
-        ``train_penalty`` (unweighted), ``train_<network>_loss`` (an auxiliary
-        network's own loss: ``train_adversary_loss``, ``train_mi_network_loss``),
-        the objective's monitor (``train_adversary_acc``, ``train_mi_estimate``
-        or ``train_unpaired_fraction``), ``train_z_mean_square`` (the scale of
-        z), ``valid_loss`` and ``valid_<term>`` (with ``validation_fraction``),
-        ``dur``; each term also per batch, in ``history_[-1, "batches"]``.
-    net_ : skinvariant._engine.InvariantNet
-        The trained skorch net."""
-
-COMMON_ATTRIBUTES_DOC = CLASSES_DOC + "\n" + REPRESENTATION_ATTRIBUTES_DOC
-
-
-KERNEL_PENALTY_CONSTRAINT = {"kernel_penalty": [Interval(Real, 0, None, closed="left")]}
-
-KERNEL_PENALTY_DOC = """\
-    kernel_penalty : float, default={default:kernel_penalty}
-        Weight, relative to ``lam``, of a kernel independence term added to
-        the method's own: ``lam * kernel_penalty * nHSIC(z, s)`` on the batch
-        (as in :class:`HSICClassifier`; recorded as ``train_hsic``). It has no
-        network to fool. 0 leaves the method as its paper has it."""
-
-
-def fill_placeholders(doc, **texts):
-    """The docstring ``doc``, its indentation removed, each line ``{name}`` replaced by ``texts[name]``.
-
-    Docstrings are compared without their common indentation (which Python
-    3.13 strips at compile time, and formatters move), so a placeholder
-    stands alone on its line and each text is inserted dedented.
-    """
-    doc = inspect.cleandoc(doc)
-    for name, text in texts.items():
-        dedented = textwrap.dedent(text)
-        doc = re.sub(rf"^\{{{name}\}}$", lambda _, text=dedented: text, doc, flags=re.M)
-    return doc
-
-
-def fill_doc(cls):
-    """Insert the shared parameter and attribute descriptions into a docstring.
-
-    ``{default:name}`` in the shared text becomes the default of ``name`` in
-    the class's own ``__init__``, so each class documents its own defaults.
-    """
-    defaults = {
-        name: parameter.default
-        for name, parameter in inspect.signature(cls.__init__).parameters.items()
-    }
-    training = TRAINING_PARAMETERS_DOC
-    if "class_weight" in defaults:
-        training = CLASS_WEIGHT_DOC + "\n" + training
-    doc = fill_placeholders(
-        cls.__doc__,
-        common_parameters=ENCODER_PARAMETERS_DOC + "\n" + training,
-        training_parameters=training,
-        common_attributes=COMMON_ATTRIBUTES_DOC,
-        kernel_penalty_parameter=KERNEL_PENALTY_DOC,
-    )
-    cls.__doc__ = re.sub(r"\{default:(\w+)\}", lambda match: repr(defaults[match[1]]), doc)
-    return cls
-
-
-def resolve_device(device):
-    """Return the training device for ``device`` ("auto" picks CUDA when available)."""
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    try:
-        resolved = torch.device(device)
-    except RuntimeError as error:
-        raise ValueError(
-            f"device={device!r} is not a torch device; use 'auto', 'cpu' or 'cuda'."
-        ) from error
-    if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(
-            f"device={device!r} but CUDA is not available here; use "
-            "device='auto' to fall back to the CPU."
-        )
-    try:
-        torch.empty(0, device=resolved)
-    except RuntimeError as error:
-        raise ValueError(
-            f"device={device!r} is not available in this torch build or on "
-            "this machine; use device='auto' or 'cpu'."
-        ) from error
-    return str(resolved)
-
-
-def resolve_optimizer(optimizer):
-    """Return the torch optimizer class (or partial of one) that ``optimizer`` names."""
-    optimizer = OPTIMIZERS.get(optimizer, optimizer) if isinstance(optimizer, str) else optimizer
-    optimizer_class = optimizer.func if isinstance(optimizer, functools.partial) else optimizer
-    if not (
-        isinstance(optimizer_class, type) and issubclass(optimizer_class, torch.optim.Optimizer)
-    ):
-        raise ValueError(
-            f"optimizer={optimizer!r} is not a torch optimizer; pass one of {sorted(OPTIMIZERS)}, "
-            "a torch.optim.Optimizer subclass, or a functools.partial of one."
-        )
-    if issubclass(optimizer_class, torch.optim.LBFGS):
-        raise ValueError(
-            "optimizer=LBFGS needs a closure that re-evaluates the whole loss, which the "
-            "alternating steps of an objective with auxiliary networks cannot give; use 'adam' or 'rmsprop'."
-        )
-    return optimizer
-
-
-@contextmanager
-def seeded_torch(seed, device):
-    """Seed torch inside a forked RNG state, leaving the caller's RNG untouched."""
-    torch_device = torch.device(device)
-    cuda_devices = [torch_device.index or 0] if torch_device.type == "cuda" else []
-    with torch.random.fork_rng(devices=cuda_devices):
-        torch.manual_seed(seed)
-        yield
-
-
-# torch's thread count when skinvariant was imported: a different count later
-# means the user chose one
-TORCH_THREADS_AT_IMPORT = torch.get_num_threads()
-THREAD_ENVIRONMENT_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS")
-
-
-@contextmanager
-def training_threads(device):
-    """Train on one torch thread on the CPU, unless the user chose a thread count.
-
-    The default models' small matrix products gain nothing from more threads
-    and slow down by orders of magnitude when other processes share the CPUs
-    (``benchmarks/threads.py``: a 5-fold ``cross_validate`` on Adult took 8.7 s
-    with one or two threads alone, 227 s with two threads beside another job,
-    7.7 s with one). A count set with ``torch.set_num_threads`` after
-    importing skinvariant, or through ``OMP_NUM_THREADS``/``MKL_NUM_THREADS``
-    (as joblib's loky workers do), is left as it is.
-    """
-    chosen = torch.get_num_threads() != TORCH_THREADS_AT_IMPORT or any(
-        name in os.environ for name in THREAD_ENVIRONMENT_VARIABLES
-    )
-    if torch.device(device).type != "cpu" or chosen:
-        yield
-        return
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(TORCH_THREADS_AT_IMPORT)
 
 
 def checked_call(method):
@@ -300,6 +72,17 @@ def checked_call(method):
         return method(self, *args, **kwargs)
 
     return wrapper
+
+
+def store_parameters(estimator, arguments):
+    """Keep each ``__init__`` argument as an attribute of the same name, untouched.
+
+    A scikit-learn estimator's ``__init__`` does nothing else; call it first
+    thing, as ``store_parameters(self, locals())``.
+    """
+    for name, value in arguments.items():
+        if name not in ("self", "__class__"):
+            setattr(estimator, name, value)
 
 
 def check_layer_sizes(name, sizes):
@@ -388,7 +171,7 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
         raise NotImplementedError
 
     def engine_options(self):
-        """Extra keyword arguments for :class:`~skinvariant._engine.InvariantNet`."""
+        """Extra keyword arguments for :class:`~skinvariant.core.InvariantNet`."""
         return {}
 
     # -- fit ----------------------------------------------------------------

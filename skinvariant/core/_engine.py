@@ -17,8 +17,7 @@ from skorch import NeuralNet
 from skorch.utils import TeeGenerator
 
 from ._callbacks import ClosedFormRefit, CollapseWarning, DivergenceCheck, TermMeans
-from .objectives import LAM, TASK_LOSS, Objective, Step
-from .objectives._base import weighted_mean
+from ._objective import LAM, TASK_LOSS, Objective, Step, weighted_mean
 
 EVAL_BATCH_SIZE = 4096
 
@@ -123,7 +122,7 @@ class InvariantNet(NeuralNet):
     The network (``module``) exposes ``outputs(x)``, a dict with at least
     ``"z"`` and ``"logits"``, and ``represent(x)`` for ``transform``; the
     engine uses nothing else of it. The objective
-    (:class:`skinvariant.objectives.Objective`) names the loss terms, declares
+    (:class:`skinvariant.core.Objective`) names the loss terms, declares
     its auxiliary networks, each registered here as the skorch module
     ``<name>_`` with its own optimizer ``optimizer_<name>_`` (so
     ``optimizer_<name>__lr`` and the like route to it), and keeps buffers.
@@ -132,7 +131,7 @@ class InvariantNet(NeuralNet):
     ----------
     module : torch.nn.Module
         The network, with ``outputs`` and ``represent``.
-    objective : skinvariant.objectives.Objective or None
+    objective : skinvariant.core.Objective or None
         The method's objective; None trains on the task loss alone.
     lam : float
         The invariance weight, the factor of every term weighted by ``"lam"``.

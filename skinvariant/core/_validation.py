@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.multiclass import type_of_target
 
-from .exceptions import warn_at_caller
+from ..exceptions import warn_at_caller
 
 # The one rule for group labels, in fit, the leakage probes and the group
 # metrics alike: every group has at least MIN_GROUP_SIZE rows, and more than

@@ -1,15 +1,14 @@
 """Torch building blocks: MLPs, the encoder/head network and gradient reversal."""
 
 import torch
-import torch.nn.functional as F
 from torch import nn
+
+from ..kernels import batch_standardized
 
 __all__ = [
     "BatchStandardize",
-    "batch_standardized",
     "FrozenEncoder",
     "InvariantNetwork",
-    "VariationalNetwork",
     "grad_reverse",
     "make_mlp",
 ]
@@ -38,19 +37,6 @@ def make_mlp(n_inputs, hidden_layer_sizes, n_outputs):
         width = hidden
     layers.append(nn.Linear(width, n_outputs))
     return nn.Sequential(*layers)
-
-
-def batch_standardized(x, eps=1e-10):
-    """Each column of ``x`` minus its batch mean, divided by ``sqrt(var + eps)``.
-
-    Rescaling ``x`` leaves the result unchanged (while its spread is well
-    above ``sqrt(eps)``), so a penalty computed on it cannot be lowered by
-    shrinking the representation. ``eps`` sits inside the square root: the
-    root's gradient is infinite at zero spread (a batch of one row, a constant
-    column), which would make every gradient NaN.
-    """
-    centered = x - x.mean(dim=0, keepdim=True)
-    return centered * torch.rsqrt(centered.pow(2).mean(dim=0, keepdim=True) + eps)
 
 
 class BatchStandardize(nn.Module):
@@ -137,92 +123,6 @@ class InvariantNetwork(nn.Module):
     def represent(self, X):
         """Return the representation ``z`` of ``X``."""
         return self.encoder(X)
-
-    def forward(self, X):
-        """Return the class logits of ``X``."""
-        return self.outputs(X)["logits"]
-
-
-class VariationalNetwork(nn.Module):
-    """A VAE whose latent z = [z_p, z_n] is decoded back to x, and a classifier reading z_p.
-
-    The engine's network contract: ``outputs(x)`` gives ``"mu"`` and
-    ``"logvar"`` of q(z|x), ``"z_sample"`` (a reparameterised draw in
-    training, the mean otherwise), ``"x_hat"`` (its decoding), ``"decode"``,
-    ``"z"`` (the mean of z_p) and ``"logits"``; ``represent(x)`` the mean of z.
-
-    Parameters
-    ----------
-    n_features : int
-        Width of the input.
-    n_classes : int
-        Number of classes.
-    n_components, n_nuisance_components : int
-        Widths of z_p and z_n.
-    hidden_layer_sizes : tuple of int
-        Hidden layers of the encoder; the decoder mirrors them.
-    classifier_apart : bool, default=True
-        The classifier reads the L2-normalised mean of z_p, detached, so its cross-entropy trains the
-        classifier only and the other terms train encoder and decoder only.
-    """
-
-    def __init__(
-        self,
-        n_features,
-        n_classes,
-        n_components,
-        n_nuisance_components,
-        hidden_layer_sizes,
-        *,
-        classifier_apart=True,
-    ):
-        super().__init__()
-        n_latent = n_components + n_nuisance_components
-        self.n_components = n_components
-        self.classifier_apart = classifier_apart
-        self.encoder = make_mlp(n_features, hidden_layer_sizes, 2 * n_latent)
-        self.decoder = make_mlp(n_latent, tuple(reversed(hidden_layer_sizes)), n_features)
-        self.classifier = nn.Linear(n_components, n_classes)
-        # a linear classifier on fixed features is a convex problem: starting at
-        # zero, its first steps already point each class at its features
-        nn.init.zeros_(self.classifier.weight)
-        nn.init.zeros_(self.classifier.bias)
-
-    def posterior(self, X):
-        """Return the mean and log-variance of q(z|X)."""
-        mu, logvar = self.encoder(X).chunk(2, dim=1)
-        return mu, logvar.clamp(-10.0, 10.0)
-
-    def decode(self, z):
-        """Return the decoder's output for ``z`` (means, or logits for a Bernoulli likelihood)."""
-        return self.decoder(z)
-
-    def inverse(self, z):
-        """Map latent codes back to the input space: the decoder's output."""
-        return self.decode(z)
-
-    def outputs(self, X):
-        """Return the posterior, a draw of z, its decoding and the class logits."""
-        mu, logvar = self.posterior(X)
-        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar) if self.training else mu
-        mu_p = mu[:, : self.n_components]
-        # the classifier reads the direction of z_p, which the contrastive loss
-        # clusters, not its scale, which the KL term shrinks
-        features = F.normalize(mu_p.detach() if self.classifier_apart else mu_p, dim=1)
-        logits = self.classifier(features)
-        return {
-            "z": mu_p,
-            "logits": logits,
-            "mu": mu,
-            "logvar": logvar,
-            "z_sample": z,
-            "x_hat": self.decode(z),
-            "decode": self.decode,
-        }
-
-    def represent(self, X):
-        """Return the posterior mean of all of z."""
-        return self.posterior(X)[0]
 
     def forward(self, X):
         """Return the class logits of ``X``."""

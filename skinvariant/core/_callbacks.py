@@ -1,7 +1,7 @@
 """The engine's bookkeeping as skorch callbacks: per-term means, the divergence
 check, the closed-form refit, and the warning that the task collapsed.
 
-:class:`~skinvariant._engine.InvariantNet` puts them among its default
+:class:`~skinvariant.core.InvariantNet` puts them among its default
 callbacks, in this order, after skorch's loss scoring and before its printed
 log; like any skorch callback each can be replaced or switched off with
 ``callbacks__<name>=None`` on the net.
@@ -12,8 +12,8 @@ import math
 import torch
 from skorch.callbacks import Callback
 
-from .exceptions import DivergenceError, warn_at_caller
-from .objectives import LAM
+from ..exceptions import DivergenceError, warn_at_caller
+from ._objective import LAM
 
 # An epoch's mean task loss above this multiple of its starting value (or of 1,
 # whichever is larger) means training has blown up without producing a NaN.
@@ -143,7 +143,7 @@ class ClosedFormRefit(Callback):
     """After each epoch, fit the network's parts that have a closed form to the training split.
 
     A network whose ``fits_closed_form`` is true (an
-    :class:`~skinvariant.flows.InvertibleNetwork` with its class-conditional
+    :class:`~skinvariant.invertible.InvertibleNetwork` with its class-conditional
     block) gets ``fit_closed_form(closed_form_inputs(X), y)`` on all
     training rows.
     """

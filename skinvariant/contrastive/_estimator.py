@@ -1,21 +1,21 @@
-"""ContrastiveInvariantClassifier: reconstruction, supervised contrast and nuisance swaps (paper 001)."""
+"""ContrastiveInvariantClassifier: reconstruction, supervised contrast and nuisance swaps ("Reconstruction for disentanglement, contrast for invariance", an ICLR 2022 submission)."""
 
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import (
+from ..core import (
     InvariantClassifierBase,
     TwoBlockRepresentationMixin,
     check_layer_sizes,
-    checked_call,
     fill_doc,
+    store_parameters,
 )
-from ._validation import as_frame, encode_groups
-from .modules import VariationalNetwork
-from .objectives import ContrastiveInvariantObjective
-from .objectives.contrastive import DIVERGENCES
+from ..core._estimator import checked_call
+from ..core._validation import as_frame, encode_groups
+from ._network import VariationalNetwork
+from ._objective import DIVERGENCES, ContrastiveInvariantObjective
 
 __all__ = ["ContrastiveInvariantClassifier"]
 
@@ -24,13 +24,13 @@ TRANSFORM_OUTPUTS = ("predictive", "nuisance", "both")
 CLASSIFIER_LR_FACTOR = 10.0
 
 
-@fill_doc
+@fill_doc()
 class ContrastiveInvariantClassifier(TwoBlockRepresentationMixin, InvariantClassifierBase):
     """Classifier on the predictive half of a VAE, disentangled from known and unknown nuisances.
 
     A VAE encodes x into z = [z_p, z_n]; a decoder reconstructs x from z; a
     linear classifier reads the mean of z_p (Zhu, Xie and Abd-Almageed,
-    paper 001, eq. 10). The loss is the ELBO, plus ``beta`` times a
+    the paper's eq. 10). The loss is the ELBO, plus ``beta`` times a
     supervised contrastive loss clustering the normalised mean of z_p by
     class, plus ``gamma`` times the distance between decoding [z̄_p, z_n]
     (z̄_p drawn from the class's averaged posterior in the batch) and decoding
@@ -42,7 +42,7 @@ class ContrastiveInvariantClassifier(TwoBlockRepresentationMixin, InvariantClass
     compares with the sample's own decoding, which a decoder ignoring z_n
     satisfies). Batches are stratified by class (and group).
 
-    By default the classifier is trained apart (paper 001, Table 5): its
+    By default the classifier is trained apart (the paper's Table 5): its
     cross-entropy updates the classifier only, the other terms update the
     encoder and decoder only. Without ``sensitive`` the pair-swap term is off
     and the rest still trains; a ``NoInvarianceWarning`` says so.
@@ -69,7 +69,7 @@ class ContrastiveInvariantClassifier(TwoBlockRepresentationMixin, InvariantClass
         Divergence between a pair's posteriors, per z_n dimension.
     pair_warmup : float, default=0.0
         Fraction of ``max_epochs``, in [0, 1], over which the pair term warms
-        up as paper 001 describes: the most factors a pair may differ in
+        up as the paper describes: the most factors a pair may differ in
         grows from 1 (by difficulty), and the number of swapped z_n
         dimensions from 1 (by amount). 0 swaps all but k from the start:
         on ``make_mixed_factors`` it disentangled z_n best (see the user
@@ -157,28 +157,7 @@ class ContrastiveInvariantClassifier(TwoBlockRepresentationMixin, InvariantClass
         random_state=None,
         verbose=0,
     ):
-        self.lam = lam
-        self.n_components = n_components
-        self.n_nuisance_components = n_nuisance_components
-        self.beta = beta
-        self.gamma = gamma
-        self.temperature = temperature
-        self.divergence = divergence
-        self.pair_warmup = pair_warmup
-        self.likelihood = likelihood
-        self.train_classifier_apart = train_classifier_apart
-        self.transform_output = transform_output
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.class_weight = class_weight
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.optimizer = optimizer
-        self.validation_fraction = validation_fraction
-        self.callbacks = callbacks
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
+        store_parameters(self, locals())
 
     # -- building -------------------------------------------------------------------
 

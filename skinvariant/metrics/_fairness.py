@@ -1,0 +1,406 @@
+"""Group-fairness measures of predictions: thin wrappers around :mod:`fairlearn.metrics`
+that accept any group labels, and the group error measures of regression predictions.
+"""
+
+import numpy as np
+from fairlearn import metrics as fairlearn_metrics
+from sklearn.metrics import (
+    accuracy_score,
+    mean_absolute_error,
+)
+from sklearn.utils import column_or_1d
+from sklearn.utils.multiclass import type_of_target
+
+from skinvariant.core._validation import (
+    check_sensitive_aligned,
+    group_codes,
+)
+
+from ._groups import CONTINUOUS_ADVICE
+
+_LABELS_SHOWN = 10
+
+
+def _default_pos_label(labels):
+    """Return the positive label of a binary problem whose labels are ``labels``."""
+    label_set = set(labels.tolist())
+    if label_set <= {0, 1} or label_set <= {-1, 1}:
+        return 1
+    if len(labels) == 2:
+        return labels[-1]
+    shown = sorted(map(str, label_set))
+    if len(shown) > _LABELS_SHOWN:
+        shown = [*shown[:_LABELS_SHOWN], f"... {len(shown) - _LABELS_SHOWN} more"]
+    raise ValueError(
+        f"Binary fairness measures need two labels, got {len(label_set)}: {shown}; "
+        "pass pos_label explicitly (every other label then counts as negative)."
+    )
+
+
+def _check_labels(name, labels):
+    """Return ``labels`` as a 1-D array; refuse probabilities, scores and real targets.
+
+    These measures compare predicted labels; a threshold on scores would be
+    a choice the user must make, and every distinct score would otherwise be
+    a label of its own.
+    """
+    labels = np.asarray(labels)
+    if labels.ndim == 2 and labels.shape[1] > 1:
+        raise ValueError(
+            f"{name} has {labels.shape[1]} columns, like predict_proba's output; these "
+            "measures compare predicted labels: pass the estimator's predict(X)."
+        )
+    labels = column_or_1d(labels)
+    if labels.dtype.kind == "f" and type_of_target(labels) == "continuous":
+        if name == "y_pred" and labels.min() >= 0 and labels.max() <= 1:
+            looks_like = (
+                "look like probabilities (e.g. predict_proba(X)[:, 1]); pass the "
+                "estimator's predict(X), or choose the threshold yourself, e.g. "
+                "(p >= 0.5).astype(int)"
+            )
+        else:
+            looks_like = (
+                "look like scores or a real-valued target; pass class labels, or "
+                "for a regression target use group_error_gap or worst_group_error"
+            )
+        raise ValueError(f"{name} holds non-integer floats, which {looks_like}.")
+    return labels
+
+
+def _binarize(y_true, y_pred, pos_label):
+    """Map ``y_true`` and ``y_pred`` to 0/1 arrays, 1 meaning ``pos_label``."""
+    y_true, y_pred = _check_labels("y_true", y_true), _check_labels("y_pred", y_pred)
+    if pos_label is None:
+        pos_label = _default_pos_label(np.union1d(y_true, y_pred))
+    return (y_true == pos_label).astype(int), (y_pred == pos_label).astype(int)
+
+
+def _binary_group_difference(fairlearn_metric, y_true, y_pred, sensitive, pos_label):
+    """Call a fairlearn group-difference metric on 0/1 labels, as a float."""
+    true_positive, predicted_positive = _binarize(y_true, y_pred, pos_label)
+    codes = _as_sensitive_features(sensitive, y_true, y_pred)
+    return float(fairlearn_metric(true_positive, predicted_positive, sensitive_features=codes))
+
+
+def _as_sensitive_features(sensitive, y_true, y_pred):
+    """Group codes of ``sensitive``, checked against the labels, for fairlearn."""
+    check_sensitive_aligned(sensitive, y_true=y_true, y_pred=y_pred)
+    return group_codes(sensitive, len(np.asarray(y_true)), advice=CONTINUOUS_ADVICE)[0]
+
+
+def demographic_parity_difference(y_true, y_pred, *, sensitive, pos_label=None):
+    """Largest gap in positive-prediction rate between groups.
+
+    Wraps :func:`fairlearn.metrics.demographic_parity_difference`:
+    ``max_a P(h(X)=1 | s=a) - min_a P(h(X)=1 | s=a)``. Lower is better; 0
+    means every group receives positive predictions at the same rate.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True labels (unused by this measure, kept for a uniform signature).
+    y_pred : array-like of shape (n_samples,)
+        Predicted labels.
+    sensitive : array-like of shape (n_samples,) or (n_samples, n_attributes)
+        Group labels; a 2-D ``sensitive`` defines intersectional groups (one
+        group per unique row).
+    pos_label : object, default=None
+        The positive label. By default 1 when the labels are within {0, 1}
+        (bools included) or {-1, 1}, otherwise the greater of the two labels
+        (e.g. ``"yes"`` over ``"no"``), as in scikit-learn. With an explicit
+        ``pos_label`` every other label counts as negative.
+
+    Returns
+    -------
+    difference : float
+        The demographic parity difference, in [0, 1].
+
+    Examples
+    --------
+    >>> from skinvariant.metrics import demographic_parity_difference
+    >>> demographic_parity_difference(
+    ...     [0, 1, 0, 1], [1, 1, 0, 1], sensitive=["a", "a", "b", "b"]
+    ... )
+    0.5
+    """
+    return _binary_group_difference(
+        fairlearn_metrics.demographic_parity_difference, y_true, y_pred, sensitive, pos_label
+    )
+
+
+def equalized_odds_difference(y_true, y_pred, *, sensitive, pos_label=None):
+    """Largest between-group gap in true-positive or false-positive rate.
+
+    Wraps :func:`fairlearn.metrics.equalized_odds_difference`: the larger of
+    the between-group differences of true-positive rate and of false-positive
+    rate. Lower is better; 0 means errors are distributed alike in every group.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True labels.
+    y_pred : array-like of shape (n_samples,)
+        Predicted labels.
+    sensitive : array-like of shape (n_samples,) or (n_samples, n_attributes)
+        Group labels; a 2-D ``sensitive`` defines intersectional groups.
+    pos_label : object, default=None
+        The positive label; see :func:`demographic_parity_difference`.
+
+    Returns
+    -------
+    difference : float
+        The equalized odds difference, in [0, 1].
+
+    Examples
+    --------
+    >>> from skinvariant.metrics import equalized_odds_difference
+    >>> equalized_odds_difference(
+    ...     ["no", "yes", "no", "yes"], ["no", "yes", "yes", "yes"],
+    ...     sensitive=["a", "a", "b", "b"],
+    ... )
+    1.0
+    """
+    return _binary_group_difference(
+        fairlearn_metrics.equalized_odds_difference, y_true, y_pred, sensitive, pos_label
+    )
+
+
+def equal_opportunity_difference(y_true, y_pred, *, sensitive, pos_label=None):
+    """Largest gap in true-positive rate (recall) between groups.
+
+    Wraps :func:`fairlearn.metrics.equal_opportunity_difference`:
+    ``max_a P(h(X)=1 | y=1, s=a) - min_a P(h(X)=1 | y=1, s=a)``. Lower is
+    better.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True labels.
+    y_pred : array-like of shape (n_samples,)
+        Predicted labels.
+    sensitive : array-like of shape (n_samples,) or (n_samples, n_attributes)
+        Group labels; a 2-D ``sensitive`` defines intersectional groups.
+    pos_label : object, default=None
+        The positive label; see :func:`demographic_parity_difference`.
+
+    Returns
+    -------
+    difference : float
+        The equal opportunity difference, in [0, 1].
+
+    Examples
+    --------
+    >>> from skinvariant.metrics import equal_opportunity_difference
+    >>> equal_opportunity_difference(
+    ...     [1, 1, 1, 1], [1, 1, 1, 0], sensitive=["a", "a", "b", "b"]
+    ... )
+    0.5
+    """
+    return _binary_group_difference(
+        fairlearn_metrics.equal_opportunity_difference, y_true, y_pred, sensitive, pos_label
+    )
+
+
+def parity_gap(y_true, y_pred, *, sensitive, pos_label=None):
+    """Paper 004's parity gap ``|P(y_hat=1 | s=a) - P(y_hat=1 | s=b)|``.
+
+    The same measure as :func:`demographic_parity_difference`, under the name
+    of Boedi and Grabner (2021, eq. 6), and computed by it: with more than two groups it is
+    the largest gap between any two groups.
+
+    Parameters
+    ----------
+    y_true, y_pred, sensitive, pos_label
+        See :func:`demographic_parity_difference`.
+
+    Returns
+    -------
+    gap : float
+        In [0, 1]; lower is better.
+
+    Examples
+    --------
+    >>> from skinvariant.metrics import parity_gap
+    >>> parity_gap([0, 1, 0, 1], [1, 1, 0, 1], sensitive=["a", "a", "b", "b"])
+    0.5
+    """
+    return demographic_parity_difference(y_true, y_pred, sensitive=sensitive, pos_label=pos_label)
+
+
+def equality_gap(y_true, y_pred, *, sensitive, rate="tpr", pos_label=None):
+    """Paper 004's equality gap: the between-group gap in true-positive (or true-negative) rate.
+
+    With ``rate="tpr"`` it is ``|TPR_a - TPR_b|`` (Boedi and Grabner 2021, eq. 5), the same
+    measure as :func:`equal_opportunity_difference` and computed by it. With
+    ``rate="tnr"`` it is its twin ``|TNR_a - TNR_b|``, computed by
+    :func:`fairlearn.metrics.true_negative_rate_difference`. With more than
+    two groups either is the largest gap between any two groups.
+
+    Parameters
+    ----------
+    y_true, y_pred, sensitive, pos_label
+        See :func:`demographic_parity_difference`.
+    rate : {"tpr", "tnr"}, default="tpr"
+        Compare true-positive rates (recall of the positives) or
+        true-negative rates (recall of the negatives).
+
+    Returns
+    -------
+    gap : float
+        In [0, 1]; lower is better.
+
+    Examples
+    --------
+    >>> from skinvariant.metrics import equality_gap
+    >>> y_true, y_pred, s = [1, 0, 1, 0], [1, 0, 0, 1], ["a", "a", "b", "b"]
+    >>> equality_gap(y_true, y_pred, sensitive=s), equality_gap(y_true, y_pred, sensitive=s, rate="tnr")
+    (1.0, 1.0)
+    """
+    if rate == "tpr":
+        return equal_opportunity_difference(
+            y_true, y_pred, sensitive=sensitive, pos_label=pos_label
+        )
+    if rate == "tnr":
+        return _binary_group_difference(
+            fairlearn_metrics.true_negative_rate_difference, y_true, y_pred, sensitive, pos_label
+        )
+    raise ValueError(f"rate must be 'tpr' or 'tnr'; got {rate!r}.")
+
+
+def worst_group_accuracy(y_true, y_pred, *, sensitive):
+    """Accuracy of the group on which the predictions are least accurate.
+
+    Computed with :class:`fairlearn.metrics.MetricFrame` over
+    :func:`sklearn.metrics.accuracy_score` (``.group_min()``). Higher is
+    better. Labels may be of any type and number of classes.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True labels.
+    y_pred : array-like of shape (n_samples,)
+        Predicted labels.
+    sensitive : array-like of shape (n_samples,) or (n_samples, n_attributes)
+        Group labels; a 2-D ``sensitive`` defines intersectional groups.
+
+    Returns
+    -------
+    accuracy : float
+        The smallest per-group accuracy, in [0, 1].
+
+    Examples
+    --------
+    >>> from skinvariant.metrics import worst_group_accuracy
+    >>> worst_group_accuracy(
+    ...     ["x", "y", "x", "y"], ["x", "y", "x", "x"], sensitive=[0, 0, 1, 1]
+    ... )
+    0.5
+    """
+    frame = fairlearn_metrics.MetricFrame(
+        metrics=accuracy_score,
+        y_true=_check_labels("y_true", y_true),
+        y_pred=_check_labels("y_pred", y_pred),
+        sensitive_features=_as_sensitive_features(sensitive, y_true, y_pred),
+    )
+    return float(frame.group_min())
+
+
+def _group_errors(y_true, y_pred, sensitive, metric):
+    """fairlearn's ``MetricFrame`` of ``metric`` per group of ``sensitive``, on real targets."""
+    sensitive = _as_sensitive_features(sensitive, y_true, y_pred)
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    for name, values in (("y_true", y_true), ("y_pred", y_pred)):
+        if values.dtype.kind not in "biuf":
+            raise ValueError(
+                f"{name} must be numeric: group error measures compare real "
+                "targets with regression predictions (for class labels use "
+                "demographic_parity_difference or worst_group_accuracy)."
+            )
+    if y_true.shape != y_pred.shape:
+        raise ValueError(
+            f"y_true and y_pred must have the same shape; got {y_true.shape} and {y_pred.shape}."
+        )
+    return fairlearn_metrics.MetricFrame(
+        metrics=metric, y_true=y_true, y_pred=y_pred, sensitive_features=sensitive
+    )
+
+
+def group_error_gap(y_true, y_pred, *, sensitive, metric=mean_absolute_error):
+    """Largest gap in a regression error between groups.
+
+    The group-wise error of regression predictions, through
+    :class:`fairlearn.metrics.MetricFrame`: ``max_a E_a - min_a E_a`` where
+    ``E_a = metric(y_true[s=a], y_pred[s=a])``. Lower is better; 0 means every
+    group is predicted equally well. fairlearn has no single regression
+    fairness metric: its ``BoundedGroupLoss`` is a training constraint on the
+    worst group's loss (see :func:`worst_group_error`); this gap is its
+    two-sided companion, a group-wise error gap in the units of ``metric``.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,) or (n_samples, n_targets)
+        True targets.
+    y_pred : array-like of the same shape
+        Predictions, e.g. ``regressor.predict(X)``.
+    sensitive : array-like of shape (n_samples,) or (n_samples, n_attributes)
+        Group labels; a 2-D ``sensitive`` defines intersectional groups.
+    metric : callable, default=sklearn.metrics.mean_absolute_error
+        ``metric(y_true, y_pred) -> float``, an error (lower is better):
+        ``mean_absolute_error`` gives the gap in the units of y,
+        ``mean_squared_error`` in squared units.
+
+    Returns
+    -------
+    float
+
+    See Also
+    --------
+    worst_group_error : The error of the worst-predicted group.
+
+    Examples
+    --------
+    >>> from skinvariant.metrics import group_error_gap
+    >>> y_true = [1.0, 2.0, 3.0, 4.0]
+    >>> y_pred = [1.0, 2.0, 2.0, 6.0]
+    >>> group_error_gap(y_true, y_pred, sensitive=["a", "a", "b", "b"])  # 0 and 1.5
+    1.5
+    """
+    return float(_group_errors(y_true, y_pred, sensitive, metric).difference())
+
+
+def worst_group_error(y_true, y_pred, *, sensitive, metric=mean_absolute_error):
+    """The regression error of the worst-predicted group.
+
+    ``max_a metric(y_true[s=a], y_pred[s=a])`` through
+    :class:`fairlearn.metrics.MetricFrame`: the quantity that fairlearn's
+    bounded group loss (``fairlearn.reductions.BoundedGroupLoss``, Agarwal,
+    Dudik and Wu 2019) keeps below a bound during training, here measured on
+    any predictions. Lower is better.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,) or (n_samples, n_targets)
+        True targets.
+    y_pred : array-like of the same shape
+        Predictions.
+    sensitive : array-like of shape (n_samples,) or (n_samples, n_attributes)
+        Group labels; a 2-D ``sensitive`` defines intersectional groups.
+    metric : callable, default=sklearn.metrics.mean_absolute_error
+        ``metric(y_true, y_pred) -> float``, an error (lower is better).
+
+    Returns
+    -------
+    float
+
+    See Also
+    --------
+    group_error_gap : The gap between the worst and the best group.
+
+    Examples
+    --------
+    >>> from skinvariant.metrics import worst_group_error
+    >>> worst_group_error([1.0, 2.0, 3.0, 4.0], [1.0, 2.0, 2.0, 6.0],
+    ...                   sensitive=["a", "a", "b", "b"])
+    1.5
+    """
+    return float(_group_errors(y_true, y_pred, sensitive, metric).group_max())
