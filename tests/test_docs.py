@@ -6,6 +6,7 @@ import pkgutil
 import re
 
 import pytest
+from sklearn.base import clone
 
 import skinvariant
 
@@ -16,10 +17,18 @@ DOCS = pathlib.Path(__file__).parent.parent / "docs"
 def test_the_adding_a_method_example_trains_and_records_its_terms(capsys):
     source = (DOCS / "contributing.md").read_text()
     (code,) = re.findall(r"```python\n(.*?)```", source, re.S)
-    exec(compile(code, "docs/contributing.md", "exec"), {})
+    namespace = {}
+    exec(compile(code, "docs/contributing.md", "exec"), namespace)
     printed = capsys.readouterr().out
     for key in ("train_penalty", "train_probe_acc", "train_probe_loss", "train_task_loss"):
         assert key in printed
+    # a method of its own: an estimator with its documented parameters only
+    model, X = namespace["model"], namespace["X"]
+    assert model.predict_proba(X).shape == (len(X), 2)
+    assert model.transform(X).shape == (len(X), 8)
+    parameters = type(model).__doc__.split("Attributes\n")[0]
+    assert sorted(re.findall(r"^(\w+) :", parameters, flags=re.M)) == sorted(model.get_params())
+    assert clone(model).get_params() == model.get_params()
 
 
 def public_modules():
@@ -67,5 +76,5 @@ def test_the_api_reference_lists_every_public_name():
         "skinvariant.IIDMClassifier",
         "skinvariant.model_selection.lam_path",
         "skinvariant.__version__",
-        "skinvariant.objectives.LAM",
+        "skinvariant.core.LAM",
     } <= documented
