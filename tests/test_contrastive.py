@@ -202,39 +202,48 @@ def test_swapped_bernoulli_decodings_are_compared_as_probabilities():
 
 
 def test_worst_group_accuracy_rises_over_a_plain_network_on_shifted_colours():
-    # paper 001 Table 1 in small: training backgrounds follow the class half of
-    # the time, test backgrounds are colours unseen in training. Measured on
-    # seeds 0-9 (benchmarks/contrastive.py): worst (class, background)
-    # accuracy 0.345 against the MLP's 0.174 on the mean, above it on every
-    # seed (by 7 to 32 points); average 0.80 against 0.66. This is seed 0
-    # (0.44 against 0.12).
+    # the Table 1 of Colored-MNIST in small: training backgrounds follow the
+    # class half of the time, test backgrounds are colours unseen in training.
+    # Measured with these settings on seeds 0-4 (2026-12-04): average accuracy
+    # 0.835 / 0.787 / 0.761 / 0.843 / 0.793 against the MLP's 0.704 / 0.678 /
+    # 0.581 / 0.715 / 0.719 (above it by 7 to 18 points on every seed); worst
+    # (class, background) accuracy 0.44 / 0.15 / 0.27 / 0.47 / 0.27 against
+    # 0.12 / 0.17 / 0.20 / 0.27 / 0.09: the worst cell holds about 18 digits,
+    # so it is judged on the mean of seeds 0-2 (+0.12), not seed by seed.
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier
 
     from skinvariant.datasets import make_colored_background_digits
     from skinvariant.metrics import worst_group_accuracy
 
-    data = make_colored_background_digits(0.5, random_state=0)
-    model = ContrastiveInvariantClassifier(
-        n_components=8,
-        hidden_layer_sizes=(64,),
-        likelihood="bernoulli",
-        max_epochs=100,
-        random_state=0,
-    ).fit(data.X_train, data.y_train, sensitive=data.nuisance_train)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)  # 100 epochs, as the model's
-        plain = MLPClassifier((64, 8), max_iter=100, random_state=0).fit(data.X_train, data.y_train)
-    cells = np.column_stack([data.y_test, data.nuisance_test[:, 1]])
-    scores = {}
-    for name, fitted in (("model", model), ("plain", plain)):
-        y_pred = fitted.predict(data.X_test)
-        scores[name] = (
-            np.mean(y_pred == data.y_test),
-            worst_group_accuracy(data.y_test, y_pred, sensitive=cells),
-        )
-    assert scores["model"][1] >= scores["plain"][1] + 0.15, scores
-    assert scores["model"][0] >= scores["plain"][0] - 0.01, scores
+    gains = {"accuracy": [], "worst_group": []}
+    for seed in range(3):
+        data = make_colored_background_digits(0.5, random_state=seed)
+        model = ContrastiveInvariantClassifier(
+            n_components=8,
+            hidden_layer_sizes=(64,),
+            likelihood="bernoulli",
+            max_epochs=100,
+            random_state=seed,
+        ).fit(data.X_train, data.y_train, sensitive=data.nuisance_train)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)  # 100 epochs, as the model's
+            plain = MLPClassifier((64, 8), max_iter=100, random_state=seed)
+            plain.fit(data.X_train, data.y_train)
+        cells = np.column_stack([data.y_test, data.nuisance_test[:, 1]])
+        scores = []
+        for fitted in (model, plain):
+            y_pred = fitted.predict(data.X_test)
+            scores.append(
+                (
+                    np.mean(y_pred == data.y_test),
+                    worst_group_accuracy(data.y_test, y_pred, sensitive=cells),
+                )
+            )
+        gains["accuracy"].append(scores[0][0] - scores[1][0])
+        gains["worst_group"].append(scores[0][1] - scores[1][1])
+    assert min(gains["accuracy"]) >= 0.05, gains
+    assert np.mean(gains["worst_group"]) >= 0.05, gains
 
 
 def test_known_factors_are_checked_one_by_one_not_as_their_combinations():
@@ -253,18 +262,21 @@ def test_known_factors_are_checked_one_by_one_not_as_their_combinations():
 
 
 def test_the_pair_term_disentangles_z_n_when_every_factor_is_known():
-    # make_mixed_factors, 3000 rows, 30 epochs: MIG of z_n against the three
-    # known factors was 0.02 / 0.25 / 0.17 without the pair term and
-    # 0.57 / 0.59 / 0.26 with it on seeds 0 / 1 / 2 (benchmarks/contrastive.py:
-    # 0.55 ± 0.14 against 0.14 ± 0.10 at 50 epochs); this is seed 0
+    # make_mixed_factors, 3000 rows, 30 epochs; MIG of z_n against the three
+    # known factors, measured on seeds 0-4 (2026-12-04): 0.03 / 0.28 / 0.17 /
+    # 0.11 / 0.19 without the pair term, 0.60 / 0.56 / 0.24 / 0.35 / 0.25 with
+    # it: higher on every seed (by 0.06 to 0.57), by 0.31 on the mean of 0-2
     from skinvariant.datasets import make_mixed_factors
     from skinvariant.metrics import mutual_information_gap
 
-    X, y, s = make_mixed_factors(3000, random_state=0)
-    mig = {}
-    for lam in (0.0, 1.0):
-        model = ContrastiveInvariantClassifier(
-            lam=lam, transform_output="nuisance", max_epochs=30, random_state=0
-        )
-        mig[lam] = mutual_information_gap(s, model.fit(X, y, sensitive=s).transform(X))
-    assert mig[1.0] >= 0.4 and mig[1.0] >= mig[0.0] + 0.3, mig
+    mig = {0.0: [], 1.0: []}
+    for seed in range(3):
+        X, y, s = make_mixed_factors(3000, random_state=seed)
+        for lam in mig:
+            model = ContrastiveInvariantClassifier(
+                lam=lam, transform_output="nuisance", max_epochs=30, random_state=seed
+            )
+            mig[lam].append(mutual_information_gap(s, model.fit(X, y, sensitive=s).transform(X)))
+    with_pairs, without = np.array(mig[1.0]), np.array(mig[0.0])
+    assert np.all(with_pairs > without), mig
+    assert with_pairs.mean() >= without.mean() + 0.2, mig
