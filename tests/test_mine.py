@@ -5,7 +5,6 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import GridSearchCV
 
 from skinvariant import DivergenceError, MINEDebiasedClassifier
@@ -49,10 +48,8 @@ def test_continuous_attribute_is_detected_standardised_and_removed():
     model = fitted[1.0]
     assert model.sensitive_type_ == "continuous" and model.sensitive_groups_ is None
     assert model.sensitive_mean_ == pytest.approx([age.mean()])
-    plain, invariant = (
-        continuous_leakage(fitted[lam].transform(X), age, probe=LinearRegression()).r2
-        for lam in (0.0, 1.0)
-    )
+    # the strongest of the default probes (linear, boosted trees, MLP), on held-out rows
+    plain, invariant = (continuous_leakage(fitted[lam].transform(X), age).r2 for lam in (0.0, 1.0))
     assert plain > 0.6  # z carries age when nothing stops it
     assert invariant < 0.6 * plain
     assert fitted[1.0].score(X, y) > fitted[0.0].score(X, y) - 0.05
