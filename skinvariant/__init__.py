@@ -6,10 +6,13 @@ One module per method holds its objective and its estimators:
 :mod:`skinvariant.mine`, :mod:`skinvariant.hsic`,
 :mod:`skinvariant.affinity`, :mod:`skinvariant.invertible` and
 :mod:`skinvariant.contrastive`; :mod:`skinvariant.core` holds what they share.
+:mod:`skinvariant.certified` holds the representations with finitely many
+cells and a certificate (FARE).
 """
 
 from .adversarial import AdversarialClassifier, AdversarialRegressor
 from .affinity import AffinityClassifier, AffinityTransformer
+from .certified import FAREClassifier, FARETransformer, QuantizedRepresentation
 from .contrastive import ContrastiveInvariantClassifier
 from .exceptions import BudgetNotMetWarning, DivergenceError, NoInvarianceWarning
 from .hsic import HSICClassifier, HSICRegressor
@@ -27,6 +30,8 @@ __all__ = [
     "BudgetNotMetWarning",
     "ContrastiveInvariantClassifier",
     "DivergenceError",
+    "FAREClassifier",
+    "FARETransformer",
     "HSICClassifier",
     "HSICRegressor",
     "IIDMClassifier",
@@ -35,5 +40,6 @@ __all__ = [
     "MINEDebiasedClassifier",
     "MINEDebiasedRegressor",
     "NoInvarianceWarning",
+    "QuantizedRepresentation",
     "__version__",
 ]

@@ -33,6 +33,9 @@ def test_docstring_lists_the_signature_in_order_with_its_defaults(Estimator):
     documented = documented_parameters(Estimator)
     assert [name for name, _ in documented] == [name for name in signature if name != "self"]
     for name, default in documented:
+        if signature[name].default is inspect.Parameter.empty:  # a required parameter
+            assert default is None, f"{name} is required but documents a default"
+            continue
         assert default is not None, f"{name} documents no default"
         assert literal(default) == signature[name].default, name
 

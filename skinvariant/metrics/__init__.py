@@ -23,6 +23,7 @@ conditional entropy, re-attachment), ``_kernel`` (HSIC, MMD), ``_scorers``,
 imported here.
 """
 
+from ._certificate import demographic_parity_bound, equalized_odds_bound
 from ._disentanglement import (
     dci_disentanglement,
     mutual_information_gap,
@@ -56,10 +57,12 @@ __all__ = [
     "conditional_entropy",
     "continuous_leakage",
     "dci_disentanglement",
+    "demographic_parity_bound",
     "demographic_parity_difference",
     "downstream_fairness",
     "equal_opportunity_difference",
     "equality_gap",
+    "equalized_odds_bound",
     "equalized_odds_difference",
     "fairness_report",
     "group_error_gap",
