@@ -13,7 +13,7 @@ from ..core import (
     store_parameters,
 )
 from ..core._estimator import checked_call
-from ..core._validation import as_frame, encode_groups
+from ..core._validation import as_frame, codes_of_known_groups, encode_groups
 from ._network import VariationalNetwork
 from ._objective import DIVERGENCES, ContrastiveInvariantObjective
 
@@ -161,22 +161,40 @@ class ContrastiveInvariantClassifier(TwoBlockRepresentationMixin, InvariantClass
 
     # -- building -------------------------------------------------------------------
 
-    def _encode_sensitive(self, sensitive, n_samples):
+    def _encode_sensitive(self, sensitive, n_samples, *, reset=True):
         """Check each known factor as the other estimators check ``sensitive``; one code column each.
 
         The factors are checked one by one, not their intersection: the pair
         term needs each factor's values to recur, not each combination.
         """
+        if not reset:
+            return super()._encode_sensitive(sensitive, n_samples, reset=False)
         if sensitive is None:
             self.n_factors_ = 0
+            self.factor_groups_ = None
             return super()._encode_sensitive(None, n_samples)
         frame = as_frame(sensitive)
-        codes = []
+        codes, self.factor_groups_ = [], []
         for column in frame.columns:
             codes.append(super()._encode_sensitive(frame[column], n_samples))
+            self.factor_groups_.append(self.sensitive_groups_)
         self.n_factors_ = len(codes)
         self.sensitive_groups_ = encode_groups(frame, n_samples)[1]
         return np.column_stack(codes)
+
+    def _chunk_sensitive_codes(self, sensitive, n_samples):
+        frame = as_frame(sensitive)
+        if frame.shape[1] != self.n_factors_:
+            raise ValueError(
+                f"sensitive has {frame.shape[1]} factors where the first call to "
+                f"partial_fit had {self.n_factors_}."
+            )
+        return np.column_stack(
+            [
+                codes_of_known_groups(frame[column], groups, n_samples)
+                for column, groups in zip(frame.columns, self.factor_groups_)
+            ]
+        )
 
     def _build_network(self, X):
         if self.likelihood == "bernoulli" and (X.min() < 0 or X.max() > 1):

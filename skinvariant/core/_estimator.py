@@ -16,6 +16,7 @@ from sklearn.base import (
     RegressorMixin,
     TransformerMixin,
     _fit_context,
+    is_classifier,
 )
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -33,7 +34,9 @@ from ._runtime import OPTIMIZERS, resolve_device, resolve_optimizer, seeded_torc
 from ._validation import (
     ESTIMATOR_ADVICE,
     check_sensitive_aligned,
+    codes_of_known_groups,
     continuous_columns,
+    continuous_values,
     group_codes,
     non_numeric_columns,
     standardize_continuous,
@@ -145,6 +148,7 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
     # Request ``sensitive`` at class level so metadata routing sends it to ``fit``
     # without turning routing on globally.
     __metadata_request__fit = {"sensitive": True}
+    __metadata_request__partial_fit = {"sensitive": True}
 
     _parameter_constraints = {
         "lam": [Interval(Real, 0, None, closed="left")],
@@ -204,34 +208,118 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
             The fitted estimator.
         """
         self.__dict__.pop("net_", None)  # a failed refit must not leave the old model
-        check_sensitive_aligned(sensitive, X=X, y=y)  # before X loses its index
-        X, y = self._validate_training_data(X, y)
-        target = self._encode_target(y)
-        sensitive_codes = self._encode_sensitive(sensitive, len(X))
-        row_weights = self._row_weights(sample_weight, y)
+        self.__dict__.pop("_partial_fit_seeds_", None)
+        inputs, target, X = self._training_inputs(X, y, sensitive, sample_weight, reset=True)
         self.device_ = resolve_device(self.device)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         with seeded_torch(seed, self.device_), training_threads(self.device_):
-            net = self._build_net(X, sensitive_codes is not None)
-            inputs = {"X": X}
-            if sensitive_codes is not None:
-                inputs["sensitive"] = sensitive_codes
-            if row_weights is not None:
-                inputs["sample_weight"] = row_weights
+            net = self._build_net(X, "sensitive" in inputs)
             net.fit(inputs, target)
         self.net_ = net
         self.history_ = net.history
         return self
 
-    def _validate_training_data(self, X, y):
+    @checked_call
+    def partial_fit(self, X, y, *, sensitive=None, classes=None, sample_weight=None):
+        """Train for one pass over the rows given, continuing from the previous call.
+
+        The first call (on an unfitted estimator) fixes the classes, the
+        groups of ``sensitive`` and the input checks, builds the network and
+        lets the objective initialise itself on these rows; each later call
+        (or a call after :meth:`fit`) takes one more epoch over its rows
+        with the optimizers' and auxiliary networks' state kept. Training
+        schedules (``lam_ramp``) count the calls against ``max_epochs``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            A chunk of the training data.
+        y : array-like of shape (n_samples,)
+            Its class labels.
+        sensitive : array-like of shape (n_samples,) or (n_samples, n_attributes), default=None
+            Its attribute. Every group must occur in the first chunk; a
+            group seen later for the first time raises a ``ValueError``.
+        classes : array-like of shape (n_classes,), default=None
+            Every class of y, required on a classifier's first call (a chunk
+            may lack some; a transformer takes the first chunk's classes),
+            ignored after it.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each row of the chunk in the task loss. ``class_weight``
+            must be a dict here: "balanced" would weigh each chunk differently.
+
+        Returns
+        -------
+        self : object
+            The estimator, trained one more pass.
+        """
+        return self._partial_fit(X, y, sensitive, sample_weight, classes=classes)
+
+    def _partial_fit(self, X, y, sensitive, sample_weight, classes=None):
+        first = not hasattr(self, "net_")
+        if first:
+            self._validate_params()
+        if getattr(self, "class_weight", None) == "balanced":
+            raise ValueError(
+                "class_weight='balanced' is not supported by partial_fit: it would weigh "
+                "each chunk by its own class shares. Give class_weight as a dict of "
+                "weights computed on all rows (sklearn.utils.class_weight.compute_class_weight)."
+            )
+        inputs, target, X = self._training_inputs(
+            X, y, sensitive, sample_weight, reset=first, classes=classes, incremental=True
+        )
+        if first:
+            self.device_ = resolve_device(self.device)
+        if first or not hasattr(self, "_partial_fit_seeds_"):  # the first call, or after fit
+            self._partial_fit_seeds_ = check_random_state(self.random_state)
+        seed = self._partial_fit_seeds_.randint(np.iinfo(np.int32).max)
+        with seeded_torch(seed, self.device_), training_threads(self.device_):
+            if first:
+                self.net_ = self._build_net(X, "sensitive" in inputs, incremental=True)
+                self.history_ = self.net_.history
+            self.net_.partial_fit(inputs, target, epochs=1)
+        self.history_ = self.net_.history
+        return self
+
+    def _training_inputs(
+        self, X, y, sensitive, sample_weight, *, reset, classes=None, incremental=False
+    ):
+        """The engine's inputs and target for ``fit`` or a chunk of ``partial_fit``, and X."""
+        check_sensitive_aligned(sensitive, X=X, y=y)  # before X loses its index
+        X, y = self._validate_training_data(
+            X, y, reset=reset, classes=classes, incremental=incremental
+        )
+        target = self._encode_target(y, reset=reset)
+        sensitive_codes = self._encode_sensitive(sensitive, len(X), reset=reset)
+        row_weights = self._row_weights(sample_weight, y)
+        inputs = {"X": X}
+        if sensitive_codes is not None:
+            inputs["sensitive"] = sensitive_codes
+        if row_weights is not None:
+            inputs["sample_weight"] = row_weights
+        return inputs, target, X
+
+    def _validate_training_data(self, X, y, *, reset=True, classes=None, incremental=False):
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target "
                 "y is None: its representation is trained to predict y."
             )
-        X, y = self._validate_numeric(X, y=y, reset=True)
+        X, y = self._validate_numeric(X, y=y, reset=reset)
         check_classification_targets(y)
-        n_classes = len(np.unique(y))
+        if not reset:
+            _check_known_classes(y, self.classes_)
+            return X, y
+        if classes is not None:
+            self.classes_ = np.unique(classes)
+            _check_known_classes(y, self.classes_)
+        elif incremental and is_classifier(self):  # a transformer takes the first chunk's
+            raise ValueError(
+                "classes must be given on the first call to partial_fit, e.g. "
+                "classes=np.unique(y_all): a chunk may lack some classes."
+            )
+        else:
+            self.classes_ = np.unique(y)
+        n_classes = len(self.classes_)
         if n_classes < 2:
             raise ValueError(
                 f"y has only {n_classes} class; a classifier needs at least 2 "
@@ -263,10 +351,9 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
             )
         return (weights / weights.mean()).astype(np.float32)
 
-    def _encode_target(self, y):
-        """Set the fitted attributes of the target; return what the head trains on."""
-        self.classes_, codes = np.unique(y, return_inverse=True)
-        return codes
+    def _encode_target(self, y, *, reset=True):
+        """What the head trains on: the codes of y among ``classes_`` (set in validation)."""
+        return np.searchsorted(self.classes_, y)
 
     def _n_outputs(self):
         """Width of the head's output: one logit per class."""
@@ -296,7 +383,10 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
             return _dense(validated[0]), validated[1]
         return _dense(validated)
 
-    def _encode_sensitive(self, sensitive, n_samples):
+    def _encode_sensitive(self, sensitive, n_samples, *, reset=True):
+        """Codes of ``sensitive``; ``reset`` fixes its groups, else those fixed are used."""
+        if not reset:
+            return self._encode_sensitive_of_chunk(sensitive, n_samples)
         if sensitive is None and not self._warns_without_sensitive:
             self.sensitive_groups_ = None
             return None
@@ -318,7 +408,30 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
         self.sensitive_groups_ = groups
         return codes
 
-    def _build_net(self, X, with_invariance):
+    def _encode_sensitive_of_chunk(self, sensitive, n_samples):
+        """Codes of a later chunk's ``sensitive`` among the groups the first call fixed."""
+        if sensitive is None:
+            if self._fitted_with_sensitive():
+                warn_at_caller(
+                    f"{type(self).__name__}.partial_fit was called without sensitive=...: "
+                    "only the terms that need no sensitive train on this chunk.",
+                    NoInvarianceWarning,
+                )
+            return None
+        if not self._fitted_with_sensitive():
+            raise ValueError(
+                "partial_fit received sensitive, but the first call had none and built a "
+                "model without invariance terms; pass sensitive from the first call on."
+            )
+        return self._chunk_sensitive_codes(sensitive, n_samples)
+
+    def _fitted_with_sensitive(self):
+        return self.sensitive_groups_ is not None
+
+    def _chunk_sensitive_codes(self, sensitive, n_samples):
+        return codes_of_known_groups(sensitive, self.sensitive_groups_, n_samples)
+
+    def _build_net(self, X, with_invariance, incremental=False):
         network = self._build_network(X)
         classification = self._task == "classification"
         objective = None  # the task loss alone
@@ -345,6 +458,8 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
             class_labels=self.classes_.tolist() if classification else None,
             **TASK_LOSSES[self._task],
             **self.engine_options(),
+            # one chunk's single epoch says nothing of a collapse
+            **({"callbacks__collapse_warning": None} if incremental else {}),
         )
 
     def _with_kernel_penalty(self, objective):
@@ -429,7 +544,9 @@ class SensitiveTypeMixin:
     _parameter_constraints = {"sensitive_type": [StrOptions({"auto", "categorical", "continuous"})]}
     _continuous_sensitive_advice = "pass sensitive_type='continuous'"
 
-    def _encode_sensitive(self, sensitive, n_samples):
+    def _encode_sensitive(self, sensitive, n_samples, *, reset=True):
+        if not reset:
+            return super()._encode_sensitive(sensitive, n_samples, reset=False)
         self.sensitive_mean_ = self.sensitive_scale_ = None
         continuous = self.sensitive_type == "continuous" or (
             self.sensitive_type == "auto"
@@ -446,6 +563,15 @@ class SensitiveTypeMixin:
         self.sensitive_type_ = "continuous"
         self.sensitive_groups_ = None
         return values
+
+    def _fitted_with_sensitive(self):
+        return self.sensitive_type_ == "continuous" or super()._fitted_with_sensitive()
+
+    def _chunk_sensitive_codes(self, sensitive, n_samples):
+        if self.sensitive_type_ == "categorical":
+            return super()._chunk_sensitive_codes(sensitive, n_samples)
+        values = continuous_values(sensitive, n_samples, advice="pass sensitive_type='categorical'")
+        return ((values - self.sensitive_mean_) / self.sensitive_scale_).astype(np.float32)
 
     def _sensitive_width(self):
         """Number of groups, or of continuous columns, of the encoded ``sensitive``."""
@@ -623,17 +749,55 @@ class InvariantRegressorBase(RegressorMixin, InvariantEstimatorBase):
         """
         return super().fit(X, y, sensitive=sensitive, sample_weight=sample_weight)
 
-    def _validate_training_data(self, X, y):
+    @checked_call
+    def partial_fit(self, X, y, *, sensitive=None, sample_weight=None):
+        """Train for one pass over the rows given, continuing from the previous call.
+
+        The first call (on an unfitted estimator) fixes the target's
+        standardisation (``y_mean_``, ``y_scale_``), the groups or the
+        standardisation of ``sensitive`` and the input checks, builds the
+        network and lets the objective initialise itself on these rows; each
+        later call takes one more epoch over its rows with the optimizers'
+        and auxiliary networks' state kept. Training schedules count the
+        calls against ``max_epochs``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            A chunk of the training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Its real-valued target.
+        sensitive : array-like of shape (n_samples,) or (n_samples, n_attributes), default=None
+            Its attribute. Every group must occur in the first chunk; a
+            group seen later for the first time raises a ``ValueError``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each row of the chunk in the task loss.
+
+        Returns
+        -------
+        self : object
+            The estimator, trained one more pass.
+        """
+        return self._partial_fit(X, y, sensitive, sample_weight)
+
+    def _validate_training_data(self, X, y, *, reset=True, classes=None, incremental=False):
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target "
                 "y is None: its representation is trained to predict y."
             )
         y = _real_target(y, type(self).__name__)
-        return self._validate_numeric(X, y=y, reset=True, multi_output=True, y_numeric=True)
+        return self._validate_numeric(X, y=y, reset=reset, multi_output=True, y_numeric=True)
 
-    def _encode_target(self, y):
+    def _encode_target(self, y, *, reset=True):
         y = y.reshape(len(y), -1)
+        if not reset:
+            if y.shape[1] != len(self.y_mean_):
+                raise ValueError(
+                    f"y has {y.shape[1]} columns where the first call to partial_fit had "
+                    f"{len(self.y_mean_)}."
+                )
+            return ((y - self.y_mean_) / self.y_scale_).astype(np.float32)
         self.y_mean_ = y.mean(axis=0)
         scale = y.std(axis=0)
         self.y_scale_ = np.where(
@@ -668,6 +832,16 @@ class InvariantRegressorBase(RegressorMixin, InvariantEstimatorBase):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
+
+
+def _check_known_classes(y, classes):
+    """Refuse labels of ``y`` outside ``classes``, naming them."""
+    unseen = np.setdiff1d(np.unique(y), classes)
+    if len(unseen):
+        raise ValueError(
+            f"y holds classes {unseen[:5].tolist()} not in classes={classes.tolist()}, "
+            "fixed by the first call to partial_fit; give every class there."
+        )
 
 
 def _real_target(y, estimator_name):

@@ -278,6 +278,40 @@ def group_codes(sensitive, n_samples=None, *, advice=ESTIMATOR_ADVICE):
     return codes, groups
 
 
+def codes_of_known_groups(sensitive, groups, n_samples=None):
+    """Encode ``sensitive`` as the codes of ``groups``, the labels a first call fixed.
+
+    Parameters
+    ----------
+    sensitive : array-like of shape (n_samples,) or (n_samples, n_attributes)
+        Group labels; 2-D rows are intersectional groups, matched as tuples.
+    groups : list
+        The known labels in code order (tuples for 2-D ``sensitive``).
+    n_samples : int, default=None
+        Expected number of rows.
+
+    Returns
+    -------
+    codes : ndarray of shape (n_samples,), dtype int64
+    """
+    frame = _checked_frame(sensitive, n_samples)
+    if frame.shape[1] == 1:
+        labels = frame.iloc[:, 0].to_numpy()
+    else:
+        labels = np.empty(len(frame), dtype=object)
+        labels[:] = list(frame.itertuples(index=False, name=None))
+    index = pd.Index(groups, tupleize_cols=False)
+    codes = index.get_indexer(pd.Index(labels, tupleize_cols=False))
+    if (codes < 0).any():
+        unseen = sorted({str(label) for label in labels[codes < 0]})
+        raise ValueError(
+            f"sensitive holds groups {unseen[:5]} not seen in the first call to "
+            f"partial_fit, which fixed the groups {list(groups)[:10]}; give every group in "
+            "the first chunk, or fit on all rows at once."
+        )
+    return codes.astype(np.int64)
+
+
 def take_rows(data, rows):
     """The rows at positions ``rows`` of an array-like, sparse matrix, DataFrame or Series."""
     if hasattr(data, "iloc"):
