@@ -109,7 +109,9 @@ def build_model(method, kappa, n_epochs, every, seed):
     if method == "IIDM":
         return IIDMClassifier(**common)
     mode = {"AII": "alternating", "NS": "nonsaturating"}[method]
-    return AdversarialClassifier(mode=mode, **common)
+    # the paper's game has no gradient penalty; the estimator's default of 1.0
+    # diverges here under SGD at lr 0.1 (DivergenceError in the first epoch)
+    return AdversarialClassifier(mode=mode, gradient_penalty=0.0, **common)
 
 
 def run(method, n_groups, kappa, seed, n_samples, n_steps, every):

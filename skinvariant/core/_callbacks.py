@@ -107,7 +107,8 @@ def _raise(net, problems):
     details = "; ".join(f"{name} {reason}" for name, reason in problems.items())
     raise DivergenceError(
         f"Training diverged in epoch {len(net.history)}: {details}. Lower lr or lam, "
-        "standardise X, or add a gradient penalty, and refit."
+        "standardise X, or change an adversary's gradient_penalty (add one where it is "
+        "0; lower it under SGD at a large lr), and refit."
     )
 
 
