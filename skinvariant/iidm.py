@@ -32,6 +32,10 @@ from .core import (
 
 __all__ = ["DiscriminatorMatchingObjective", "IIDMClassifier", "IIDMRegressor"]
 
+# rows per chunk when the centroids start from the whole training split: at
+# most this many rows' adversary activations are held at once
+INITIALIZATION_ROWS = 65536
+
 
 class DiscriminatorMatchingObjective(AdversaryObjective):
     """Discriminator matching with moving centroids.
@@ -73,24 +77,36 @@ class DiscriminatorMatchingObjective(AdversaryObjective):
         self.register_buffer("centroids", torch.zeros(n_rows, n_groups, n_groups))
         self.register_buffer("seen", torch.zeros(n_rows, n_groups, dtype=torch.bool))
 
-    def _cell_means(self, z, s, y):
-        """Mean adversary logits of each cell present in the batch, and the presence mask."""
+    def _cell_sums(self, z, s, y):
+        """Summed adversary logits of each cell over these rows, and each cell's row count."""
         rows = y if self.semantic_alignment else torch.zeros_like(s)
         cells = rows * self.n_groups + s
-        n_cells = self.seen.numel()
         logits = self.adversary(z)
         # a one-hot product rather than index_add_, which is not deterministic on CUDA
-        membership = F.one_hot(cells, n_cells).to(logits.dtype)
-        sums = membership.T @ logits
-        counts = membership.sum(dim=0)
+        membership = F.one_hot(cells, self.seen.numel()).to(logits.dtype)
+        return membership.T @ logits, membership.sum(dim=0)
+
+    def _cell_means(self, sums, counts):
+        """Mean logits of each cell present, and the presence mask, shaped as the buffers."""
         means = sums / counts.clamp(min=1)[:, None]
         return means.view_as(self.centroids), (counts > 0).view_as(self.seen)
 
     @torch.no_grad()
     def initialize(self, step):
+        """Start each centroid at its cell's mean logits over the training rows.
+
+        The rows go through the adversary in chunks of ``INITIALIZATION_ROWS``,
+        so that the memory this takes does not grow with the training set.
+        """
         if step.s is None:
             return
-        means, present = self._cell_means(step.outputs["z"], step.s, step.y)
+        z = step.outputs["z"]
+        sums, counts = 0, 0
+        for start in range(0, len(z), INITIALIZATION_ROWS):
+            rows = slice(start, start + INITIALIZATION_ROWS)
+            chunk_sums, chunk_counts = self._cell_sums(z[rows], step.s[rows], step.y[rows])
+            sums, counts = sums + chunk_sums, counts + chunk_counts
+        means, present = self._cell_means(sums, counts)
         self.centroids.copy_(means)
         self.seen.copy_(present)
 
@@ -99,7 +115,7 @@ class DiscriminatorMatchingObjective(AdversaryObjective):
         """Move the centroids once the adversary has taken its steps on the batch."""
         if updated != "adversary":
             return
-        means, present = self._cell_means(step.outputs["z"], step.s, step.y)
+        means, present = self._cell_means(*self._cell_sums(step.outputs["z"], step.s, step.y))
         moved = self.decay * self.centroids + (1 - self.decay) * means
         # a cell absent from the batch keeps its centroid; a cell seen for the
         # first time starts at its batch mean

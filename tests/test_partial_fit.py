@@ -1,4 +1,4 @@
-"""partial_fit: one pass per chunk, state kept between calls, classes and groups fixed on the first."""
+"""Data beyond memory: partial_fit over chunks, and a memmap read batch by batch."""
 
 import pickle
 import warnings
@@ -148,3 +148,22 @@ def test_chunks_of_a_dask_array_train_block_by_block():
                 model.partial_fit(X_chunk, y_chunk, sensitive=s_chunk, classes=[0, 1])
     assert len(model.history_) == 20
     assert model.score(X_test, y_test) > 0.8
+
+
+def test_a_memmap_is_read_batch_by_batch_and_trains_the_same_model(tmp_path):
+    from skinvariant.core._engine import FileRows
+
+    (X, y, s), (X_test, _, _) = blobs_split()
+    X = X.astype(np.float32)
+    stored = np.memmap(tmp_path / "X.dat", dtype=np.float32, mode="w+", shape=X.shape)
+    stored[:] = X
+    stored.flush()
+    on_disk = np.memmap(tmp_path / "X.dat", dtype=np.float32, mode="r", shape=X.shape)
+    for options in ({}, {"validation_fraction": 0.2}):
+        in_memory = IIDMClassifier(max_epochs=3, random_state=0, **options).fit(X, y, sensitive=s)
+        streamed = IIDMClassifier(max_epochs=3, random_state=0, **options)
+        streamed.fit(on_disk, y, sensitive=s)
+        np.testing.assert_array_equal(streamed.transform(X_test), in_memory.transform(X_test))
+        np.testing.assert_array_equal(streamed.predict(on_disk), in_memory.predict(X))
+    inputs = streamed.net_.get_dataset(streamed._validate_numeric(on_disk)).inputs
+    assert isinstance(inputs["X"], FileRows)  # the rows stay in the file

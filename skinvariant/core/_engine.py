@@ -2,12 +2,15 @@
 terms of a method's objective, with the objective's auxiliary networks.
 
 Data are kept as tensors on the training device and batches are fetched by
-index, never row by row. Each batch is ``({"X": x, "sensitive": s,
-"sample_weight": w}, y)``, the last two only when ``fit`` has them.
+index, never row by row; an ``X`` backed by a file (a ``numpy.memmap``) stays
+in its file and each batch's rows are read from it. Each batch is
+``({"X": x, "sensitive": s, "sample_weight": w}, y)``, the last two only when
+``fit`` has them.
 """
 
 import functools
 import math
+import mmap
 import operator
 
 import numpy as np
@@ -27,31 +30,95 @@ def softmax(logits):
     return torch.softmax(logits, dim=-1)
 
 
+class FileRows:
+    """Rows of a file-backed array (a ``numpy.memmap``), read one batch at a time.
+
+    Indexing reads the batch's rows from the file (in file order) into a new
+    CPU tensor; :meth:`subset` keeps row positions, not a copy. So training
+    and prediction hold one batch of ``X`` in memory, not all of it.
+
+    Parameters
+    ----------
+    array : numpy.ndarray
+        The file-backed rows.
+    rows : numpy.ndarray of int, default=None
+        Positions of this view's rows in ``array``; None for all of them.
+    """
+
+    device = torch.device("cpu")
+
+    def __init__(self, array, rows=None):
+        self.array = array
+        self.rows = rows
+
+    def __len__(self):
+        return len(self.array) if self.rows is None else len(self.rows)
+
+    @property
+    def shape(self):
+        return (len(self), *self.array.shape[1:])
+
+    def _positions(self, index):
+        index = index.cpu().numpy() if isinstance(index, torch.Tensor) else np.asarray(index)
+        return index if self.rows is None else self.rows[index]
+
+    def __getitem__(self, index):
+        positions = self._positions(index)
+        in_file_order = np.argsort(positions)
+        batch = np.empty((len(positions), *self.array.shape[1:]), dtype=self.array.dtype)
+        batch[in_file_order] = self.array[positions[in_file_order]]
+        return torch.from_numpy(batch)
+
+    def subset(self, index):
+        """The rows ``index`` of this view, as another view of the same file."""
+        return FileRows(self.array, self._positions(index))
+
+
+def file_backed(values):
+    """Whether ``values`` is a numpy array whose memory is a mapped file."""
+    while isinstance(values, np.ndarray):
+        if isinstance(values, np.memmap):
+            return True
+        values = values.base
+    return isinstance(values, mmap.mmap)
+
+
 class TensorData(torch.utils.data.Dataset):
     """Tensors held on one device, indexed by a batch of row indices at once.
 
     Parameters
     ----------
-    inputs : dict of str to torch.Tensor
+    inputs : dict of str to torch.Tensor or FileRows
         Per-sample inputs, e.g. ``{"X": x, "sensitive": s}``.
     y : torch.Tensor or None
         Targets.
+    device : str or torch.device, default=None
+        Where batches go: inputs held elsewhere (:class:`FileRows` on the
+        CPU) are moved there batch by batch; None leaves them where they are.
     """
 
-    def __init__(self, inputs, y=None):
+    def __init__(self, inputs, y=None, device=None):
         self.inputs = inputs
         self.y = y
+        self.device = device
 
     def __len__(self):
         return len(self.inputs["X"])
 
     def __getitem__(self, index):
-        batch = {name: values[index] for name, values in self.inputs.items()}
+        batch = {name: self._on_device(values[index]) for name, values in self.inputs.items()}
         return batch, (self.y[index] if self.y is not None else None)
 
+    def _on_device(self, values):
+        return values if self.device is None else values.to(self.device)
+
     def subset(self, index):
-        """Return the rows ``index`` as a new :class:`TensorData`."""
-        return TensorData(*self[index])
+        """Return the rows ``index`` as a new :class:`TensorData` (file-backed rows as a view)."""
+        inputs = {
+            name: values.subset(index) if isinstance(values, FileRows) else values[index]
+            for name, values in self.inputs.items()
+        }
+        return TensorData(inputs, self.y[index] if self.y is not None else None, self.device)
 
 
 class BatchIterator:
@@ -238,11 +305,13 @@ class InvariantNet(NeuralNet):
             return X
         inputs = X if isinstance(X, dict) else {"X": X}
         inputs = {name: self._to_device(values) for name, values in inputs.items()}
-        return TensorData(inputs, None if y is None else self._to_device(y))
+        return TensorData(inputs, None if y is None else self._to_device(y), self.device)
 
     def _to_device(self, values):
         if isinstance(values, torch.Tensor):
             return values.to(self.device)
+        if file_backed(values):  # stays in its file, read batch by batch
+            return FileRows(values)
         return torch.from_numpy(np.array(values)).to(self.device)  # a writable copy
 
     def get_split_datasets(self, X, y=None, **fit_params):
@@ -276,15 +345,22 @@ class InvariantNet(NeuralNet):
         """The (class, group) cell of each row; the class alone without ``sensitive``.
 
         A regression target has no classes: the cell is the group, and
-        without ``sensitive`` batches are not stratified.
+        without ``sensitive`` batches are not stratified. Cells are numbered
+        in the lexicographic order of their (class, group) codes, from one
+        mixed-radix code per row (sorting rows of codes would take several
+        times the memory).
         """
         s = dataset.inputs.get("sensitive")
-        columns = [s.reshape(len(s), -1).long()] if s is not None else []
+        columns = [] if s is None else list(s.reshape(len(s), -1).long().T)
         if self.classification:
-            columns.insert(0, dataset.y.reshape(len(dataset.y), 1))
+            columns.insert(0, dataset.y.reshape(-1).long())
         if not columns:
             return None
-        return torch.unique(torch.cat(columns, dim=1), dim=0, return_inverse=True)[1]
+        code = torch.zeros_like(columns[0])
+        for column in columns:
+            column = column - column.min()
+            code = code * (int(column.max()) + 1) + column
+        return torch.unique(code, return_inverse=True)[1]
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         """The task loss, weighted by the batch's ``sample_weight`` when it has one."""
