@@ -28,6 +28,13 @@ Four measurements in one run:
 
 Run: python benchmarks/invertible.py [--quick]  (--quick writes *_quick.* files)
 
+Other splits and seeds (issue 22): the digits Table 2 and the spheres on these
+split seeds only, each judged alone; writes results/invertible_variants.{md,csv}:
+python benchmarks/invertible.py --split-seeds 3 4 5 0 0 0 --model-seeds 3 4 5 1 2 3
+(the split seed draws the 70/30 split, the metamer partners and the spheres'
+sample; the model seed the flow, the oracle and the probes; without
+--model-seeds each is its split seed, as in the plain run).
+
 One digits configuration instead (the rows of results/invertible_search.md):
 python benchmarks/invertible.py --one '{"lam": 100, "class_conditional": false}' --seeds 0,1,2
 prints, per seed, the logit and probe errors of Table 2 and the training
@@ -139,13 +146,17 @@ def nuisance_probes(model, X_train, X_test, y_train, y_test, seed):
 # -- 1. Table 2 on digits ------------------------------------------------------------------
 
 
-def digits_table(seeds, n_epochs):
-    """One row per (model, seed); also the seed-0 CE and iCE models for the picture."""
+def digits_table(seeds, n_epochs, model_seeds=None):
+    """One row per (model, seed); also the seed-0 CE and iCE models for the picture.
+
+    With ``model_seeds`` (one per split seed) the split and the metamer partners
+    follow ``seeds``, the models and probes ``model_seeds``, and rows get ``split_seed``.
+    """
     rows, pictured = [], {}
-    for seed in seeds:
-        X_train, X_test, y_train, y_test = digits_split(seed)
+    for split_seed, seed in zip(seeds, model_seeds or seeds):
+        X_train, X_test, y_train, y_test = digits_split(split_seed)
         oracle = MLPClassifier((64, 64), max_iter=500, random_state=seed).fit(X_train, y_train)
-        partners = other_class_partners(y_test, np.random.default_rng(seed))
+        partners = other_class_partners(y_test, np.random.default_rng(split_seed))
         for label, params in DIGITS_MODELS:
             start = time.perf_counter()
             model = InvertibleClassifier(max_epochs=n_epochs, random_state=seed, **params)
@@ -164,6 +175,8 @@ def digits_table(seeds, n_epochs):
                 "metamer_oracle_says_nuisance_class": np.mean(oracle_says == y_test[partners]),
                 "fit_seconds": seconds,
             }
+            if model_seeds is not None:
+                row = {"split_seed": split_seed, **row}
             rows.append(row)
             print(
                 " ".join(
@@ -212,6 +225,67 @@ def summarize_digits(runs):
         for model, lam in means.index
     ]
     return table.reset_index()
+
+
+def mean_range(values):
+    """'mean [min, max]' of a series."""
+    return f"{values.mean():.3f} [{values.min():.3f}, {values.max():.3f}]"
+
+
+def judge_digits_runs(runs):
+    """Each (split, model seed) alone: the gap to that run's CE and whether the target is met."""
+    keys = ["split_seed", "seed"]
+    ce = runs[runs.model == "CE"].set_index(keys).logit_test_error
+    runs = runs.copy()
+    runs["gap_to_CE"] = runs.logit_test_error - ce.loc[list(zip(runs.split_seed, runs.seed))].values
+    met = (runs.probe_strongest_test_error >= 0.5) & (runs.gap_to_CE <= 0.015 + 1e-9)
+    runs["target_met"] = np.where(runs.lam == 0, "-", np.where(met, "yes", "no"))
+    return runs
+
+
+def summarize_variants(runs, columns):
+    """Per model: 'mean [min, max]' over runs of ``columns``."""
+    grouped = runs.groupby(["model", "lam"], sort=False)
+    table = grouped[columns].agg(mean_range)
+    if "target_met" in runs:
+        table["target met"] = grouped.target_met.agg(
+            lambda met: "-" if (met == "-").all() else f"{(met == 'yes').sum()} of {len(met)}"
+        )
+    return table.reset_index()
+
+
+def variants_report(digits_runs, spheres_runs, digits_epochs, spheres_epochs):
+    """Markdown of the variant runs: per-model spread, then every run."""
+    digits_runs = judge_digits_runs(digits_runs)
+    digits_columns = [
+        "logit_test_error",
+        "gap_to_CE",
+        "probe_mlp_test_error",
+        "probe_knn_test_error",
+        "probe_strongest_test_error",
+    ]
+    spheres_columns = [
+        "logit_accuracy",
+        "probe_strongest_accuracy",
+        "metamer_norm_class_changed",
+        "metamer_norm_median_inner",
+        "metamer_norm_median_outer",
+    ]
+    digits_each = digits_runs[["split_seed", "seed", "model", *digits_columns, "target_met"]]
+    spheres_each = spheres_runs[["split_seed", "seed", "model", *spheres_columns]]
+    runs = list(dict.fromkeys(zip(digits_runs.split_seed, digits_runs.seed)))
+    return (
+        f"## Digits, Table 2: each (split seed, model seed) judged alone, {digits_epochs} "
+        f"epochs\n\n(split seed, model seed): {runs}. Cells: mean [min, max] over the "
+        f"{len(runs)} runs. gap_to_CE = logit test error minus that run's CE (paper's flow, "
+        f"lam=0); target met = strongest probe error >= 0.5 and gap_to_CE <= 0.015 in that "
+        f"run.\n\n{summarize_variants(digits_runs, digits_columns).to_markdown(index=False)}"
+        f"\n\n### Every digits run\n\n{digits_each.to_markdown(index=False, floatfmt='.3f')}"
+        f"\n\n## Spheres (d=100, radii 1 and 10, 2000 train / 1000 test, {spheres_epochs} "
+        f"epochs), mean [min, max]\n\n"
+        f"{summarize_variants(spheres_runs, spheres_columns).to_markdown(index=False)}\n\n"
+        f"### Every spheres run\n\n{spheres_each.to_markdown(index=False, floatfmt='.3f')}"
+    )
 
 
 def one_configuration(params, seeds):
@@ -285,13 +359,13 @@ def norm_class(X):
     return np.argmin(np.abs(norms[:, None] - np.asarray(RADII)[None, :]), axis=1)
 
 
-def spheres_table(seeds, n_epochs, n_train, n_test):
+def spheres_table(seeds, n_epochs, n_train, n_test, model_seeds=None):
     rows = []
-    for seed in seeds:
-        X, y = make_spheres(n_train + n_test, n_features=100, radii=RADII, random_state=seed)
+    for split_seed, seed in zip(seeds, model_seeds or seeds):
+        X, y = make_spheres(n_train + n_test, n_features=100, radii=RADII, random_state=split_seed)
         X = X.astype(np.float32)
         X_train, X_test, y_train, y_test = X[:n_train], X[n_train:], y[:n_train], y[n_train:]
-        partners = other_class_partners(y_test, np.random.default_rng(seed))
+        partners = other_class_partners(y_test, np.random.default_rng(split_seed))
         for label, params in SPHERES_MODELS:
             model = InvertibleClassifier(max_epochs=n_epochs, random_state=seed, **params)
             model.fit(X_train, y_train)
@@ -315,6 +389,8 @@ def spheres_table(seeds, n_epochs, n_train, n_test):
                     np.linalg.norm(metamers[y_test == 1], axis=1)
                 ),
             }
+            if model_seeds is not None:
+                row = {"split_seed": split_seed, **row}
             rows.append(row)
             print(
                 " ".join(
@@ -446,6 +522,28 @@ def machine_info():
     )
 
 
+def variants(split_seeds, model_seeds, started, digits_epochs=60, spheres_epochs=30):
+    """Digits Table 2 and the spheres on other splits and seeds; the plain run's settings."""
+    if len(model_seeds) != len(split_seeds):
+        raise SystemExit("--model-seeds needs one seed per split seed")
+    digits_runs, _ = digits_table(split_seeds, digits_epochs, model_seeds)
+    spheres_runs = spheres_table(split_seeds, spheres_epochs, 2000, 1000, model_seeds)
+    stem = RESULTS + "invertible_variants"
+    pd.concat(
+        [digits_runs.assign(data="digits"), spheres_runs.assign(data="spheres")],
+        ignore_index=True,
+    ).to_csv(stem + ".csv", index=False)
+    elapsed = time.perf_counter() - started
+    text = (
+        f"# InvertibleClassifier (paper 002) on other splits and seeds\n\n"
+        f"{variants_report(digits_runs, spheres_runs, digits_epochs, spheres_epochs)}\n\n"
+        f"Command: `python {' '.join(sys.argv)}`, {elapsed / 60:.1f} min\n\n{machine_info()}"
+    )
+    with open(stem + ".md", "w") as handle:
+        handle.write(text)
+    print(text)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
@@ -459,6 +557,19 @@ def main():
         help="only Table 2's errors for these InvertibleClassifier parameters",
     )
     parser.add_argument("--seeds", default="0", help="seeds for --one, comma separated")
+    parser.add_argument(
+        "--split-seeds",
+        type=int,
+        nargs="+",
+        help="only digits Table 2 and the spheres on these splits "
+        "(writes results/invertible_variants.*)",
+    )
+    parser.add_argument(
+        "--model-seeds",
+        type=int,
+        nargs="+",
+        help="with --split-seeds, one model seed per split seed (default: the split seed)",
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)
     warnings.simplefilter("ignore", ConvergenceWarning)
@@ -466,6 +577,9 @@ def main():
         one_configuration(json.loads(args.one), [int(seed) for seed in args.seeds.split(",")])
         return
     started = time.perf_counter()
+    if args.split_seeds:
+        variants(args.split_seeds, args.model_seeds or args.split_seeds, started)
+        return
     if args.quick:
         seeds, digits_epochs, spheres_epochs, speed_epochs, repeats = [0], 10, 5, 2, 1
     else:
