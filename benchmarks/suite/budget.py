@@ -6,17 +6,31 @@ is then measured on the task's held-out rows: its demographic parity
 difference, the strongest fresh probe's balanced accuracy on its
 representation (probes trained on the training rows' ``transform``), and its
 accuracy. A case holds when the held-out measure is within the budget (plus
-0.01 for DP, as the issue allows). Settings as the suite's ``--quick``
-(1,200 synthetic rows, a 2,400-row Adult subsample, 20 epochs).
+0.01 for DP, as the issue allows). By default the settings are the suite's
+``--quick`` ones (1,200 synthetic rows, a 2,400-row Adult subsample, 20
+epochs, lams 0 0.3 1 3 10 30); ``--rows``, ``--adult-rows`` and ``--epochs``
+change the sizes, ``--class-grid`` searches IIDMClassifier's own ``lam_grid``
+(``lams=None``).
 
-Writes benchmarks/results/suite_budget.{csv,md}; rows are rewritten after every
-case, so a stopped run keeps what it measured.
+Beside each case: ``cv_value``, the chosen lam's cross-validated measure;
+``dp_boot_sd``, the bootstrap standard deviation (200 resamples of the
+held-out rows) of the chosen model's held-out DP, i.e. the sampling noise of
+the number that is checked (DP budgets only); ``lam0_dp``, the held-out DP of
+the same network at lam=0 fitted on the training rows (once per task and seed).
+``--summary-only`` rewrites the .md from the .csv and adds each task's DP
+floor: the DP that a predictor independent of s measures at the held-out and
+the CV folds' group sizes (its true DP is 0; see ``dp_floor``).
+
+Writes benchmarks/results/<out>.{csv,md} (``--out``, default suite_budget);
+rows are rewritten after every case, so a stopped run keeps what it measured.
 
 Run: python benchmarks/suite/budget.py [--tasks NAME ...] [--seeds 0 1 2]
-[--lams 0 0.3 1 3 10 30]
+[--lams 0 0.3 1 3 10 30 | --class-grid] [--rows N] [--adult-rows N]
+[--epochs E] [--out PREFIX] [--summary-only]
 """
 
 import argparse
+import functools
 import os
 import sys
 import time
@@ -27,6 +41,7 @@ import pandas as pd
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import run as suite_run  # noqa: E402
+import tasks as suite  # noqa: E402
 
 from skinvariant import IIDMClassifier  # noqa: E402
 from skinvariant.exceptions import BudgetNotMetWarning  # noqa: E402
@@ -40,13 +55,73 @@ BUDGETS = {
 }
 DP_TOLERANCE = 0.01
 TASKS = ("linear_10_mixed", "rings_3", "intersectional", "adult")
+QUICK_LAMS = (0.0, 0.3, 1.0, 3.0, 10.0, 30.0)
+N_BOOTSTRAP = 200
+N_FLOOR_DRAWS = 20000
 
 
-def one_case(name, seed, budget_name, lams):
-    X, y, s = suite_run.task_data(name, seed, quick=True)
-    X_train, X_test, y_train, y_test, s_train, s_test = suite_run.split(name, X, y, s, seed)
+@functools.cache
+def case_data(name, seed, rows, adult_rows):
+    """The task's split; the quick sizes unless ``rows`` / ``adult_rows`` is given."""
+    if rows is None and adult_rows is None:
+        X, y, s = suite_run.task_data(name, seed, quick=True)
+    else:
+        generator, params, _ = suite.TASKS[name]
+        params = dict(params)
+        size = adult_rows if name == "adult" else rows
+        if size is None:
+            size = suite_run.QUICK_ROWS.get(name, suite_run.QUICK_SYNTHETIC_ROWS)
+        params["n_samples"] = size
+        X, y, s = generator(**params, random_state=seed)
+        X = X.astype(np.float32)
+    return tuple(suite_run.split(name, X, y, s, seed))
+
+
+def dp_bootstrap_sd(y_test, y_pred, s_test, seed):
+    """Standard deviation of the held-out DP over bootstrap resamples of the held-out rows."""
+    rng = np.random.default_rng(seed)
+    values = []
+    for _ in range(N_BOOTSTRAP):
+        rows = rng.integers(0, len(y_test), len(y_test))
+        values.append(
+            demographic_parity_difference(y_test[rows], y_pred[rows], sensitive=s_test[rows])
+        )
+    return float(np.std(values))
+
+
+def dp_floor(name, seed, rows, adult_rows, n_folds=3):
+    """Mean DP of a predictor independent of s, on the held-out rows and on a 3-fold CV fold.
+
+    The predictor says 1 with probability ``mean(y_test)`` whatever the row, so
+    its true DP is 0; what it measures is the sampling noise of the max - min
+    of the group rates at these group sizes (binomial draws, fixed seed).
+    """
+    _, _, y_train, y_test, s_train, s_test = case_data(name, seed, rows, adult_rows)
+    rate, rng, floors = float(np.mean(y_test)), np.random.default_rng(0), []
+    for s_part, scale in ((s_test, 1.0), (s_train, 1.0 / n_folds)):
+        codes = suite.group_codes_of(s_part)
+        sizes = np.maximum((np.bincount(codes) * scale).astype(int), 1)
+        rates = rng.binomial(sizes[None, :], rate, size=(N_FLOOR_DRAWS, len(sizes))) / sizes
+        floors.append(float(np.mean(rates.max(axis=1) - rates.min(axis=1))))
+    return floors
+
+
+@functools.cache
+def lam0_dp(name, seed, rows, adult_rows, epochs):
+    """Held-out DP of IIDMClassifier at lam=0 fitted on the training rows."""
+    X_train, X_test, y_train, y_test, s_train, s_test = case_data(name, seed, rows, adult_rows)
+    model = IIDMClassifier(lam=0.0, max_epochs=epochs, random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        model.fit(X_train, y_train, sensitive=s_train)
+    return float(demographic_parity_difference(y_test, model.predict(X_test), sensitive=s_test))
+
+
+def one_case(name, seed, budget_name, lams, rows=None, adult_rows=None, epochs=None):
+    epochs = suite_run.QUICK_EPOCHS if epochs is None else epochs
+    X_train, X_test, y_train, y_test, s_train, s_test = case_data(name, seed, rows, adult_rows)
     search = BudgetSearchCV(
-        IIDMClassifier(max_epochs=suite_run.QUICK_EPOCHS, random_state=seed),
+        IIDMClassifier(max_epochs=epochs, random_state=seed),
         BUDGETS[budget_name],
         lams=lams,
         random_state=seed,
@@ -65,41 +140,82 @@ def one_case(name, seed, budget_name, lams):
             model.transform(X_train), s_train, held_out=(model.transform(X_test), s_test)
         ).balanced_accuracy
         holds = value <= bound
+        boot_sd = np.nan
     else:
         value = demographic_parity_difference(y_test, y_pred, sensitive=s_test)
         holds = value <= bound + DP_TOLERANCE
+        boot_sd = dp_bootstrap_sd(y_test, y_pred, s_test, seed)
+    seconds = time.perf_counter() - start
     return {
         "task": name,
         "seed": seed,
         "budget": budget_name,
+        "n_train": len(y_train),
+        "n_test": len(y_test),
         "lam": search.best_params_[next(iter(search.best_params_))],
         "budget_met_in_cv": not unmet,
+        "cv_value": float(search.cv_results_[f"mean_test_{measure}"][search.best_index_]),
         "held_out_value": float(value),
         "holds": bool(holds),
         "accuracy": float(np.mean(y_pred == y_test)),
-        "seconds": time.perf_counter() - start,
+        "dp_boot_sd": boot_sd,
+        "lam0_dp": lam0_dp(name, seed, rows, adult_rows, epochs),
+        "seconds": seconds,
     }
 
 
-def summary(rows):
+def summary(rows, settings="quick settings", floors=None):
     frame = pd.DataFrame(rows)
+    met = frame[frame.budget_met_in_cv]
     lines = [
-        "# BudgetSearchCV on the suite's test tasks (IIDMClassifier, quick settings)",
+        f"# BudgetSearchCV on the suite's test tasks (IIDMClassifier, {settings})",
         "",
         f"{len(frame)} (task, seed, budget) cases; the budget holds on the held-out rows in "
         f"{int(frame.holds.sum())} ({frame.holds.mean():.0%}); the search itself found no "
-        f"lam meeting the budget in cross-validation in {int((~frame.budget_met_in_cv).sum())}.",
+        f"lam meeting the budget in cross-validation in {int((~frame.budget_met_in_cv).sum())}. "
+        f"Where cross-validation met it, it held in {int(met.holds.sum())} of {len(met)}.",
         "",
         frame.round(3).to_markdown(index=False),
         "",
-        "Per budget:",
+        "Per budget (holds and held_in_cv_met are rates; accuracy the mean):",
         "",
-        frame.groupby("budget")
-        .agg(cases=("holds", "size"), holds=("holds", "mean"), accuracy=("accuracy", "mean"))
+        frame.assign(met_and_held=frame.holds & frame.budget_met_in_cv)
+        .groupby("budget")
+        .agg(
+            cases=("holds", "size"),
+            holds=("holds", "mean"),
+            cv_met=("budget_met_in_cv", "sum"),
+            held_where_cv_met=("met_and_held", "sum"),
+            accuracy=("accuracy", "mean"),
+        )
+        .round(3)
+        .to_markdown(),
+        "",
+        "Noise of held-out DP: per task, the lam=0 model's held-out DP over the seeds "
+        "(mean, standard deviation) and the mean bootstrap SD of the chosen models' held-out DP:",
+        "",
+        frame.groupby("task", sort=False)
+        .agg(
+            n_test=("n_test", "first"),
+            lam0_dp_mean=("lam0_dp", lambda v: v.groupby(frame.seed).first().mean()),
+            lam0_dp_sd=("lam0_dp", lambda v: v.groupby(frame.seed).first().std()),
+            dp_boot_sd=("dp_boot_sd", "mean"),
+        )
         .round(3)
         .to_markdown(),
         "",
     ]
+    if floors:
+        lines += [
+            "DP floor: the mean DP of a predictor independent of s (true DP 0) at the "
+            "held-out and at one CV fold's group sizes (``dp_floor``); a fair model's measured "
+            "DP exceeds a DP budget below it, in CV and held out:",
+            "",
+            pd.DataFrame(floors, index=["held_out_floor", "cv_fold_floor"])
+            .T.round(3)
+            .to_markdown(),
+            "",
+        ]
     return "\n".join(lines)
 
 
@@ -107,17 +223,53 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", nargs="+", default=list(TASKS))
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    parser.add_argument("--lams", nargs="+", type=float, default=[0.0, 0.3, 1.0, 3.0, 10.0, 30.0])
+    grid = parser.add_mutually_exclusive_group()
+    grid.add_argument("--lams", nargs="+", type=float, default=list(QUICK_LAMS))
+    grid.add_argument(
+        "--class-grid",
+        action="store_true",
+        help="search IIDMClassifier.lam_grid (lams=None)",
+    )
+    parser.add_argument("--rows", type=int, help="synthetic tasks' n_samples (default 1,200)")
+    parser.add_argument("--adult-rows", type=int, help="Adult subsample (default 2,400)")
+    parser.add_argument("--epochs", type=int, help="max_epochs (default 20)")
+    parser.add_argument("--out", default="suite_budget", help="results prefix")
+    parser.add_argument(
+        "--summary-only",
+        action="store_true",
+        help="rewrite <out>.md from <out>.csv, with the DP floor of each task (no fits)",
+    )
     args = parser.parse_args()
-    rows, out = [], os.path.join(suite_run.RESULTS, "suite_budget")
+    lams = None if args.class_grid else args.lams
+    if args.rows is None and args.adult_rows is None and args.epochs is None and lams is not None:
+        settings = "quick settings"
+    else:
+        settings = (
+            f"{args.rows or suite_run.QUICK_SYNTHETIC_ROWS} synthetic rows, "
+            f"{args.adult_rows or suite_run.QUICK_ROWS['adult']} Adult rows, "
+            f"{args.epochs or suite_run.QUICK_EPOCHS} epochs, lams "
+            + ("IIDMClassifier.lam_grid" if lams is None else " ".join(f"{v:g}" for v in lams))
+        )
+    rows, out = [], os.path.join(suite_run.RESULTS, args.out)
+    if args.summary_only:
+        rows = pd.read_csv(out + ".csv").to_dict("records")
+        floors = {
+            name: dp_floor(name, args.seeds[0], args.rows, args.adult_rows)
+            for name in dict.fromkeys(row["task"] for row in rows)
+        }
+        with open(out + ".md", "w") as handle:
+            handle.write(summary(rows, settings, floors))
+        return
     for seed in args.seeds:
         for name in args.tasks:
             for budget_name in BUDGETS:
-                rows.append(one_case(name, seed, budget_name, args.lams))
+                rows.append(
+                    one_case(name, seed, budget_name, lams, args.rows, args.adult_rows, args.epochs)
+                )
                 print(rows[-1], flush=True)
                 pd.DataFrame(rows).to_csv(out + ".csv", index=False)
                 with open(out + ".md", "w") as handle:
-                    handle.write(summary(rows))
+                    handle.write(summary(rows, settings))
 
 
 if __name__ == "__main__":
