@@ -216,7 +216,8 @@ class _CellsMixin:
             ``y``, ``equalized_odds`` (that of
             :func:`~skinvariant.metrics.equalized_odds_bound`).
         """
-        from .metrics import demographic_parity_bound, equalized_odds_bound  # noqa: PLC0415
+        # imported here: skinvariant.metrics loads fairlearn, which import skinvariant does not
+        from .metrics import demographic_parity_bound, equalized_odds_bound
 
         check_sensitive_aligned(sensitive, X=X, y=y)
         cells = self.apply(X)
