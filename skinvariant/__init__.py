@@ -14,7 +14,12 @@ from .adversarial import AdversarialClassifier, AdversarialRegressor
 from .affinity import AffinityClassifier, AffinityTransformer
 from .certified import FAREClassifier, FARETransformer, QuantizedRepresentation
 from .contrastive import ContrastiveInvariantClassifier
-from .exceptions import BudgetNotMetWarning, DivergenceError, NoInvarianceWarning
+from .exceptions import (
+    BudgetBelowNoiseWarning,
+    BudgetNotMetWarning,
+    DivergenceError,
+    NoInvarianceWarning,
+)
 from .hsic import HSICClassifier, HSICRegressor
 from .iidm import IIDMClassifier, IIDMRegressor
 from .invertible import InvertibleClassifier
@@ -27,6 +32,7 @@ __all__ = [
     "AdversarialRegressor",
     "AffinityClassifier",
     "AffinityTransformer",
+    "BudgetBelowNoiseWarning",
     "BudgetNotMetWarning",
     "ContrastiveInvariantClassifier",
     "DivergenceError",

@@ -4,7 +4,12 @@ import os
 import sys
 import warnings
 
-__all__ = ["BudgetNotMetWarning", "DivergenceError", "NoInvarianceWarning"]
+__all__ = [
+    "BudgetBelowNoiseWarning",
+    "BudgetNotMetWarning",
+    "DivergenceError",
+    "NoInvarianceWarning",
+]
 
 
 class DivergenceError(FloatingPointError):
@@ -25,6 +30,18 @@ class BudgetNotMetWarning(UserWarning):
     The message names the closest candidate and its measures; the search
     refitted that most invariant model. Try larger ``lams``, a looser budget or
     longer training.
+    """
+
+
+class BudgetBelowNoiseWarning(UserWarning):
+    """A parity budget of a :class:`~skinvariant.model_selection.BudgetSearchCV` lies below noise.
+
+    On held-out folds of the size the search uses, a predictor that ignores
+    ``sensitive`` already measures a larger gap by chance
+    (:func:`~skinvariant.metrics.parity_noise_floor`), so whether a candidate
+    meets the budget in cross-validation is luck, and a refitted model that met
+    it may not on new rows. Give more rows or fewer folds, or a budget above
+    the floor that the message names.
     """
 
 

@@ -34,12 +34,13 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, indexable
 
 from skinvariant.core._validation import as_frame, check_sensitive_aligned, take_rows
-from skinvariant.exceptions import BudgetNotMetWarning, warn_at_caller
+from skinvariant.exceptions import BudgetBelowNoiseWarning, BudgetNotMetWarning, warn_at_caller
 from skinvariant.metrics import (
     FairnessScorer,
     LeakageScorer,
     demographic_parity_difference,
     equalized_odds_difference,
+    parity_noise_floor,
     sensitive_leakage,
 )
 
@@ -495,6 +496,13 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
         Its mean cross-validated ``scoring``.
     budget_met_ : bool
         Whether the chosen candidate meets the budget (False after the warning).
+    noise_floor_ : dict of float
+        For each parity entry of ``budget`` (binary ``y``), the gap that a
+        predictor ignoring ``sensitive`` measures by chance on the held-out
+        folds (:func:`~skinvariant.metrics.parity_noise_floor`, mean over
+        folds). A budget below it draws a
+        :class:`~skinvariant.exceptions.BudgetBelowNoiseWarning`: cross-validation
+        cannot tell whether a candidate meets it.
     cv_results_ : dict of ndarray
         As ``GridSearchCV``'s: ``param_<lam parameter>``, ``params``,
         ``split<k>_test_score``, ``mean_test_score``, ``std_test_score``,
@@ -699,6 +707,40 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
             folds = check_cv(self.cv, y, classifier=classifier)
         return list(folds.split(X, y, groups))
 
+    def _noise_floors(self, y, sensitive, budget, splits):
+        """Each parity budget's noise floor: the mean over held-out folds of ``parity_noise_floor``."""
+        parity = [key for key in budget if key in _PREDICTION_MEASURES]
+        if not parity or type_of_target(y) != "binary":
+            return {}
+        y = np.asarray(y)
+        return {
+            key: float(
+                np.mean(
+                    [
+                        parity_noise_floor(
+                            take_rows(y, test), sensitive=take_rows(sensitive, test), measure=key
+                        )
+                        for _, test in splits
+                    ]
+                )
+            )
+            for key in parity
+        }
+
+    def _warn_below_noise(self):
+        below = {key: floor for key, floor in self.noise_floor_.items() if self.budget[key] < floor}
+        if below:
+            named = ", ".join(
+                f"{key} {self.budget[key]:g} < floor {floor:.3g}" for key, floor in below.items()
+            )
+            warn_at_caller(
+                f"The budget lies below what a predictor ignoring sensitive measures by chance "
+                f"on the {self.n_splits_} held-out folds ({named}): meeting it there is luck, "
+                "and the chosen lam may not meet it on new rows. Use more rows or fewer folds "
+                "(cv=...), or a budget above the floor.",
+                BudgetBelowNoiseWarning,
+            )
+
     def _probe_seed(self):
         if isinstance(self.random_state, numbers.Integral):
             return int(self.random_state)
@@ -788,8 +830,10 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
         self.scorer_ = search.scorer_[_SCORE].scorer
         self.n_splits_ = search.n_splits_
         self.refit_time_ = search.refit_time_
+        self.noise_floor_ = self._noise_floors(y, sensitive, budget, splits)
         if hasattr(self.best_estimator_, "feature_names_in_"):
             self.feature_names_in_ = self.best_estimator_.feature_names_in_
+        self._warn_below_noise()
         if not self.budget_met_:
             measured = ", ".join(
                 f"{key} {results[f'mean_test_{key}'][index]:.3g} (budget {limit:g})"

@@ -24,6 +24,7 @@ from skinvariant.metrics import (
     fairness_report,
     make_fairness_scorer,
     parity_gap,
+    parity_noise_floor,
     sensitive_leakage,
     worst_group_accuracy,
 )
@@ -139,6 +140,38 @@ def test_demographic_parity_of_a_known_vector():
     sensitive = ["a", "a", "a", "b", "b", "b"]
     difference = demographic_parity_difference(y_pred, y_pred, sensitive=sensitive)
     assert difference == pytest.approx(2 / 3 - 1 / 3)
+
+
+def test_the_noise_floor_is_the_gap_a_blind_predictor_measures():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 400)
+    s = np.repeat(["a", "b"], 200)
+    floor = parity_noise_floor(y, sensitive=s)
+    # two groups: E|N(0, p(1-p)(1/n_a + 1/n_b))| = sigma * sqrt(2 / pi)
+    p = y.mean()
+    assert floor == pytest.approx(np.sqrt(p * (1 - p) * 2 / 200 * 2 / np.pi), rel=0.05)
+    # the same as measuring predictions that ignore s with the library's own measure
+    measured = [
+        demographic_parity_difference(y, rng.binomial(1, p, len(y)), sensitive=s)
+        for _ in range(1000)
+    ]
+    assert floor == pytest.approx(np.mean(measured), rel=0.05)
+    assert parity_noise_floor(y, sensitive=s) == floor  # a property of the rows: seeded
+
+
+def test_the_noise_floor_grows_with_more_and_smaller_groups_and_for_equalized_odds():
+    y = np.tile([0, 1], 300)
+    two = parity_noise_floor(y, sensitive=np.repeat([0, 1], 300))
+    six = parity_noise_floor(y, sensitive=np.repeat(np.arange(6), 100))
+    assert six > 2 * two
+    odds = parity_noise_floor(
+        y, sensitive=np.repeat([0, 1], 300), measure="equalized_odds_difference"
+    )
+    assert odds > 1.3 * two  # half the rows per comparison, and the worse of two classes
+    with pytest.raises(ValueError, match="measure must be one of"):
+        parity_noise_floor(y, sensitive=np.repeat([0, 1], 300), measure="accuracy")
+    with pytest.raises(ValueError, match="n_draws must be a positive integer"):
+        parity_noise_floor(y, sensitive=np.repeat([0, 1], 300), n_draws=0)
 
 
 @pytest.mark.parametrize(("ours", "fairlearns"), BINARY_MEASURES)

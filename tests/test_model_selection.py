@@ -2,6 +2,7 @@
 
 import pickle
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -18,8 +19,8 @@ from sklearn.utils._param_validation import InvalidParameterError
 import skinvariant.metrics
 from skinvariant import AffinityTransformer, HSICRegressor, IIDMClassifier
 from skinvariant.datasets import make_attribute_blobs
-from skinvariant.exceptions import BudgetNotMetWarning
-from skinvariant.metrics import demographic_parity_difference, sensitive_leakage
+from skinvariant.exceptions import BudgetBelowNoiseWarning, BudgetNotMetWarning
+from skinvariant.metrics import demographic_parity_difference, parity_noise_floor, sensitive_leakage
 from skinvariant.model_selection import BudgetSearchCV, lam_path
 
 DP = "demographic_parity_difference"
@@ -184,6 +185,7 @@ def test_every_entry_of_a_budget_must_hold(blobs):
     assert results["meets_budget"].tolist() == both.tolist() and both[search.best_index_]
 
 
+@pytest.mark.filterwarnings("ignore::skinvariant.exceptions.BudgetBelowNoiseWarning")
 def test_an_unreachable_budget_warns_with_the_closest_lam_and_refits_it(blobs):
     X, y, s = blobs
     with pytest.warns(BudgetNotMetWarning) as record:
@@ -194,10 +196,35 @@ def test_an_unreachable_budget_warns_with_the_closest_lam_and_refits_it(blobs):
     closest = int(np.argmin(dp))
     assert search.best_index_ == closest and not search.budget_met_
     assert not search.cv_results_["meets_budget"].any()
-    message = str(record[0].message)
+    (not_met,) = [w for w in record if w.category is BudgetNotMetWarning]
+    message = str(not_met.message)
     assert f"lam={LAMS[closest]:g}" in message and f"{dp[closest]:.3g} (budget 0)" in message
-    assert isinstance(record[0].message, UserWarning)
-    assert record[0].filename == __file__  # attributed to the caller's line
+    assert isinstance(not_met.message, UserWarning)
+    assert not_met.filename == __file__  # attributed to the caller's line
+
+
+@pytest.mark.filterwarnings("ignore::skinvariant.exceptions.BudgetNotMetWarning")
+def test_a_parity_budget_below_the_folds_noise_floor_warns_naming_the_floor(blobs, dp_searches):
+    X, y, s = blobs
+    search = dp_searches["strict", False]
+    # the floor: a blind predictor's mean DP over the held-out folds the search used
+    folds = search._splits(X, y, s, None)
+    floor = np.mean([parity_noise_floor(y[test], sensitive=s[test]) for _, test in folds])
+    assert search.noise_floor_ == {DP: pytest.approx(floor)}
+    assert 0.03 < floor < 0.1  # folds of 150 rows; the strict budget 0.1 lies above it
+    with pytest.warns(BudgetBelowNoiseWarning, match=rf"{DP} 0.03 < floor {floor:.3g}") as record:
+        BudgetSearchCV(model(), {DP: 0.03}, lams=LAMS, random_state=0).fit(X, y, sensitive=s)
+    below = [w for w in record if w.category is BudgetBelowNoiseWarning]
+    assert len(below) == 1 and below[0].filename == __file__
+    leakage_only = BudgetSearchCV(model(), {"leakage": 1.0}, lams=[0.0], random_state=0)
+    assert leakage_only.fit(X, y, sensitive=s).noise_floor_ == {}
+
+
+def test_a_budget_above_the_noise_floor_draws_no_noise_warning(blobs):
+    X, y, s = blobs
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", BudgetBelowNoiseWarning)
+        BudgetSearchCV(model(), {DP: 0.1}, lams=[30.0], random_state=0).fit(X, y, sensitive=s)
 
 
 def test_lams_none_takes_the_grid_the_estimator_class_declares(blobs):

@@ -16,7 +16,10 @@ Beside each case: ``cv_value``, the chosen lam's cross-validated measure;
 ``dp_boot_sd``, the bootstrap standard deviation (200 resamples of the
 held-out rows) of the chosen model's held-out DP, i.e. the sampling noise of
 the number that is checked (DP budgets only); ``lam0_dp``, the held-out DP of
-the same network at lam=0 fitted on the training rows (once per task and seed).
+the same network at lam=0 fitted on the training rows (once per task and seed);
+``cv_noise_floor``, the search's ``noise_floor_`` (DP budgets: the DP a blind
+predictor measures by chance on its held-out folds; a budget below it draws a
+``BudgetBelowNoiseWarning``).
 ``--summary-only`` rewrites the .md from the .csv and adds each task's DP
 floor: the DP that a predictor independent of s measures at the held-out and
 the CV folds' group sizes (its true DP is 0; see ``dp_floor``).
@@ -44,8 +47,12 @@ import run as suite_run  # noqa: E402
 import tasks as suite  # noqa: E402
 
 from skinvariant import IIDMClassifier  # noqa: E402
-from skinvariant.exceptions import BudgetNotMetWarning  # noqa: E402
-from skinvariant.metrics import demographic_parity_difference, sensitive_leakage  # noqa: E402
+from skinvariant.exceptions import BudgetBelowNoiseWarning, BudgetNotMetWarning  # noqa: E402
+from skinvariant.metrics import (  # noqa: E402
+    demographic_parity_difference,
+    parity_noise_floor,
+    sensitive_leakage,
+)
 from skinvariant.model_selection import BudgetSearchCV  # noqa: E402
 
 BUDGETS = {
@@ -90,20 +97,19 @@ def dp_bootstrap_sd(y_test, y_pred, s_test, seed):
 
 
 def dp_floor(name, seed, rows, adult_rows, n_folds=3):
-    """Mean DP of a predictor independent of s, on the held-out rows and on a 3-fold CV fold.
+    """``parity_noise_floor`` on the held-out rows and on a CV fold's worth of training rows.
 
-    The predictor says 1 with probability ``mean(y_test)`` whatever the row, so
-    its true DP is 0; what it measures is the sampling noise of the max - min
-    of the group rates at these group sizes (binomial draws, fixed seed).
+    The floor is the mean DP of a predictor that says 1 at the rows' positive
+    rate whatever the row: its true DP is 0, so what it measures is sampling
+    noise at these group sizes. The fold is a random ``1 / n_folds`` of the
+    training rows (seeded), the size of one of BudgetSearchCV's held-out folds.
     """
     _, _, y_train, y_test, s_train, s_test = case_data(name, seed, rows, adult_rows)
-    rate, rng, floors = float(np.mean(y_test)), np.random.default_rng(0), []
-    for s_part, scale in ((s_test, 1.0), (s_train, 1.0 / n_folds)):
-        codes = suite.group_codes_of(s_part)
-        sizes = np.maximum((np.bincount(codes) * scale).astype(int), 1)
-        rates = rng.binomial(sizes[None, :], rate, size=(N_FLOOR_DRAWS, len(sizes))) / sizes
-        floors.append(float(np.mean(rates.max(axis=1) - rates.min(axis=1))))
-    return floors
+    fold = np.random.default_rng(seed).permutation(len(y_train))[: len(y_train) // n_folds]
+    return [
+        parity_noise_floor(y_test, sensitive=s_test, n_draws=N_FLOOR_DRAWS),
+        parity_noise_floor(y_train[fold], sensitive=s_train[fold], n_draws=N_FLOOR_DRAWS),
+    ]
 
 
 @functools.cache
@@ -129,6 +135,7 @@ def one_case(name, seed, budget_name, lams, rows=None, adult_rows=None, epochs=N
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BudgetNotMetWarning)  # read from budget_met_
+        warnings.simplefilter("ignore", BudgetBelowNoiseWarning)  # read from noise_floor_
         warnings.simplefilter("ignore", UserWarning)
         search.fit(X_train, y_train, sensitive=s_train)
     unmet = not search.budget_met_
@@ -155,6 +162,7 @@ def one_case(name, seed, budget_name, lams, rows=None, adult_rows=None, epochs=N
         "lam": search.best_params_[next(iter(search.best_params_))],
         "budget_met_in_cv": not unmet,
         "cv_value": float(search.cv_results_[f"mean_test_{measure}"][search.best_index_]),
+        "cv_noise_floor": search.noise_floor_.get(measure, np.nan),
         "held_out_value": float(value),
         "holds": bool(holds),
         "accuracy": float(np.mean(y_pred == y_test)),

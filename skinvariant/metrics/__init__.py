@@ -37,6 +37,7 @@ from ._fairness import (
     equalized_odds_difference,
     group_error_gap,
     parity_gap,
+    parity_noise_floor,
     worst_group_accuracy,
     worst_group_error,
 )
@@ -73,6 +74,7 @@ __all__ = [
     "mmd",
     "mutual_information_gap",
     "parity_gap",
+    "parity_noise_floor",
     "reattach_sensitive",
     "sensitive_leakage",
     "separated_attribute_predictability",

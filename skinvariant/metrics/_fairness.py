@@ -8,7 +8,7 @@ from sklearn.metrics import (
     accuracy_score,
     mean_absolute_error,
 )
-from sklearn.utils import column_or_1d
+from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils.multiclass import type_of_target
 
 from skinvariant.core._validation import (
@@ -163,6 +163,97 @@ def equalized_odds_difference(y_true, y_pred, *, sensitive, pos_label=None):
     return _binary_group_difference(
         fairlearn_metrics.equalized_odds_difference, y_true, y_pred, sensitive, pos_label
     )
+
+
+_FLOOR_MEASURES = ("demographic_parity_difference", "equalized_odds_difference")
+
+
+def _group_rate_spreads(sizes, rate, n_draws, rng):
+    """Per draw, the max - min over groups of a Binomial(size, rate) rate (groups of 0 rows skipped)."""
+    sizes = sizes[sizes > 0]
+    if len(sizes) < 2:
+        return np.zeros(n_draws)
+    rates = rng.binomial(sizes[None, :], rate, size=(n_draws, len(sizes))) / sizes
+    return rates.max(axis=1) - rates.min(axis=1)
+
+
+def parity_noise_floor(
+    y_true,
+    *,
+    sensitive,
+    measure="demographic_parity_difference",
+    pos_label=None,
+    n_draws=2000,
+    random_state=0,
+):
+    """The group gap that a predictor blind to ``sensitive`` measures by chance on these rows.
+
+    A predictor that says "positive" with probability ``p`` (the positive rate
+    of ``y_true``) whatever the row has a true demographic parity and
+    equalized odds difference of 0, yet on a finite sample its measured gap is
+    the spread of the groups' binomial rates: about
+    ``sqrt(p (1 - p) (1 / n_a + 1 / n_b))`` for two groups, more with many or
+    small groups. A measured gap at or below this floor cannot be told from
+    zero on rows of this size, and a budget below it is met or missed by luck;
+    :class:`~skinvariant.model_selection.BudgetSearchCV` warns when its budget
+    lies below the floor of its held-out folds.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        Binary labels; their positive rate is the blind predictor's.
+    sensitive : array-like of shape (n_samples,) or (n_samples, n_attributes)
+        Group labels, as the fairness measures take them.
+    measure : {"demographic_parity_difference", "equalized_odds_difference"}, \
+            default="demographic_parity_difference"
+        The gap whose floor is computed. For equalized odds the groups are
+        compared within each class of ``y_true`` and the larger spread taken.
+    pos_label : object, default=None
+        The positive label; see :func:`demographic_parity_difference`.
+    n_draws : int, default=2000
+        Monte Carlo draws of the blind predictor.
+    random_state : int, RandomState instance or None, default=0
+        Seed of the draws (fixed by default, so that the floor is a property of
+        the rows).
+
+    Returns
+    -------
+    floor : float
+        The mean measured gap of the blind predictor, in [0, 1].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skinvariant.metrics import parity_noise_floor
+    >>> y = np.tile([0, 1], 100)
+    >>> s = np.repeat(["a", "b"], 100)
+    >>> round(parity_noise_floor(y, sensitive=s), 2)  # 100 rows a group, p = 0.5
+    0.06
+    """
+    if measure not in _FLOOR_MEASURES:
+        raise ValueError(f"measure must be one of {list(_FLOOR_MEASURES)}; got {measure!r}.")
+    if isinstance(n_draws, bool) or not isinstance(n_draws, (int, np.integer)) or n_draws < 1:
+        raise ValueError(f"n_draws must be a positive integer; got {n_draws!r}.")
+    positive, _ = _binarize(y_true, y_true, pos_label)
+    codes = _as_sensitive_features(sensitive, positive, positive)
+    n_groups, rate, rng = (
+        int(codes.max()) + 1,
+        float(positive.mean()),
+        check_random_state(random_state),
+    )
+    if measure == "demographic_parity_difference":
+        spreads = _group_rate_spreads(np.bincount(codes, minlength=n_groups), rate, n_draws, rng)
+    else:
+        spreads = np.max(
+            [
+                _group_rate_spreads(
+                    np.bincount(codes[positive == label], minlength=n_groups), rate, n_draws, rng
+                )
+                for label in (0, 1)
+            ],
+            axis=0,
+        )
+    return float(spreads.mean())
 
 
 def equal_opportunity_difference(y_true, y_pred, *, sensitive, pos_label=None):
