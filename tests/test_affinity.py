@@ -15,7 +15,7 @@ from torch import nn
 from skinvariant import AffinityClassifier, AffinityTransformer, NoInvarianceWarning
 from skinvariant.affinity import AffinityObjective
 from skinvariant.core import Step
-from skinvariant.core._engine import BatchIterator, TensorData
+from skinvariant.core._engine import BatchIterator, Cells, TensorData
 from skinvariant.datasets import make_inverted_digits, make_rotated_digits
 from skinvariant.metrics import (
     equality_gap,
@@ -99,7 +99,7 @@ def test_stratified_batches_hold_every_cell_and_every_row_once():
     y = torch.randint(2, (n_rows,))
     s = (torch.rand(n_rows) < 0.1).long()  # about 50 rows per minority cell, 8 batches
     data = TensorData({"X": torch.arange(n_rows)[:, None], "sensitive": s}, y)
-    iterator = BatchIterator(data, batch_size=128, shuffle=True, strata=2 * y + s)
+    iterator = BatchIterator(data, batch_size=128, shuffle=True, cells=Cells(2 * y + s))
     batches = list(iterator)
     assert len(batches) == len(iterator) == 8
     for inputs, labels in batches:

@@ -167,3 +167,23 @@ def test_a_memmap_is_read_batch_by_batch_and_trains_the_same_model(tmp_path):
         np.testing.assert_array_equal(streamed.predict(on_disk), in_memory.predict(X))
     inputs = streamed.net_.get_dataset(streamed._validate_numeric(on_disk)).inputs
     assert isinstance(inputs["X"], FileRows)  # the rows stay in the file
+
+
+def test_chunks_written_to_a_npy_file_and_loaded_with_mmap_mode_are_streamed(tmp_path):
+    """The guide's recipe for any source of chunks: one .npy file, then fit from it."""
+    from skinvariant.core._engine import FileRows
+
+    (X, y, s), (X_test, _, _) = blobs_split()
+    path = tmp_path / "X.npy"
+    stored = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=X.shape)
+    for start in range(0, len(X), 500):  # e.g. chunks read from a database
+        stored[start : start + 500] = X[start : start + 500]
+    stored.flush()
+    on_disk = np.load(path, mmap_mode="r")
+    model = IIDMClassifier(max_epochs=3, random_state=0).fit(on_disk, y, sensitive=s)
+    in_memory = IIDMClassifier(max_epochs=3, random_state=0).fit(
+        X.astype(np.float32), y, sensitive=s
+    )
+    np.testing.assert_array_equal(model.transform(X_test), in_memory.transform(X_test))
+    inputs = model.net_.get_dataset(model._validate_numeric(on_disk)).inputs
+    assert isinstance(inputs["X"], FileRows)

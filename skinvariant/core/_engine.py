@@ -8,6 +8,7 @@ in its file and each batch's rows are read from it. Each batch is
 ``fit`` has them.
 """
 
+import collections.abc
 import functools
 import math
 import mmap
@@ -101,6 +102,7 @@ class TensorData(torch.utils.data.Dataset):
         self.inputs = inputs
         self.y = y
         self.device = device
+        self.cells = None  # the training rows' Cells, once the engine has found them
 
     def __len__(self):
         return len(self.inputs["X"])
@@ -121,11 +123,32 @@ class TensorData(torch.utils.data.Dataset):
         return TensorData(inputs, self.y[index] if self.y is not None else None, self.device)
 
 
+class Cells:
+    """The rows of each (class, group) cell, found once per training set.
+
+    Parameters
+    ----------
+    codes : torch.Tensor of shape (n_rows,)
+        Integer cell of each row, numbered from 0.
+
+    Attributes
+    ----------
+    members : torch.Tensor of shape (n_rows,)
+        Row indices grouped by cell (cell 0's rows first), on ``codes``' device.
+    sizes : list of int
+        Number of rows of each cell.
+    """
+
+    def __init__(self, codes):
+        self.members = torch.argsort(codes, stable=True)
+        self.sizes = torch.bincount(codes).tolist()
+
+
 class BatchIterator:
     """Yield batches of a :class:`TensorData` by index, shuffled when training.
 
-    Shuffling draws from torch's global generator, which the estimators seed
-    from ``random_state`` inside a forked RNG state.
+    Shuffling draws from torch's global (CPU) generator, which the estimators
+    seed from ``random_state`` inside a forked RNG state.
 
     Parameters
     ----------
@@ -135,52 +158,86 @@ class BatchIterator:
         Rows per batch (the last batch may be smaller).
     shuffle : bool
         Draw a new random order each pass.
-    strata : torch.Tensor of shape (n_rows,), default=None
-        Integer cell of each row (e.g. its (class, group) pair). When given,
+    cells : Cells, default=None
+        The rows of each cell (e.g. of each (class, group) pair). When given,
         each cell's rows are spread evenly over the batches, so every batch
         holds every cell that has at least as many rows as there are batches.
+        The pass then holds one shuffled copy of the row indices, not the
+        several temporaries of a sort of all rows per epoch.
     """
 
-    def __init__(self, data, batch_size, shuffle, strata=None):
+    def __init__(self, data, batch_size, shuffle, cells=None):
         self.data = data
         self.batch_size = batch_size
         self.shuffle = shuffle
-        self.strata = strata
+        self.cells = cells
 
     def __len__(self):
         return math.ceil(len(self.data) / self.batch_size)
 
     def __iter__(self):
+        if self.cells is not None:
+            yield from self._stratified()
+            return
         n_rows = len(self.data)
         device = self.data.inputs["X"].device
         order = torch.randperm(n_rows) if self.shuffle else torch.arange(n_rows)
         order = order.to(device)
-        if self.strata is None:
-            for start in range(0, n_rows, self.batch_size):
-                yield self.data[order[start : start + self.batch_size]]
-            return
-        batch_of_row = self._stratified_batches(self.strata[order])
-        order = order[torch.argsort(batch_of_row, stable=True)]
-        for rows in torch.split(order, torch.bincount(batch_of_row, minlength=len(self)).tolist()):
+        for start in range(0, n_rows, self.batch_size):
+            yield self.data[order[start : start + self.batch_size]]
+
+    def _stratified(self):
+        """Batches whose k-th share of each cell's shuffled rows is the cell's k-th run.
+
+        The k-th of a cell's n rows (in a fresh random order) goes to batch
+        ``k * B // n``, rotated by a random offset per cell, so the cells'
+        larger and smaller shares do not pile up in the same batches.
+        """
+        n_batches, members = len(self), self.cells.members
+        shuffled, start = [], 0
+        for size in self.cells.sizes:
+            order = torch.randperm(size).to(members.device)
+            shuffled.append(members[start : start + size][order])
+            start += size
+        offsets = torch.randint(n_batches, (len(shuffled),)).tolist()
+        for batch in range(n_batches):
+            runs = []
+            for rows, offset in zip(shuffled, offsets):
+                run = (batch - offset) % n_batches
+                first, last = (
+                    -(-run * len(rows) // n_batches),
+                    -(-(run + 1) * len(rows) // n_batches),
+                )
+                runs.append(rows[first:last])
+            rows = torch.cat(runs)
             if len(rows):
                 yield self.data[rows]
 
-    def _stratified_batches(self, strata):
-        """Batch number of each row: the k-th of a cell's n rows goes to batch k * B // n.
 
-        Each cell's batches are rotated by a random offset, so the cells' larger
-        and smaller shares do not pile up in the same batches.
-        """
-        n_batches = len(self)
-        _, cells, cell_sizes = torch.unique(strata, return_inverse=True, return_counts=True)
-        by_cell = torch.argsort(cells, stable=True)
-        first_of_cell = torch.cumsum(cell_sizes, 0) - cell_sizes
-        rank_in_cell = torch.empty_like(cells)
-        rank_in_cell[by_cell] = (
-            torch.arange(len(cells), device=cells.device) - first_of_cell[cells[by_cell]]
-        )
-        offsets = torch.randint(n_batches, (len(cell_sizes),)).to(cells.device)
-        return (rank_in_cell * n_batches // cell_sizes[cells] + offsets[cells]) % n_batches
+class LazyOutputs(collections.abc.Mapping):
+    """The network's outputs on every training row, computed on first access.
+
+    Most objectives initialise nothing from them; those that do pay for one
+    pass, and the others hold no per-row outputs.
+    """
+
+    def __init__(self, compute):
+        self._compute = compute
+        self._outputs = None
+
+    def _values(self):
+        if self._outputs is None:
+            self._outputs = self._compute()
+        return self._outputs
+
+    def __getitem__(self, name):
+        return self._values()[name]
+
+    def __iter__(self):
+        return iter(self._values())
+
+    def __len__(self):
+        return len(self._values())
 
 
 class InvariantNet(NeuralNet):
@@ -312,7 +369,9 @@ class InvariantNet(NeuralNet):
             return values.to(self.device)
         if file_backed(values):  # stays in its file, read batch by batch
             return FileRows(values)
-        return torch.from_numpy(np.array(values)).to(self.device)  # a writable copy
+        # shared, not copied, when already C-ordered and writable: batches are
+        # fetched by index (a copy each), so nothing writes into these rows
+        return torch.from_numpy(np.require(values, requirements=("C", "W"))).to(self.device)
 
     def get_split_datasets(self, X, y=None, **fit_params):
         data = self.get_dataset(X, y)
@@ -333,10 +392,13 @@ class InvariantNet(NeuralNet):
     def get_iterator(self, dataset, training=False):
         # evaluation needs no small batches: larger ones cut Python overhead
         batch_size = self.batch_size if training else max(self.batch_size, EVAL_BATCH_SIZE)
-        stratify = training and self.objective_.stratify_batches
-        iterator = BatchIterator(
-            dataset, batch_size, shuffle=training, strata=self._cells(dataset) if stratify else None
-        )
+        cells = None
+        if training and self.objective_.stratify_batches:
+            if dataset.cells is None:  # found once per training set, not every epoch
+                codes = self._cells(dataset)
+                dataset.cells = None if codes is None else Cells(codes)
+            cells = dataset.cells
+        iterator = BatchIterator(dataset, batch_size, shuffle=training, cells=cells)
         if training:
             self._n_batches_per_epoch = len(iterator)
         return iterator
@@ -372,17 +434,32 @@ class InvariantNet(NeuralNet):
 
     @torch.no_grad()
     def forward_all(self, dataset, forward):
-        """Apply ``forward`` to every row of ``dataset`` in evaluation batches; concatenate."""
+        """Apply ``forward`` to every row of ``dataset`` in evaluation batches.
+
+        ``forward`` returns a tensor or a dict of tensors (and other values,
+        kept from the first batch) per batch; each tensor is written into one
+        array of all rows, allocated after the first batch, so that the rows'
+        outputs are held once, not once per batch and again concatenated.
+        """
         self._set_training(False)
-        parts = [forward(batch["X"]) for batch, _ in self.get_iterator(dataset)]
-        if isinstance(parts[0], dict):  # tensors are concatenated, callables kept
-            return {
-                name: torch.cat([part[name] for part in parts])
-                if isinstance(value, torch.Tensor)
-                else value
-                for name, value in parts[0].items()
-            }
-        return torch.cat(parts)
+        batches = iter(self.get_iterator(dataset))
+        first = forward(next(batches)[0]["X"])
+        parts = first if isinstance(first, dict) else {None: first}
+        tensors = [name for name, value in parts.items() if isinstance(value, torch.Tensor)]
+        outputs = dict(parts)
+        for name in tensors:
+            value = parts[name]
+            outputs[name] = value.new_empty((len(dataset), *value.shape[1:]))
+            outputs[name][: len(value)] = value
+        start = len(parts[tensors[0]])
+        for batch, _ in batches:
+            part = forward(batch["X"])
+            part = part if isinstance(part, dict) else {None: part}
+            stop = start + len(part[tensors[0]])
+            for name in tensors:
+                outputs[name][start:stop] = part[name]
+            start = stop
+        return outputs if isinstance(first, dict) else outputs[None]
 
     def represent(self, X):
         """Return the representation of ``X`` (the network's ``represent``) as a CPU tensor."""
@@ -411,7 +488,9 @@ class InvariantNet(NeuralNet):
         super().on_epoch_begin(net, dataset_train=dataset_train, **kwargs)
         self._batches_done = 0
         if len(self.history) == 1:
-            outputs = self.forward_all(dataset_train, self.module_.outputs)
+            outputs = LazyOutputs(
+                functools.partial(self.forward_all, dataset_train, self.module_.outputs)
+            )
             self.objective_.initialize(
                 Step(
                     dataset_train.inputs["X"],
