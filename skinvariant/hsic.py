@@ -140,7 +140,7 @@ class HSICClassifier(_HSICParameters, InvariantClassifierBase):
         class_weight=None,
         max_epochs=50,
         batch_size=256,
-        lr=1e-3,
+        lr=3e-3,
         optimizer="adam",
         validation_fraction=None,
         callbacks=None,

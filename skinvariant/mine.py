@@ -316,7 +316,7 @@ class MINEDebiasedClassifier(_MINEParameters, InvariantClassifierBase):
         lam=1.0,
         *,
         estimator="mine",
-        n_estimator_steps=20,
+        n_estimator_steps=5,
         statistics_hidden_layer_sizes=(100, 100),
         ema_rate=0.01,
         adaptive_clipping=True,

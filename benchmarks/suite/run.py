@@ -42,7 +42,7 @@ estimator, lam) and suite_<prefix>.md.
 
 Run: python benchmarks/suite/run.py [--quick] [--tasks tuning|test|all|NAME ...]
 [--estimators AII IIDM HSIC MINE Affinity HGB] [--seeds 0 1 2] [--lams ...]
-[--set PARAM=VALUE ...] [--max-epochs N] [--out PREFIX]
+[--set PARAM=VALUE ...] [--max-epochs N | --own-epochs] [--out PREFIX]
 or: python benchmarks/suite/run.py --from-csv A.csv B.csv ... --out PREFIX (summary only)
 (--quick: 1,200 synthetic rows, a 2,400-row Adult subsample, German whole,
 max_epochs=20, one seed, lam at positions 0, 3, 5 of each grid:
@@ -403,6 +403,11 @@ def main():
         default=None,
         help="default: 20 with --quick, else each estimator's own",
     )
+    parser.add_argument(
+        "--own-epochs",
+        action="store_true",
+        help="each estimator's own max_epochs even with --quick (quick rows, default steps)",
+    )
     parser.add_argument("--out", default=None, help="prefix of suite_<prefix>.{csv,md}")
     parser.add_argument(
         "--from-csv",
@@ -447,7 +452,9 @@ def main():
     if unknown:
         parser.error(f"unknown tasks {unknown}; choose from {list(suite.TASKS)}")
     seeds = args.seeds or ([0] if args.quick else [0, 1, 2])
-    max_epochs = args.max_epochs or (QUICK_EPOCHS if args.quick else None)
+    if args.own_epochs and args.max_epochs:
+        parser.error("--own-epochs and --max-epochs exclude each other")
+    max_epochs = args.max_epochs or (QUICK_EPOCHS if args.quick and not args.own_epochs else None)
     options = parse_set(args.set)
     prefix = args.out or ("quick" if args.quick else "full")
     print(f"tuning tasks: {', '.join(suite.TUNING_TASKS)}")
