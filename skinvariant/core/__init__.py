@@ -7,6 +7,7 @@ that build it (see the user guide's *Adding a method* page). The engine
 whatever objective an estimator's ``build_objective`` returns.
 """
 
+from ._distributed import DataParallel
 from ._docs import fill_doc
 from ._engine import InvariantNet
 from ._estimator import (
@@ -26,6 +27,7 @@ __all__ = [
     "LAM",
     "TASK_LOSS",
     "BatchStandardize",
+    "DataParallel",
     "FrozenEncoder",
     "InvariantClassifierBase",
     "InvariantEstimatorBase",

@@ -164,13 +164,18 @@ class BatchIterator:
         holds every cell that has at least as many rows as there are batches.
         The pass then holds one shuffled copy of the row indices, not the
         several temporaries of a sort of all rows per epoch.
+    shard : tuple of (int, int), default=None
+        ``(rank, world_size)``: yield only every ``world_size``-th row of each
+        batch, from row ``rank`` on (:class:`~skinvariant.core.DataParallel`
+        gives each process its share of the same batches).
     """
 
-    def __init__(self, data, batch_size, shuffle, cells=None):
+    def __init__(self, data, batch_size, shuffle, cells=None, shard=None):
         self.data = data
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.cells = cells
+        self.shard = shard
 
     def __len__(self):
         return math.ceil(len(self.data) / self.batch_size)
@@ -184,7 +189,7 @@ class BatchIterator:
         order = torch.randperm(n_rows) if self.shuffle else torch.arange(n_rows)
         order = order.to(device)
         for start in range(0, n_rows, self.batch_size):
-            yield self.data[order[start : start + self.batch_size]]
+            yield self._batch(order[start : start + self.batch_size])
 
     def _stratified(self):
         """Batches whose k-th share of each cell's shuffled rows is the cell's k-th run.
@@ -211,7 +216,17 @@ class BatchIterator:
                 runs.append(rows[first:last])
             rows = torch.cat(runs)
             if len(rows):
-                yield self.data[rows]
+                yield self._batch(rows)
+
+    def _batch(self, rows):
+        if self.shard is not None:
+            rank, world_size = self.shard
+            if (
+                len(rows) < world_size
+            ):  # a last batch smaller than the group: every process gets a row
+                rows = rows.repeat(math.ceil(world_size / len(rows)))
+            rows = rows[rank::world_size]
+        return self.data[rows]
 
 
 class LazyOutputs(collections.abc.Mapping):
@@ -398,7 +413,8 @@ class InvariantNet(NeuralNet):
                 codes = self._cells(dataset)
                 dataset.cells = None if codes is None else Cells(codes)
             cells = dataset.cells
-        iterator = BatchIterator(dataset, batch_size, shuffle=training, cells=cells)
+        shard = getattr(self, "batch_shard_", None) if training else None
+        iterator = BatchIterator(dataset, batch_size, shuffle=training, cells=cells, shard=shard)
         if training:
             self._n_batches_per_epoch = len(iterator)
         return iterator
