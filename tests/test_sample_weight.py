@@ -107,16 +107,17 @@ def test_balanced_class_weight_keeps_the_minority_class_and_its_warning_names_it
 
 
 def test_a_dropped_minority_class_warns_even_when_accuracy_beats_the_majority_rate():
-    # y leans on s: HSIC at lam=3 predicts 13.5 % positives against 40.5 % at an
-    # accuracy of 0.64 (majority rate 0.595), which the old check (accuracy
-    # against the majority rate) let pass in silence
+    # y leans on s: HSIC at lam=3 and lr=1e-3 predicts 13.5 % positives against
+    # 40.5 % at an accuracy of 0.64 (majority rate 0.595), which the old check
+    # (accuracy against the majority rate) let pass in silence
     rng = np.random.RandomState(0)
     s = rng.randint(0, 2, 600)
     x0 = rng.randn(600)
     y = (x0 + 1.5 * s + 0.5 * rng.randn(600) > 1.0).astype(int)
     X = np.c_[x0, s + 0.3 * rng.randn(600), rng.randn(600, 2)]
     with pytest.warns(UserWarning, match=r"predicts class 1 for .* against 40.5% in y.*class_w"):
-        model = HSICClassifier(lam=3, max_epochs=20, random_state=0).fit(X, y, sensitive=s)
+        model = HSICClassifier(lam=3, lr=1e-3, max_epochs=20, random_state=0)
+        model.fit(X, y, sensitive=s)
     assert model.predict(X).mean() < 0.5 * y.mean()
     assert (model.predict(X) == y).mean() > max(y.mean(), 1 - y.mean()) + 0.01
 
