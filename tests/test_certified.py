@@ -233,3 +233,23 @@ def test_a_parity_budget_search_takes_fares_own_grid():
     assert list(search.cv_results_["param_lam"]) == list(FAREClassifier.lam_grid)
     assert 0 < search.best_params_["lam"] < 1  # a plain tree reads the proxy of s
     assert search.cv_results_["meets_budget"][search.best_index_]
+
+
+def test_fare_cells_of_a_representation_cut_along_the_classes_and_are_certified():
+    X_train, X_test, y_train, y_test, s_train, s_test = adult_like_split(n_samples=2000)
+    network = HSICClassifier(lam=1, max_epochs=20, random_state=0)
+    tree = QuantizedRepresentation(network, n_cells=4, cells="fare", random_state=0)
+    tree.fit(X_train, y_train, sensitive=s_train)
+    assert isinstance(tree.tree_, FARETransformer) and not hasattr(tree, "kmeans_")
+    assert 2 <= tree.n_cells_ <= 4
+    assert tree.transform(X_test).shape == (len(X_test), tree.n_cells_)
+    certificate = tree.certify(X_test, sensitive=s_test).demographic_parity
+    y_pred = (
+        LogisticRegression().fit(tree.transform(X_train), y_train).predict(tree.transform(X_test))
+    )
+    assert demographic_parity_difference(y_test, y_pred, sensitive=s_test) <= certificate.bound
+    # the cells keep what the network itself predicts
+    own = np.mean(tree.estimator_.predict(X_test) == y_test)
+    assert np.mean(y_pred == y_test) >= own - 0.02
+    with pytest.raises(ValueError, match="cells='fare' grows its tree on y and sensitive"):
+        QuantizedRepresentation(network, cells="fare").fit(X_train, y_train)
