@@ -1,0 +1,152 @@
+"""Choose certified cells on validation rows, then certify once on rows nobody chose with.
+
+Issue 24's target on Adult (sex): a certified demographic parity of 0.05 or
+less at an accuracy within 3 points of logistic regression on the raw
+features. Several settings of ``QuantizedRepresentation(HSICClassifier(lam),
+cells="fare")`` meet it on some split, but picking the best certificate of
+many on the rows that certify them would void its 95 % guarantee. So, per
+70/30 split (seeds 0-2):
+
+1. the 70 % is split again, 80 / 20 (stratified by y and s); every candidate
+   (HSIC ``lam`` in {10, 30} x tree ``fairness`` in {0.9, 0.95, 0.99} x at most
+   2 or 4 cells) is fitted on the 80 %;
+2. on the 20 %, each candidate's downstream accuracy (the better of a
+   logistic regression and gradient boosting trained on the 80 %'s cells)
+   and its certificate are measured, and the certificate is carried to the
+   size of the 30 % it will face: the validation's empirical total variation
+   plus its deviation term scaled by sqrt(n_validation / n_held_out) (the
+   term goes as sqrt(1 / n_a + 1 / n_b), and the splits keep the group
+   shares). The chosen candidate is the most accurate one whose carried
+   bound is at most 0.05 (the least-bounded one when none is). The rule only
+   chooses; nothing of the 30 % but its size enters it;
+3. that candidate alone is certified on the 30 %, which no choice saw: its
+   bound holds with 95 % probability, and its accuracy there is reported.
+
+The cells are those of ``QuantizedRepresentation(..., cells="fare")``: FARE's
+tree grown on the standardised z of the network, which is fitted once per
+``lam`` and shared by the tree settings (the same arithmetic, without
+refitting the network for each).
+
+Run: python benchmarks/certified_selection.py  (~6 min; writes
+results/certified_selection.csv)
+"""
+
+import itertools
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from adult_data import adult_split
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+
+from skinvariant import FARETransformer, HSICClassifier
+from skinvariant.metrics import demographic_parity_bound
+
+RESULTS = Path(__file__).parent / "results"
+LAMS = (10.0, 30.0)
+FAIRNESS = (0.9, 0.95, 0.99)
+CELLS = (2, 4)
+BUDGET = 0.05
+ACCURACY_MARGIN = 0.03
+
+
+def downstream_accuracy(cells_train, y_train, cells_test, y_test):
+    """The better held-out accuracy of a logistic regression and gradient boosting on the cells."""
+    n_cells = int(max(cells_train.max(), cells_test.max())) + 1
+    onehot_train, onehot_test = np.eye(n_cells)[cells_train], np.eye(n_cells)[cells_test]
+    return max(
+        model.fit(onehot_train, y_train).score(onehot_test, y_test)
+        for model in (
+            LogisticRegression(max_iter=1000),
+            HistGradientBoostingClassifier(random_state=0),
+        )
+    )
+
+
+def candidates(X_fit, y_fit, s_fit, seed):
+    """Every (lam, fairness, n_cells): a function from rows to cells, fitted on the fit rows."""
+    for lam in LAMS:
+        network = HSICClassifier(lam=lam, random_state=seed).fit(X_fit, y_fit, sensitive=s_fit)
+        scaler = StandardScaler().fit(network.transform(X_fit))
+        z_fit = scaler.transform(network.transform(X_fit))
+        for fairness, n_cells in itertools.product(FAIRNESS, CELLS):
+            tree = FARETransformer(lam=fairness, max_leaf_nodes=n_cells).fit(
+                z_fit, y_fit, sensitive=s_fit
+            )
+            yield (
+                (lam, fairness, n_cells),
+                (
+                    lambda X, tree=tree, network=network, scaler=scaler: tree.apply(
+                        scaler.transform(network.transform(X))
+                    )
+                ),
+            )
+
+
+def run(seed):
+    X_train, X_test, y_train, y_test, s_train, s_test = adult_split(seed)
+    baseline = LogisticRegression(max_iter=2000).fit(X_train, y_train).score(X_test, y_test)
+    X_fit, X_val, y_fit, y_val, s_fit, s_val = train_test_split(
+        X_train,
+        y_train,
+        s_train,
+        test_size=0.2,
+        stratify=np.char.add(np.asarray(y_train).astype(str), np.asarray(s_train).astype(str)),
+        random_state=seed,
+    )
+    rows, scale = [], np.sqrt(len(y_val) / len(y_test))
+    for setting, cells_of in candidates(X_fit, y_fit, s_fit, seed):
+        cells_fit, cells_val = cells_of(X_fit), cells_of(X_val)
+        certificate = demographic_parity_bound(cells_val, s_val)
+        rows.append(
+            {
+                "setting": setting,
+                "cells_of": cells_of,
+                "val_accuracy": downstream_accuracy(cells_fit, y_fit, cells_val, y_val),
+                "val_bound": certificate.empirical
+                + (certificate.bound - certificate.empirical) * scale,
+            }
+        )
+    within = [row for row in rows if row["val_bound"] <= BUDGET]
+    chosen = (
+        max(within, key=lambda row: row["val_accuracy"])
+        if within
+        else min(rows, key=lambda row: row["val_bound"])
+    )
+    cells_test = chosen["cells_of"](X_test)
+    test_bound = demographic_parity_bound(cells_test, s_test).bound
+    test_accuracy = downstream_accuracy(chosen["cells_of"](X_fit), y_fit, cells_test, y_test)
+    lam, fairness, n_cells = chosen["setting"]
+    return {
+        "seed": seed,
+        "logreg_raw_accuracy": baseline,
+        "lam": lam,
+        "fairness": fairness,
+        "max_cells": n_cells,
+        "n_candidates": len(rows),
+        "n_within_budget_on_validation": len(within),
+        "val_accuracy": chosen["val_accuracy"],
+        "val_bound_at_held_out_size": chosen["val_bound"],
+        "test_accuracy": test_accuracy,
+        "test_bound": test_bound,
+        "target_met": bool(test_bound <= BUDGET and test_accuracy >= baseline - ACCURACY_MARGIN),
+    }
+
+
+def main():
+    started = time.perf_counter()
+    table = pd.DataFrame([run(seed) for seed in (0, 1, 2)])
+    table.to_csv(RESULTS / "certified_selection.csv", index=False)
+    print(table.round(3).to_string(index=False))
+    print(
+        f"target met on {int(table.target_met.sum())} of 3 seeds; "
+        f"{time.perf_counter() - started:.0f} s"
+    )
+
+
+if __name__ == "__main__":
+    main()
