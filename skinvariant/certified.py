@@ -40,25 +40,39 @@ __all__ = ["FAREClassifier", "FARETransformer", "QuantizedRepresentation"]
 # --------
 
 
-def _bin_edges(X, max_bins):
-    """Per column, the split thresholds: up to ``max_bins - 1`` midpoints between quantiles."""
+def _bin_edges(X, max_bins, categorical):
+    """Per column, the split thresholds (up to ``max_bins - 1`` midpoints between
+    quantiles), or for a categorical column its sorted categories."""
     edges = []
-    for column in X.T:
+    for column, is_categorical in zip(X.T, categorical):
         values = np.unique(column)
+        if is_categorical:
+            if len(values) > max_bins:
+                raise ValueError(
+                    f"a categorical feature has {len(values)} categories, more than "
+                    f"max_bins={max_bins}; raise max_bins or encode it otherwise."
+                )
+            edges.append(values)
+            continue
         if len(values) > max_bins:
             values = np.unique(np.quantile(column, np.linspace(0, 1, max_bins)))
         edges.append((values[:-1] + values[1:]) / 2)
     return edges
 
 
-def _binned(X, edges):
-    """Bin index of each value: ``b`` means ``edges[b - 1] < x <= edges[b]``."""
-    return np.column_stack(
-        [
-            np.searchsorted(column_edges, column, side="left")
-            for column, column_edges in zip(X.T, edges)
-        ]
-    )
+def _binned(X, edges, categorical):
+    """Bin index of each value: ``b`` means ``edges[b - 1] < x <= edges[b]``; for a
+    categorical column, the category's index, or one past the last for a category
+    not seen in ``fit`` (which no split sends left)."""
+    columns = []
+    for column, column_edges, is_categorical in zip(X.T, edges, categorical):
+        if not is_categorical:
+            columns.append(np.searchsorted(column_edges, column, side="left"))
+            continue
+        index = np.searchsorted(column_edges, column).clip(0, len(column_edges) - 1)
+        known = column_edges[index] == column
+        columns.append(np.where(known, index, len(column_edges)))
+    return np.column_stack(columns)
 
 
 def _gini(counts):
@@ -73,21 +87,27 @@ class _FairSplitTree:
 
     The impurity of a node is ``(1 - lam) * gini(y) + lam * (gini_max(s) - gini(s))``:
     low when the node is pure in the class and mixed in the groups. A split
-    is taken when it lowers the impurity summed over the rows.
+    is taken when it lowers the impurity summed over the rows. Every split
+    sends a set of bins left: the bins up to a threshold for a numeric
+    feature, and for a categorical one a set of categories, chosen among the
+    prefixes of the categories ordered by the node's share of the first
+    class (CART's order, optimal for a plain Gini split of two classes; with
+    the fairness term it is a heuristic).
     """
 
-    def __init__(self, lam, max_leaf_nodes, max_depth, min_samples_leaf):
+    def __init__(self, lam, max_leaf_nodes, max_depth, min_samples_leaf, categorical):
         self.lam = lam
         self.max_leaf_nodes = max_leaf_nodes
         self.max_depth = max_depth
         self.min_samples_leaf = min_samples_leaf
+        self.categorical = categorical
 
     def _impurity(self, class_counts, group_counts):
         most_mixed = 1.0 - 1.0 / self.n_groups
         return (1 - self.lam) * _gini(class_counts) + self.lam * (most_mixed - _gini(group_counts))
 
     def _best_split(self, bins, y, s, rows):
-        """``(gain, feature, bin)`` of the best split of ``rows``, or None."""
+        """``(gain, feature, bins sent left)`` of the best split of ``rows``, or None."""
         n_features, n_bins = bins.shape[1], self.n_bins
         cells = self.n_classes * self.n_groups
         index = ((np.arange(n_features) * n_bins)[None, :] + bins[rows]) * cells + (
@@ -95,7 +115,16 @@ class _FairSplitTree:
         )[:, None]
         counts = np.bincount(index.ravel(), minlength=n_features * n_bins * cells)
         counts = counts.reshape(n_features, n_bins, self.n_classes, self.n_groups).astype(float)
-        left = counts.cumsum(axis=1)[:, :-1]  # rows with bin <= b, for b = 0 .. n_bins - 2
+        # the order in which bins join the left side: as they are for a numeric
+        # feature, by the first class's share for a categorical one (empty last)
+        order = np.tile(np.arange(n_bins), (n_features, 1))
+        if self.categorical.any():
+            per_bin = counts.sum(axis=3)
+            share = per_bin[..., 0] / np.maximum(per_bin.sum(axis=2), 1)
+            share = np.where(per_bin.sum(axis=2) > 0, share, np.inf)
+            order[self.categorical] = np.argsort(share[self.categorical], axis=1, kind="stable")
+            counts = np.take_along_axis(counts, order[:, :, None, None], axis=1)
+        left = counts.cumsum(axis=1)[:, :-1]  # the first b + 1 bins, for b = 0 .. n_bins - 2
         total = counts.sum(axis=1, keepdims=True)
         right = total - left
         n_left, n_right = left.sum(axis=(2, 3)), right.sum(axis=(2, 3))
@@ -110,15 +139,18 @@ class _FairSplitTree:
         )
         if gain.size == 0:
             return None
-        feature, threshold_bin = np.unravel_index(np.argmax(gain), gain.shape)
-        if not gain[feature, threshold_bin] > 1e-12 * len(rows):
+        feature, last = np.unravel_index(np.argmax(gain), gain.shape)
+        if not gain[feature, last] > 1e-12 * len(rows):
             return None
-        return gain[feature, threshold_bin], int(feature), int(threshold_bin)
+        goes_left = np.zeros(n_bins + 1, dtype=bool)  # the extra bin: unseen categories
+        goes_left[order[feature, : last + 1]] = True
+        return gain[feature, last], int(feature), goes_left
 
     def fit(self, bins, y, s, n_classes, n_groups, n_bins):
         self.n_classes, self.n_groups, self.n_bins = n_classes, n_groups, n_bins
-        # node arrays: children (-1 for a leaf), split feature and bin
-        self.left_, self.right_, self.feature_, self.bin_ = [-1], [-1], [-1], [-1]
+        # node arrays: children (-1 for a leaf), split feature, bins sent left
+        no_split = np.zeros(n_bins + 1, dtype=bool)
+        self.left_, self.right_, self.feature_, self.goes_left_ = [-1], [-1], [-1], [no_split]
         depth = [0]
         candidates = {}  # leaf -> (gain, feature, bin, rows)
         leaves = {0: np.arange(len(y))}
@@ -133,15 +165,15 @@ class _FairSplitTree:
         consider(0)
         while candidates and len(leaves) < self.max_leaf_nodes:
             node = max(candidates, key=lambda leaf: candidates[leaf][0])
-            _, feature, threshold_bin = candidates.pop(node)
+            _, feature, left_bins = candidates.pop(node)
             rows = leaves.pop(node)
-            goes_left = bins[rows, feature] <= threshold_bin
-            self.feature_[node], self.bin_[node] = feature, threshold_bin
+            goes_left = left_bins[bins[rows, feature]]
+            self.feature_[node], self.goes_left_[node] = feature, left_bins
             for side, child_rows in (("left", rows[goes_left]), ("right", rows[~goes_left])):
                 child = len(self.left_)
                 getattr(self, f"{side}_")[node] = child
                 self.left_.append(-1), self.right_.append(-1)
-                self.feature_.append(-1), self.bin_.append(-1)
+                self.feature_.append(-1), self.goes_left_.append(no_split)
                 depth.append(depth[node] + 1)
                 leaves[child] = child_rows
                 consider(child)
@@ -152,12 +184,12 @@ class _FairSplitTree:
         """The leaf (0 .. n_leaves - 1, in node order) of each row."""
         node = np.zeros(len(bins), dtype=np.intp)
         left, right = np.array(self.left_), np.array(self.right_)
-        feature, threshold_bin = np.array(self.feature_), np.array(self.bin_)
+        feature, sends_left = np.array(self.feature_), np.array(self.goes_left_)
         inner = left[node] >= 0
         while inner.any():
             rows = np.flatnonzero(inner)
             at = node[rows]
-            goes_left = bins[rows, feature[at]] <= threshold_bin[at]
+            goes_left = sends_left[at, bins[rows, feature[at]]]
             node[rows] = np.where(goes_left, left[at], right[at])
             inner = left[node] >= 0
         return np.searchsorted(self.leaf_nodes_, node)
@@ -263,6 +295,7 @@ class _FAREBase(_CellsMixin, TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
             Interval(Real, 0, 0.5, closed="right"),
         ],
         "max_bins": [Interval(Integral, 2, 65535, closed="both")],
+        "categorical_features": ["array-like", None],
         "transform_output": [StrOptions({"onehot", "index"})],
     }
 
@@ -274,6 +307,7 @@ class _FAREBase(_CellsMixin, TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
         max_depth=None,
         min_samples_leaf=0.02,
         max_bins=64,
+        categorical_features=None,
         transform_output="onehot",
     ):
         self.lam = lam
@@ -281,7 +315,33 @@ class _FAREBase(_CellsMixin, TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
         self.max_depth = max_depth
         self.min_samples_leaf = min_samples_leaf
         self.max_bins = max_bins
+        self.categorical_features = categorical_features
         self.transform_output = transform_output
+
+    def _categorical_mask(self, n_features):
+        """``categorical_features`` as a boolean mask over the columns."""
+        mask = np.zeros(n_features, dtype=bool)
+        if self.categorical_features is None:
+            return mask
+        given = np.asarray(self.categorical_features)
+        if given.dtype == bool:
+            if given.shape != (n_features,):
+                raise ValueError(
+                    f"categorical_features as a boolean mask needs one entry per column of "
+                    f"X ({n_features}); got shape {given.shape}."
+                )
+            return given.copy()
+        if (
+            given.ndim != 1
+            or given.dtype.kind not in "iu"
+            or (given.size and (given.min() < 0 or given.max() >= n_features))
+        ):
+            raise ValueError(
+                f"categorical_features must be column indices in [0, {n_features}) or a "
+                f"boolean mask of {n_features} entries; got {self.categorical_features!r}."
+            )
+        mask[given] = True
+        return mask
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, *, sensitive=None):
@@ -313,13 +373,15 @@ class _FAREBase(_CellsMixin, TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
         min_samples_leaf = self.min_samples_leaf
         if isinstance(min_samples_leaf, Real) and not isinstance(min_samples_leaf, Integral):
             min_samples_leaf = max(1, int(np.ceil(min_samples_leaf * len(X))))
-        self.bin_edges_ = _bin_edges(X, self.max_bins)
-        bins = _binned(X, self.bin_edges_)
+        self.is_categorical_ = self._categorical_mask(X.shape[1])
+        self.bin_edges_ = _bin_edges(X, self.max_bins, self.is_categorical_)
+        bins = _binned(X, self.bin_edges_, self.is_categorical_)
         self.tree_ = _FairSplitTree(
             self.lam if sensitive is not None else 0.0,
             self.max_leaf_nodes,
             self.max_depth,
             min_samples_leaf,
+            self.is_categorical_,
         ).fit(
             bins,
             y_codes,
@@ -348,7 +410,7 @@ class _FAREBase(_CellsMixin, TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        return self.tree_.apply(_binned(X, self.bin_edges_))
+        return self.tree_.apply(_binned(X, self.bin_edges_, self.is_categorical_))
 
 
 _FARE_DOC = """
@@ -367,7 +429,17 @@ _FARE_DOC = """
         Rows a cell needs, as a count or a fraction of the training rows.
     max_bins : int, default=64
         Candidate thresholds per feature: at most ``max_bins - 1`` midpoints
-        between quantiles of the training values.
+        between quantiles of the training values. A categorical feature may
+        have at most ``max_bins`` categories.
+    categorical_features : array-like of int or of bool, default=None
+        The columns that hold categories (any numeric codes, e.g. from an
+        ``OrdinalEncoder``), as indices or a boolean mask. Such a column is
+        split into two sets of categories (the FARE paper splits categorical
+        features into sets of levels), chosen among the prefixes of its
+        categories ordered by the node's share of the first class (CART's
+        order; the paper's own search was not checked); a category not seen
+        in ``fit`` goes right. None: every
+        column is numeric (one-hot columns then split one category off).
     transform_output : {"onehot", "index"}, default="onehot"
         What ``transform`` returns: the one-hot cell or its index (one column).
 
@@ -382,7 +454,9 @@ _FARE_DOC = """
     sensitive_groups_ : list
         The group labels seen in ``fit`` (``[None]`` without ``sensitive``).
     bin_edges_ : list of ndarray
-        Candidate thresholds of each feature.
+        Candidate thresholds of each feature (its categories, for a categorical one).
+    is_categorical_ : ndarray of shape (n_features_in_,), dtype bool
+        Which features were split as categories.
     n_features_in_ : int
         Number of features seen in ``fit``.
     feature_names_in_ : ndarray of shape (n_features_in_,)

@@ -253,3 +253,35 @@ def test_fare_cells_of_a_representation_cut_along_the_classes_and_are_certified(
     assert np.mean(y_pred == y_test) >= own - 0.02
     with pytest.raises(ValueError, match="cells='fare' grows its tree on y and sensitive"):
         QuantizedRepresentation(network, cells="fare").fit(X_train, y_train)
+
+
+def test_a_categorical_feature_is_split_into_sets_of_categories():
+    # y depends on which of two sets of six categories a row's category is in:
+    # one set split separates the classes; thresholds on the codes need many
+    rng = np.random.RandomState(0)
+    category = rng.randint(0, 6, 4000)
+    in_set = np.isin(category, [0, 3, 5])
+    y = (rng.rand(4000) < np.where(in_set, 0.9, 0.1)).astype(int)
+    s = rng.randint(0, 2, 4000)
+    X = np.c_[category, rng.randn(4000)]
+    as_sets = FARETransformer(lam=0.0, max_leaf_nodes=2, categorical_features=[0])
+    as_sets.fit(X, y, sensitive=s)
+    as_codes = FARETransformer(lam=0.0, max_leaf_nodes=2).fit(X, y, sensitive=s)
+    cells = as_sets.apply(X)
+    assert set(np.unique(category[cells == cells[in_set][0]])) == {0, 3, 5}
+    accuracy = np.mean(as_sets.cell_class_shares_.argmax(axis=1)[cells] == y)
+    coded = as_codes.apply(X)
+    assert accuracy > np.mean(as_codes.cell_class_shares_.argmax(axis=1)[coded] == y) + 0.1
+    assert as_sets.is_categorical_.tolist() == [True, False]
+    # a category never seen in fit goes right, with the set the root does not send left
+    sent_right = [c for c in range(6) if not as_sets.tree_.goes_left_[0][c]]
+    unseen, known = as_sets.apply(np.array([[7.0, 0.0], [float(sent_right[0]), 0.0]]))
+    assert unseen == known
+    mask = FARETransformer(lam=0.0, max_leaf_nodes=2, categorical_features=[True, False])
+    np.testing.assert_array_equal(mask.fit(X, y, sensitive=s).apply(X), cells)
+    with pytest.raises(ValueError, match="column indices in"):
+        FARETransformer(categorical_features=[2]).fit(X, y, sensitive=s)
+    with pytest.raises(ValueError, match="one entry per column"):
+        FARETransformer(categorical_features=[True]).fit(X, y, sensitive=s)
+    with pytest.raises(ValueError, match="more than max_bins=4"):
+        FARETransformer(max_bins=4, categorical_features=[0]).fit(X, y, sensitive=s)
