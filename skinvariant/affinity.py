@@ -64,6 +64,7 @@ class AffinityObjective(Objective):
     """
 
     stratify_batches = True  # every batch should hold partners for every cell
+    graph_capturable = True
 
     def __init__(self, n_groups, n_classes, *, same_class=True):
         super().__init__()
@@ -85,15 +86,17 @@ class AffinityObjective(Objective):
         """Return the affinity loss and the share of samples without a partner."""
         distances, paired = self._nearest_distances(z, s, y)
         unpaired_fraction = 1.0 - paired.float().mean()
-        if not paired.any():
-            return z.sum() * 0.0, unpaired_fraction
-        # per-group means by a one-hot product (index_add_ is not deterministic on CUDA)
-        membership = F.one_hot(s[paired], self.n_groups).to(z.dtype)
-        group_sums = membership.T @ distances[paired]
+        # per-group means of the paired rows by a one-hot product weighted by
+        # pairing (index_add_ is not deterministic on CUDA; a mask would give
+        # a data-dependent size), then the mean over the groups present: 0
+        # when no row has a partner
+        membership = F.one_hot(s, self.n_groups).to(z.dtype) * paired[:, None].to(z.dtype)
+        group_sums = membership.T @ distances
         group_counts = membership.sum(dim=0)
-        present = group_counts > 0
-        group_means = group_sums[present] / group_counts[present]
-        return group_means.mean() / self.n_classes, unpaired_fraction
+        present = (group_counts > 0).to(z.dtype)
+        group_means = group_sums / group_counts.clamp(min=1)
+        mean = (group_means * present).sum() / present.sum().clamp(min=1)
+        return mean / self.n_classes, unpaired_fraction
 
     def terms(self):
         return [Term("penalty", self.penalty, weight=LAM, needs_sensitive=True)]
@@ -195,6 +198,7 @@ class AffinityTransformer(InvariantEstimatorBase):
         validation_fraction=None,
         callbacks=None,
         device="auto",
+        cuda_graphs=True,
         random_state=None,
         verbose=0,
     ):

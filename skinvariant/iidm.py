@@ -134,11 +134,11 @@ class DiscriminatorMatchingObjective(AdversaryObjective):
         partners = self.seen[rows].clone()
         partners.scatter_(1, s[:, None], False)
         n_partners = partners.sum(dim=1)
-        has_partner = n_partners > 0
-        if not has_partner.any():
-            return log_q.sum() * 0.0
-        per_sample = (kl * partners).sum(dim=1)[has_partner] / n_partners[has_partner]
-        return per_sample.mean()
+        # the mean over the rows with a partner, by weights rather than a
+        # mask (of data-dependent size): 0 when no row has one
+        has_partner = (n_partners > 0).to(kl.dtype)
+        per_sample = (kl * partners).sum(dim=1) / n_partners.clamp(min=1)
+        return (per_sample * has_partner).sum() / has_partner.sum().clamp(min=1)
 
 
 DECAY_DOC = """\
@@ -183,6 +183,7 @@ class _IIDMParameters:
         validation_fraction=None,
         callbacks=None,
         device="auto",
+        cuda_graphs=True,
         random_state=None,
         verbose=0,
     ):
@@ -265,6 +266,7 @@ class IIDMClassifier(_IIDMParameters, InvariantClassifierBase):
         validation_fraction=None,
         callbacks=None,
         device="auto",
+        cuda_graphs=True,
         random_state=None,
         verbose=0,
     ):

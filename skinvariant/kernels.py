@@ -35,8 +35,11 @@ def gaussian_kernel(x):
     """Gaussian kernel matrix of the standardised rows of ``x``, median-heuristic bandwidth."""
     x = batch_standardized(x)
     squared = torch.cdist(x, x).pow(2)
-    off_diagonal = squared[~torch.eye(len(x), dtype=torch.bool, device=x.device)]
-    bandwidth = off_diagonal.median().detach().clamp(min=1e-12) if len(x) > 1 else 1.0
+    # the median of the pairs above the diagonal, which is that of all
+    # off-diagonal entries (each pair is there twice), gathered by index: a
+    # mask would give a data-dependent size, which waits on the device
+    rows, columns = torch.triu_indices(len(x), len(x), offset=1, device=x.device)
+    bandwidth = squared[rows, columns].median().detach().clamp(min=1e-12) if len(x) > 1 else 1.0
     return torch.exp(-squared / bandwidth)
 
 

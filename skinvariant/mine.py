@@ -95,6 +95,8 @@ class MutualInformationObjective(Objective):
         # log of the moving average of E_marginal[exp T]; NaN until the first batch
         self.register_buffer("log_mean_exp_average", torch.tensor(float("nan")))
 
+    graph_capturable = True
+
     def networks(self):
         return {"mi_network": Network(self.network, "inner", self.n_estimator_steps)}
 
@@ -146,20 +148,20 @@ class MutualInformationObjective(Objective):
 
     def _donsker_varadhan_terms(self, z, s):
         """``E_joint[T]`` and ``log E_marginal[exp T]`` on one batch."""
-        shuffled = s[torch.randperm(len(s), device=s.device)]
+        # a permutation from uniform draws on s's device (which CUDA graphs replay anew)
+        shuffled = s[torch.argsort(torch.rand(len(s), device=s.device))]
         joint = self.network(torch.cat([z, s], dim=1)).mean()
         marginal = self.network(torch.cat([z, shuffled], dim=1)).squeeze(1)
         return joint, torch.logsumexp(marginal, dim=0) - math.log(len(marginal))
 
     def _update_average(self, log_mean_exp):
-        if torch.isnan(self.log_mean_exp_average):
-            self.log_mean_exp_average.copy_(log_mean_exp)
-            return
+        """Move the average towards ``log_mean_exp``; the first batch sets it (no branch on it)."""
+        moved = torch.logaddexp(
+            math.log1p(-self.ema_rate) + self.log_mean_exp_average,
+            math.log(self.ema_rate) + log_mean_exp,
+        )
         self.log_mean_exp_average.copy_(
-            torch.logaddexp(
-                math.log1p(-self.ema_rate) + self.log_mean_exp_average,
-                math.log(self.ema_rate) + log_mean_exp,
-            )
+            torch.where(torch.isnan(self.log_mean_exp_average), log_mean_exp, moved)
         )
 
     def _club(self, z, s):
@@ -232,6 +234,7 @@ class _MINEParameters(SensitiveTypeMixin):
         validation_fraction=None,
         callbacks=None,
         device="auto",
+        cuda_graphs=True,
         random_state=None,
         verbose=0,
     ):
@@ -333,6 +336,7 @@ class MINEDebiasedClassifier(_MINEParameters, InvariantClassifierBase):
         validation_fraction=None,
         callbacks=None,
         device="auto",
+        cuda_graphs=True,
         random_state=None,
         verbose=0,
     ):

@@ -149,7 +149,13 @@ def grad_reverse(x, scale=1.0):
     ----------
     x : torch.Tensor
         Input, returned unchanged.
-    scale : float, default=1.0
-        The gradient flowing back through the layer is multiplied by ``-scale``.
+    scale : float or torch.Tensor, default=1.0
+        The gradient flowing back through the layer is multiplied by
+        ``-scale`` (a 0-dim tensor, e.g. ``lam`` in a step captured in a CUDA
+        graph, is read on the device).
     """
-    return _GradientReversal.apply(x, float(scale))
+    if isinstance(scale, torch.Tensor):
+        scale = scale.detach()
+    else:
+        scale = float(scale)
+    return _GradientReversal.apply(x, scale)
