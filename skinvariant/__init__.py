@@ -18,6 +18,7 @@ from .exceptions import (
     BudgetBelowNoiseWarning,
     BudgetNotMetWarning,
     DivergenceError,
+    GraphCaptureWarning,
     NoInvarianceWarning,
 )
 from .hsic import HSICClassifier, HSICRegressor
@@ -45,6 +46,7 @@ __all__ = [
     "InvertibleClassifier",
     "MINEDebiasedClassifier",
     "MINEDebiasedRegressor",
+    "GraphCaptureWarning",
     "NoInvarianceWarning",
     "QuantizedRepresentation",
     "__version__",

@@ -82,6 +82,8 @@ class AdversaryObjective(Objective):
         self.n_adversary_steps = n_adversary_steps
         self.gradient_penalty = gradient_penalty
 
+    graph_capturable = True
+
     def networks(self):
         return {"adversary": Network(self.adversary, "inner", self.n_adversary_steps)}
 
@@ -247,6 +249,7 @@ class _AdversarialParameters:
         validation_fraction=None,
         callbacks=None,
         device="auto",
+        cuda_graphs=True,
         random_state=None,
         verbose=0,
     ):
@@ -318,6 +321,7 @@ class AdversarialClassifier(_AdversarialParameters, InvariantClassifierBase):
         validation_fraction=None,
         callbacks=None,
         device="auto",
+        cuda_graphs=True,
         random_state=None,
         verbose=0,
     ):

@@ -8,6 +8,7 @@ __all__ = [
     "BudgetBelowNoiseWarning",
     "BudgetNotMetWarning",
     "DivergenceError",
+    "GraphCaptureWarning",
     "NoInvarianceWarning",
 ]
 
@@ -17,6 +18,16 @@ class DivergenceError(FloatingPointError):
 
     The message names the epoch and the term. The estimator is left unfitted:
     lower ``lr`` or ``lam``, or standardise the inputs, and refit.
+    """
+
+
+class GraphCaptureWarning(UserWarning):
+    """A fit on a GPU runs its training steps eagerly instead of replaying them from CUDA graphs.
+
+    Its objective is not written for graphs, or a capture failed (an
+    optimizer or a callback that cannot be captured); the message says
+    which. The model is the same, only slower; ``cuda_graphs=False`` skips
+    the attempt and the warning.
     """
 
 

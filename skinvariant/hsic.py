@@ -42,6 +42,8 @@ class KernelIndependenceObjective(Objective):
         # every batch should hold every group, for the statistic to compare them
         self.stratify_batches = categorical
 
+    graph_capturable = True
+
     def terms(self):
         return [Term("penalty", self.penalty, weight=LAM, needs_sensitive=True)]
 
@@ -73,6 +75,7 @@ class _HSICParameters(SensitiveTypeMixin):
         validation_fraction=None,
         callbacks=None,
         device="auto",
+        cuda_graphs=True,
         random_state=None,
         verbose=0,
     ):
@@ -145,6 +148,7 @@ class HSICClassifier(_HSICParameters, InvariantClassifierBase):
         validation_fraction=None,
         callbacks=None,
         device="auto",
+        cuda_graphs=True,
         random_state=None,
         verbose=0,
     ):

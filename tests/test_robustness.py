@@ -240,7 +240,7 @@ def test_training_uses_one_thread_unless_the_user_chose_a_count(
     monkeypatch.setattr("skinvariant.core._runtime.TORCH_THREADS_AT_IMPORT", 2)
     torch.set_num_threads(user_threads or 2)
     try:
-        model = IIDMClassifier(max_epochs=1, callbacks=[RecordTrainingThreads()])
+        model = IIDMClassifier(max_epochs=1, device="cpu", callbacks=[RecordTrainingThreads()])
         assert model.fit(X, y, sensitive=s).net_.training_threads_ == expected
         assert torch.get_num_threads() == (user_threads or 2)  # restored after fit
     finally:

@@ -154,6 +154,7 @@ class ContrastiveInvariantClassifier(TwoBlockRepresentationMixin, InvariantClass
         validation_fraction=None,
         callbacks=None,
         device="auto",
+        cuda_graphs=True,
         random_state=None,
         verbose=0,
     ):

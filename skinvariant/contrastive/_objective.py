@@ -114,6 +114,11 @@ class ContrastiveInvariantObjective(Objective):
         Fraction of training over which the pair term warms up; 0 for none.
     """
 
+    graph_capture_obstacle = (
+        "its nuisance-pair swaps take the rows that found a partner, a number "
+        "known only on the device, and its pairing ramp reads the progress on the host"
+    )
+
     def __init__(
         self,
         n_components,

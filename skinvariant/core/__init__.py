@@ -19,6 +19,7 @@ from ._estimator import (
     check_layer_sizes,
     store_parameters,
 )
+from ._graphs import GraphedTrainStep
 from ._modules import BatchStandardize, FrozenEncoder, InvariantNetwork, grad_reverse, make_mlp
 from ._objective import LAM, TASK_LOSS, Network, Objective, ObjectiveSum, Step, Term, task_loss
 from ._penalty import KernelPenaltyObjective, batch_hsic
@@ -29,6 +30,7 @@ __all__ = [
     "BatchStandardize",
     "DataParallel",
     "FrozenEncoder",
+    "GraphedTrainStep",
     "InvariantClassifierBase",
     "InvariantEstimatorBase",
     "InvariantNet",

@@ -90,7 +90,9 @@ def _term_names(batches, prefix):
 class DivergenceCheck(Callback):
     """Stop training with a :class:`DivergenceError` when it diverges.
 
-    After a batch: a NaN or infinite loss. After an epoch: a term's mean that
+    After a batch on the CPU (on a GPU, where the losses stay on the device
+    until the epoch ends, after the epoch): a NaN or infinite loss. After an
+    epoch: a term's mean that
     is not finite, weights that are not, a task loss or a representation
     scale grown by orders of magnitude since the first batch, or what the
     objective's ``diverged`` reports. The epoch's means are those
@@ -99,7 +101,10 @@ class DivergenceCheck(Callback):
     """
 
     def on_batch_end(self, net, batch=None, training=False, loss=None, terms=None, **kwargs):
-        if training and not math.isfinite(net.history[-1, "batches", -1, "train_loss"]):
+        # on a GPU the loss stays a tensor until the epoch ends (reading it
+        # would make the CPU wait for the batch): it is checked then
+        value = net.history[-1, "batches", -1, "train_loss"] if training else None
+        if isinstance(value, float) and not math.isfinite(value):
             _raise(net, _non_finite({**terms, "loss": loss.detach()}))
 
     def on_epoch_end(self, net, **kwargs):
@@ -110,8 +115,10 @@ class DivergenceCheck(Callback):
             for name in _term_names(rows, "train_")
             if "train_" + name in epoch
         }
+        non_finite_loss = any(not math.isfinite(batch["train_loss"]) for batch in rows)
         problems = (
             _non_finite(means)
+            or ({"loss": "became NaN or infinite"} if non_finite_loss else {})
             or _non_finite_weights(net)
             or (means and _blown_up(net.history[0, "batches", 0], means))
             or net.objective_.diverged(means)

@@ -40,6 +40,13 @@ TRAINING_PARAMETERS_DOC = """\
         ``LRScheduler(...)``). They are copied at ``fit``.
     device : str or torch.device, default="auto"
         ``"auto"`` trains on CUDA when available, else on the CPU.
+    cuda_graphs : bool, default=True
+        On a CUDA device, capture each training step (the auxiliary networks'
+        steps, the buffer updates and the encoder/head step) in a CUDA graph
+        once per batch size and replay it, rather than launch its kernels one
+        by one from Python (see the user guide's *GPU* page). Objectives that
+        are not written for graphs train eagerly, with a warning. False
+        trains eagerly. Ignored on the CPU.
     random_state : int, RandomState instance or None, default=None
         Seeds weights, batch order and the validation split; an int makes two
         fits identical on the same device. The global torch RNG is left as it was.

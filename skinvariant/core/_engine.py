@@ -10,6 +10,7 @@ in its file and each batch's rows are read from it. Each batch is
 
 import collections.abc
 import functools
+import inspect
 import math
 import mmap
 import operator
@@ -18,10 +19,13 @@ import numpy as np
 import torch
 from sklearn.model_selection import train_test_split
 from skorch import NeuralNet
+from skorch.dataset import get_len
 from skorch.utils import TeeGenerator
 
+from ..exceptions import GraphCaptureWarning, warn_at_caller
 from ._callbacks import ClosedFormRefit, CollapseWarning, DivergenceCheck, TermMeans
-from ._objective import LAM, TASK_LOSS, Objective, Step, weighted_mean
+from ._graphs import GraphedTrainStep
+from ._objective import LAM, TASK_LOSS, Step, TaskLossAlone, weighted_mean
 
 EVAL_BATCH_SIZE = 4096
 
@@ -289,10 +293,20 @@ class InvariantNet(NeuralNet):
         the majority class.
     class_labels : array-like or None
         The class label of each code, to name classes in warnings.
+    cuda_graphs : bool
+        On a CUDA device, capture the training step in CUDA graphs and replay
+        it per batch (:class:`~skinvariant.core.GraphedTrainStep`), where the
+        objective is ``graph_capturable``; ignored on the CPU.
     **kwargs
         Passed to :class:`skorch.NeuralNet`. The criterion is built with
         ``reduction="none"``: the task loss averages it, with the rows'
         ``sample_weight`` where the inputs have one.
+
+    Attributes
+    ----------
+    graph_replays_ : int
+        Training steps of the last ``fit`` (or ``partial_fit`` call) that
+        were replayed from CUDA graphs; 0 on the CPU or with ``cuda_graphs=False``.
     """
 
     def __init__(
@@ -305,6 +319,7 @@ class InvariantNet(NeuralNet):
         validation_fraction=None,
         classification=True,
         class_labels=None,
+        cuda_graphs=True,
         **kwargs,
     ):
         # set before skorch's __init__: afterwards skorch would try to register
@@ -315,6 +330,7 @@ class InvariantNet(NeuralNet):
         self.validation_fraction = validation_fraction
         self.classification = classification
         self.class_labels = class_labels
+        self.cuda_graphs = cuda_graphs
         kwargs.setdefault("train_split", None)
         kwargs["criterion__reduction"] = "none"
         super().__init__(module, *args, **kwargs)
@@ -337,7 +353,7 @@ class InvariantNet(NeuralNet):
 
     def initialize_module(self):
         super().initialize_module()
-        objective = Objective() if self.objective is None else self.objective
+        objective = TaskLossAlone() if self.objective is None else self.objective
         self.objective_ = self.initialized_instance(objective, self.get_params_for("objective"))
         _check_unique_term_names(self.objective_, self._terms())
         for name, network in self.objective_.networks().items():
@@ -362,13 +378,40 @@ class InvariantNet(NeuralNet):
             if parameter.requires_grad
         ]  # a frozen encoder is left out
         args, kwargs = self.get_params_for_optimizer("optimizer", trainable)
-        self.optimizer_ = self.optimizer(*args, **kwargs)
+        self.optimizer_ = self._build_optimizer(args, kwargs)
         for name in self.objective_.networks():
             args, kwargs = self.get_params_for_optimizer(
                 f"optimizer_{name}", getattr(self, name + "_").named_parameters()
             )
-            setattr(self, f"optimizer_{name}_", self.optimizer(*args, **kwargs))
+            setattr(self, f"optimizer_{name}_", self._build_optimizer(args, kwargs))
         return self
+
+    def _build_optimizer(self, args, kwargs):
+        """The optimizer, in capturable mode where its steps are to be captured in a graph."""
+        if self.captures_graphs() and _accepts(self.optimizer, "capturable"):
+            kwargs = {"capturable": True, **kwargs}
+        return self.optimizer(*args, **kwargs)
+
+    def optimizers(self):
+        """The encoder/head's optimizer and each auxiliary network's."""
+        return [
+            self.optimizer_,
+            *(getattr(self, f"optimizer_{name}_") for name in self.objective_.networks()),
+        ]
+
+    def captures_graphs(self):
+        """Whether training steps are captured in CUDA graphs (see ``cuda_graphs``).
+
+        Not on the CPU, not for an objective that is not ``graph_capturable``,
+        and not under :class:`~skinvariant.core.DataParallel`, whose gradient
+        exchange runs between the steps' parts.
+        """
+        return (
+            self.cuda_graphs
+            and _on_cuda(self.device)
+            and self.objective_.graph_capturable
+            and getattr(self, "batch_shard_", None) is None
+        )
 
     # -- data -----------------------------------------------------------------
 
@@ -498,6 +541,18 @@ class InvariantNet(NeuralNet):
 
     def on_train_begin(self, net, X=None, y=None, **kwargs):
         self._active_parts = {}
+        self._graphed_step = GraphedTrainStep(self) if self.captures_graphs() else None
+        if self.cuda_graphs and _on_cuda(self.device) and not self.objective_.graph_capturable:
+            warn_at_caller(
+                f"{type(self.objective_).__name__} is not written for CUDA graphs "
+                f"({self.objective_.graph_capture_obstacle}); its training steps run eagerly, "
+                "one kernel launch at a time (pass cuda_graphs=False to silence this).",
+                GraphCaptureWarning,
+            )
+
+    def on_train_end(self, net, X=None, y=None, **kwargs):
+        graphed_step, self._graphed_step = self._graphed_step, None  # frees the graphs' memory
+        self.graph_replays_ = 0 if graphed_step is None else graphed_step.n_replays
 
     def on_epoch_begin(self, net, dataset_train=None, **kwargs):
         """Open the epoch; before the first, let the objective see the whole training split."""
@@ -548,6 +603,18 @@ class InvariantNet(NeuralNet):
         return self._active_parts[has_s]
 
     def train_step(self, batch, **fit_params):
+        """One training step on ``batch``: replayed from a CUDA graph where one is captured."""
+        graphed_step = getattr(self, "_graphed_step", None)
+        if graphed_step is not None:
+            return graphed_step(batch)
+        return self.train_step_eager(batch)
+
+    def train_step_eager(self, batch, lam=None, progress=None):
+        """The training step, kernel by kernel: the inner steps, then the encoder/head's.
+
+        ``lam`` and ``progress`` default to their current values; a captured
+        step passes the device tensors that it fills before each replay.
+        """
         inputs, y = batch
         x, s = inputs["X"], inputs.get("sensitive")
         terms, networks = self.active(s)
@@ -557,8 +624,8 @@ class InvariantNet(NeuralNet):
             y,
             s,
             self.module_.outputs(x),
-            self.current_lam(),
-            self.progress(),
+            self.current_lam() if lam is None else lam,
+            self.progress() if progress is None else progress,
             self.criterion_,
             inputs.get("sample_weight"),
         )
@@ -580,7 +647,10 @@ class InvariantNet(NeuralNet):
             **step.records,
             "z_mean_square": step.outputs["z"].detach().pow(2).mean(),
         }
-        return {"loss": loss, "y_pred": step.outputs["logits"], "terms": records}
+        # detached: an autograd graph kept alive past its step (by the loop's
+        # reference to this dict) would tie the parameters' gradient
+        # accumulators to this step's stream and break the capture of a later one
+        return {"loss": loss.detach(), "y_pred": step.outputs["logits"].detach(), "terms": records}
 
     def _inner_steps(self, name, n_steps, step):
         """Train the auxiliary network ``name`` for ``n_steps`` on the detached outputs."""
@@ -617,6 +687,32 @@ class InvariantNet(NeuralNet):
             batch=batch,
             training=True,
         )
+
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        """skorch's pass over the batches, reading each batch's loss once per epoch.
+
+        skorch reads every batch's loss with ``.item()``, which on a GPU makes
+        the CPU wait for the batch to finish before it launches the next one.
+        Here the losses stay on the device until the pass ends; callbacks see
+        the batch's ``{prefix}_loss`` in the history as a tensor until then
+        (a float on the CPU, where reading costs nothing).
+        """
+        if iterator is None:
+            return
+        losses = []
+        for batch in iterator:
+            self.notify("on_batch_begin", batch=batch, training=training)
+            step = step_fn(batch, **fit_params)
+            loss = step["loss"].detach()
+            losses.append(loss)
+            self.history.record_batch(prefix + "_loss", loss.item() if loss.is_cpu else loss)
+            self.history.record_batch(prefix + "_batch_size", get_len(batch[0]))
+            self.notify("on_batch_end", batch=batch, training=training, **step)
+        if losses and not losses[0].is_cpu:
+            batches = [row for row in self.history[-1, "batches"] if prefix + "_loss" in row]
+            for row, value in zip(batches[-len(losses) :], torch.stack(losses).tolist()):
+                row[prefix + "_loss"] = value
+        self.history.record(prefix + "_batch_count", len(losses))
 
     def validation_step(self, batch, **fit_params):
         """The whole objective on a validation batch, as ``train_loss`` is on a training one.
@@ -688,6 +784,7 @@ class InvariantNet(NeuralNet):
         # the cache of active terms holds the objective's bound methods, which
         # would pickle the objective outside skorch's device-mapped block
         state.pop("_active_parts", None)
+        state.pop("_graphed_step", None)  # CUDA graphs do not pickle; a fit makes them anew
         return state
 
 
@@ -700,8 +797,28 @@ def _weighted_terms(terms, values, lam):
 
 
 def _weighted(value, weight):
-    """``weight * value``, without a multiplication when the weight is 1."""
-    return value if weight == 1 else weight * value
+    """``weight * value``, without a multiplication when the weight is the number 1.
+
+    ``weight`` may be a 0-dim tensor (``lam`` in a captured step): it is
+    multiplied, never compared, since a comparison would wait for the device.
+    """
+    if isinstance(weight, (int, float)) and weight == 1:
+        return value
+    return weight * value
+
+
+def _on_cuda(device):
+    """Whether ``device`` is a CUDA device."""
+    return torch.device(device).type == "cuda"
+
+
+def _accepts(optimizer, option):
+    """Whether the optimizer class (or partial of one) takes the keyword ``option``."""
+    if isinstance(optimizer, functools.partial):
+        if option in optimizer.keywords:
+            return False  # the user chose
+        optimizer = optimizer.func
+    return option in inspect.signature(optimizer).parameters
 
 
 def _check_unique_term_names(objective, terms):

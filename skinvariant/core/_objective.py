@@ -35,10 +35,12 @@ class Step:
     outputs : dict of str to torch.Tensor
         The network's ``outputs(x)``: at least ``"z"`` and ``"logits"``; an
         entry may also be a callable of the network (e.g. ``"decode"``).
-    lam : float
-        The invariance weight at this point of training.
-    progress : float
-        Share of training done, from 0 at the first batch to 1.
+    lam : float or torch.Tensor
+        The invariance weight at this point of training; a 0-dim tensor on
+        the device in a step captured in a CUDA graph.
+    progress : float or torch.Tensor
+        Share of training done, from 0 at the first batch to 1; a 0-dim
+        tensor in a captured step.
     criterion : callable
         The per-row task loss ``criterion(logits, y)`` (reduction ``"none"``):
         the skorch net's criterion, which the estimator chooses for its task
@@ -57,8 +59,8 @@ class Step:
     y: torch.Tensor
     s: torch.Tensor | None
     outputs: dict
-    lam: float = 1.0
-    progress: float = 0.0
+    lam: float | torch.Tensor = 1.0
+    progress: float | torch.Tensor = 0.0
     criterion: Callable | None = None
     weight: torch.Tensor | None = None
     records: dict = field(default_factory=dict)
@@ -164,9 +166,22 @@ class Objective(nn.Module):
         Spread every (class, group) cell evenly over the training batches,
         for objectives that compare groups within a batch (every group, for
         a regression target).
+    graph_capturable : bool
+        Whether a training step with this objective can be captured in a CUDA
+        graph and replayed (:class:`~skinvariant.core.GraphedTrainStep`): its
+        terms, network losses and buffer updates make no ``.item()`` call,
+        branch on no tensor's value, index with no mask of data-dependent
+        size, update buffers in place, draw random numbers on the device,
+        and read ``step.lam`` and ``step.progress`` as tensors or floats
+        alike. False (the default) trains such steps eagerly, with a warning
+        on a GPU.
+    graph_capture_obstacle : str
+        Why not, for that warning.
     """
 
     stratify_batches = False
+    graph_capturable = False
+    graph_capture_obstacle = "it does not declare graph_capturable = True"
 
     def terms(self):
         """Return the :class:`Term` list the encoder and head minimise beside the task loss.
@@ -200,6 +215,12 @@ class Objective(nn.Module):
         return {}
 
 
+class TaskLossAlone(Objective):
+    """The objective of a fit without invariance terms: the task loss, which the engine adds."""
+
+    graph_capturable = True
+
+
 class ObjectiveSum(Objective):
     """Several objectives trained as one: their terms added, their networks side by side.
 
@@ -216,6 +237,12 @@ class ObjectiveSum(Objective):
         super().__init__()
         self.parts = nn.ModuleList(parts)
         self.stratify_batches = any(part.stratify_batches for part in parts)
+        obstacles = [part for part in parts if not part.graph_capturable]
+        self.graph_capturable = not obstacles
+        if obstacles:
+            self.graph_capture_obstacle = (
+                f"its part {type(obstacles[0]).__name__}: {obstacles[0].graph_capture_obstacle}"
+            )
         names = [name for part in parts for name in part.networks()]
         repeated = sorted({name for name in names if names.count(name) > 1})
         if repeated:

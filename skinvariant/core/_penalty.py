@@ -67,6 +67,8 @@ class KernelPenaltyObjective(Objective):
         # every batch should hold every group, for the statistic to compare them
         self.stratify_batches = categorical
 
+    graph_capturable = True
+
     def terms(self):
         return [Term("kernel_penalty", self.kernel_penalty, weight=LAM, needs_sensitive=True)]
 

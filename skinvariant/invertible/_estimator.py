@@ -178,6 +178,7 @@ class InvertibleClassifier(TwoBlockRepresentationMixin, InvariantClassifierBase)
         validation_fraction=None,
         callbacks=None,
         device="auto",
+        cuda_graphs=True,
         random_state=None,
         verbose=0,
     ):

@@ -44,6 +44,11 @@ class IndependenceCrossEntropyObjective(Objective):
         cannot be overshot into a flipped, still readable code.
     """
 
+    graph_capture_obstacle = (
+        "the flow's ActNorm layers initialise themselves on their first batch, "
+        "a branch on a tensor's value in every forward pass"
+    )
+
     def __init__(
         self,
         n_classes,
