@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import torch
 from sklearn.utils._param_validation import InvalidParameterError
-from skorch.callbacks import Checkpoint, EarlyStopping, GradientNormClipping, LRScheduler
+from skorch.callbacks import Callback, Checkpoint, EarlyStopping, GradientNormClipping, LRScheduler
 
 from skinvariant import (
     AdversarialClassifier,
@@ -208,6 +208,27 @@ def test_a_changed_learning_rate_is_captured_anew(leaky_data, emulated_graphs):
     replayed = IIDMClassifier(**options).fit(X, y, sensitive=s)
     eager = IIDMClassifier(cuda_graphs=False, **options).fit(X, y, sensitive=s)
     assert len(emulated_graphs) == 4  # in epoch 1, and again in each epoch after a halving
+    np.testing.assert_allclose(
+        replayed.history_[:, "train_loss"], eager.history_[:, "train_loss"], rtol=1e-5
+    )
+
+
+class RebuildOptimizerInEpoch3(Callback):
+    """Build the optimizers anew mid-fit, with the same options (new objects, same values)."""
+
+    def on_epoch_begin(self, net, **kwargs):
+        if len(net.history) == 3:
+            net.initialize_optimizer()
+
+
+def test_optimizers_built_anew_are_captured_anew(leaky_data, emulated_graphs):
+    X, y, s = leaky_data
+    options = dict(max_epochs=4, device="cpu", batch_size=200, random_state=0)
+    replayed = IIDMClassifier(callbacks=[RebuildOptimizerInEpoch3()], **options)
+    replayed.fit(X, y, sensitive=s)
+    eager = IIDMClassifier(callbacks=[RebuildOptimizerInEpoch3()], cuda_graphs=False, **options)
+    eager.fit(X, y, sensitive=s)
+    assert len(emulated_graphs) == 2  # in epoch 1, and after the optimizers were rebuilt
     np.testing.assert_allclose(
         replayed.history_[:, "train_loss"], eager.history_[:, "train_loss"], rtol=1e-5
     )

@@ -22,7 +22,8 @@ What a replay needs, and how the engine gives it:
   baked into the graph, so a callback that changes one (an ``LRScheduler``)
   makes the graphs be captured again at the next batch.
 - **Optimizers in capturable mode** (Adam, AdamW and RMSprop keep their step
-  counts on the device); the engine builds them so.
+  counts on the device); the engine builds them so. Optimizers built anew
+  (skorch re-initialises them after ``set_params``) are captured anew too.
 - **Objectives written for static shapes**: no ``.item()``, no branch on a
   tensor's value, no boolean indexing of data-dependent size, random numbers
   from the CUDA generator. An objective says so with ``graph_capturable``;
@@ -127,12 +128,22 @@ class GraphedTrainStep:
             self._filled[id(tensor)] = value
 
     def _optimizer_hyperparameters(self):
-        """Every optimizer's hyperparameters, which a graph holds as constants."""
+        """Every optimizer and its hyperparameters, which a graph holds as constants.
+
+        The optimizers themselves are kept (and compared as objects, not by
+        an ``id`` that a new object may reuse): when they are built anew (by
+        ``initialize_optimizer``, or after ``set_params`` of the module), a
+        graph would step the old ones, and after a re-initialised module,
+        tensors that are no longer the model's.
+        """
         return [
-            [
-                {name: value for name, value in group.items() if name != "params"}
-                for group in optimizer.param_groups
-            ]
+            (
+                _Same(optimizer),
+                [
+                    {name: value for name, value in group.items() if name != "params"}
+                    for group in optimizer.param_groups
+                ],
+            )
             for optimizer in self.net.optimizers()
         ]
 
@@ -181,6 +192,18 @@ class _CapturedStep:
             "y_pred": self.outputs["y_pred"].clone(),
             "terms": {**terms, **dict(zip(tensors, copies))},
         }
+
+
+class _Same:
+    """Equal to another ``_Same`` only when both hold the very same object."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __eq__(self, other):
+        return isinstance(other, _Same) and other.value is self.value
+
+    __hash__ = None
 
 
 def _signature(batch):
