@@ -44,7 +44,7 @@ TRAINING_PARAMETERS_DOC = """\
         On a CUDA device, capture each training step (the auxiliary networks'
         steps, the buffer updates and the encoder/head step) in a CUDA graph
         once per batch size and replay it, rather than launch its kernels one
-        by one from Python (see the user guide's *GPU* page). Objectives that
+        by one from Python (see *Getting started*, "On a GPU"). Objectives that
         are not written for graphs train eagerly, with a warning. False
         trains eagerly. Ignored on the CPU.
     random_state : int, RandomState instance or None, default=None
