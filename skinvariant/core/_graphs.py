@@ -117,7 +117,6 @@ class GraphedTrainStep:
             return None
         self.graphs[key] = graph
         self.n_captures += 1
-        self._filled = {}  # the capture ran no kernel: fill the values again
         return graph
 
     def _fill(self, tensor, value):
