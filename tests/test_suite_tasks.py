@@ -35,6 +35,7 @@ SHAPES = {
     "continuous_s": (6, ()),
     "intersectional": (7, (2,)),
     "circle": (6, ()),
+    "arc_4": (4, ()),
 }
 
 
@@ -48,10 +49,11 @@ def test_partition_is_disjoint_and_covers_every_task():
     assert not tuning & test
     assert tuning | test == set(tasks.TASKS)
     assert len(tasks.TUNING_TASKS) == len(tuning) and len(tasks.TEST_TASKS) == len(test)
-    assert abs(len(tuning) - len(test)) <= 1
+    assert abs(len(tuning) - len(test)) <= 2  # about half each
     assert "adult" in test and "german" in tuning
     # both halves hold several shapes: a non-linear s, a task where invariance costs accuracy
-    assert {"sign_xor", "correlated_y"} <= tuning and {"rings_3", "shared_column"} <= test
+    assert {"sign_xor", "correlated_y", "arc_4"} <= tuning
+    assert {"rings_3", "shared_column", "circle"} <= test
     assert set(tasks.TEST_SIZE) == set(tasks.TASKS)
 
 
@@ -166,11 +168,21 @@ def test_shared_and_circle_targets_need_the_columns_that_carry_s():
     X, y, s = generate("shared_column", n_samples=4000)
     assert np.mean(((X[:, 0] - 1.5 * s + X[:, 1]) > 0) == y) == 1.0
     assert abs(y[s == 1].mean() - y[s == 0].mean()) < 0.05
-    X, y, s = generate("circle", n_samples=4500)
-    angles = 2 * np.pi * np.arange(3) / 3
-    means = 2.0 * np.column_stack([np.cos(angles), np.sin(angles)])
-    noise = X[:, :2] - means[s]
-    assert np.mean(((noise @ [np.cos(np.pi / 6), np.sin(np.pi / 6)]) > 0) == y) == 1.0
-    # without s, the direction taken from the pooled mean is a worse rule
-    pooled = (X[:, :2] @ [np.cos(np.pi / 6), np.sin(np.pi / 6)]) > 0
-    assert np.mean(pooled == y) < 0.85
+    # the circle and its tuning sibling: 3 groups around the circle, 4 on an arc
+    for name, n_groups, radius, arc, direction in (
+        ("circle", 3, 2.0, 2 * np.pi, np.pi / 6),
+        ("arc_4", 4, 2.5, np.pi, 2 * np.pi / 5),
+    ):
+        X, y, s = generate(name, n_samples=4500)
+        angles = arc * np.arange(n_groups) / n_groups
+        means = radius * np.column_stack([np.cos(angles), np.sin(angles)])
+        along = [np.cos(direction), np.sin(direction)]
+        assert np.mean((((X[:, :2] - means[s]) @ along) > 0) == y) == 1.0
+        assert abs(y[s == 0].mean() - y[s == n_groups - 1].mean()) < 0.05
+        # without s, the best threshold on the same direction is a worse rule
+        projected = X[:, :2] @ along
+        pooled = max(
+            np.mean((projected > t) == y)
+            for t in np.quantile(projected, np.linspace(0.05, 0.95, 91))
+        )
+        assert pooled < 0.9
