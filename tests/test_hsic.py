@@ -12,7 +12,7 @@ from skinvariant import (
     IIDMClassifier,
     MINEDebiasedClassifier,
 )
-from skinvariant.core import KernelPenaltyObjective, ObjectiveSum, Step
+from skinvariant.core import KernelPenaltyObjective, ObjectiveSum, Step, batch_hsic
 from skinvariant.hsic import KernelIndependenceObjective
 from skinvariant.metrics import hsic
 
@@ -100,3 +100,24 @@ def test_the_kernel_penalty_reads_the_attribute_as_its_estimator_does(Estimator)
     assert np.isfinite(fitted.history_[-1, "train_hsic"])
     with pytest.raises(ValueError, match="kernel_penalty"):
         Estimator(kernel_penalty=-1.0).fit(X, y, sensitive=s)
+
+
+def test_the_kernel_penalty_reads_at_most_max_rows_of_a_large_batch():
+    torch.manual_seed(0)
+    s = torch.randint(0, 2, (3000,))
+    z = torch.randn(3000, 2) + s[:, None].float()
+    penalty = KernelPenaltyObjective(2, max_rows=256)
+    torch.manual_seed(1)
+    value = penalty.kernel_penalty(Step(z, None, s, {"z": z}))
+    torch.manual_seed(1)
+    rows = torch.argsort(torch.rand(3000))[:256]  # the subset the penalty drew
+    assert value.item() == pytest.approx(batch_hsic(z[rows], s[rows], 2, categorical=True).item())
+    # the subset still tells dependence (0.30; the whole batch reads 0.23) from
+    # independence (an independent z reads below 0.01 on 256 rows)
+    independent = torch.randn(3000, 2)
+    assert value.item() > 0.2
+    assert penalty.kernel_penalty(Step(z, None, s, {"z": independent})).item() < 0.03
+    # a batch within max_rows is read whole
+    whole = batch_hsic(z, s, 2, categorical=True).item()
+    within = KernelPenaltyObjective(2, max_rows=3000).kernel_penalty(Step(z, None, s, {"z": z}))
+    assert within.item() == pytest.approx(whole)

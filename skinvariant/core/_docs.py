@@ -103,8 +103,10 @@ KERNEL_PENALTY_DOC = """\
         Weight, relative to ``lam``, of a kernel independence term added to
         the method's own: ``lam * kernel_penalty * nHSIC(z, s)`` on the batch
         (as in :class:`~skinvariant.HSICClassifier`; recorded as
-        ``train_hsic``). It has no network to fool. 0 leaves the method as its
-        paper has it."""
+        ``train_hsic``), or on 512 of its rows drawn at random when it has
+        more, so that the term's cost, the square of its rows, stays bounded
+        at large batches. It has no network to fool. 0 leaves the method as
+        its paper has it."""
 
 LAM_DOC = {
     "classification": """\

@@ -5,8 +5,11 @@ Gaussian kernel on the batch-standardised z (so shrinking z cannot lower it)
 and a delta kernel on group labels or a Gaussian kernel on a continuous
 attribute (Gretton et al., ALT 2005). For group labels HSIC with a delta
 kernel compares each group's mean embedding with the pooled one, as an MMD
-does.
+does. Its cost grows as the square of the rows, so a batch larger than
+``max_rows`` gives the statistic a random subset of its rows.
 """
+
+import torch
 
 from .. import kernels
 from ._objective import LAM, Objective, Term
@@ -57,13 +60,19 @@ class KernelPenaltyObjective(Objective):
         Whether ``s`` holds group codes.
     weight : float, default=1.0
         Factor of the normalised HSIC, relative to ``lam``.
+    max_rows : int, default=512
+        Most rows of a batch the statistic reads: a larger batch gives it
+        ``max_rows`` of its rows drawn at random (torch's generator), so that
+        the term costs at most ``max_rows ** 2`` kernel entries whatever the
+        batch size.
     """
 
-    def __init__(self, s_dim, *, categorical=True, weight=1.0):
+    def __init__(self, s_dim, *, categorical=True, weight=1.0, max_rows=512):
         super().__init__()
         self.s_dim = s_dim
         self.categorical = categorical
         self.weight = weight
+        self.max_rows = max_rows
         # every batch should hold every group, for the statistic to compare them
         self.stratify_batches = categorical
 
@@ -73,7 +82,11 @@ class KernelPenaltyObjective(Objective):
         return [Term("kernel_penalty", self.kernel_penalty, weight=LAM, needs_sensitive=True)]
 
     def kernel_penalty(self, step):
-        """``weight * nHSIC(z, s)`` of the batch; records the statistic as ``hsic``."""
-        statistic = batch_hsic(step.outputs["z"], step.s, self.s_dim, categorical=self.categorical)
+        """``weight * nHSIC(z, s)`` of the batch (of ``max_rows`` of its rows); records it as ``hsic``."""
+        z, s = step.outputs["z"], step.s
+        if len(z) > self.max_rows:  # a random subset; argsort of draws keeps the shape static
+            rows = torch.argsort(torch.rand(len(z), device=z.device))[: self.max_rows]
+            z, s = z[rows], s[rows]
+        statistic = batch_hsic(z, s, self.s_dim, categorical=self.categorical)
         step.record("hsic", statistic)
         return self.weight * statistic
