@@ -57,8 +57,17 @@ def hsic(K, L):
 
 
 def normalized_hsic(K, L):
-    """HSIC(K, L) / sqrt(HSIC(K, K) HSIC(L, L)): 0 when independent, 1 at most."""
-    return hsic(K, L) / torch.sqrt(hsic(K, K) * hsic(L, L)).clamp(min=1e-12)
+    """HSIC(K, L) / sqrt(HSIC(K, K) HSIC(L, L)): 0 when independent, 1 at most.
+
+    0, with a zero gradient, when either kernel does not vary over the rows
+    (e.g. a batch whose rows all share one group): nothing then depends on
+    anything, and the ratio would divide rounding error by zero.
+    """
+    scales = hsic(K, K) * hsic(L, L)
+    varies = scales > 1e-12
+    # where() twice: the discarded branch must not see sqrt(0), whose gradient is infinite
+    ratio = hsic(K, L) / torch.sqrt(torch.where(varies, scales, torch.ones_like(scales)))
+    return torch.where(varies, ratio, torch.zeros_like(ratio))
 
 
 def maximum_mean_discrepancy(K, codes, n_groups):

@@ -121,3 +121,12 @@ def test_the_kernel_penalty_reads_at_most_max_rows_of_a_large_batch():
     whole = batch_hsic(z, s, 2, categorical=True).item()
     within = KernelPenaltyObjective(2, max_rows=3000).kernel_penalty(Step(z, None, s, {"z": z}))
     assert within.item() == pytest.approx(whole)
+
+
+def test_a_batch_of_one_group_reads_zero_with_a_finite_gradient():
+    # a constant attribute kernel: nothing to compare, and no division of rounding error by zero
+    for n_rows in (2, 5):
+        z = torch.randn(n_rows, 2, requires_grad=True)
+        statistic = batch_hsic(z, torch.zeros(n_rows, dtype=torch.long), 3, categorical=True)
+        statistic.backward()
+        assert statistic.item() == 0.0 and torch.isfinite(z.grad).all()
