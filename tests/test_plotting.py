@@ -200,7 +200,9 @@ def test_history_labels_its_axes_and_puts_accuracy_on_a_right_axis(fitted):
     assert [text.get_text() for text in legend.get_texts()] == [
         "task_loss",
         "penalty",
+        "kernel_penalty",  # IIDM's kernel term, on by default
         "adversary_loss",
+        "hsic",
         "adversary_acc (right)",
     ]
 
