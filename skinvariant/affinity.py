@@ -142,6 +142,11 @@ class AffinityTransformer(InvariantEstimatorBase):
     with the spread of z: its ``lam`` is on another scale than the other
     methods' (``lam_grid`` starts at 0.01).
 
+    The representation is narrow by default (``n_components=2``; the paper
+    uses 20): on the task suite's tabular tasks a 2-wide z left a fresh probe
+    less to read at the same accuracy (the user guide has the measurements).
+    Widen it for images or a frozen pretrained encoder, as the paper does.
+
     Parameters
     ----------
     {lam_parameter}
@@ -166,7 +171,7 @@ class AffinityTransformer(InvariantEstimatorBase):
     >>> X, y, s = make_attribute_blobs(400, random_state=0)
     >>> fair = AffinityTransformer(max_epochs=5, random_state=0)
     >>> fair.fit_transform(X, y, sensitive=s).shape
-    (400, 20)
+    (400, 2)
     >>> fair.get_feature_names_out()[:2]
     array(['affinitytransformer0', 'affinitytransformer1'], dtype=object)
     """
@@ -187,7 +192,7 @@ class AffinityTransformer(InvariantEstimatorBase):
         same_class=True,
         freeze_encoder=False,
         kernel_penalty=0.0,
-        n_components=20,
+        n_components=2,
         hidden_layer_sizes=(128, 128),
         encoder=None,
         class_weight=None,

@@ -126,20 +126,24 @@ def test_a_cell_smaller_than_the_batch_count_leaves_unpaired_samples_in_history(
 
 def test_transformer_learns_a_representation_a_probe_cannot_read_s_from():
     # the strongest of the fresh probes, trained on the training rows' z and read
-    # on held-out rows: 0.82 at lam=0 and 0.54 at lam=0.1 (majority rate 0.525)
+    # on held-out rows (majority rate 0.525). 20 wide (the paper's z), where a
+    # plain network keeps s: 0.82 at lam=0 and 0.54 at lam=0.1. The 2-wide
+    # default reads 0.53 at lam=0.1 (and already at lam=0 on these data)
     X, y, s = make_leaky_data(1200)
     X_train, X_test, y_train, y_test, s_train, s_test = train_test_split(
         X, y, s, test_size=0.5, random_state=0
     )
-    leakage = {}
-    for lam in (0.0, 0.1):
-        model = AffinityTransformer(lam=lam, max_epochs=30, random_state=0)
+
+    def leakage(**options):
+        model = AffinityTransformer(max_epochs=30, random_state=0, **options)
         model.fit(X_train, y_train, sensitive=s_train)
-        leakage[lam] = sensitive_leakage(
+        return sensitive_leakage(
             model.transform(X_train), s_train, held_out=(model.transform(X_test), s_test)
         ).accuracy
-    assert leakage[0.0] > 0.78
-    assert leakage[0.1] < 0.6
+
+    assert leakage(lam=0.0, n_components=20) > 0.78
+    assert leakage(lam=0.1, n_components=20) < 0.6
+    assert leakage(lam=0.1) < 0.6
 
 
 def test_transformer_has_no_predict_and_names_its_features(leaky_data):
