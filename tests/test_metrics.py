@@ -319,6 +319,22 @@ def test_leakage_of_an_independent_representation_is_chance():
     assert leakage.chance_balanced_accuracy == 0.5
     assert leakage.n_groups == 2
 
+@pytest.mark.parametrize("share", [0.2, 0.05])
+def test_balanced_accuracy_reads_a_weak_leak_of_a_small_group(share):
+    # One column shifted by 0.6 standard deviations in a small group: AUC
+    # about 0.66. A probe's own predict says the large group almost
+    # everywhere (balanced accuracy 0.50-0.52 when read that way); the
+    # balanced accuracy of the prior-corrected rule shows the leak.
+    rng = np.random.default_rng(0)
+    sensitive = (rng.random(6000) < share).astype(int)
+    Z = rng.normal(size=(6000, 2))
+    Z[:, 0] += 0.6 * sensitive
+    leakage = sensitive_leakage(Z[:4000], sensitive[:4000], held_out=(Z[4000:], sensitive[4000:]))
+    assert leakage.auc > 0.58
+    assert leakage.balanced_accuracy > 0.55
+    assert leakage.accuracy == pytest.approx(leakage.majority_rate, abs=0.02)
+
+
 
 def test_leakage_accepts_frames_intersectional_groups_and_a_custom_probe():
     leaky, _, sensitive = _leaky_and_independent_representations([0.25] * 4)
