@@ -186,3 +186,20 @@ def test_shared_and_circle_targets_need_the_columns_that_carry_s():
             for t in np.quantile(projected, np.linspace(0.05, 0.95, 91))
         )
         assert pooled < 0.9
+
+
+def test_new_rows_of_a_drawn_instance_keep_its_means_and_rotation():
+    # make_linear_groups draws its group means and rotation from the rows'
+    # stream: another seed or size is another instance. Its structure draws
+    # new rows of the same one (what budget.py checks DP budgets on).
+    _, params, _ = tasks.TASKS["linear_10_mixed"]
+    X, y, s = tasks.make_linear_groups(**params, random_state=0)
+    structure = tasks.linear_groups_structure(**params, random_state=0)
+    model = LogisticRegression(max_iter=1000).fit(X, s)
+    params = {**params, "n_samples": 20000}
+    X_same, _, s_same = tasks.make_linear_groups(**params, structure=structure, random_state=1)
+    X_other, _, s_other = tasks.make_linear_groups(**params, random_state=1)
+    same = balanced_accuracy_score(s_same, model.predict(X_same))
+    other = balanced_accuracy_score(s_other, model.predict(X_other))
+    assert same == pytest.approx(balanced_accuracy_score(s, model.predict(X)), abs=0.03)
+    assert other < same - 0.2

@@ -95,12 +95,22 @@ def case_data(name, seed, rows, adult_rows):
 
 
 @functools.cache
-def fresh_data(name, seed, fresh_rows):
-    """A new draw of ``fresh_rows`` rows of a synthetic task (None for a bundled table)."""
+def fresh_data(name, seed, rows, fresh_rows):
+    """A new draw of ``fresh_rows`` rows of the instance the case trains on (None for a table).
+
+    The rows come from another seed; a task whose instance is itself drawn
+    (``make_linear_groups``' means and rotation) keeps the case's instance.
+    """
     generator, params, _ = suite.TASKS[name]
     if name in ("adult", "german") or not fresh_rows:
         return None
-    params = {**params, "n_samples": fresh_rows}
+    params = dict(params)
+    if generator is suite.make_linear_groups:
+        size = rows or suite_run.QUICK_SYNTHETIC_ROWS
+        params["structure"] = suite.linear_groups_structure(
+            **{**params, "n_samples": size}, random_state=seed
+        )
+    params["n_samples"] = fresh_rows
     X, y, s = generator(**params, random_state=seed + FRESH_SEED_OFFSET)
     return X.astype(np.float32), y, s
 
@@ -175,7 +185,7 @@ def one_case(
         value = demographic_parity_difference(y_test, y_pred, sensitive=s_test)
         holds = value <= bound + DP_TOLERANCE
         boot_sd = dp_bootstrap_sd(y_test, y_pred, s_test, seed)
-        fresh = fresh_data(name, seed, fresh_rows)
+        fresh = fresh_data(name, seed, rows, fresh_rows)
         if fresh is not None:
             X_fresh, y_fresh, s_fresh = fresh
             fresh_dp = demographic_parity_difference(

@@ -34,6 +34,7 @@ __all__ = [
     "TEST_TASKS",
     "TEST_SIZE",
     "make_linear_groups",
+    "linear_groups_structure",
     "make_sign_pattern",
     "make_rings",
     "make_correlated_target",
@@ -80,6 +81,7 @@ def make_linear_groups(
     n_noise_features=2,
     label_noise=0.5,
     mix=False,
+    structure=None,
     random_state=None,
 ):
     """s linearly readable (group means apart in a few columns), y independent of s.
@@ -92,24 +94,44 @@ def make_linear_groups(
     ``n_noise_features`` distractor columns N(0, 1). With ``mix=True`` the
     sensitive and task columns are rotated by a random orthogonal matrix, so
     every column carries both. ``group_weights`` gives unequal group shares.
+    The group means and the rotation are drawn from the same stream as the
+    rows, so they change with ``n_samples``: pass ``structure`` (from
+    :func:`linear_groups_structure`) to draw new rows of a given instance.
     Returns X of shape (n_samples, n_sensitive + n_task + n_noise), y, s (int).
     """
     rng = check_random_state(random_state)
+    structure = {} if structure is None else structure
     weights = np.ones(n_groups) if group_weights is None else group_weights
     s = _groups(rng, n_samples, weights)
-    if n_sensitive_features == 2:  # evenly spaced on a circle, at a random angle
-        angles = rng.uniform(0, 2 * np.pi) + 2 * np.pi * np.arange(n_groups) / n_groups
-        directions = np.column_stack([np.cos(angles), np.sin(angles)])
-    else:
-        directions = rng.normal(size=(n_groups, n_sensitive_features))
-    means = separation * directions / np.linalg.norm(directions, axis=1, keepdims=True)
+    means = structure.get("means")
+    if means is None:
+        if n_sensitive_features == 2:  # evenly spaced on a circle, at a random angle
+            angles = rng.uniform(0, 2 * np.pi) + 2 * np.pi * np.arange(n_groups) / n_groups
+            directions = np.column_stack([np.cos(angles), np.sin(angles)])
+        else:
+            directions = rng.normal(size=(n_groups, n_sensitive_features))
+        means = separation * directions / np.linalg.norm(directions, axis=1, keepdims=True)
     sensitive_part = means[s] + rng.normal(size=(n_samples, n_sensitive_features))
     t, y = _target(rng, n_samples, n_task_features, label_noise)
     signal = np.hstack([sensitive_part, t])
+    rotation = structure.get("rotation")
     if mix:
-        signal = signal @ _rotation(rng, signal.shape[1])
+        rotation = _rotation(rng, signal.shape[1]) if rotation is None else rotation
+        signal = signal @ rotation
+    structure.update(means=means, rotation=rotation)
     X = np.hstack([signal, rng.normal(size=(n_samples, n_noise_features))])
     return X, y, s
+
+
+def linear_groups_structure(n_samples=3000, *, random_state=None, **params):
+    """The group means and rotation of ``make_linear_groups(n_samples, random_state=...)``.
+
+    Returns the dict to pass as its ``structure`` to draw other rows of the
+    same instance (the means and rotation, not the rows).
+    """
+    structure = {}
+    make_linear_groups(n_samples, structure=structure, random_state=random_state, **params)
+    return structure
 
 
 def make_sign_pattern(
