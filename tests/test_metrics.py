@@ -319,6 +319,7 @@ def test_leakage_of_an_independent_representation_is_chance():
     assert leakage.chance_balanced_accuracy == 0.5
     assert leakage.n_groups == 2
 
+
 @pytest.mark.parametrize("share", [0.2, 0.05])
 def test_balanced_accuracy_reads_a_weak_leak_of_a_small_group(share):
     # One column shifted by 0.6 standard deviations in a small group: AUC
@@ -333,7 +334,6 @@ def test_balanced_accuracy_reads_a_weak_leak_of_a_small_group(share):
     assert leakage.auc > 0.58
     assert leakage.balanced_accuracy > 0.55
     assert leakage.accuracy == pytest.approx(leakage.majority_rate, abs=0.02)
-
 
 
 def test_leakage_accepts_frames_intersectional_groups_and_a_custom_probe():
