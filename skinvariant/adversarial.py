@@ -35,7 +35,7 @@ from .core import (
     make_mlp,
     store_parameters,
 )
-from .core._estimator import KERNEL_PENALTY_CONSTRAINT
+from .core._estimator import KERNEL_PENALTY_CONSTRAINT, WEIGHT_AVERAGING_CONSTRAINT
 
 __all__ = [
     "AdversarialClassifier",
@@ -172,6 +172,7 @@ class AdversarialObjective(AdversaryObjective):
 
 ADVERSARY_CONSTRAINTS = {
     **KERNEL_PENALTY_CONSTRAINT,
+    **WEIGHT_AVERAGING_CONSTRAINT,
     "adversary_hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
     "n_adversary_steps": [Interval(Integral, 1, None, closed="left")],
     "gradient_penalty": [Interval(Real, 0, None, closed="left")],
@@ -239,6 +240,7 @@ class _AdversarialParameters:
         adversary_hidden_layer_sizes=(100,),
         lam_ramp=False,
         kernel_penalty=0.0,
+        weight_averaging=0.0,
         n_components=8,
         hidden_layer_sizes=(64,),
         encoder=None,
@@ -284,6 +286,7 @@ class AdversarialClassifier(_AdversarialParameters, InvariantClassifierBase):
     {lam_parameter}
     {method_parameters}
     {kernel_penalty_parameter}
+    {weight_averaging_parameter}
     {common_parameters}
 
     Attributes
@@ -315,6 +318,7 @@ class AdversarialClassifier(_AdversarialParameters, InvariantClassifierBase):
         adversary_hidden_layer_sizes=(100,),
         lam_ramp=False,
         kernel_penalty=0.0,
+        weight_averaging=0.0,
         n_components=2,
         hidden_layer_sizes=(64,),
         encoder=None,
@@ -348,6 +352,7 @@ class AdversarialRegressor(_AdversarialParameters, InvariantRegressorBase):
     {lam_parameter}
     {method_parameters}
     {kernel_penalty_parameter}
+    {weight_averaging_parameter}
     {common_parameters}
 
     Attributes

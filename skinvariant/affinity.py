@@ -27,7 +27,11 @@ from .core import (
     make_mlp,
     store_parameters,
 )
-from .core._estimator import KERNEL_PENALTY_CONSTRAINT, representation_width
+from .core._estimator import (
+    KERNEL_PENALTY_CONSTRAINT,
+    WEIGHT_AVERAGING_CONSTRAINT,
+    representation_width,
+)
 from .core._validation import check_sensitive_aligned
 from .kernels import batch_standardized
 
@@ -152,6 +156,7 @@ class AffinityTransformer(InvariantEstimatorBase):
     {lam_parameter}
     {method_parameters}
     {kernel_penalty_parameter}
+    {weight_averaging_parameter}
     {common_parameters}
 
     Attributes
@@ -181,6 +186,7 @@ class AffinityTransformer(InvariantEstimatorBase):
         "same_class": ["boolean"],
         "freeze_encoder": ["boolean"],
         **KERNEL_PENALTY_CONSTRAINT,
+        **WEIGHT_AVERAGING_CONSTRAINT,
     }
     # the affinity loss is weighted a tenth of the others' (default lam 0.1)
     lam_grid = (0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
@@ -192,6 +198,7 @@ class AffinityTransformer(InvariantEstimatorBase):
         same_class=True,
         freeze_encoder=False,
         kernel_penalty=0.0,
+        weight_averaging=0.8,
         n_components=2,
         hidden_layer_sizes=(128, 128),
         encoder=None,
@@ -267,6 +274,7 @@ class AffinityClassifier(InvariantClassifierBase, AffinityTransformer):
     {lam_parameter}
     {method_parameters}
     {kernel_penalty_parameter}
+    {weight_averaging_parameter}
     {common_parameters}
 
     Attributes

@@ -19,6 +19,7 @@ from .core import (
     fill_doc,
     store_parameters,
 )
+from .core._estimator import WEIGHT_AVERAGING_CONSTRAINT
 
 __all__ = ["HSICClassifier", "HSICRegressor", "KernelIndependenceObjective"]
 
@@ -58,6 +59,7 @@ class _HSICParameters(SensitiveTypeMixin):
     _parameter_constraints = {
         **InvariantEstimatorBase._parameter_constraints,
         **SensitiveTypeMixin._parameter_constraints,
+        **WEIGHT_AVERAGING_CONSTRAINT,
     }
 
     def __init__(
@@ -65,6 +67,7 @@ class _HSICParameters(SensitiveTypeMixin):
         lam=1.0,
         *,
         sensitive_type="auto",
+        weight_averaging=0.0,
         n_components=2,
         hidden_layer_sizes=(64,),
         encoder=None,
@@ -110,6 +113,7 @@ class HSICClassifier(_HSICParameters, InvariantClassifierBase):
     ----------
     {lam_parameter}
     {sensitive_type_parameter}
+    {weight_averaging_parameter}
     {common_parameters}
 
     Attributes
@@ -137,6 +141,7 @@ class HSICClassifier(_HSICParameters, InvariantClassifierBase):
         lam=1.0,
         *,
         sensitive_type="auto",
+        weight_averaging=0.0,
         n_components=2,
         hidden_layer_sizes=(64,),
         encoder=None,
@@ -170,6 +175,7 @@ class HSICRegressor(_HSICParameters, InvariantRegressorBase):
     ----------
     {lam_parameter}
     {sensitive_type_parameter}
+    {weight_averaging_parameter}
     {common_parameters}
 
     Attributes

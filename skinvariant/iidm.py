@@ -173,6 +173,7 @@ class _IIDMParameters:
         gradient_penalty=0.0,
         adversary_hidden_layer_sizes=(100,),
         kernel_penalty=0.0,
+        weight_averaging=0.0,
         n_components=2,
         hidden_layer_sizes=(64,),
         encoder=None,
@@ -226,6 +227,7 @@ class IIDMClassifier(_IIDMParameters, InvariantClassifierBase):
     {lam_parameter}
     {method_parameters}
     {kernel_penalty_parameter}
+    {weight_averaging_parameter}
     {common_parameters}
 
     Attributes
@@ -257,6 +259,7 @@ class IIDMClassifier(_IIDMParameters, InvariantClassifierBase):
         gradient_penalty=0.0,
         adversary_hidden_layer_sizes=(100,),
         kernel_penalty=1.0,
+        weight_averaging=0.0,
         n_components=2,
         hidden_layer_sizes=(64,),
         encoder=None,
@@ -292,6 +295,7 @@ class IIDMRegressor(_IIDMParameters, InvariantRegressorBase):
     {lam_parameter}
     {method_parameters}
     {kernel_penalty_parameter}
+    {weight_averaging_parameter}
     {common_parameters}
 
     Attributes

@@ -29,7 +29,7 @@ from .core import (
     make_mlp,
     store_parameters,
 )
-from .core._estimator import KERNEL_PENALTY_CONSTRAINT
+from .core._estimator import KERNEL_PENALTY_CONSTRAINT, WEIGHT_AVERAGING_CONSTRAINT
 
 __all__ = ["MINEDebiasedClassifier", "MINEDebiasedRegressor", "MutualInformationObjective"]
 
@@ -206,6 +206,7 @@ class _MINEParameters(SensitiveTypeMixin):
         **InvariantEstimatorBase._parameter_constraints,
         **SensitiveTypeMixin._parameter_constraints,
         **KERNEL_PENALTY_CONSTRAINT,
+        **WEIGHT_AVERAGING_CONSTRAINT,
         "estimator": [StrOptions(set(ESTIMATORS))],
         "n_estimator_steps": [Interval(Integral, 1, None, closed="left")],
         "statistics_hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
@@ -224,6 +225,7 @@ class _MINEParameters(SensitiveTypeMixin):
         adaptive_clipping=True,
         sensitive_type="auto",
         kernel_penalty=0.0,
+        weight_averaging=0.0,
         n_components=2,
         hidden_layer_sizes=(64,),
         encoder=None,
@@ -290,6 +292,7 @@ class MINEDebiasedClassifier(_MINEParameters, InvariantClassifierBase):
     {lam_parameter}
     {method_parameters}
     {kernel_penalty_parameter}
+    {weight_averaging_parameter}
     {common_parameters}
 
     Attributes
@@ -325,6 +328,7 @@ class MINEDebiasedClassifier(_MINEParameters, InvariantClassifierBase):
         adaptive_clipping=True,
         sensitive_type="auto",
         kernel_penalty=0.0,
+        weight_averaging=0.8,
         n_components=2,
         hidden_layer_sizes=(64,),
         encoder=None,
@@ -358,6 +362,7 @@ class MINEDebiasedRegressor(_MINEParameters, InvariantRegressorBase):
     {lam_parameter}
     {method_parameters}
     {kernel_penalty_parameter}
+    {weight_averaging_parameter}
     {common_parameters}
 
     Attributes

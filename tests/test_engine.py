@@ -399,10 +399,11 @@ def test_the_bookkeeping_is_in_default_callbacks_that_can_be_switched_off():
     net = toy_net(max_epochs=1)
     net.fit(inputs, y)
     names = [name for name, _ in net.callbacks_]
-    assert names[-5:] == [
+    assert names[-6:] == [
         "term_means",
         "divergence_check",
         "closed_form_refit",
+        "weight_averaging",
         "collapse_warning",
         "print_log",
     ]
@@ -416,3 +417,71 @@ def test_the_bookkeeping_is_in_default_callbacks_that_can_be_switched_off():
     quiet = toy_net(max_epochs=1, callbacks__term_means=None)
     quiet.fit(inputs, y)
     assert "train_penalty" not in quiet.history[-1]
+
+
+class WeightsAtEpochs(Callback):
+    """Records the network's trained weights at the start and end of every epoch."""
+
+    def initialize(self):
+        self.begin, self.end = [], []
+        return self
+
+    def on_epoch_begin(self, net, **kwargs):
+        self.begin.append(copy_of(net.module_.state_dict()))
+
+    def on_epoch_end(self, net, **kwargs):
+        self.end.append(copy_of(net.module_.state_dict()))
+
+
+def copy_of(weights):
+    return {name: value.detach().clone() for name, value in weights.items()}
+
+
+def assert_same_weights(first, second):
+    assert first.keys() == second.keys()
+    for name in first:
+        torch.testing.assert_close(first[name], second[name], rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("decay", [0.6, 0.0])
+def test_weight_averaging_predicts_with_the_moving_average_of_the_epochs_weights(decay, leaky_data):
+    X, y, s = leaky_data
+    model = IIDMClassifier(
+        max_epochs=4,
+        weight_averaging=decay,
+        callbacks=[("weights", WeightsAtEpochs())],
+        random_state=0,
+    ).fit(X, y, sensitive=s)
+    recorded = dict(model.net_.callbacks_)["weights"].end
+    average = recorded[0]
+    for weights in recorded[1:]:
+        average = {name: decay * average[name] + (1 - decay) * weights[name] for name in average}
+    assert_same_weights(model.net_.module_.state_dict(), average)
+    last = recorded[-1]["head.weight"]
+    averaged = not torch.allclose(model.net_.module_.state_dict()["head.weight"], last, atol=1e-3)
+    assert averaged == (decay > 0)  # 0: the last epoch's weights
+
+
+def test_partial_fit_resumes_from_the_trained_weights_not_the_average(leaky_data):
+    X, y, s = leaky_data
+    model = MINEDebiasedClassifier(
+        max_epochs=3,
+        weight_averaging=0.8,
+        n_estimator_steps=1,
+        callbacks=[("weights", WeightsAtEpochs())],
+        random_state=0,
+    ).fit(X, y, sensitive=s)
+    recorder = dict(model.net_.callbacks_)["weights"]
+    trained = recorder.end[-1]
+    restored = pickle.loads(pickle.dumps(model))
+    np.testing.assert_allclose(restored.transform(X), model.transform(X))
+    for continued in (model, restored):
+        continued.partial_fit(X, y, sensitive=s)
+        assert_same_weights(dict(continued.net_.callbacks_)["weights"].begin[-1], trained)
+    np.testing.assert_allclose(restored.transform(X), model.transform(X), atol=1e-6)
+
+
+def test_weight_averaging_of_one_or_more_is_refused(leaky_data):
+    X, y, s = leaky_data
+    with pytest.raises(ValueError, match="weight_averaging"):
+        AffinityClassifier(weight_averaging=1.0).fit(X, y, sensitive=s)

@@ -1,5 +1,6 @@
 """The engine's bookkeeping as skorch callbacks: per-term means, the divergence
-check, the closed-form refit, and the warning that the task collapsed.
+check, the closed-form refit, the average of the weights over epochs, and the
+warning that the task collapsed.
 
 :class:`~skinvariant.core.InvariantNet` puts them among its default
 callbacks, in this order, after skorch's loss scoring and before its printed
@@ -179,6 +180,79 @@ class ClosedFormRefit(Callback):
             module.fit_closed_form(
                 net.forward_all(dataset_train, module.closed_form_inputs), dataset_train.y
             )
+
+
+class WeightAveraging(Callback):
+    """Predict with an exponential moving average of the network's weights over epochs.
+
+    At the end of every epoch ``average <- decay * average + (1 - decay) *
+    weights`` over the network's (``module_``) parameters and buffers, the
+    first epoch's weights starting it; at the end of training the network
+    takes the average, and its trained weights are kept so that training
+    resumes from them (a later ``partial_fit``). ``decay=0`` leaves the
+    weights alone. Between trainings both are kept as numpy arrays, so a
+    model trained on CUDA unpickles where CUDA is absent.
+
+    Averaging smooths the oscillation of the game between the encoder and
+    its critic, which a fresh probe reads in the last epoch's weights (the
+    user guide has the measurements). A later callback that loads weights at
+    the end of training (``EarlyStopping(load_best=True)``, ``LoadInitState``)
+    replaces the average.
+
+    Parameters
+    ----------
+    decay : float in [0, 1), default=0.0
+        Weight of the running average against each epoch's weights.
+    """
+
+    def __init__(self, decay=0.0):
+        self.decay = decay
+
+    def initialize(self):
+        self.average_ = None
+        self.trained_ = None
+        return self
+
+    def on_train_begin(self, net, **kwargs):
+        if self.trained_ is not None:  # resume from the trained weights, not the average
+            net.module_.load_state_dict(_tensors(self.trained_))
+            self.trained_ = None
+        if self.average_ is not None:
+            device = next(net.module_.parameters()).device
+            self.average_ = {
+                name: value.to(device) for name, value in _tensors(self.average_).items()
+            }
+
+    def on_epoch_end(self, net, **kwargs):
+        if not self.decay:
+            return
+        weights = net.module_.state_dict()
+        if self.average_ is None:
+            self.average_ = {name: value.detach().clone() for name, value in weights.items()}
+            return
+        for name, value in weights.items():
+            average = self.average_[name]
+            if average.is_floating_point():
+                average.lerp_(value.detach(), 1.0 - self.decay)
+            else:
+                average.copy_(value)
+
+    def on_train_end(self, net, **kwargs):
+        if self.average_ is None:
+            return
+        self.trained_ = _arrays(net.module_.state_dict())
+        net.module_.load_state_dict(self.average_)
+        self.average_ = _arrays(self.average_)
+
+
+def _arrays(tensors):
+    """``{name: numpy copy}`` of a dict of tensors."""
+    return {name: value.detach().cpu().numpy().copy() for name, value in tensors.items()}
+
+
+def _tensors(arrays):
+    """``{name: CPU tensor}`` of a dict of numpy arrays."""
+    return {name: torch.from_numpy(value) for name, value in arrays.items()}
 
 
 class CollapseWarning(Callback):

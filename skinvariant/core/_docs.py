@@ -108,6 +108,17 @@ KERNEL_PENALTY_DOC = """\
         at large batches. It has no network to fool. 0 leaves the method as
         its paper has it."""
 
+WEIGHT_AVERAGING_DOC = """\
+    weight_averaging : float in [0, 1), default={default:weight_averaging}
+        Decay of an exponential moving average of the encoder's and head's
+        weights over epochs: after each epoch ``average = weight_averaging *
+        average + (1 - weight_averaging) * weights``, and ``predict`` and
+        ``transform`` use the average (training resumes from the trained
+        weights, as in ``partial_fit``). It smooths the oscillation of the
+        game between the encoder and its critic or estimator, which a fresh
+        probe reads in the last epoch's weights. 0 uses the last epoch's
+        weights."""
+
 LAM_DOC = {
     "classification": """\
     lam : float, default={default:lam}
@@ -151,7 +162,8 @@ def fill_doc(**texts):
 
     A placeholder is a line ``{name}`` of the docstring: ``lam_parameter``,
     ``common_parameters`` (encoder and training), ``training_parameters``,
-    ``kernel_penalty_parameter``, ``sensitive_type_parameter``,
+    ``kernel_penalty_parameter``, ``weight_averaging_parameter``,
+    ``sensitive_type_parameter``,
     ``common_attributes`` and ``sensitive_type_attributes``, each in the
     class's task (a classifier documents ``class_weight`` and ``classes_``
     when its ``__init__`` has them, a regressor ``y_mean_`` and
@@ -177,6 +189,7 @@ def fill_doc(**texts):
             common_parameters=ENCODER_PARAMETERS_DOC + "\n" + training,
             training_parameters=training,
             kernel_penalty_parameter=KERNEL_PENALTY_DOC,
+            weight_averaging_parameter=WEIGHT_AVERAGING_DOC,
             sensitive_type_parameter=SENSITIVE_TYPE_DOC,
             common_attributes=target + "\n" + REPRESENTATION_ATTRIBUTES_DOC,
             sensitive_type_attributes=SENSITIVE_TYPE_ATTRIBUTES_DOC,

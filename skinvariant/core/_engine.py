@@ -23,7 +23,13 @@ from skorch.dataset import get_len
 from skorch.utils import TeeGenerator
 
 from ..exceptions import GraphCaptureWarning, warn_at_caller
-from ._callbacks import ClosedFormRefit, CollapseWarning, DivergenceCheck, TermMeans
+from ._callbacks import (
+    ClosedFormRefit,
+    CollapseWarning,
+    DivergenceCheck,
+    TermMeans,
+    WeightAveraging,
+)
 from ._graphs import GraphedTrainStep
 from ._objective import LAM, TASK_LOSS, Step, TaskLossAlone, weighted_mean
 
@@ -535,6 +541,7 @@ class InvariantNet(NeuralNet):
             ("term_means", TermMeans()),
             ("divergence_check", DivergenceCheck()),
             ("closed_form_refit", ClosedFormRefit()),
+            ("weight_averaging", WeightAveraging()),
             ("collapse_warning", CollapseWarning()),
             print_log,
         ]

@@ -43,6 +43,7 @@ from ._validation import (
 )
 
 KERNEL_PENALTY_CONSTRAINT = {"kernel_penalty": [Interval(Real, 0, None, closed="left")]}
+WEIGHT_AVERAGING_CONSTRAINT = {"weight_averaging": [Interval(Real, 0, 1, closed="left")]}
 
 # The head's task loss and its output map, by task: the one place they are
 # chosen. A regression head predicts the standardised target, so its mean
@@ -460,6 +461,8 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
             class_labels=self.classes_.tolist() if classification else None,
             **TASK_LOSSES[self._task],
             **self.engine_options(),
+            # only some estimators offer it
+            callbacks__weight_averaging__decay=getattr(self, "weight_averaging", 0.0),
             # one chunk's single epoch says nothing of a collapse
             **({"callbacks__collapse_warning": None} if incremental else {}),
         )
