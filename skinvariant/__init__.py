@@ -20,6 +20,7 @@ from .exceptions import (
     DivergenceError,
     GraphCaptureWarning,
     NoInvarianceWarning,
+    UnstableRefitWarning,
 )
 from .hsic import HSICClassifier, HSICRegressor
 from .iidm import IIDMClassifier, IIDMRegressor
@@ -49,5 +50,6 @@ __all__ = [
     "GraphCaptureWarning",
     "NoInvarianceWarning",
     "QuantizedRepresentation",
+    "UnstableRefitWarning",
     "__version__",
 ]

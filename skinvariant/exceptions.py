@@ -10,6 +10,7 @@ __all__ = [
     "DivergenceError",
     "GraphCaptureWarning",
     "NoInvarianceWarning",
+    "UnstableRefitWarning",
 ]
 
 
@@ -41,6 +42,17 @@ class BudgetNotMetWarning(UserWarning):
     The message names the closest candidate and its measures; the search
     refitted that most invariant model. Try larger ``lams``, a looser budget or
     longer training.
+    """
+
+
+class UnstableRefitWarning(UserWarning):
+    """A :class:`~skinvariant.model_selection.BudgetSearchCV` refit broke the budget on its own rows.
+
+    The candidate met the budget in cross-validation, but its refit on all
+    rows measures above the budget on those very rows, and above every
+    held-out fold of its ``lam``: fits at that ``lam`` vary from run to run.
+    The search rejected the refit and refitted the next candidate; the
+    message names both.
     """
 
 

@@ -12,6 +12,7 @@
 
 import inspect
 import numbers
+import time
 from copy import deepcopy
 
 import numpy as np
@@ -34,7 +35,12 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, indexable
 
 from skinvariant.core._validation import as_frame, check_sensitive_aligned, take_rows
-from skinvariant.exceptions import BudgetBelowNoiseWarning, BudgetNotMetWarning, warn_at_caller
+from skinvariant.exceptions import (
+    BudgetBelowNoiseWarning,
+    BudgetNotMetWarning,
+    UnstableRefitWarning,
+    warn_at_caller,
+)
 from skinvariant.metrics import (
     FairnessScorer,
     LeakageScorer,
@@ -358,8 +364,13 @@ def _budget_violations(cv_results, budget):
     return np.where(np.isnan(violation), np.inf, violation)
 
 
-def _choose(cv_results, budget, param):
-    """Index of the most accurate candidate within the budget, or of the most invariant one."""
+def _preference(cv_results, budget, param):
+    """Candidate indices in order of choice, and which meet the budget.
+
+    First those meeting it, the most accurate first (ties to more slack); then
+    the others, the most invariant first (the smallest excess; ties to the
+    larger lam).
+    """
     violation = _budget_violations(cv_results, budget)
     if np.isinf(violation).all():
         raise ValueError(
@@ -369,23 +380,31 @@ def _choose(cv_results, budget, param):
     score = np.nan_to_num(np.asarray(cv_results[f"mean_test_{_SCORE}"], dtype=float), nan=-np.inf)
     lam = np.asarray(cv_results[f"param_{param}"], dtype=float)
     met = violation <= 0
-    candidates = range(len(violation))
-    if met.any():  # most accurate; ties to the one with more slack
-        index = max(np.flatnonzero(met), key=lambda i: (score[i], -violation[i]))
-    else:  # most invariant: the smallest excess; ties to the larger lam
-        index = min(candidates, key=lambda i: (violation[i], -lam[i]))
-    return int(index), met
+    within = sorted(np.flatnonzero(met), key=lambda i: (-score[i], violation[i]))
+    beyond = sorted(np.flatnonzero(~met), key=lambda i: (violation[i], -lam[i]))
+    return [int(i) for i in within + beyond], met
+
+
+def _training_measures(model, X, y, sensitive, budget):
+    """The budget's parity measures of ``model`` on the rows it was fitted on."""
+    parity = [key for key in budget if key in _PREDICTION_MEASURES]
+    if not parity:
+        return {}
+    predictions = model.predict(X)
+    return {
+        key: float(_PREDICTION_MEASURES[key](y, predictions, sensitive=sensitive)) for key in parity
+    }
 
 
 class _BudgetRule:
-    """Picklable ``refit`` callable: the index :func:`_choose` picks."""
+    """Picklable ``refit`` callable: the first index in :func:`_preference`'s order."""
 
     def __init__(self, budget, param):
         self.budget = budget
         self.param = param
 
     def __call__(self, cv_results):
-        return _choose(cv_results, self.budget, self.param)[0]
+        return _preference(cv_results, self.budget, self.param)[0][0]
 
 
 class _BudgetGridSearchCV(GridSearchCV):
@@ -441,6 +460,13 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
     one (the smallest excess over the budget, relative to it) and that most
     invariant model is refitted.
 
+    A refit is checked before it is kept: if it measures above a parity
+    budget on its own training rows, and above every held-out fold of its
+    ``lam``, it is not the model that cross-validation vouched for (fits at a
+    large ``lam`` can vary from run to run, some collapsing). It is rejected
+    with an :class:`~skinvariant.exceptions.UnstableRefitWarning` and the
+    next candidate in the order above is refitted.
+
     ``fit(X, y, sensitive=s)`` works with metadata routing on or off, for a
     skinvariant estimator or a ``Pipeline`` ending in one (its ``lam`` is
     found as ``<step>__lam``). The search is a
@@ -495,7 +521,13 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
     best_score_ : float
         Its mean cross-validated ``scoring``.
     budget_met_ : bool
-        Whether the chosen candidate meets the budget (False after the warning).
+        Whether the chosen candidate meets the budget in cross-validation and
+        its refit was kept (False after either warning).
+    refit_measures_ : dict of float
+        The chosen model's parity measures (the budget's
+        ``"demographic_parity_difference"`` and ``"equalized_odds_difference"``
+        entries) on the rows it was refitted on: in-sample, a check on the
+        refit, not an estimate for new rows. Empty for a leakage-only budget.
     noise_floor_ : dict of float
         For each parity entry of ``budget`` (binary ``y``), the gap that a
         predictor ignoring ``sensitive`` measures by chance on the held-out
@@ -509,13 +541,15 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
         ``rank_test_score`` for ``scoring``, the same for each budget measure
         by its key (``split<k>_test_leakage``, ``mean_test_leakage``, ...: the
         raw measure per held-out fold, ranked from the lowest), the fit and
-        score times, and ``meets_budget`` (bool per candidate).
+        score times, ``meets_budget`` (bool per candidate) and
+        ``refit_rejected`` (bool per candidate: its refit was rejected).
     scorer_ : callable
         The ``scoring`` scorer, used by :meth:`score`.
     n_splits_ : int
         Number of folds.
     refit_time_ : float
-        Seconds taken to refit the chosen candidate.
+        Seconds taken to refit the chosen candidate, with the rejected refits
+        before it and the checks.
     classes_ : ndarray of shape (n_classes,)
         Class labels, from ``best_estimator_``.
     n_features_in_ : int
@@ -746,6 +780,79 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
             return int(self.random_state)
         return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
 
+    def _stable_refit(self, search, param, order, met, budget, X, y, sensitive, fit_params):
+        """The chosen refit, after rejecting refits that break the budget unlike their folds.
+
+        ``GridSearchCV`` refitted ``order[0]``. A refit of a candidate that met
+        the budget in cross-validation, yet measures on its own training rows
+        above both the budget and every held-out fold of its ``lam``, by more
+        than the noise floor of those rows, is not the model that was
+        cross-validated (fits at that ``lam`` vary from run to run): it is
+        rejected, with an :class:`UnstableRefitWarning`, and the
+        next candidate in ``order`` is refitted. A candidate that did not meet
+        the budget is kept unchecked. Leakage has no such check: probes read
+        on the rows the encoder was fitted on say nothing of new rows.
+
+        Returns the model, its index, the per-candidate ``rejected`` flags and
+        the model's parity measures on its training rows.
+        """
+        results = search.cv_results_
+        rejected = np.zeros(len(met), dtype=bool)
+        model, index = search.best_estimator_, order[0]
+        noise = self._noise_floors(y, sensitive, budget, [(None, slice(None))])  # all rows
+        while True:
+            measures = _training_measures(model, X, y, sensitive, budget)
+            folds = {
+                key: [results[f"split{k}_test_{key}"][index] for k in range(search.n_splits_)]
+                for key in measures
+            }
+            broken = [
+                key
+                for key, value in measures.items()
+                if met[index]
+                and value > max(budget[key], np.nanmax(folds[key])) + noise.get(key, 0.0)
+            ]
+            if not broken:
+                return model, index, rejected, measures
+            rejected[index] = True
+            remaining = [i for i in order if not rejected[i]]
+            lams = [results["params"][i][param] for i in (index, *remaining[:1])]
+            detail = "; ".join(
+                f"{key} {measures[key]:.3g} against a budget of {budget[key]:g}, "
+                f"{np.nanmin(folds[key]):.3g}-{np.nanmax(folds[key]):.3g} on the held-out folds "
+                f"and a noise floor of {noise.get(key, 0.0):.3g}"
+                for key in broken
+            )
+            if not remaining:
+                instead = "no other lam is left: keeping it (budget_met_ is False)."
+            elif met[remaining[0]]:
+                instead = (
+                    f"refitting {param}={lams[1]:g}, the next most accurate within the budget."
+                )
+            else:
+                instead = (
+                    f"no other lam meets the budget in cross-validation: refitting {param}="
+                    f"{lams[1]:g}, the most invariant of the rest (budget_met_ is False)."
+                )
+            warn_at_caller(
+                f"The refit at {param}={lams[0]:g} measures, on its own training rows, {detail}: "
+                "fits at this lam vary from run to run, so the cross-validated ones do not "
+                f"vouch for it; {instead}",
+                UnstableRefitWarning,
+            )
+            if not remaining:
+                return model, index, rejected, measures
+            index = remaining[0]
+            model = self._refit(search, index, X, y, fit_params)
+
+    def _refit(self, search, index, X, y, fit_params):
+        """Fit the candidate ``index`` on all rows, its parameters routed as ``GridSearchCV`` does."""
+        routed = search._get_routed_params_for_fit(fit_params)
+        model = clone(self.estimator).set_params(
+            **clone(search.cv_results_["params"][index], safe=False)
+        )
+        return model.fit(X, y, **routed.estimator.fit)
+
     # -- fit --------------------------------------------------------------------
 
     @_fit_context(prefer_skip_nested_validation=False)  # the estimator is validated by its fit
@@ -807,13 +914,18 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
         if "leakage" in budget:
             score_params[_ROWS] = np.arange(len(y))
         if _routing_enabled():
-            search.fit(X, y, **score_params, **params)
+            fit_params = {**score_params, **params}
         else:
             search.budget_score_params = score_params
-            search.fit(X, y, **{_sensitive_fit_param(self.estimator): sensitive}, **params)
+            fit_params = {_sensitive_fit_param(self.estimator): sensitive, **params}
+        search.fit(X, y, **fit_params)
 
         results = search.cv_results_
-        index, met = _choose(results, budget, param)
+        order, met = _preference(results, budget, param)
+        refit_start = time.perf_counter()
+        model, index, rejected, measures = self._stable_refit(
+            search, param, order, met, budget, X, y, sensitive, fit_params
+        )
         for key in budget:  # lower is better: rank 1 is the most invariant
             results[f"rank_test_{key}"] = (
                 pd.Series(results[f"mean_test_{key}"])
@@ -821,20 +933,22 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
                 .to_numpy(dtype=np.int32)
             )
         results["meets_budget"] = met
+        results["refit_rejected"] = rejected
         self.cv_results_ = results
         self.best_index_ = index
         self.best_params_ = results["params"][index]
         self.best_score_ = float(results[f"mean_test_{_SCORE}"][index])
-        self.best_estimator_ = search.best_estimator_
-        self.budget_met_ = bool(met[index])
+        self.best_estimator_ = model
+        self.budget_met_ = bool(met[index] and not rejected[index])
+        self.refit_measures_ = measures
         self.scorer_ = search.scorer_[_SCORE].scorer
         self.n_splits_ = search.n_splits_
-        self.refit_time_ = search.refit_time_
+        self.refit_time_ = search.refit_time_ + time.perf_counter() - refit_start
         self.noise_floor_ = self._noise_floors(y, sensitive, budget, splits)
         if hasattr(self.best_estimator_, "feature_names_in_"):
             self.feature_names_in_ = self.best_estimator_.feature_names_in_
         self._warn_below_noise()
-        if not self.budget_met_:
+        if not met.any():
             measured = ", ".join(
                 f"{key} {results[f'mean_test_{key}'][index]:.3g} (budget {limit:g})"
                 for key, limit in budget.items()

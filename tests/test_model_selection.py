@@ -19,7 +19,11 @@ from sklearn.utils._param_validation import InvalidParameterError
 import skinvariant.metrics
 from skinvariant import AffinityTransformer, HSICRegressor, IIDMClassifier
 from skinvariant.datasets import make_attribute_blobs
-from skinvariant.exceptions import BudgetBelowNoiseWarning, BudgetNotMetWarning
+from skinvariant.exceptions import (
+    BudgetBelowNoiseWarning,
+    BudgetNotMetWarning,
+    UnstableRefitWarning,
+)
 from skinvariant.metrics import demographic_parity_difference, parity_noise_floor, sensitive_leakage
 from skinvariant.model_selection import BudgetSearchCV, lam_path
 
@@ -183,6 +187,78 @@ def test_every_entry_of_a_budget_must_hold(blobs):
         results["mean_test_equalized_odds_difference"] <= 0.3
     )
     assert results["meets_budget"].tolist() == both.tolist() and both[search.best_index_]
+
+
+def test_a_kept_refit_reports_its_parity_on_its_training_rows(dp_searches, blobs):
+    X, y, s = blobs
+    for search in (dp_searches["lax", False], dp_searches["strict", True]):
+        assert not search.cv_results_["refit_rejected"].any() and search.budget_met_
+        measured = demographic_parity_difference(y, search.predict(X), sensitive=s)
+        assert search.refit_measures_ == {DP: pytest.approx(measured)}
+    leakage_only = BudgetSearchCV(model(), {"leakage": 1.0}, lams=[0.0], random_state=0)
+    assert leakage_only.fit(X, y, sensitive=s).refit_measures_ == {}
+
+
+class RefitPredictsTheGroup(IIDMClassifier):
+    """IIDM whose fit on all 450 rows at a lam in ``unstable`` predicts each training row's group.
+
+    It stands for a refit that collapsed unlike the cross-validated fits at
+    its lam (those saw 300 rows): its own training rows measure a DP of 1.
+    """
+
+    unstable = ()
+
+    def fit(self, X, y, *, sensitive=None):
+        super().fit(X, y, sensitive=sensitive)
+        collapsed = len(X) == 450 and self.lam in self.unstable
+        self.group_of_ = dict(zip(map(bytes, np.asarray(X)), sensitive)) if collapsed else None
+        return self
+
+    def predict(self, X):
+        if self.group_of_ is None:
+            return super().predict(X)
+        return np.array([self.group_of_[bytes(row)] for row in np.asarray(X)])
+
+
+@pytest.mark.parametrize("routing", [False, True])
+def test_a_refit_breaking_the_budget_unlike_its_folds_is_replaced_by_the_next_lam(
+    blobs, routing, monkeypatch
+):
+    X, y, s = blobs
+    monkeypatch.setattr(RefitPredictsTheGroup, "unstable", (0.0,))
+    estimator = RefitPredictsTheGroup(max_epochs=5, random_state=0)
+    # DP 0.6 holds at every lam in cross-validation: lam=0, the most accurate, is refitted first
+    with (
+        sklearn.config_context(enable_metadata_routing=routing),
+        pytest.warns(
+            UnstableRefitWarning, match=rf"lam=0 measures.*{DP} 1 against a budget of 0.6"
+        ) as record,
+    ):
+        search = BudgetSearchCV(estimator, {DP: 0.6}, lams=LAMS, random_state=0)
+        search.fit(X, y, sensitive=s)
+    assert search.cv_results_["meets_budget"].all()
+    assert search.cv_results_["refit_rejected"].tolist() == [True, False, False]
+    assert search.best_params_ == {"lam": 3.0} and search.budget_met_  # the next most accurate
+    assert search.best_estimator_.lam == 3.0 and search.best_estimator_.group_of_ is None
+    assert search.refit_measures_[DP] < 0.6
+    assert "refitting lam=3, the next most accurate" in str(record[0].message)
+    assert record[0].filename == __file__
+
+
+def test_when_every_lam_within_the_budget_breaks_on_refit_the_most_invariant_rest_is_kept(
+    blobs, dp_searches, monkeypatch
+):
+    X, y, s = blobs
+    strict = dp_searches["strict", False]  # DP 0.1: lam=3 and lam=30 meet it in cross-validation
+    assert strict.cv_results_["meets_budget"].tolist() == [False, True, True]
+    monkeypatch.setattr(RefitPredictsTheGroup, "unstable", (3.0, 30.0))
+    estimator = RefitPredictsTheGroup(max_epochs=5, random_state=0)
+    with pytest.warns(UnstableRefitWarning, match="most invariant of the rest"):
+        search = BudgetSearchCV(estimator, {DP: 0.1}, lams=LAMS, random_state=0)
+        search.fit(X, y, sensitive=s)
+    assert search.best_params_ == {"lam": 0.0} and not search.budget_met_
+    assert search.cv_results_["refit_rejected"].tolist() == [False, True, True]
+    assert search.refit_measures_[DP] > 0.1
 
 
 @pytest.mark.filterwarnings("ignore::skinvariant.exceptions.BudgetBelowNoiseWarning")

@@ -19,7 +19,11 @@ the number that is checked (DP budgets only); ``lam0_dp``, the held-out DP of
 the same network at lam=0 fitted on the training rows (once per task and seed);
 ``cv_noise_floor``, the search's ``noise_floor_`` (DP budgets: the DP a blind
 predictor measures by chance on its held-out folds; a budget below it draws a
-``BudgetBelowNoiseWarning``).
+``BudgetBelowNoiseWarning``); ``budget_met_in_cv``, whether some lam met the
+budget in cross-validation; ``budget_met``, the search's ``budget_met_``;
+``rejected_lams``, the lams whose refit the search rejected (its
+``cv_results_["refit_rejected"]``: a refit that broke a DP budget on its own
+training rows unlike its folds).
 ``fresh_dp`` and ``holds_fresh`` (synthetic tasks, DP budgets): the same check
 on a fresh draw of ``--fresh-rows`` rows (default 100,000) from the task's
 generator with another seed (``seed + FRESH_SEED_OFFSET``), rows the search
@@ -171,7 +175,6 @@ def one_case(
         warnings.simplefilter("ignore", BudgetBelowNoiseWarning)  # read from noise_floor_
         warnings.simplefilter("ignore", UserWarning)
         search.fit(X_train, y_train, sensitive=s_train)
-    unmet = not search.budget_met_
     model = search.best_estimator_
     y_pred = model.predict(X_test)
     ((measure, bound),) = BUDGETS[budget_name].items()
@@ -202,7 +205,16 @@ def one_case(
         "n_train": len(y_train),
         "n_test": len(y_test),
         "lam": search.best_params_[next(iter(search.best_params_))],
-        "budget_met_in_cv": not unmet,
+        "budget_met_in_cv": bool(search.cv_results_["meets_budget"].any()),
+        "budget_met": search.budget_met_,
+        "rejected_lams": " ".join(
+            f"{lam:g}"
+            for lam, rejected in zip(
+                search.cv_results_[f"param_{next(iter(search.best_params_))}"],
+                search.cv_results_["refit_rejected"],
+            )
+            if rejected
+        ),
         "cv_value": float(search.cv_results_[f"mean_test_{measure}"][search.best_index_]),
         "cv_noise_floor": search.noise_floor_.get(measure, np.nan),
         "held_out_value": float(value),
