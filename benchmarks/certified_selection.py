@@ -9,7 +9,8 @@ many on the rows that certify them would void its 95 % guarantee. So, per
 
 1. the 70 % is split again, 80 / 20 (stratified by y and s); every candidate
    is fitted on the 80 %: HSIC at ``lam`` in {10, 20, 30} and the
-   adversarial classifier (AII) at ``lam`` in {30, 100}, and of each
+   adversarial classifier (AII) at ``lam`` in {30, 100} (with ``--add-mine``
+   MINE at ``lam`` in {10, 30} too), and of each
    network FARE's tree on its standardised z (``fairness`` in {0.9, 0.95,
    0.99} x at most 2 or 4 cells) and its own prediction (2 cells: the
    thresholded score, a cell a classifier of the cells can only keep, flip
@@ -35,13 +36,20 @@ refitting the network for each). ``lam=20`` and the own-prediction cells
 were added after an exploration that read the held-out rows of splits 0-2,
 so only splits the exploration never read (``--seeds 3 4 5``) judge them;
 AII was added after seeds 0-5 had been read (the suite's Adult rows showed
-its parity at ``lam`` 30-100), so seeds 6-8 judge it.
+its parity at ``lam`` 30-100), so seeds 6-8 judge it. ``--add-mine`` was
+tried on splits 18-20, after 0-17 had been read (the suite's Adult runs had
+shown MINE's parity at ``lam`` 10-30 on their own splits): no MINE
+candidate was chosen, so it is not in the default set. ``--from-csv
+RUN_candidates.csv --without NETWORK`` re-makes a run's choice without one
+network's candidates (each network is fitted alone, so that is the choice
+the run would have made without it).
 
 With ``--fixed LAM`` nothing is chosen: ``AdversarialClassifier(lam=LAM)`` is
 fitted on the whole 70 % and its own prediction certified on the 30 %
 (``lam=100`` was picked after reading splits 0-11, so splits 12 on judge it).
 
 Run: python benchmarks/certified_selection.py [--seeds 0 1 2] [--fixed LAM]
+[--add-mine] [--from-csv RUN_candidates.csv --without NETWORK]
 (~4 min a seed, ~1 with --fixed; writes results/certified_selection.csv, or
 certified_selection_seeds_<seeds>.csv for other seeds, and the
 ``_candidates.csv`` beside it; with --fixed, certified_fixed_aii_lam<LAM>...)
@@ -60,7 +68,12 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
-from skinvariant import AdversarialClassifier, FARETransformer, HSICClassifier
+from skinvariant import (
+    AdversarialClassifier,
+    FARETransformer,
+    HSICClassifier,
+    MINEDebiasedClassifier,
+)
 from skinvariant.metrics import demographic_parity_bound
 
 RESULTS = Path(__file__).parent / "results"
@@ -71,6 +84,7 @@ NETWORKS = (
     (AdversarialClassifier, 30.0),
     (AdversarialClassifier, 100.0),
 )
+MINE_NETWORKS = ((MINEDebiasedClassifier, 10.0), (MINEDebiasedClassifier, 30.0))
 FAIRNESS = (0.9, 0.95, 0.99)
 CELLS = (2, 4)
 BUDGET = 0.05
@@ -97,12 +111,12 @@ def split_with_baseline(seed):
     return split, LogisticRegression(max_iter=2000).fit(X_train, y_train).score(X_test, y_test)
 
 
-def candidates(X_fit, y_fit, s_fit, seed):
+def candidates(X_fit, y_fit, s_fit, seed, networks):
     """Every (network, lam, fairness, n_cells): a function from rows to cells, fitted on the fit rows.
 
     ``fairness`` is None for the network's own prediction as 2 cells.
     """
-    for estimator, lam in NETWORKS:
+    for estimator, lam in networks:
         network = estimator(lam=lam, random_state=seed).fit(X_fit, y_fit, sensitive=s_fit)
         name = estimator.__name__
         yield (name, lam, None, 2), network.predict
@@ -122,43 +136,20 @@ def candidates(X_fit, y_fit, s_fit, seed):
             )
 
 
-def run(seed):
-    (X_train, X_test, y_train, y_test, s_train, s_test), baseline = split_with_baseline(seed)
-    X_fit, X_val, y_fit, y_val, s_fit, s_val = train_test_split(
-        X_train,
-        y_train,
-        s_train,
-        test_size=0.2,
-        stratify=np.char.add(np.asarray(y_train).astype(str), np.asarray(s_train).astype(str)),
-        random_state=seed,
-    )
-    rows, scale = [], np.sqrt(len(y_val) / len(y_test))
-    for setting, cells_of in candidates(X_fit, y_fit, s_fit, seed):
-        cells_fit, cells_val = cells_of(X_fit), cells_of(X_val)
-        certificate = demographic_parity_bound(cells_val, s_val)
-        rows.append(
-            {
-                "setting": setting,
-                "cells_of": cells_of,
-                "val_accuracy": downstream_accuracy(cells_fit, y_fit, cells_val, y_val),
-                "val_bound": certificate.empirical
-                + (certificate.bound - certificate.empirical) * scale,
-            }
-        )
+def choice(rows, seed, baseline):
+    """The chosen candidate's summary: the most accurate on validation within the budget there.
+
+    When no candidate's carried validation bound is within the budget, the
+    least-bounded one. Only the ``val_*`` entries of ``rows`` choose.
+    """
     within = [row for row in rows if row["val_bound"] <= BUDGET]
     chosen = (
         max(within, key=lambda row: row["val_accuracy"])
         if within
         else min(rows, key=lambda row: row["val_bound"])
     )
-    for row in rows:
-        cells_test = row["cells_of"](X_test)
-        row["test_accuracy"] = downstream_accuracy(
-            row["cells_of"](X_fit), y_fit, cells_test, y_test
-        )
-        row["test_bound"] = demographic_parity_bound(cells_test, s_test).bound
     network, lam, fairness, n_cells = chosen["setting"]
-    summary = {
+    return {
         "seed": seed,
         "logreg_raw_accuracy": baseline,
         "network": network,
@@ -175,6 +166,59 @@ def run(seed):
             chosen["test_bound"] <= BUDGET and chosen["test_accuracy"] >= baseline - ACCURACY_MARGIN
         ),
     }
+
+
+def choice_without(candidates_csv, network):
+    """The choice each split of a run's ``_candidates.csv`` would have made without ``network``."""
+    table = pd.read_csv(candidates_csv)
+    table = table[table.network != network].astype({"fairness": object})
+    table["fairness"] = table.fairness.where(table.fairness.notna(), None)
+    return pd.DataFrame(
+        [
+            choice(
+                [
+                    row
+                    | {"setting": (row["network"], row["lam"], row["fairness"], row["max_cells"])}
+                    for row in split.to_dict("records")
+                ],
+                seed,
+                split.logreg_raw_accuracy.iloc[0],
+            )
+            for seed, split in table.groupby("seed")
+        ]
+    )
+
+
+def run(seed, networks=NETWORKS):
+    (X_train, X_test, y_train, y_test, s_train, s_test), baseline = split_with_baseline(seed)
+    X_fit, X_val, y_fit, y_val, s_fit, s_val = train_test_split(
+        X_train,
+        y_train,
+        s_train,
+        test_size=0.2,
+        stratify=np.char.add(np.asarray(y_train).astype(str), np.asarray(s_train).astype(str)),
+        random_state=seed,
+    )
+    rows, scale = [], np.sqrt(len(y_val) / len(y_test))
+    for setting, cells_of in candidates(X_fit, y_fit, s_fit, seed, networks):
+        cells_fit, cells_val = cells_of(X_fit), cells_of(X_val)
+        certificate = demographic_parity_bound(cells_val, s_val)
+        rows.append(
+            {
+                "setting": setting,
+                "cells_of": cells_of,
+                "val_accuracy": downstream_accuracy(cells_fit, y_fit, cells_val, y_val),
+                "val_bound": certificate.empirical
+                + (certificate.bound - certificate.empirical) * scale,
+            }
+        )
+    for row in rows:
+        cells_test = row["cells_of"](X_test)
+        row["test_accuracy"] = downstream_accuracy(
+            row["cells_of"](X_fit), y_fit, cells_test, y_test
+        )
+        row["test_bound"] = demographic_parity_bound(cells_test, s_test).bound
+    summary = choice(rows, seed, baseline)
     every_candidate = pd.DataFrame(
         [
             dict(zip(("network", "lam", "fairness", "max_cells"), row["setting"]))
@@ -217,15 +261,33 @@ def main():
         metavar="LAM",
         help="choose nothing: certify AdversarialClassifier(lam=LAM)'s own prediction",
     )
+    parser.add_argument(
+        "--without",
+        metavar="NETWORK",
+        help="with --from-csv: the choice a run would have made without NETWORK's candidates",
+    )
+    parser.add_argument("--from-csv", type=Path, help="a run's _candidates.csv (for --without)")
+    parser.add_argument(
+        "--add-mine", action="store_true", help="MINE at lam 10 and 30 among the candidates too"
+    )
     args = parser.parse_args()
+    if (args.without is None) != (args.from_csv is None):
+        parser.error("--without and --from-csv go together")
     seeds = args.seeds
     started = time.perf_counter()
     suffix = "" if seeds == [0, 1, 2] else f"_seeds_{'_'.join(map(str, seeds))}"
-    if args.fixed is not None:
+    suffix += "_with_mine" if args.add_mine else ""
+    if args.without is not None:
+        table = choice_without(args.from_csv, args.without)
+        seeds = list(table.seed)
+        stem = args.from_csv.name.removesuffix("_candidates.csv")
+        table.to_csv(RESULTS / f"{stem}_without_{args.without}.csv", index=False)
+    elif args.fixed is not None:
         table = pd.DataFrame([run_fixed(seed, args.fixed) for seed in seeds])
         table.to_csv(RESULTS / f"certified_fixed_aii_lam{args.fixed:g}{suffix}.csv", index=False)
     else:
-        summaries, every_candidate = zip(*(run(seed) for seed in seeds))
+        networks = NETWORKS + MINE_NETWORKS if args.add_mine else NETWORKS
+        summaries, every_candidate = zip(*(run(seed, networks) for seed in seeds))
         table = pd.DataFrame(summaries)
         table.to_csv(RESULTS / f"certified_selection{suffix}.csv", index=False)
         pd.concat(every_candidate).to_csv(
