@@ -783,15 +783,14 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
     def _stable_refit(self, search, param, order, met, budget, X, y, sensitive, fit_params):
         """The chosen refit, after rejecting refits that break the budget unlike their folds.
 
-        ``GridSearchCV`` refitted ``order[0]``. A refit of a candidate that met
-        the budget in cross-validation, yet measures on its own training rows
-        above both the budget and every held-out fold of its ``lam``, by more
-        than the noise floor of those rows, is not the model that was
-        cross-validated (fits at that ``lam`` vary from run to run): it is
-        rejected, with an :class:`UnstableRefitWarning`, and the
-        next candidate in ``order`` is refitted. A candidate that did not meet
-        the budget is kept unchecked. Leakage has no such check: probes read
-        on the rows the encoder was fitted on say nothing of new rows.
+        ``GridSearchCV`` refitted ``order[0]``. A refit that measures on its own
+        training rows above both the budget and every held-out fold of its
+        ``lam``, by more than the noise floor of those rows, is not the model
+        that was cross-validated (fits at that ``lam`` vary from run to run):
+        it is rejected, with an :class:`UnstableRefitWarning`, and the next
+        candidate in ``order`` is refitted, until one is kept or none is
+        left. Leakage has no such check: probes read on the rows the encoder
+        was fitted on say nothing of new rows.
 
         Returns the model, its index, the per-candidate ``rejected`` flags and
         the model's parity measures on its training rows.
@@ -809,8 +808,7 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
             broken = [
                 key
                 for key, value in measures.items()
-                if met[index]
-                and value > max(budget[key], np.nanmax(folds[key])) + noise.get(key, 0.0)
+                if value > max(budget[key], np.nanmax(folds[key])) + noise.get(key, 0.0)
             ]
             if not broken:
                 return model, index, rejected, measures
@@ -833,6 +831,8 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
                 instead = (
                     f"no other lam meets the budget in cross-validation: refitting {param}="
                     f"{lams[1]:g}, the most invariant of the rest (budget_met_ is False)."
+                    if met[index]
+                    else f"refitting {param}={lams[1]:g}, the next most invariant."
                 )
             warn_at_caller(
                 f"The refit at {param}={lams[0]:g} measures, on its own training rows, {detail}: "

@@ -253,12 +253,32 @@ def test_when_every_lam_within_the_budget_breaks_on_refit_the_most_invariant_res
     assert strict.cv_results_["meets_budget"].tolist() == [False, True, True]
     monkeypatch.setattr(RefitPredictsTheGroup, "unstable", (3.0, 30.0))
     estimator = RefitPredictsTheGroup(max_epochs=5, random_state=0)
-    with pytest.warns(UnstableRefitWarning, match="most invariant of the rest"):
+    with pytest.warns(UnstableRefitWarning) as record:
         search = BudgetSearchCV(estimator, {DP: 0.1}, lams=LAMS, random_state=0)
         search.fit(X, y, sensitive=s)
+    first, second = (str(warning.message) for warning in record)
+    assert "lam=3 measures" in first and "refitting lam=30, the next most accurate" in first
+    assert (
+        "lam=30 measures" in second and "refitting lam=0, the most invariant of the rest" in second
+    )
     assert search.best_params_ == {"lam": 0.0} and not search.budget_met_
     assert search.cv_results_["refit_rejected"].tolist() == [False, True, True]
     assert search.refit_measures_[DP] > 0.1
+
+
+@pytest.mark.filterwarnings("ignore::skinvariant.exceptions.BudgetBelowNoiseWarning")
+def test_an_unreachable_budget_skips_a_collapsed_refit_of_the_closest_lam(blobs, monkeypatch):
+    X, y, s = blobs
+    monkeypatch.setattr(RefitPredictsTheGroup, "unstable", (30.0,))  # lam=30 is the closest
+    estimator = RefitPredictsTheGroup(max_epochs=5, random_state=0)
+    with (
+        pytest.warns(UnstableRefitWarning, match="refitting lam=3, the next most invariant"),
+        pytest.warns(BudgetNotMetWarning, match="the closest is lam=3"),
+    ):
+        search = BudgetSearchCV(estimator, {DP: 0.0}, lams=LAMS, random_state=0)
+        search.fit(X, y, sensitive=s)
+    assert search.best_params_ == {"lam": 3.0} and not search.budget_met_
+    assert search.cv_results_["refit_rejected"].tolist() == [False, False, True]
 
 
 @pytest.mark.filterwarnings("ignore::skinvariant.exceptions.BudgetBelowNoiseWarning")

@@ -39,7 +39,7 @@ the CV folds' group sizes (its true DP is 0; see ``dp_floor``).
 Writes benchmarks/results/<out>.{csv,md} (``--out``, default suite_budget);
 rows are rewritten after every case, so a stopped run keeps what it measured.
 
-Run: python benchmarks/suite/budget.py [--tasks NAME ...] [--seeds 0 1 2]
+Run: python benchmarks/suite/budget.py [--tasks NAME ...] [--seeds 0 1 2] [--budgets dp_0.02 ...]
 [--lams 0 0.3 1 3 10 30 | --class-grid] [--rows N] [--adult-rows N]
 [--epochs E] [--out PREFIX] [--summary-only]
 """
@@ -296,6 +296,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", nargs="+", default=list(TASKS))
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--budgets", nargs="+", choices=list(BUDGETS), default=list(BUDGETS))
     grid = parser.add_mutually_exclusive_group()
     grid.add_argument("--lams", nargs="+", type=float, default=list(QUICK_LAMS))
     grid.add_argument(
@@ -341,7 +342,7 @@ def main():
         return
     for seed in args.seeds:
         for name in args.tasks:
-            for budget_name in BUDGETS:
+            for budget_name in args.budgets:
                 rows.append(
                     one_case(
                         name,
