@@ -232,6 +232,7 @@ def summary(rows, settings="quick settings", floors=None):
     frame = pd.DataFrame(rows)
     fresh = "holds_fresh" in frame  # absent from runs made before the fresh draw
     met = frame[frame.budget_met_in_cv]
+    kept = frame[frame.budget_met] if "budget_met" in frame else None
     lines = [
         f"# BudgetSearchCV on the suite's test tasks (IIDMClassifier, {settings})",
         "",
@@ -239,6 +240,14 @@ def summary(rows, settings="quick settings", floors=None):
         f"{int(frame.holds.sum())} ({frame.holds.mean():.0%}); the search itself found no "
         f"lam meeting the budget in cross-validation in {int((~frame.budget_met_in_cv).sum())}. "
         f"Where cross-validation met it, it held in {int(met.holds.sum())} of {len(met)}."
+        + (
+            f" Where the search reported it met (``budget_met_``: met in cross-validation and "
+            f"the refit kept), it held in {int(kept.holds.sum())} of {len(kept)} "
+            f"({int(kept.holds_fresh.sum())} on fresh rows); "
+            f"{int(frame.rejected_lams.astype('string').fillna('').ne('').sum())} searches rejected a refit."
+            if "budget_met" in frame
+            else ""
+        )
         + (
             f" On fresh rows (DP budgets of synthetic tasks measured on a new draw of "
             f"{FRESH_ROWS:,} rows; otherwise the held-out check) it holds in "
