@@ -1,7 +1,8 @@
 """Does a BudgetSearchCV budget hold on rows the search never saw? (issue 22, item 3)
 
 For each test task of the suite, seed and budget, ``BudgetSearchCV`` (3-fold,
-on the training rows only) picks IIDMClassifier's ``lam``; the refitted model
+on the training rows only) picks IIDMClassifier's ``lam`` (``--estimator``:
+another of the suite's estimators); the refitted model
 is then measured on the task's held-out rows: its demographic parity
 difference, the strongest fresh probe's balanced accuracy on its
 representation (probes trained on the training rows' ``transform``), and its
@@ -9,7 +10,7 @@ accuracy. A case holds when the held-out measure is within the budget (plus
 0.01 for DP, as the issue allows). By default the settings are the suite's
 ``--quick`` ones (1,200 synthetic rows, a 2,400-row Adult subsample, 20
 epochs, lams 0 0.3 1 3 10 30); ``--rows``, ``--adult-rows`` and ``--epochs``
-change the sizes, ``--class-grid`` searches IIDMClassifier's own ``lam_grid``
+change the sizes, ``--class-grid`` searches the estimator's own ``lam_grid``
 (``lams=None``).
 
 Beside each case: ``cv_value``, the chosen lam's cross-validated measure;
@@ -58,7 +59,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import run as suite_run  # noqa: E402
 import tasks as suite  # noqa: E402
 
-from skinvariant import IIDMClassifier  # noqa: E402
 from skinvariant.exceptions import BudgetBelowNoiseWarning, BudgetNotMetWarning  # noqa: E402
 from skinvariant.metrics import (  # noqa: E402
     demographic_parity_difference,
@@ -148,10 +148,10 @@ def dp_floor(name, seed, rows, adult_rows, n_folds=3):
 
 
 @functools.cache
-def lam0_dp(name, seed, rows, adult_rows, epochs):
-    """Held-out DP of IIDMClassifier at lam=0 fitted on the training rows."""
+def lam0_dp(name, seed, rows, adult_rows, epochs, estimator="IIDM"):
+    """Held-out DP of the estimator at lam=0 fitted on the training rows."""
     X_train, X_test, y_train, y_test, s_train, s_test = case_data(name, seed, rows, adult_rows)
-    model = IIDMClassifier(lam=0.0, max_epochs=epochs, random_state=seed)
+    model = suite_run.ESTIMATORS[estimator](lam=0.0, max_epochs=epochs, random_state=seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         model.fit(X_train, y_train, sensitive=s_train)
@@ -159,12 +159,20 @@ def lam0_dp(name, seed, rows, adult_rows, epochs):
 
 
 def one_case(
-    name, seed, budget_name, lams, rows=None, adult_rows=None, epochs=None, fresh_rows=FRESH_ROWS
+    name,
+    seed,
+    budget_name,
+    lams,
+    rows=None,
+    adult_rows=None,
+    epochs=None,
+    fresh_rows=FRESH_ROWS,
+    estimator="IIDM",
 ):
     epochs = suite_run.QUICK_EPOCHS if epochs is None else epochs
     X_train, X_test, y_train, y_test, s_train, s_test = case_data(name, seed, rows, adult_rows)
     search = BudgetSearchCV(
-        IIDMClassifier(max_epochs=epochs, random_state=seed),
+        suite_run.ESTIMATORS[estimator](max_epochs=epochs, random_state=seed),
         BUDGETS[budget_name],
         lams=lams,
         random_state=seed,
@@ -200,6 +208,7 @@ def one_case(
     seconds = time.perf_counter() - start
     return {
         "task": name,
+        "estimator": estimator,
         "seed": seed,
         "budget": budget_name,
         "n_train": len(y_train),
@@ -223,7 +232,7 @@ def one_case(
         "holds_fresh": bool(holds_fresh),
         "accuracy": float(np.mean(y_pred == y_test)),
         "dp_boot_sd": boot_sd,
-        "lam0_dp": lam0_dp(name, seed, rows, adult_rows, epochs),
+        "lam0_dp": lam0_dp(name, seed, rows, adult_rows, epochs, estimator),
         "seconds": seconds,
     }
 
@@ -234,7 +243,7 @@ def summary(rows, settings="quick settings", floors=None):
     met = frame[frame.budget_met_in_cv]
     kept = frame[frame.budget_met] if "budget_met" in frame else None
     lines = [
-        f"# BudgetSearchCV on the suite's test tasks (IIDMClassifier, {settings})",
+        f"# BudgetSearchCV on the suite's test tasks ({settings})",
         "",
         f"{len(frame)} (task, seed, budget) cases; the budget holds on the held-out rows in "
         f"{int(frame.holds.sum())} ({frame.holds.mean():.0%}); the search itself found no "
@@ -306,12 +315,15 @@ def main():
     parser.add_argument("--tasks", nargs="+", default=list(TASKS))
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--budgets", nargs="+", choices=list(BUDGETS), default=list(BUDGETS))
+    parser.add_argument(
+        "--estimator", default="IIDM", choices=list(suite_run.ESTIMATORS), help="default IIDM"
+    )
     grid = parser.add_mutually_exclusive_group()
     grid.add_argument("--lams", nargs="+", type=float, default=list(QUICK_LAMS))
     grid.add_argument(
         "--class-grid",
         action="store_true",
-        help="search IIDMClassifier.lam_grid (lams=None)",
+        help="search the estimator's lam_grid (lams=None)",
     )
     parser.add_argument("--rows", type=int, help="synthetic tasks' n_samples (default 1,200)")
     parser.add_argument("--adult-rows", type=int, help="Adult subsample (default 2,400)")
@@ -330,14 +342,15 @@ def main():
     )
     args = parser.parse_args()
     lams = None if args.class_grid else args.lams
+    name = suite_run.ESTIMATORS[args.estimator].__name__
     if args.rows is None and args.adult_rows is None and args.epochs is None and lams is not None:
-        settings = "quick settings"
+        settings = f"{name}, quick settings"
     else:
         settings = (
-            f"{args.rows or suite_run.QUICK_SYNTHETIC_ROWS} synthetic rows, "
+            f"{name}, {args.rows or suite_run.QUICK_SYNTHETIC_ROWS} synthetic rows, "
             f"{args.adult_rows or suite_run.QUICK_ROWS['adult']} Adult rows, "
             f"{args.epochs or suite_run.QUICK_EPOCHS} epochs, lams "
-            + ("IIDMClassifier.lam_grid" if lams is None else " ".join(f"{v:g}" for v in lams))
+            + (f"{name}.lam_grid" if lams is None else " ".join(f"{v:g}" for v in lams))
         )
     rows, out = [], os.path.join(suite_run.RESULTS, args.out)
     if args.summary_only:
@@ -362,6 +375,7 @@ def main():
                         args.adult_rows,
                         args.epochs,
                         args.fresh_rows,
+                        args.estimator,
                     )
                 )
                 print(rows[-1], flush=True)
