@@ -460,12 +460,13 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
     one (the smallest excess over the budget, relative to it) and that most
     invariant model is refitted.
 
-    A refit is checked before it is kept: if it measures above a parity
-    budget on its own training rows, and above every held-out fold of its
-    ``lam``, it is not the model that cross-validation vouched for (fits at a
-    large ``lam`` can vary from run to run, some collapsing). It is rejected
-    with an :class:`~skinvariant.exceptions.UnstableRefitWarning` and the
-    next candidate in the order above is refitted.
+    A refit is checked before it is kept: if it measures, on its own training
+    rows, above both a parity budget and every held-out fold of its ``lam``
+    by more than the noise floor of those rows, it is not the model that
+    cross-validation vouched for (fits at a large ``lam`` can vary from run
+    to run, some collapsing). It is rejected with an
+    :class:`~skinvariant.exceptions.UnstableRefitWarning` and the next
+    candidate in the order above is refitted.
 
     ``fit(X, y, sensitive=s)`` works with metadata routing on or off, for a
     skinvariant estimator or a ``Pipeline`` ending in one (its ``lam`` is
