@@ -16,7 +16,7 @@ from skinvariant import (
     NoInvarianceWarning,
 )
 from skinvariant.datasets import make_attribute_blobs
-from skinvariant.metrics import sensitive_leakage
+from skinvariant.metrics import demographic_parity_difference, sensitive_leakage
 
 from .conftest import make_leaky_data
 
@@ -70,6 +70,23 @@ def test_optimizer_and_adversary_state_carry_over_and_survive_pickling():
     fitted = IIDMClassifier(max_epochs=3, random_state=0).fit(X, y, sensitive=s)
     fitted.partial_fit(X[:500], y[:500], sensitive=s[:500])  # continues a fit
     assert len(fitted.history_) == 4
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_partial_fit_after_fit_trains_at_the_lam_set_since():
+    X, y, s = make_attribute_blobs(n_samples=1000, n_groups=2, leakage=0.5, random_state=0)
+    fitted = IIDMClassifier(lam=0.0, max_epochs=10, random_state=0).fit(X, y, sensitive=s)
+    before = demographic_parity_difference(y, fitted.predict(X), sensitive=s)
+    gaps = {}
+    for lam in (0.0, 100.0):  # a warm start along a path of lam, and its control
+        model = pickle.loads(pickle.dumps(fitted)).set_params(lam=lam)
+        for _ in range(10):
+            model.partial_fit(X, y, sensitive=s)
+        assert model.net_.lam == lam
+        gaps[lam] = demographic_parity_difference(y, model.predict(X), sensitive=s)
+    # y follows s half of the time: at lam=0 the gap stays, at lam=100 it shrinks
+    assert before > 0.4 and gaps[0.0] > 0.4
+    assert gaps[100.0] < before / 2
 
 
 def test_the_same_seed_and_chunks_give_the_same_model():

@@ -229,8 +229,10 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
         groups of ``sensitive`` and the input checks, builds the network and
         lets the objective initialise itself on these rows; each later call
         (or a call after :meth:`fit`) takes one more epoch over its rows
-        with the optimizers' and auxiliary networks' state kept. Training
-        schedules (``lam_ramp``) count the calls against ``max_epochs``.
+        with the optimizers' and auxiliary networks' state kept, at the
+        current ``lam`` (``set_params(lam=...)`` between calls, e.g. to warm
+        start along a path of ``lam``). Training schedules (``lam_ramp``)
+        count the calls against ``max_epochs``.
 
         Parameters
         ----------
@@ -278,6 +280,7 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
             if first:
                 self.net_ = self._build_net(X, "sensitive" in inputs, incremental=True)
                 self.history_ = self.net_.history
+            self.net_.lam = self.lam  # set_params(lam=...) between calls weighs the next pass
             self.net_.partial_fit(inputs, target, epochs=1)
         self.history_ = self.net_.history
         return self
@@ -763,7 +766,8 @@ class InvariantRegressorBase(RegressorMixin, InvariantEstimatorBase):
         standardisation of ``sensitive`` and the input checks, builds the
         network and lets the objective initialise itself on these rows; each
         later call takes one more epoch over its rows with the optimizers'
-        and auxiliary networks' state kept. Training schedules count the
+        and auxiliary networks' state kept, at the current ``lam``
+        (``set_params(lam=...)`` between calls). Training schedules count the
         calls against ``max_epochs``.
 
         Parameters
