@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+import torch
 
 from skinvariant import (
     AdversarialClassifier,
@@ -87,6 +88,30 @@ def test_partial_fit_after_fit_trains_at_the_lam_set_since():
     # y follows s half of the time: at lam=0 the gap stays, at lam=100 it shrinks
     assert before > 0.4 and gaps[0.0] > 0.4
     assert gaps[100.0] < before / 2
+
+
+@pytest.mark.parametrize("fit_first", [True, False])
+def test_partial_fit_refuses_parameters_the_built_network_cannot_take(fit_first):
+    X, y, s = make_leaky_data(400)
+    model = IIDMClassifier(max_epochs=2, random_state=0)
+    if fit_first:
+        model.fit(X, y, sensitive=s)
+    else:
+        model.partial_fit(X, y, sensitive=s, classes=[0, 1])
+    state = {name: p.detach().clone() for name, p in model.net_.module_.named_parameters()}
+    built_with = model.get_params()
+    model.set_params(lr=1e-5, n_components=built_with["n_components"] + 2)
+    with pytest.raises(ValueError, match="lr, n_components changed since the network was built"):
+        model.partial_fit(X, y, sensitive=s)
+    for name, p in model.net_.module_.named_parameters():  # refused before any training
+        torch.testing.assert_close(p, state[name])
+    with pytest.raises(ValueError, match="'lam' parameter"):  # validated on every call
+        model.set_params(
+            lr=built_with["lr"], n_components=built_with["n_components"], lam=-1.0
+        ).partial_fit(X, y, sensitive=s)
+    model.set_params(lam=3.0, class_weight={0: 1.0, 1: 2.0}).partial_fit(X, y, sensitive=s)
+    model.fit(X, y, sensitive=s)  # rebuilds at the new values; nothing left to refuse
+    model.set_params(lr=1e-5).fit(X, y, sensitive=s).partial_fit(X, y, sensitive=s)
 
 
 def test_the_same_seed_and_chunks_give_the_same_model():

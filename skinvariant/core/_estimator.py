@@ -54,6 +54,21 @@ TASK_LOSSES = {
 }
 
 
+# What each call of ``partial_fit`` reads afresh; every other parameter is
+# built into the network by the call that builds it.
+PARAMS_READ_EACH_CALL = ("lam", "class_weight")
+
+
+def _same_value(old, new):
+    """Whether a parameter still holds its value (arrays compared by content)."""
+    if old is new:
+        return True
+    try:
+        return bool(old == new)
+    except (TypeError, ValueError, RuntimeError):  # arrays and tensors compare elementwise
+        return bool(np.array_equal(old, new))
+
+
 def checked_call(method):
     """Check a public method's arguments, naming the user's class in the ``TypeError``.
 
@@ -218,6 +233,7 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
             net = self._build_net(X, "sensitive" in inputs)
             net.fit(inputs, target)
         self.net_ = net
+        self._params_at_build = self.get_params(deep=False)
         self.history_ = net.history
         return self
 
@@ -230,9 +246,12 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
         lets the objective initialise itself on these rows; each later call
         (or a call after :meth:`fit`) takes one more epoch over its rows
         with the optimizers' and auxiliary networks' state kept, at the
-        current ``lam`` (``set_params(lam=...)`` between calls, e.g. to warm
-        start along a path of ``lam``). Training schedules (``lam_ramp``)
-        count the calls against ``max_epochs``.
+        current ``lam`` and ``class_weight`` (``set_params(lam=...)`` between
+        calls, e.g. to warm start along a path of ``lam``). Any other
+        parameter set since the network was built raises a ``ValueError``:
+        the network holds the values it was built with, and :meth:`fit`
+        rebuilds it. Training schedules (``lam_ramp``) count the calls
+        against ``max_epochs``.
 
         Parameters
         ----------
@@ -260,8 +279,9 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
 
     def _partial_fit(self, X, y, sensitive, sample_weight, classes=None):
         first = not hasattr(self, "net_")
-        if first:
-            self._validate_params()
+        self._validate_params()
+        if not first:
+            self._check_params_since_build()
         if getattr(self, "class_weight", None) == "balanced":
             raise ValueError(
                 "class_weight='balanced' is not supported by partial_fit: it would weigh "
@@ -280,10 +300,27 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
             if first:
                 self.net_ = self._build_net(X, "sensitive" in inputs, incremental=True)
                 self.history_ = self.net_.history
+                self._params_at_build = self.get_params(deep=False)
             self.net_.lam = self.lam  # set_params(lam=...) between calls weighs the next pass
             self.net_.partial_fit(inputs, target, epochs=1)
         self.history_ = self.net_.history
         return self
+
+    def _check_params_since_build(self):
+        """Refuse parameters set since the network was built, other than those each call reads."""
+        changed = [
+            name
+            for name, value in self.get_params(deep=False).items()
+            if name not in PARAMS_READ_EACH_CALL
+            and not _same_value(value, self._params_at_build[name])
+        ]
+        if changed:
+            raise ValueError(
+                f"{', '.join(changed)} changed since the network was built, and partial_fit "
+                f"cannot apply {'it' if len(changed) == 1 else 'them'} to a built network (it "
+                f"applies only {' and '.join(PARAMS_READ_EACH_CALL)}). Call fit to rebuild the "
+                "network with the new values, or set them back to continue training."
+            )
 
     def _training_inputs(
         self, X, y, sensitive, sample_weight, *, reset, classes=None, incremental=False
