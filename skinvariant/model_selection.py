@@ -122,7 +122,55 @@ def _rows_of(frame, rows):
 # --------
 
 
-def lam_path(estimator, X, y, sensitive, *, lams, param="lam", test_size=0.3, random_state=0):
+def _check_warm_epochs(estimator, lams, warm_epochs):
+    """Refuse a warm path that cannot be walked: no ``partial_fit``, or lams out of order."""
+    if warm_epochs is None:
+        return
+    if (
+        isinstance(warm_epochs, bool)
+        or not isinstance(warm_epochs, numbers.Integral)
+        or warm_epochs < 1
+    ):
+        raise ValueError(f"warm_epochs must be a positive int or None; got {warm_epochs!r}.")
+    if not hasattr(estimator, "partial_fit"):
+        raise ValueError(
+            f"warm_epochs continues each model with partial_fit, which "
+            f"{type(estimator).__name__} lacks (a Pipeline has none): pass the "
+            "estimator itself, with preprocessing done beforehand, or warm_epochs=None."
+        )
+    if list(lams) != sorted(lams):
+        raise ValueError(
+            f"warm_epochs walks lams in increasing order, each model continuing the "
+            f"last; got lams={list(lams)}: sort them."
+        )
+
+
+def _models_along(estimator, param, lams, X, y, fit_params, warm_epochs):
+    """Yield ``(lam, model)`` along ``lams``: each fitted afresh, or continuing the last."""
+    model = None
+    for lam in lams:
+        if model is None or warm_epochs is None:
+            model = clone(estimator).set_params(**{param: lam})
+            model.fit(X, y, **fit_params)
+        else:
+            model.set_params(**{param: lam})
+            for _ in range(warm_epochs):
+                model.partial_fit(X, y, **fit_params)
+        yield lam, model
+
+
+def lam_path(
+    estimator,
+    X,
+    y,
+    sensitive,
+    *,
+    lams,
+    param="lam",
+    warm_epochs=None,
+    test_size=0.3,
+    random_state=0,
+):
     """Fit ``estimator`` at each ``lam`` and measure the accuracy-fairness-leakage front.
 
     The rows are split once (stratified by ``y``); each fit sees the training
@@ -131,7 +179,12 @@ def lam_path(estimator, X, y, sensitive, *, lams, param="lam", test_size=0.3, ra
     strongest fresh probe's reading of ``sensitive`` from ``transform`` (the
     probes learn from the training part's representation and read the
     held-out part's). A pipeline receives ``sensitive`` with metadata routing
-    on or off.
+    on or off. With ``warm_epochs``, the first ``lam`` is fitted and each
+    next one continues the previous model for ``warm_epochs`` passes of
+    ``partial_fit``: on the task suite, 5 passes against 20-epoch cold fits
+    took a quarter of the epochs for a front about as good (the lowest
+    probe within 3 points of accuracy lower on 25 task-seeds of 60, higher
+    on 17; see the user guide).
 
     Parameters
     ----------
@@ -143,10 +196,16 @@ def lam_path(estimator, X, y, sensitive, *, lams, param="lam", test_size=0.3, ra
     sensitive : array-like of shape (n_samples,) or (n_samples, n_attributes)
         Group labels.
     lams : sequence of float
-        The values of ``param`` to fit.
+        The values of ``param`` to fit (in increasing order with ``warm_epochs``).
     param : str, default="lam"
         The parameter to vary, e.g. ``"iidmclassifier__lam"`` in a pipeline
         (the error for a pipeline without it names the step's).
+    warm_epochs : int, default=None
+        None fits a clone of ``estimator`` at every ``lam`` (``max_epochs``
+        each). An int warm-starts the path: each ``lam`` after the first
+        continues the previous model for this many passes of ``partial_fit``
+        over the training part. Needs an estimator with ``partial_fit`` (not
+        a Pipeline).
     test_size : float, default=0.3
         Share of the rows held out for the measures.
     random_state : int, default=0
@@ -165,6 +224,7 @@ def lam_path(estimator, X, y, sensitive, *, lams, param="lam", test_size=0.3, ra
     skinvariant.plotting.plot_tradeoff : Draw the fronts.
     """
     _check_lam_param(estimator, param)
+    _check_warm_epochs(estimator, lams, warm_epochs)
     check_sensitive_aligned(sensitive, X=X, y=y)
     y, frame = np.asarray(y), as_frame(sensitive)
     train, test = train_test_split(
@@ -173,9 +233,10 @@ def lam_path(estimator, X, y, sensitive, *, lams, param="lam", test_size=0.3, ra
     X_train, X_test = (take_rows(X, rows) for rows in (train, test))
     s_train, s_test = (_rows_of(frame, rows) for rows in (train, test))
     rows = []
-    for lam in lams:
-        model = clone(estimator).set_params(**{param: lam})
-        model.fit(X_train, y[train], **{_sensitive_fit_param(model): s_train})
+    fit_params = {_sensitive_fit_param(estimator): s_train}
+    for lam, model in _models_along(
+        estimator, param, lams, X_train, y[train], fit_params, warm_epochs
+    ):
         predicted = model.predict(X_test)
         leakage = sensitive_leakage(
             model.transform(X_train),

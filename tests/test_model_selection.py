@@ -441,6 +441,47 @@ def test_lam_path_measures_each_lam_on_held_out_rows():
     assert routed.drop(columns="leakage_probe").equals(piped.drop(columns="leakage_probe"))
 
 
+def test_a_warm_lam_path_continues_each_model_at_the_next_lam():
+    X, y, s = make_attribute_blobs(n_samples=1000, n_groups=2, leakage=0.5, random_state=0)
+    estimator = IIDMClassifier(max_epochs=10, random_state=0)
+    warm = lam_path(estimator, X, y, s, lams=[0.0, 100.0], warm_epochs=10)
+    cold = lam_path(estimator, X, y, s, lams=[0.0])
+    # the first lam is the same cold fit; the next one trains on at lam 100
+    assert warm.iloc[:1].drop(columns="leakage_probe").equals(cold.drop(columns="leakage_probe"))
+    gaps = warm["demographic_parity_difference"].tolist()
+    assert gaps[0] > 0.4 and gaps[1] < gaps[0] / 2  # y follows s half of the time
+    train, test = train_test_split(np.arange(len(y)), test_size=0.3, stratify=y, random_state=0)
+    walked = clone(estimator).set_params(lam=0.0).fit(X[train], y[train], sensitive=s[train])
+    walked.set_params(lam=100.0)
+    for _ in range(10):
+        walked.partial_fit(X[train], y[train], sensitive=s[train])
+    assert warm["accuracy"][1] == pytest.approx(walked.score(X[test], y[test]))
+    again = lam_path(estimator, X, y, s, lams=[0.0, 100.0], warm_epochs=10)
+    assert again.drop(columns="leakage_probe").equals(warm.drop(columns="leakage_probe"))
+
+
+def test_a_warm_lam_path_refuses_what_it_cannot_walk():
+    from .conftest import make_leaky_data
+
+    X, y, s = make_leaky_data(100)
+    model = IIDMClassifier(max_epochs=1)
+    with pytest.raises(ValueError, match=re.escape("got lams=[1.0, 0.0]: sort them")):
+        lam_path(model, X, y, s, lams=[1.0, 0.0], warm_epochs=2)
+    with pytest.raises(ValueError, match="Pipeline lacks"):
+        lam_path(
+            make_pipeline(StandardScaler(), model),
+            X,
+            y,
+            s,
+            lams=[1.0],
+            param="iidmclassifier__lam",
+            warm_epochs=2,
+        )
+    for bad in (0, 2.5, True):
+        with pytest.raises(ValueError, match="warm_epochs must be a positive int"):
+            lam_path(model, X, y, s, lams=[1.0], warm_epochs=bad)
+
+
 def test_lam_path_on_a_pipeline_without_param_names_the_steps_lam():
     from .conftest import make_leaky_data
 

@@ -1,7 +1,7 @@
 """Does a warm start along the lam path keep the front at a fraction of the epochs? (issue 22, item 3)
 
-On the suite's tuning tasks with group labels (``--quick`` sizes: 1,200
-rows), for each seed, IIDMClassifier walks the lams in increasing order two
+On the suite's tuning tasks with group labels (or ``--tasks``; ``--quick``
+sizes), for each seed, IIDMClassifier walks the lams in increasing order two
 ways:
 
 - cold: every lam fitted from scratch for ``--epochs`` epochs (what
@@ -37,7 +37,8 @@ from skinvariant import IIDMClassifier  # noqa: E402
 
 LAMS = (0.0, 0.3, 1.0, 3.0, 10.0, 30.0)
 ACCURACY_MARGIN = 0.03
-TASKS = [name for name in suite.TUNING_TASKS if suite.TASKS[name][2] != "continuous"]
+WITH_GROUPS = [name for name in suite.TASKS if suite.TASKS[name][2] != "continuous"]
+TASKS = [name for name in suite.TUNING_TASKS if name in WITH_GROUPS]
 
 
 def measured(name, model, data):
@@ -96,11 +97,12 @@ def summary(frame, args):
     losses = int((best.lowest_probe_warm > best.lowest_probe_cold + 0.01).sum())
     return "\n".join(
         [
-            "# Warm starts along the lam path (IIDMClassifier, tuning tasks, quick sizes)",
+            "# Warm starts along the lam path (IIDMClassifier, quick sizes)",
             "",
             f"`python benchmarks/suite/warm_start.py --seeds {' '.join(map(str, args.seeds))} "
-            f"--epochs {args.epochs} --warm-epochs {args.warm_epochs}`; lams "
-            f"{', '.join(f'{lam:g}' for lam in LAMS)}.",
+            + ("" if args.tasks == TASKS else f"--tasks {' '.join(args.tasks)} ")
+            + f"--epochs {args.epochs} --warm-epochs {args.warm_epochs}`; lams "
+            + f"{', '.join(f'{lam:g}' for lam in LAMS)}.",
             "",
             "Lowest strongest-probe balanced accuracy among the path's models with held-out "
             f"accuracy >= the cold lam-0 model's - {ACCURACY_MARGIN} (lower is better):",
@@ -119,7 +121,9 @@ def summary(frame, args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    parser.add_argument("--tasks", nargs="+", default=TASKS, choices=TASKS)
+    parser.add_argument(
+        "--tasks", nargs="+", default=TASKS, choices=WITH_GROUPS, help="default: the tuning tasks"
+    )
     parser.add_argument("--epochs", type=int, default=suite_run.QUICK_EPOCHS)
     parser.add_argument("--warm-epochs", type=int, default=5)
     parser.add_argument("--out", default="suite_warm_start")
