@@ -35,7 +35,11 @@ from .core import (
     make_mlp,
     store_parameters,
 )
-from .core._estimator import KERNEL_PENALTY_CONSTRAINT, WEIGHT_AVERAGING_CONSTRAINT
+from .core._estimator import (
+    KERNEL_PENALTY_CONSTRAINT,
+    LAM_RAMP_CONSTRAINT,
+    WEIGHT_AVERAGING_CONSTRAINT,
+)
 
 __all__ = [
     "AdversarialClassifier",
@@ -173,6 +177,7 @@ class AdversarialObjective(AdversaryObjective):
 ADVERSARY_CONSTRAINTS = {
     **KERNEL_PENALTY_CONSTRAINT,
     **WEIGHT_AVERAGING_CONSTRAINT,
+    **LAM_RAMP_CONSTRAINT,
     "adversary_hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
     "n_adversary_steps": [Interval(Integral, 1, None, closed="left")],
     "gradient_penalty": [Interval(Real, 0, None, closed="left")],
@@ -213,10 +218,6 @@ ADVERSARIAL_PARAMETERS_DOC = (
         adversary's cross-entropy against the other groups."""
     + "\n"
     + ADVERSARY_PARAMETERS_DOC
-    + """
-    lam_ramp : bool, default={default:lam_ramp}
-        Ramp ``lam`` from 0 as ``2 / (1 + exp(-10 p)) - 1`` over training
-        progress p (Ganin et al., JMLR 2016)."""
 )
 
 
@@ -227,7 +228,6 @@ class _AdversarialParameters:
         **InvariantEstimatorBase._parameter_constraints,
         **ADVERSARY_CONSTRAINTS,
         "mode": [StrOptions(set(MODES))],
-        "lam_ramp": ["boolean"],
     }
 
     def __init__(
@@ -238,8 +238,8 @@ class _AdversarialParameters:
         n_adversary_steps=5,
         gradient_penalty=1.0,
         adversary_hidden_layer_sizes=(100,),
-        lam_ramp=False,
         kernel_penalty=0.0,
+        lam_ramp=False,
         weight_averaging=0.0,
         n_components=8,
         hidden_layer_sizes=(64,),
@@ -262,9 +262,6 @@ class _AdversarialParameters:
             z_dim, len(self.sensitive_groups_), mode=self.mode, **adversary_options(self)
         )
 
-    def engine_options(self):
-        return {"lam_ramp": self.lam_ramp}
-
 
 @fill_doc(method_parameters=ADVERSARIAL_PARAMETERS_DOC)
 class AdversarialClassifier(_AdversarialParameters, InvariantClassifierBase):
@@ -286,6 +283,7 @@ class AdversarialClassifier(_AdversarialParameters, InvariantClassifierBase):
     {lam_parameter}
     {method_parameters}
     {kernel_penalty_parameter}
+    {lam_ramp_parameter}
     {weight_averaging_parameter}
     {common_parameters}
 
@@ -316,8 +314,8 @@ class AdversarialClassifier(_AdversarialParameters, InvariantClassifierBase):
         n_adversary_steps=5,
         gradient_penalty=1.0,
         adversary_hidden_layer_sizes=(100,),
-        lam_ramp=False,
         kernel_penalty=0.0,
+        lam_ramp=False,
         weight_averaging=0.0,
         n_components=2,
         hidden_layer_sizes=(64,),
@@ -352,6 +350,7 @@ class AdversarialRegressor(_AdversarialParameters, InvariantRegressorBase):
     {lam_parameter}
     {method_parameters}
     {kernel_penalty_parameter}
+    {lam_ramp_parameter}
     {weight_averaging_parameter}
     {common_parameters}
 

@@ -29,6 +29,7 @@ from .core import (
 )
 from .core._estimator import (
     KERNEL_PENALTY_CONSTRAINT,
+    LAM_RAMP_CONSTRAINT,
     WEIGHT_AVERAGING_CONSTRAINT,
     representation_width,
 )
@@ -156,6 +157,7 @@ class AffinityTransformer(InvariantEstimatorBase):
     {lam_parameter}
     {method_parameters}
     {kernel_penalty_parameter}
+    {lam_ramp_parameter}
     {weight_averaging_parameter}
     {common_parameters}
 
@@ -187,6 +189,7 @@ class AffinityTransformer(InvariantEstimatorBase):
         "freeze_encoder": ["boolean"],
         **KERNEL_PENALTY_CONSTRAINT,
         **WEIGHT_AVERAGING_CONSTRAINT,
+        **LAM_RAMP_CONSTRAINT,
     }
     # the affinity loss is weighted a tenth of the others' (default lam 0.1)
     lam_grid = (0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
@@ -198,6 +201,7 @@ class AffinityTransformer(InvariantEstimatorBase):
         same_class=True,
         freeze_encoder=False,
         kernel_penalty=0.0,
+        lam_ramp=False,
         weight_averaging=0.8,
         n_components=2,
         hidden_layer_sizes=(128, 128),
@@ -274,6 +278,7 @@ class AffinityClassifier(InvariantClassifierBase, AffinityTransformer):
     {lam_parameter}
     {method_parameters}
     {kernel_penalty_parameter}
+    {lam_ramp_parameter}
     {weight_averaging_parameter}
     {common_parameters}
 

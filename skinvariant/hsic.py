@@ -19,7 +19,7 @@ from .core import (
     fill_doc,
     store_parameters,
 )
-from .core._estimator import WEIGHT_AVERAGING_CONSTRAINT
+from .core._estimator import LAM_RAMP_CONSTRAINT, WEIGHT_AVERAGING_CONSTRAINT
 
 __all__ = ["HSICClassifier", "HSICRegressor", "KernelIndependenceObjective"]
 
@@ -60,6 +60,7 @@ class _HSICParameters(SensitiveTypeMixin):
         **InvariantEstimatorBase._parameter_constraints,
         **SensitiveTypeMixin._parameter_constraints,
         **WEIGHT_AVERAGING_CONSTRAINT,
+        **LAM_RAMP_CONSTRAINT,
     }
 
     def __init__(
@@ -67,6 +68,7 @@ class _HSICParameters(SensitiveTypeMixin):
         lam=1.0,
         *,
         sensitive_type="auto",
+        lam_ramp=False,
         weight_averaging=0.0,
         n_components=2,
         hidden_layer_sizes=(64,),
@@ -113,6 +115,7 @@ class HSICClassifier(_HSICParameters, InvariantClassifierBase):
     ----------
     {lam_parameter}
     {sensitive_type_parameter}
+    {lam_ramp_parameter}
     {weight_averaging_parameter}
     {common_parameters}
 
@@ -141,6 +144,7 @@ class HSICClassifier(_HSICParameters, InvariantClassifierBase):
         lam=1.0,
         *,
         sensitive_type="auto",
+        lam_ramp=False,
         weight_averaging=0.0,
         n_components=2,
         hidden_layer_sizes=(64,),
@@ -175,6 +179,7 @@ class HSICRegressor(_HSICParameters, InvariantRegressorBase):
     ----------
     {lam_parameter}
     {sensitive_type_parameter}
+    {lam_ramp_parameter}
     {weight_averaging_parameter}
     {common_parameters}
 

@@ -173,6 +173,7 @@ class _IIDMParameters:
         gradient_penalty=0.0,
         adversary_hidden_layer_sizes=(100,),
         kernel_penalty=0.0,
+        lam_ramp=False,
         weight_averaging=0.0,
         n_components=2,
         hidden_layer_sizes=(64,),
@@ -227,6 +228,7 @@ class IIDMClassifier(_IIDMParameters, InvariantClassifierBase):
     {lam_parameter}
     {method_parameters}
     {kernel_penalty_parameter}
+    {lam_ramp_parameter}
     {weight_averaging_parameter}
     {common_parameters}
 
@@ -259,6 +261,7 @@ class IIDMClassifier(_IIDMParameters, InvariantClassifierBase):
         gradient_penalty=0.0,
         adversary_hidden_layer_sizes=(100,),
         kernel_penalty=1.0,
+        lam_ramp=False,
         weight_averaging=0.0,
         n_components=2,
         hidden_layer_sizes=(64,),
@@ -295,6 +298,7 @@ class IIDMRegressor(_IIDMParameters, InvariantRegressorBase):
     {lam_parameter}
     {method_parameters}
     {kernel_penalty_parameter}
+    {lam_ramp_parameter}
     {weight_averaging_parameter}
     {common_parameters}
 

@@ -29,7 +29,11 @@ from .core import (
     make_mlp,
     store_parameters,
 )
-from .core._estimator import KERNEL_PENALTY_CONSTRAINT, WEIGHT_AVERAGING_CONSTRAINT
+from .core._estimator import (
+    KERNEL_PENALTY_CONSTRAINT,
+    LAM_RAMP_CONSTRAINT,
+    WEIGHT_AVERAGING_CONSTRAINT,
+)
 
 __all__ = ["MINEDebiasedClassifier", "MINEDebiasedRegressor", "MutualInformationObjective"]
 
@@ -207,6 +211,7 @@ class _MINEParameters(SensitiveTypeMixin):
         **SensitiveTypeMixin._parameter_constraints,
         **KERNEL_PENALTY_CONSTRAINT,
         **WEIGHT_AVERAGING_CONSTRAINT,
+        **LAM_RAMP_CONSTRAINT,
         "estimator": [StrOptions(set(ESTIMATORS))],
         "n_estimator_steps": [Interval(Integral, 1, None, closed="left")],
         "statistics_hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
@@ -225,6 +230,7 @@ class _MINEParameters(SensitiveTypeMixin):
         adaptive_clipping=True,
         sensitive_type="auto",
         kernel_penalty=0.0,
+        lam_ramp=False,
         weight_averaging=0.0,
         n_components=2,
         hidden_layer_sizes=(64,),
@@ -292,6 +298,7 @@ class MINEDebiasedClassifier(_MINEParameters, InvariantClassifierBase):
     {lam_parameter}
     {method_parameters}
     {kernel_penalty_parameter}
+    {lam_ramp_parameter}
     {weight_averaging_parameter}
     {common_parameters}
 
@@ -328,6 +335,7 @@ class MINEDebiasedClassifier(_MINEParameters, InvariantClassifierBase):
         adaptive_clipping=True,
         sensitive_type="auto",
         kernel_penalty=0.0,
+        lam_ramp=False,
         weight_averaging=0.8,
         n_components=2,
         hidden_layer_sizes=(64,),
@@ -362,6 +370,7 @@ class MINEDebiasedRegressor(_MINEParameters, InvariantRegressorBase):
     {lam_parameter}
     {method_parameters}
     {kernel_penalty_parameter}
+    {lam_ramp_parameter}
     {weight_averaging_parameter}
     {common_parameters}
 

@@ -485,3 +485,32 @@ def test_weight_averaging_of_one_or_more_is_refused(leaky_data):
     X, y, s = leaky_data
     with pytest.raises(ValueError, match="weight_averaging"):
         AffinityClassifier(weight_averaging=1.0).fit(X, y, sensitive=s)
+
+
+class _RecordLam(Callback):
+    def initialize(self):
+        self.lams = []
+        return self
+
+    def on_batch_begin(self, net, batch=None, training=False, **kwargs):
+        if training:
+            self.lams.append(net.current_lam())
+
+
+@pytest.mark.parametrize(
+    "estimator_class",
+    [AdversarialClassifier, IIDMClassifier, MINEDebiasedClassifier, AffinityClassifier],
+)
+def test_lam_ramp_raises_every_estimators_weight_from_zero_to_lam(estimator_class):
+    X, y, s = make_leaky_data(200)
+    lams = {}
+    for ramp in (False, True):
+        model = estimator_class(
+            lam=2.0, lam_ramp=ramp, max_epochs=5, batch_size=50, callbacks=[_RecordLam()]
+        ).fit(X, y, sensitive=s)
+        (lams[ramp],) = [cb.lams for _, cb in model.net_.callbacks_ if isinstance(cb, _RecordLam)]
+    assert lams[False] == [2.0] * len(lams[False])
+    ramped = np.array(lams[True])
+    assert ramped[0] == 0.0 and np.all(np.diff(ramped) > 0) and 1.95 < ramped[-1] < 2.0
+    progress = np.arange(len(ramped)) / len(ramped)
+    np.testing.assert_allclose(ramped, 2.0 * (2 / (1 + np.exp(-10 * progress)) - 1), rtol=1e-6)

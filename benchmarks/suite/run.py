@@ -366,6 +366,9 @@ def parse_set(pairs):
     options = {}
     for pair in pairs or []:
         key, _, value = pair.partition("=")
+        if value in ("True", "False"):
+            options[key] = value == "True"
+            continue
         for cast in (int, float):
             try:
                 value = cast(value)

@@ -119,6 +119,13 @@ WEIGHT_AVERAGING_DOC = """\
         probe reads in the last epoch's weights. 0 uses the last epoch's
         weights."""
 
+LAM_RAMP_DOC = """\
+    lam_ramp : bool, default={default:lam_ramp}
+        Ramp the invariance weight from 0 to ``lam`` as ``lam * (2 / (1 +
+        exp(-10 p)) - 1)`` over the training progress p from 0 to 1 (Ganin et
+        al., JMLR 2016): the head learns y before the penalty takes hold,
+        reaching half of ``lam`` a tenth of the way through ``max_epochs``."""
+
 LAM_DOC = {
     "classification": """\
     lam : float, default={default:lam}
@@ -162,7 +169,7 @@ def fill_doc(**texts):
 
     A placeholder is a line ``{name}`` of the docstring: ``lam_parameter``,
     ``common_parameters`` (encoder and training), ``training_parameters``,
-    ``kernel_penalty_parameter``, ``weight_averaging_parameter``,
+    ``kernel_penalty_parameter``, ``lam_ramp_parameter``, ``weight_averaging_parameter``,
     ``sensitive_type_parameter``,
     ``common_attributes`` and ``sensitive_type_attributes``, each in the
     class's task (a classifier documents ``class_weight`` and ``classes_``
@@ -189,6 +196,7 @@ def fill_doc(**texts):
             common_parameters=ENCODER_PARAMETERS_DOC + "\n" + training,
             training_parameters=training,
             kernel_penalty_parameter=KERNEL_PENALTY_DOC,
+            lam_ramp_parameter=LAM_RAMP_DOC,
             weight_averaging_parameter=WEIGHT_AVERAGING_DOC,
             sensitive_type_parameter=SENSITIVE_TYPE_DOC,
             common_attributes=target + "\n" + REPRESENTATION_ATTRIBUTES_DOC,

@@ -44,6 +44,7 @@ from ._validation import (
 
 KERNEL_PENALTY_CONSTRAINT = {"kernel_penalty": [Interval(Real, 0, None, closed="left")]}
 WEIGHT_AVERAGING_CONSTRAINT = {"weight_averaging": [Interval(Real, 0, 1, closed="left")]}
+LAM_RAMP_CONSTRAINT = {"lam_ramp": ["boolean"]}
 
 # The head's task loss and its output map, by task: the one place they are
 # chosen. A regression head predicts the standardised target, so its mean
@@ -501,7 +502,8 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
             class_labels=self.classes_.tolist() if classification else None,
             **TASK_LOSSES[self._task],
             **self.engine_options(),
-            # only some estimators offer it
+            # only some estimators offer these two
+            lam_ramp=getattr(self, "lam_ramp", False),
             callbacks__weight_averaging__decay=getattr(self, "weight_averaging", 0.0),
             # one chunk's single epoch says nothing of a collapse
             **({"callbacks__collapse_warning": None} if incremental else {}),
