@@ -144,7 +144,7 @@ class HSICClassifier(_HSICParameters, InvariantClassifierBase):
         lam=1.0,
         *,
         sensitive_type="auto",
-        lam_ramp=False,
+        lam_ramp=True,
         weight_averaging=0.0,
         n_components=2,
         hidden_layer_sizes=(64,),
