@@ -261,7 +261,7 @@ class IIDMClassifier(_IIDMParameters, InvariantClassifierBase):
         gradient_penalty=0.0,
         adversary_hidden_layer_sizes=(100,),
         kernel_penalty=1.0,
-        lam_ramp=True,
+        lam_ramp=False,
         weight_averaging=0.0,
         n_components=2,
         hidden_layer_sizes=(64,),

@@ -41,8 +41,7 @@ pytestmark = [
 
 
 def model(**params):
-    # without the ramp: over 5 epochs it would hold lam low for most of the fit
-    return IIDMClassifier(**{"max_epochs": 5, "lam_ramp": False, "random_state": 0, **params})
+    return IIDMClassifier(**{"max_epochs": 5, "random_state": 0, **params})
 
 
 @pytest.fixture(scope="module")
@@ -227,7 +226,7 @@ def test_a_refit_breaking_the_budget_unlike_its_folds_is_replaced_by_the_next_la
 ):
     X, y, s = blobs
     monkeypatch.setattr(RefitPredictsTheGroup, "unstable", (0.0,))
-    estimator = RefitPredictsTheGroup(max_epochs=5, lam_ramp=False, random_state=0)
+    estimator = RefitPredictsTheGroup(max_epochs=5, random_state=0)
     # DP 0.6 holds at every lam in cross-validation: lam=0, the most accurate, is refitted first
     with (
         sklearn.config_context(enable_metadata_routing=routing),
@@ -253,7 +252,7 @@ def test_when_every_lam_within_the_budget_breaks_on_refit_the_most_invariant_res
     strict = dp_searches["strict", False]  # DP 0.1: lam=3 and lam=30 meet it in cross-validation
     assert strict.cv_results_["meets_budget"].tolist() == [False, True, True]
     monkeypatch.setattr(RefitPredictsTheGroup, "unstable", (3.0, 30.0))
-    estimator = RefitPredictsTheGroup(max_epochs=5, lam_ramp=False, random_state=0)
+    estimator = RefitPredictsTheGroup(max_epochs=5, random_state=0)
     with pytest.warns(UnstableRefitWarning) as record:
         search = BudgetSearchCV(estimator, {DP: 0.1}, lams=LAMS, random_state=0)
         search.fit(X, y, sensitive=s)
@@ -271,7 +270,7 @@ def test_when_every_lam_within_the_budget_breaks_on_refit_the_most_invariant_res
 def test_an_unreachable_budget_skips_a_collapsed_refit_of_the_closest_lam(blobs, monkeypatch):
     X, y, s = blobs
     monkeypatch.setattr(RefitPredictsTheGroup, "unstable", (30.0,))  # lam=30 is the closest
-    estimator = RefitPredictsTheGroup(max_epochs=5, lam_ramp=False, random_state=0)
+    estimator = RefitPredictsTheGroup(max_epochs=5, random_state=0)
     with (
         pytest.warns(UnstableRefitWarning, match="refitting lam=3, the next most invariant"),
         pytest.warns(BudgetNotMetWarning, match="the closest is lam=3"),
