@@ -33,6 +33,12 @@ never saw either, where a predictor independent of s measures a DP of about
 such a predictor's DP at 0.03-0.11 by chance (``dp_floor``), so there a DP
 budget of 0.02-0.05 can hold only for a near-constant predictor. Adult has no
 more rows: its ``holds_fresh`` is its held-out ``holds``.
+``closest_lam``: the candidate with the smallest mean excess over the budget,
+which the search refitted for an unmet budget before it took the largest lam
+within one standard error of it; where no lam met the budget in
+cross-validation and the two differ, ``closest_held_out_value``,
+``closest_fresh_dp``, ``closest_holds_fresh`` and ``closest_accuracy`` measure
+that candidate fitted on the same rows, so both rules are compared case by case.
 ``--summary-only`` rewrites the .md from the .csv and adds each task's DP
 floor: the DP that a predictor independent of s measures at the held-out and
 the CV folds' group sizes (its true DP is 0; see ``dp_floor``).
@@ -42,7 +48,7 @@ rows are rewritten after every case, so a stopped run keeps what it measured.
 
 Run: python benchmarks/suite/budget.py [--tasks NAME ...] [--seeds 0 1 2] [--budgets dp_0.02 ...]
 [--lams 0 0.3 1 3 10 30 | --class-grid] [--rows N] [--adult-rows N]
-[--epochs E] [--out PREFIX] [--summary-only]
+[--epochs E] [--set PARAM=VALUE ...] [--out PREFIX] [--summary-only]
 """
 
 import argparse
@@ -147,43 +153,25 @@ def dp_floor(name, seed, rows, adult_rows, n_folds=3):
     ]
 
 
+def build(estimator, options, **params):
+    """The suite's ``estimator`` with ``options`` (pairs from ``--set``) and ``params``."""
+    return suite_run.ESTIMATORS[estimator](**dict(options), **params)
+
+
 @functools.cache
-def lam0_dp(name, seed, rows, adult_rows, epochs, estimator="IIDM"):
+def lam0_dp(name, seed, rows, adult_rows, epochs, estimator="IIDM", options=()):
     """Held-out DP of the estimator at lam=0 fitted on the training rows."""
     X_train, X_test, y_train, y_test, s_train, s_test = case_data(name, seed, rows, adult_rows)
-    model = suite_run.ESTIMATORS[estimator](lam=0.0, max_epochs=epochs, random_state=seed)
+    model = build(estimator, options, lam=0.0, max_epochs=epochs, random_state=seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         model.fit(X_train, y_train, sensitive=s_train)
     return float(demographic_parity_difference(y_test, model.predict(X_test), sensitive=s_test))
 
 
-def one_case(
-    name,
-    seed,
-    budget_name,
-    lams,
-    rows=None,
-    adult_rows=None,
-    epochs=None,
-    fresh_rows=FRESH_ROWS,
-    estimator="IIDM",
-):
-    epochs = suite_run.QUICK_EPOCHS if epochs is None else epochs
+def measured(model, name, seed, budget_name, rows, adult_rows, fresh_rows):
+    """The budget's measure of ``model`` on the held-out rows and, for DP, on fresh rows."""
     X_train, X_test, y_train, y_test, s_train, s_test = case_data(name, seed, rows, adult_rows)
-    search = BudgetSearchCV(
-        suite_run.ESTIMATORS[estimator](max_epochs=epochs, random_state=seed),
-        BUDGETS[budget_name],
-        lams=lams,
-        random_state=seed,
-    )
-    start = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", BudgetNotMetWarning)  # read from budget_met_
-        warnings.simplefilter("ignore", BudgetBelowNoiseWarning)  # read from noise_floor_
-        warnings.simplefilter("ignore", UserWarning)
-        search.fit(X_train, y_train, sensitive=s_train)
-    model = search.best_estimator_
     y_pred = model.predict(X_test)
     ((measure, bound),) = BUDGETS[budget_name].items()
     if measure == "leakage":
@@ -205,36 +193,113 @@ def one_case(
             holds_fresh = fresh_dp <= bound + DP_TOLERANCE
         else:
             fresh_dp, holds_fresh = np.nan, holds
-    seconds = time.perf_counter() - start
     return {
-        "task": name,
-        "estimator": estimator,
-        "seed": seed,
-        "budget": budget_name,
-        "n_train": len(y_train),
-        "n_test": len(y_test),
-        "lam": search.best_params_[next(iter(search.best_params_))],
-        "budget_met_in_cv": bool(search.cv_results_["meets_budget"].any()),
-        "budget_met": search.budget_met_,
-        "rejected_lams": " ".join(
-            f"{lam:g}"
-            for lam, rejected in zip(
-                search.cv_results_[f"param_{next(iter(search.best_params_))}"],
-                search.cv_results_["refit_rejected"],
-            )
-            if rejected
-        ),
-        "cv_value": float(search.cv_results_[f"mean_test_{measure}"][search.best_index_]),
-        "cv_noise_floor": search.noise_floor_.get(measure, np.nan),
         "held_out_value": float(value),
         "holds": bool(holds),
         "fresh_dp": float(fresh_dp),
         "holds_fresh": bool(holds_fresh),
         "accuracy": float(np.mean(y_pred == y_test)),
         "dp_boot_sd": boot_sd,
-        "lam0_dp": lam0_dp(name, seed, rows, adult_rows, epochs, estimator),
+    }
+
+
+def closest_lam(search, budget_name):
+    """The lam of the smallest mean excess over the budget (ties to the larger lam).
+
+    Before the one-standard-error rule, an unmet budget refitted this one.
+    """
+    ((measure, bound),) = BUDGETS[budget_name].items()
+    (param,) = search.best_params_
+    lams = np.asarray(search.cv_results_[f"param_{param}"], dtype=float)
+    means = np.asarray(search.cv_results_[f"mean_test_{measure}"], dtype=float)
+    return float(-min(zip(means, -lams))[1])
+
+
+def one_case(
+    name,
+    seed,
+    budget_name,
+    lams,
+    rows=None,
+    adult_rows=None,
+    epochs=None,
+    fresh_rows=FRESH_ROWS,
+    estimator="IIDM",
+    options=(),
+):
+    epochs = suite_run.QUICK_EPOCHS if epochs is None else epochs
+    X_train, X_test, y_train, y_test, s_train, s_test = case_data(name, seed, rows, adult_rows)
+    search = BudgetSearchCV(
+        build(estimator, options, max_epochs=epochs, random_state=seed),
+        BUDGETS[budget_name],
+        lams=lams,
+        random_state=seed,
+    )
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BudgetNotMetWarning)  # read from budget_met_
+        warnings.simplefilter("ignore", BudgetBelowNoiseWarning)  # read from noise_floor_
+        warnings.simplefilter("ignore", UserWarning)
+        search.fit(X_train, y_train, sensitive=s_train)
+    seconds = time.perf_counter() - start
+    ((measure, _),) = BUDGETS[budget_name].items()
+    (param,) = search.best_params_
+    lam = search.best_params_[param]
+    row = {
+        "task": name,
+        "estimator": estimator,
+        "seed": seed,
+        "budget": budget_name,
+        "n_train": len(y_train),
+        "n_test": len(y_test),
+        "lam": lam,
+        "budget_met_in_cv": bool(search.cv_results_["meets_budget"].any()),
+        "budget_met": search.budget_met_,
+        "rejected_lams": " ".join(
+            f"{value:g}"
+            for value, rejected in zip(
+                search.cv_results_[f"param_{param}"], search.cv_results_["refit_rejected"]
+            )
+            if rejected
+        ),
+        "cv_value": float(search.cv_results_[f"mean_test_{measure}"][search.best_index_]),
+        "cv_noise_floor": search.noise_floor_.get(measure, np.nan),
+        **measured(search.best_estimator_, name, seed, budget_name, rows, adult_rows, fresh_rows),
+        "lam0_dp": lam0_dp(name, seed, rows, adult_rows, epochs, estimator, options),
         "seconds": seconds,
     }
+    # where no lam met the budget, what the smallest-excess candidate would have given
+    closest = closest_lam(search, budget_name)
+    row["closest_lam"] = closest
+    if not row["budget_met_in_cv"] and closest != lam:
+        model = build(estimator, options, lam=closest, max_epochs=epochs, random_state=seed)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            model.fit(X_train, y_train, sensitive=s_train)
+        then = measured(model, name, seed, budget_name, rows, adult_rows, fresh_rows)
+        row.update(
+            {
+                f"closest_{key}": then[key]
+                for key in ("held_out_value", "fresh_dp", "holds_fresh", "accuracy")
+            }
+        )
+    return row
+
+
+def unmet_comparison(frame):
+    """A line comparing, where no lam met the budget in CV, the chosen and the closest lam."""
+    if "closest_lam" not in frame:
+        return []
+    unmet = frame[~frame.budget_met_in_cv]
+    same = unmet.closest_lam == unmet.lam
+    closest_holds = unmet.holds_fresh.where(same, unmet.get("closest_holds_fresh"))
+    return [
+        "",
+        f"Where no lam met the budget in cross-validation ({len(unmet)} cases), the chosen "
+        f"lam (the largest within one standard error of the closest) holds on fresh rows in "
+        f"{int(unmet.holds_fresh.sum())}; the closest lam (the earlier rule) in "
+        f"{int(closest_holds.astype(bool).sum())}. They differ in {int((~same).sum())} cases.",
+    ]
 
 
 def summary(rows, settings="quick settings", floors=None):
@@ -243,7 +308,7 @@ def summary(rows, settings="quick settings", floors=None):
     met = frame[frame.budget_met_in_cv]
     kept = frame[frame.budget_met] if "budget_met" in frame else None
     lines = [
-        f"# BudgetSearchCV on the suite's test tasks ({settings})",
+        f"# BudgetSearchCV on the suite's tasks ({settings})",
         "",
         f"{len(frame)} (task, seed, budget) cases; the budget holds on the held-out rows in "
         f"{int(frame.holds.sum())} ({frame.holds.mean():.0%}); the search itself found no "
@@ -264,6 +329,7 @@ def summary(rows, settings="quick settings", floors=None):
             if fresh
             else ""
         ),
+        *unmet_comparison(frame),
         "",
         frame.round(3).to_markdown(index=False),
         "",
@@ -334,6 +400,13 @@ def main():
         default=FRESH_ROWS,
         help="rows of the fresh draw that checks DP budgets on synthetic tasks (0: none)",
     )
+    parser.add_argument(
+        "--set",
+        nargs="+",
+        default=None,
+        metavar="PARAM=VALUE",
+        help="change the estimator's parameters, e.g. lam_ramp=False",
+    )
     parser.add_argument("--out", default="suite_budget", help="results prefix")
     parser.add_argument(
         "--summary-only",
@@ -342,7 +415,10 @@ def main():
     )
     args = parser.parse_args()
     lams = None if args.class_grid else args.lams
-    name = suite_run.ESTIMATORS[args.estimator].__name__
+    options = tuple(suite_run.parse_set(args.set).items())
+    name = suite_run.ESTIMATORS[args.estimator].__name__ + "".join(
+        f" {key}={value}" for key, value in options
+    )
     if args.rows is None and args.adult_rows is None and args.epochs is None and lams is not None:
         settings = f"{name}, quick settings"
     else:
@@ -376,6 +452,7 @@ def main():
                         args.epochs,
                         args.fresh_rows,
                         args.estimator,
+                        options,
                     )
                 )
                 print(rows[-1], flush=True)
