@@ -39,10 +39,9 @@ class NoInvarianceWarning(UserWarning):
 class BudgetNotMetWarning(UserWarning):
     """No candidate ``lam`` of a :class:`~skinvariant.model_selection.BudgetSearchCV` met its budget.
 
-    The message names the closest candidate (the smallest excess over the
-    budget) and the one refitted: the largest ``lam`` whose measures are within
-    one standard error of the closest's. Try larger ``lams``, a looser budget
-    or longer training.
+    The message names the closest candidate and its measures; the search
+    refitted that most invariant model. Try larger ``lams``, a looser budget or
+    longer training.
     """
 
 

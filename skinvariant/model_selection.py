@@ -425,39 +425,12 @@ def _budget_violations(cv_results, budget):
     return np.where(np.isnan(violation), np.inf, violation)
 
 
-def _n_splits(cv_results):
-    """Number of held-out folds behind ``cv_results``."""
-    return sum(key.startswith("split") and key.endswith(f"_test_{_SCORE}") for key in cv_results)
-
-
-def _by_excess(candidates, violation, lam):
-    """``candidates`` from the smallest excess over the budget (ties to the larger lam)."""
-    return sorted(candidates, key=lambda i: (violation[i], -lam[i]))
-
-
-def _within_one_standard_error(cv_results, budget, closest):
-    """Candidates whose every budget measure is within one standard error of ``closest``'s.
-
-    The standard error is the spread of ``closest``'s measure over the
-    held-out folds divided by the square root of their number.
-    """
-    within = np.ones(len(cv_results["params"]), dtype=bool)
-    for key in budget:
-        mean = np.asarray(cv_results[f"mean_test_{key}"], dtype=float)
-        error = cv_results[f"std_test_{key}"][closest] / np.sqrt(_n_splits(cv_results))
-        within &= mean <= mean[closest] + error  # a NaN measure is never within
-    return within
-
-
 def _preference(cv_results, budget, param):
     """Candidate indices in order of choice, and which meet the budget.
 
-    First those meeting it, the most accurate first (ties to more slack).
-    Then, when none does, the largest lam whose measures are within one
-    standard error of the closest candidate's (the smallest excess; Breiman's
-    one-standard-error rule, with lam as the regulariser: the measured
-    difference between such candidates is noise, their weights are not);
-    then the rest, the smallest excess first (ties to the larger lam).
+    First those meeting it, the most accurate first (ties to more slack); then
+    the others, the most invariant first (the smallest excess; ties to the
+    larger lam).
     """
     violation = _budget_violations(cv_results, budget)
     if np.isinf(violation).all():
@@ -469,11 +442,7 @@ def _preference(cv_results, budget, param):
     lam = np.asarray(cv_results[f"param_{param}"], dtype=float)
     met = violation <= 0
     within = sorted(np.flatnonzero(met), key=lambda i: (-score[i], violation[i]))
-    beyond = _by_excess(np.flatnonzero(~met), violation, lam)
-    if not within:
-        tied = np.flatnonzero(_within_one_standard_error(cv_results, budget, beyond[0]))
-        first = int(tied[np.argmax(lam[tied])])
-        beyond = [first] + [i for i in beyond if i != first]
+    beyond = sorted(np.flatnonzero(~met), key=lambda i: (violation[i], -lam[i]))
     return [int(i) for i in within + beyond], met
 
 
@@ -486,34 +455,6 @@ def _training_measures(model, X, y, sensitive, budget):
     return {
         key: float(_PREDICTION_MEASURES[key](y, predictions, sensitive=sensitive)) for key in parity
     }
-
-
-def _not_met_message(cv_results, budget, param, lams, refitted):
-    """The ``BudgetNotMetWarning`` text: the closest candidate and the one refitted."""
-    lam = np.asarray(cv_results[f"param_{param}"], dtype=float)
-    violation = _budget_violations(cv_results, budget)
-    closest = _by_excess(range(len(lam)), violation, lam)[0]
-
-    def measured(i):
-        return ", ".join(
-            f"{key} {cv_results[f'mean_test_{key}'][i]:.3g} (budget {limit:g})"
-            for key, limit in budget.items()
-        )
-
-    if refitted == closest:
-        refit = "that most invariant candidate"
-    else:
-        why = (
-            "the largest lam within one standard error of it over the folds"
-            if _within_one_standard_error(cv_results, budget, closest)[refitted]
-            else "the most invariant candidate whose refit was kept"
-        )
-        refit = f"{param}={lam[refitted]:g} (mean {measured(refitted)}), {why}"
-    return (
-        f"No lam in {lams} meets the budget {budget} in cross-validation; the closest is "
-        f"{param}={lam[closest]:g}, with a mean {measured(closest)}. BudgetSearchCV refitted "
-        f"{refit}: try larger lams, a looser budget or more epochs."
-    )
 
 
 class _BudgetRule:
@@ -577,13 +518,8 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
 
     When no candidate meets the budget, a
     :class:`~skinvariant.exceptions.BudgetNotMetWarning` names the closest
-    one (the smallest excess over the budget, relative to it), and the
-    largest ``lam`` whose measures are within one standard error of the
-    closest's (their spread over the folds over the square root of their
-    number) is refitted: the closest itself when no larger ``lam`` is. Within
-    the noise of the folds, which candidate measures lowest is chance, which
-    has the larger ``lam`` is not (the one-standard-error rule, with ``lam``
-    as the regulariser).
+    one (the smallest excess over the budget, relative to it) and that most
+    invariant model is refitted.
 
     A refit is checked before it is kept: if it measures, on its own training
     rows, above both a parity budget and every held-out fold of its ``lam``
@@ -1075,8 +1011,16 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
             self.feature_names_in_ = self.best_estimator_.feature_names_in_
         self._warn_below_noise()
         if not met.any():
+            measured = ", ".join(
+                f"{key} {results[f'mean_test_{key}'][index]:.3g} (budget {limit:g})"
+                for key, limit in budget.items()
+            )
             warn_at_caller(
-                _not_met_message(results, budget, param, lams, index), BudgetNotMetWarning
+                f"No lam in {lams} meets the budget {budget} in cross-validation; the closest "
+                f"is {param}={self.best_params_[param]:g}, with a mean {measured}. BudgetSearchCV refitted "
+                "that most invariant candidate: try larger lams, a looser budget or more "
+                "epochs.",
+                BudgetNotMetWarning,
             )
         return self
 

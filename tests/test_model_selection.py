@@ -273,11 +273,7 @@ def test_an_unreachable_budget_skips_a_collapsed_refit_of_the_closest_lam(blobs,
     estimator = RefitPredictsTheGroup(max_epochs=5, random_state=0)
     with (
         pytest.warns(UnstableRefitWarning, match="refitting lam=3, the next most invariant"),
-        pytest.warns(
-            BudgetNotMetWarning,
-            match=r"the closest is lam=30,.*refitted lam=3 \(mean .*\), the most invariant "
-            "candidate whose refit was kept",
-        ),
+        pytest.warns(BudgetNotMetWarning, match="the closest is lam=3,"),
     ):
         search = BudgetSearchCV(estimator, {DP: 0.0}, lams=LAMS, random_state=0)
         search.fit(X, y, sensitive=s)
@@ -298,54 +294,9 @@ def test_an_unreachable_budget_warns_with_the_closest_lam_and_refits_it(blobs):
     assert not search.cv_results_["meets_budget"].any()
     (not_met,) = [w for w in record if w.category is BudgetNotMetWarning]
     message = str(not_met.message)
-    assert f"the closest is lam={LAMS[closest]:g}" in message
-    assert f"{dp[closest]:.3g} (budget 0)" in message and "that most invariant candidate" in message
+    assert f"lam={LAMS[closest]:g}" in message and f"{dp[closest]:.3g} (budget 0)" in message
     assert isinstance(not_met.message, UserWarning)
     assert not_met.filename == __file__  # attributed to the caller's line
-
-
-def cv_results_of(lams, fold_dp, accuracy=0.8):
-    """A ``GridSearchCV``-shaped ``cv_results_`` with these per-fold DPs (rows: lams)."""
-    fold_dp = np.asarray(fold_dp, dtype=float)
-    results = {
-        "params": [{"lam": lam} for lam in lams],
-        "param_lam": np.asarray(lams, dtype=float),
-        f"mean_test_{DP}": fold_dp.mean(axis=1),
-        f"std_test_{DP}": fold_dp.std(axis=1),
-        "mean_test_score": np.full(len(lams), accuracy),
-    }
-    for k in range(fold_dp.shape[1]):
-        results[f"split{k}_test_score"] = np.full(len(lams), accuracy)
-    return results
-
-
-@pytest.mark.parametrize(
-    "fold_dp_at_100, refitted",
-    [
-        ([0.03, 0.06, 0.045], 100.0),  # mean 0.045: within a standard error of lam=30's 0.04
-        ([0.07, 0.09, 0.08], 30.0),  # mean 0.08: measurably worse than lam=30
-    ],
-)
-def test_an_unreachable_budget_prefers_the_largest_lam_as_invariant_as_the_closest_within_noise(
-    fold_dp_at_100, refitted
-):
-    from skinvariant.model_selection import _preference
-
-    lams = [0.0, 3.0, 30.0, 100.0]
-    # lam=30 is the closest (mean 0.04); its standard error over 3 folds is 0.0094
-    fold_dp = [[0.20, 0.24, 0.22], [0.09, 0.11, 0.10], [0.02, 0.06, 0.04], fold_dp_at_100]
-    order, met = _preference(cv_results_of(lams, fold_dp), {DP: 0.01}, "lam")
-    assert not met.any()
-    assert lams[order[0]] == refitted
-    assert sorted(order) == [0, 1, 2, 3] and lams[order[-1]] == 0.0  # the rest by their excess
-
-
-def test_a_met_budget_ignores_the_standard_error_rule():
-    from skinvariant.model_selection import _preference
-
-    fold_dp = [[0.20, 0.24, 0.22], [0.02, 0.06, 0.04], [0.03, 0.07, 0.05]]
-    order, met = _preference(cv_results_of([0.0, 30.0, 100.0], fold_dp), {DP: 0.045}, "lam")
-    assert met.tolist() == [False, True, False] and order[0] == 1
 
 
 @pytest.mark.filterwarnings("ignore::skinvariant.exceptions.BudgetNotMetWarning")

@@ -33,12 +33,6 @@ never saw either, where a predictor independent of s measures a DP of about
 such a predictor's DP at 0.03-0.11 by chance (``dp_floor``), so there a DP
 budget of 0.02-0.05 can hold only for a near-constant predictor. Adult has no
 more rows: its ``holds_fresh`` is its held-out ``holds``.
-``closest_lam``: the candidate with the smallest mean excess over the budget,
-which the search refitted for an unmet budget before it took the largest lam
-within one standard error of it; where no lam met the budget in
-cross-validation and the two differ, ``closest_held_out_value``,
-``closest_fresh_dp``, ``closest_holds_fresh`` and ``closest_accuracy`` measure
-that candidate fitted on the same rows, so both rules are compared case by case.
 ``--summary-only`` rewrites the .md from the .csv and adds each task's DP
 floor: the DP that a predictor independent of s measures at the held-out and
 the CV folds' group sizes (its true DP is 0; see ``dp_floor``).
@@ -203,18 +197,6 @@ def measured(model, name, seed, budget_name, rows, adult_rows, fresh_rows):
     }
 
 
-def closest_lam(search, budget_name):
-    """The lam of the smallest mean excess over the budget (ties to the larger lam).
-
-    Before the one-standard-error rule, an unmet budget refitted this one.
-    """
-    ((measure, bound),) = BUDGETS[budget_name].items()
-    (param,) = search.best_params_
-    lams = np.asarray(search.cv_results_[f"param_{param}"], dtype=float)
-    means = np.asarray(search.cv_results_[f"mean_test_{measure}"], dtype=float)
-    return float(-min(zip(means, -lams))[1])
-
-
 def one_case(
     name,
     seed,
@@ -268,38 +250,7 @@ def one_case(
         "lam0_dp": lam0_dp(name, seed, rows, adult_rows, epochs, estimator, options),
         "seconds": seconds,
     }
-    # where no lam met the budget, what the smallest-excess candidate would have given
-    closest = closest_lam(search, budget_name)
-    row["closest_lam"] = closest
-    if not row["budget_met_in_cv"] and closest != lam:
-        model = build(estimator, options, lam=closest, max_epochs=epochs, random_state=seed)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            model.fit(X_train, y_train, sensitive=s_train)
-        then = measured(model, name, seed, budget_name, rows, adult_rows, fresh_rows)
-        row.update(
-            {
-                f"closest_{key}": then[key]
-                for key in ("held_out_value", "fresh_dp", "holds_fresh", "accuracy")
-            }
-        )
     return row
-
-
-def unmet_comparison(frame):
-    """A line comparing, where no lam met the budget in CV, the chosen and the closest lam."""
-    if "closest_lam" not in frame:
-        return []
-    unmet = frame[~frame.budget_met_in_cv]
-    same = unmet.closest_lam == unmet.lam
-    closest_holds = unmet.holds_fresh.where(same, unmet.get("closest_holds_fresh"))
-    return [
-        "",
-        f"Where no lam met the budget in cross-validation ({len(unmet)} cases), the chosen "
-        f"lam (the largest within one standard error of the closest) holds on fresh rows in "
-        f"{int(unmet.holds_fresh.sum())}; the closest lam (the earlier rule) in "
-        f"{int(closest_holds.astype(bool).sum())}. They differ in {int((~same).sum())} cases.",
-    ]
 
 
 def summary(rows, settings="quick settings", floors=None):
@@ -329,7 +280,6 @@ def summary(rows, settings="quick settings", floors=None):
             if fresh
             else ""
         ),
-        *unmet_comparison(frame),
         "",
         frame.round(3).to_markdown(index=False),
         "",
