@@ -49,7 +49,8 @@ fitted on the whole 70 % and its own prediction certified on the 30 %
 (``lam=100`` was picked after reading splits 0-11, so splits 12 on judge it).
 
 Run: python benchmarks/certified_selection.py [--seeds 0 1 2] [--fixed LAM]
-[--add-mine] [--from-csv RUN_candidates.csv --without NETWORK]
+[--add-mine] [--set NETWORK.PARAM=VALUE ...]
+[--from-csv RUN_candidates.csv --without NETWORK]
 (~4 min a seed, ~1 with --fixed; writes results/certified_selection.csv, or
 certified_selection_seeds_<seeds>.csv for other seeds, and the
 ``_candidates.csv`` beside it; with --fixed, certified_fixed_aii_lam<LAM>...)
@@ -67,6 +68,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
+from suite.run import parse_set
 
 from skinvariant import (
     AdversarialClassifier,
@@ -111,14 +113,16 @@ def split_with_baseline(seed):
     return split, LogisticRegression(max_iter=2000).fit(X_train, y_train).score(X_test, y_test)
 
 
-def candidates(X_fit, y_fit, s_fit, seed, networks):
+def candidates(X_fit, y_fit, s_fit, seed, networks, options):
     """Every (network, lam, fairness, n_cells): a function from rows to cells, fitted on the fit rows.
 
-    ``fairness`` is None for the network's own prediction as 2 cells.
+    ``fairness`` is None for the network's own prediction as 2 cells;
+    ``options`` maps a network's class name to parameters it is built with.
     """
     for estimator, lam in networks:
-        network = estimator(lam=lam, random_state=seed).fit(X_fit, y_fit, sensitive=s_fit)
         name = estimator.__name__
+        network = estimator(lam=lam, random_state=seed, **options.get(name, {}))
+        network.fit(X_fit, y_fit, sensitive=s_fit)
         yield (name, lam, None, 2), network.predict
         scaler = StandardScaler().fit(network.transform(X_fit))
         z_fit = scaler.transform(network.transform(X_fit))
@@ -189,7 +193,7 @@ def choice_without(candidates_csv, network):
     )
 
 
-def run(seed, networks=NETWORKS):
+def run(seed, networks=NETWORKS, options=None):
     (X_train, X_test, y_train, y_test, s_train, s_test), baseline = split_with_baseline(seed)
     X_fit, X_val, y_fit, y_val, s_fit, s_val = train_test_split(
         X_train,
@@ -200,7 +204,7 @@ def run(seed, networks=NETWORKS):
         random_state=seed,
     )
     rows, scale = [], np.sqrt(len(y_val) / len(y_test))
-    for setting, cells_of in candidates(X_fit, y_fit, s_fit, seed, networks):
+    for setting, cells_of in candidates(X_fit, y_fit, s_fit, seed, networks, options or {}):
         cells_fit, cells_val = cells_of(X_fit), cells_of(X_val)
         certificate = demographic_parity_bound(cells_val, s_val)
         rows.append(
@@ -270,13 +274,25 @@ def main():
     parser.add_argument(
         "--add-mine", action="store_true", help="MINE at lam 10 and 30 among the candidates too"
     )
+    parser.add_argument(
+        "--set",
+        nargs="+",
+        default=[],
+        metavar="NETWORK.PARAM=VALUE",
+        help="build a network with a parameter changed, e.g. HSICClassifier.lam_ramp=False",
+    )
     args = parser.parse_args()
+    options = {}
+    for pair in args.set:
+        name, _, param = pair.partition(".")
+        options.setdefault(name, {}).update(parse_set([param]))
     if (args.without is None) != (args.from_csv is None):
         parser.error("--without and --from-csv go together")
     seeds = args.seeds
     started = time.perf_counter()
     suffix = "" if seeds == [0, 1, 2] else f"_seeds_{'_'.join(map(str, seeds))}"
     suffix += "_with_mine" if args.add_mine else ""
+    suffix += "".join(f"_{pair}" for pair in args.set)
     if args.without is not None:
         table = choice_without(args.from_csv, args.without)
         seeds = list(table.seed)
@@ -287,7 +303,7 @@ def main():
         table.to_csv(RESULTS / f"certified_fixed_aii_lam{args.fixed:g}{suffix}.csv", index=False)
     else:
         networks = NETWORKS + MINE_NETWORKS if args.add_mine else NETWORKS
-        summaries, every_candidate = zip(*(run(seed, networks) for seed in seeds))
+        summaries, every_candidate = zip(*(run(seed, networks, options) for seed in seeds))
         table = pd.DataFrame(summaries)
         table.to_csv(RESULTS / f"certified_selection{suffix}.csv", index=False)
         pd.concat(every_candidate).to_csv(
