@@ -114,6 +114,13 @@ def demographic_parity_bound(cells, sensitive, *, confidence=0.95):
     computed on one set of rows, unlike the three disjoint sets of the FARE
     paper's procedure, and holds for any number of groups.
 
+    To choose among ``K`` representations certified on the same rows (none
+    of which fitted any of them), certify each at
+    ``confidence=1 - (1 - c) / K``: the ``K`` bounds then hold together
+    with probability at least ``c`` (the union bound), so the one chosen
+    after reading them keeps its bound at ``c``. Choosing the lowest of
+    ``K`` bounds each computed at ``c`` does not.
+
     Examples
     --------
     >>> import numpy as np
