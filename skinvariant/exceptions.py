@@ -48,11 +48,12 @@ class BudgetNotMetWarning(UserWarning):
 class UnstableRefitWarning(UserWarning):
     """A :class:`~skinvariant.model_selection.BudgetSearchCV` refit broke the budget on its own rows.
 
-    The candidate met the budget in cross-validation, but its refit on all
-    rows measures above the budget on those very rows, and above every
-    held-out fold of its ``lam``: fits at that ``lam`` vary from run to run.
-    The search rejected the refit and refitted the next candidate; the
-    message names both.
+    The candidate's refit on all rows measures above the budget on those
+    very rows, and above every held-out fold of its ``lam``: fits at that
+    ``lam`` vary from run to run. The search refits it once more with
+    another ``random_state`` (the message names the seed); if that refit
+    breaks the budget too, it rejects the candidate and refits the next one
+    (the message names both).
     """
 
 

@@ -112,6 +112,13 @@ def _check_lam_param(estimator, param):
     )
 
 
+def _another_seed(random_state):
+    """A seed for one more fit: drawn from ``random_state`` (None stays None, a fresh draw)."""
+    if random_state is None:
+        return None
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+
+
 def _rows_of(frame, rows):
     """The rows of a sensitive frame: 1-D for one attribute, a frame for several."""
     part = frame.iloc[rows].reset_index(drop=True)
@@ -525,9 +532,12 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
     rows, above both a parity budget and every held-out fold of its ``lam``
     by more than the noise floor of those rows, it is not the model that
     cross-validation vouched for (fits at a large ``lam`` can vary from run
-    to run, some collapsing). It is rejected with an
-    :class:`~skinvariant.exceptions.UnstableRefitWarning` and the next
-    candidate in the order above is refitted.
+    to run, some collapsing). It is refitted once more with another
+    ``random_state`` (drawn from the estimator's own, so a seeded search
+    stays reproducible), with an
+    :class:`~skinvariant.exceptions.UnstableRefitWarning`; if that refit
+    breaks the budget too, the candidate is rejected, with another such
+    warning, and the next candidate in the order above is refitted.
 
     ``fit(X, y, sensitive=s)`` works with metadata routing on or off, for a
     skinvariant estimator or a ``Pipeline`` ending in one (its ``lam`` is
@@ -577,7 +587,8 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
         ``{lam parameter: chosen value}``, e.g. ``{"lam": 3.0}`` or
         ``{"iidmclassifier__lam": 3.0}``.
     best_estimator_ : estimator
-        The chosen candidate refitted on all rows with their ``sensitive``.
+        The chosen candidate refitted on all rows with their ``sensitive``
+        (with another ``random_state`` where ``refit_retried`` says so).
     best_index_ : int
         Its index in ``cv_results_``.
     best_score_ : float
@@ -603,15 +614,17 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
         ``rank_test_score`` for ``scoring``, the same for each budget measure
         by its key (``split<k>_test_leakage``, ``mean_test_leakage``, ...: the
         raw measure per held-out fold, ranked from the lowest), the fit and
-        score times, ``meets_budget`` (bool per candidate) and
-        ``refit_rejected`` (bool per candidate: its refit was rejected).
+        score times, ``meets_budget`` (bool per candidate),
+        ``refit_retried`` (its first refit broke the budget and it was
+        refitted with another ``random_state``) and ``refit_rejected`` (its
+        refits were rejected).
     scorer_ : callable
         The ``scoring`` scorer, used by :meth:`score`.
     n_splits_ : int
         Number of folds.
     refit_time_ : float
-        Seconds taken to refit the chosen candidate, with the rejected refits
-        before it and the checks.
+        Seconds taken to refit the chosen candidate, with the retried and
+        rejected refits before it and the checks.
     classes_ : ndarray of shape (n_classes,)
         Class labels, from ``best_estimator_``.
     n_features_in_ : int
@@ -843,24 +856,29 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
         return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
 
     def _stable_refit(self, search, param, order, met, budget, X, y, sensitive, fit_params):
-        """The chosen refit, after rejecting refits that break the budget unlike their folds.
+        """The chosen refit, after retrying or rejecting refits that break the budget unlike their folds.
 
         ``GridSearchCV`` refitted ``order[0]``. A refit that measures on its own
         training rows above both the budget and every held-out fold of its
         ``lam``, by more than the noise floor of those rows, is not the model
-        that was cross-validated (fits at that ``lam`` vary from run to run):
-        it is rejected, with an :class:`UnstableRefitWarning`, and the next
-        candidate in ``order`` is refitted, until one is kept or none is
-        left. Leakage has no such check: probes read on the rows the encoder
-        was fitted on say nothing of new rows.
+        that was cross-validated (fits at that ``lam`` vary from run to run).
+        It is refitted once more with another ``random_state``; if that one
+        breaks the budget too, the candidate is rejected and the next in
+        ``order`` is refitted, until one is kept or none is left. Each step
+        draws an :class:`UnstableRefitWarning`. Leakage has no such check:
+        probes read on the rows the encoder was fitted on say nothing of new
+        rows.
 
-        Returns the model, its index, the per-candidate ``rejected`` flags and
-        the model's parity measures on its training rows.
+        Returns the model, its index, the per-candidate ``retried`` and
+        ``rejected`` flags and the model's parity measures on its training rows.
         """
         results = search.cv_results_
+        retried = np.zeros(len(met), dtype=bool)
         rejected = np.zeros(len(met), dtype=bool)
         model, index = search.best_estimator_, order[0]
         noise = self._noise_floors(y, sensitive, budget, [(None, slice(None))])  # all rows
+        seed_param = param.removesuffix("lam") + "random_state"
+        can_retry = seed_param in model.get_params(deep=True)
         while True:
             measures = _training_measures(model, X, y, sensitive, budget)
             folds = {
@@ -873,45 +891,56 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
                 if value > max(budget[key], np.nanmax(folds[key])) + noise.get(key, 0.0)
             ]
             if not broken:
-                return model, index, rejected, measures
-            rejected[index] = True
-            remaining = [i for i in order if not rejected[i]]
-            lams = [results["params"][i][param] for i in (index, *remaining[:1])]
+                return model, index, retried, rejected, measures
+            lam = results["params"][index][param]
             detail = "; ".join(
                 f"{key} {measures[key]:.3g} against a budget of {budget[key]:g}, "
                 f"{np.nanmin(folds[key]):.3g}-{np.nanmax(folds[key]):.3g} on the held-out folds "
                 f"and a noise floor of {noise.get(key, 0.0):.3g}"
                 for key in broken
             )
+            if can_retry and not retried[index]:
+                retried[index] = True
+                seed = _another_seed(model.get_params(deep=True)[seed_param])
+                instead = f"refitting it once more with {seed_param}={seed}."
+                self._warn_unstable(param, lam, detail, instead)
+                model = self._refit(search, index, X, y, fit_params, **{seed_param: seed})
+                continue
+            rejected[index] = True
+            remaining = [i for i in order if not rejected[i]]
             if not remaining:
                 instead = "no other lam is left: keeping it (budget_met_ is False)."
-            elif met[remaining[0]]:
-                instead = (
-                    f"refitting {param}={lams[1]:g}, the next most accurate within the budget."
-                )
             else:
-                instead = (
-                    f"no other lam meets the budget in cross-validation: refitting {param}="
-                    f"{lams[1]:g}, the most invariant of the rest (budget_met_ is False)."
-                    if met[index]
-                    else f"refitting {param}={lams[1]:g}, the next most invariant."
-                )
-            warn_at_caller(
-                f"The refit at {param}={lams[0]:g} measures, on its own training rows, {detail}: "
-                "fits at this lam vary from run to run, so the cross-validated ones do not "
-                f"vouch for it; {instead}",
-                UnstableRefitWarning,
-            )
+                following = results["params"][remaining[0]][param]
+                if met[remaining[0]]:
+                    instead = f"refitting {param}={following:g}, the next most accurate within the budget."
+                elif met[index]:
+                    instead = (
+                        f"no other lam meets the budget in cross-validation: refitting {param}="
+                        f"{following:g}, the most invariant of the rest (budget_met_ is False)."
+                    )
+                else:
+                    instead = f"refitting {param}={following:g}, the next most invariant."
+            self._warn_unstable(param, lam, detail, instead)
             if not remaining:
-                return model, index, rejected, measures
+                return model, index, retried, rejected, measures
             index = remaining[0]
             model = self._refit(search, index, X, y, fit_params)
 
-    def _refit(self, search, index, X, y, fit_params):
+    @staticmethod
+    def _warn_unstable(param, lam, detail, instead):
+        warn_at_caller(
+            f"The refit at {param}={lam:g} measures, on its own training rows, {detail}: "
+            "fits at this lam vary from run to run, so the cross-validated ones do not "
+            f"vouch for it; {instead}",
+            UnstableRefitWarning,
+        )
+
+    def _refit(self, search, index, X, y, fit_params, **overrides):
         """Fit the candidate ``index`` on all rows, its parameters routed as ``GridSearchCV`` does."""
         routed = search._get_routed_params_for_fit(fit_params)
         model = clone(self.estimator).set_params(
-            **clone(search.cv_results_["params"][index], safe=False)
+            **clone(search.cv_results_["params"][index], safe=False), **overrides
         )
         return model.fit(X, y, **routed.estimator.fit)
 
@@ -985,7 +1014,7 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
         results = search.cv_results_
         order, met = _preference(results, budget, param)
         refit_start = time.perf_counter()
-        model, index, rejected, measures = self._stable_refit(
+        model, index, retried, rejected, measures = self._stable_refit(
             search, param, order, met, budget, X, y, sensitive, fit_params
         )
         for key in budget:  # lower is better: rank 1 is the most invariant
@@ -995,6 +1024,7 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
                 .to_numpy(dtype=np.int32)
             )
         results["meets_budget"] = met
+        results["refit_retried"] = retried
         results["refit_rejected"] = rejected
         self.cv_results_ = results
         self.best_index_ = index

@@ -199,18 +199,25 @@ def test_a_kept_refit_reports_its_parity_on_its_training_rows(dp_searches, blobs
     assert leakage_only.fit(X, y, sensitive=s).refit_measures_ == {}
 
 
+def unstable_refit_messages(record):
+    return [str(warning.message) for warning in record if warning.category is UnstableRefitWarning]
+
+
 class RefitPredictsTheGroup(IIDMClassifier):
     """IIDM whose fit on all 450 rows at a lam in ``unstable`` predicts each training row's group.
 
     It stands for a refit that collapsed unlike the cross-validated fits at
     its lam (those saw 300 rows): its own training rows measure a DP of 1.
+    With ``unlucky_seed`` set, only a fit of that ``random_state`` collapses.
     """
 
     unstable = ()
+    unlucky_seed = None
 
     def fit(self, X, y, *, sensitive=None):
         super().fit(X, y, sensitive=sensitive)
-        collapsed = len(X) == 450 and self.lam in self.unstable
+        unlucky = self.unlucky_seed is None or self.random_state == self.unlucky_seed
+        collapsed = len(X) == 450 and self.lam in self.unstable and unlucky
         self.group_of_ = dict(zip(map(bytes, np.asarray(X)), sensitive)) if collapsed else None
         return self
 
@@ -237,12 +244,38 @@ def test_a_refit_breaking_the_budget_unlike_its_folds_is_replaced_by_the_next_la
         search = BudgetSearchCV(estimator, {DP: 0.6}, lams=LAMS, random_state=0)
         search.fit(X, y, sensitive=s)
     assert search.cv_results_["meets_budget"].all()
+    # refitted once more with another seed, collapsed again, then rejected
+    assert search.cv_results_["refit_retried"].tolist() == [True, False, False]
     assert search.cv_results_["refit_rejected"].tolist() == [True, False, False]
     assert search.best_params_ == {"lam": 3.0} and search.budget_met_  # the next most accurate
     assert search.best_estimator_.lam == 3.0 and search.best_estimator_.group_of_ is None
+    assert search.best_estimator_.random_state == 0
     assert search.refit_measures_[DP] < 0.6
-    assert "refitting lam=3, the next most accurate" in str(record[0].message)
+    retry, rejection = unstable_refit_messages(record)
+    assert "refitting it once more with random_state=" in retry
+    assert "lam=0 measures" in rejection and "refitting lam=3, the next most accurate" in rejection
     assert record[0].filename == __file__
+
+
+def test_a_refit_that_collapsed_by_its_seed_alone_is_kept_on_a_second_draw(blobs, monkeypatch):
+    X, y, s = blobs
+    monkeypatch.setattr(RefitPredictsTheGroup, "unstable", (0.0,))
+    monkeypatch.setattr(RefitPredictsTheGroup, "unlucky_seed", 0)
+    estimator = RefitPredictsTheGroup(max_epochs=5, random_state=0)
+    searches = []
+    for _ in range(2):
+        with pytest.warns(UnstableRefitWarning, match="once more with random_state=") as record:
+            search = BudgetSearchCV(estimator, {DP: 0.6}, lams=LAMS, random_state=0)
+            searches.append(search.fit(X, y, sensitive=s))
+        assert len(unstable_refit_messages(record)) == 1
+    assert search.best_params_ == {"lam": 0.0} and search.budget_met_  # the most accurate, kept
+    assert search.cv_results_["refit_retried"].tolist() == [True, False, False]
+    assert not search.cv_results_["refit_rejected"].any()
+    assert search.best_estimator_.group_of_ is None and search.refit_measures_[DP] < 0.6
+    # the second seed is drawn from the estimator's own: the search is reproducible
+    seeds = {found.best_estimator_.random_state for found in searches}
+    assert len(seeds) == 1 and seeds != {0}
+    np.testing.assert_array_equal(searches[0].predict_proba(X), searches[1].predict_proba(X))
 
 
 def test_when_every_lam_within_the_budget_breaks_on_refit_the_most_invariant_rest_is_kept(
@@ -256,12 +289,15 @@ def test_when_every_lam_within_the_budget_breaks_on_refit_the_most_invariant_res
     with pytest.warns(UnstableRefitWarning) as record:
         search = BudgetSearchCV(estimator, {DP: 0.1}, lams=LAMS, random_state=0)
         search.fit(X, y, sensitive=s)
-    first, second = (str(warning.message) for warning in record)
+    retry_3, first, retry_30, second = unstable_refit_messages(record)
+    assert "lam=3 measures" in retry_3 and "once more with random_state=" in retry_3
     assert "lam=3 measures" in first and "refitting lam=30, the next most accurate" in first
+    assert "lam=30 measures" in retry_30 and "once more with random_state=" in retry_30
     assert (
         "lam=30 measures" in second and "refitting lam=0, the most invariant of the rest" in second
     )
     assert search.best_params_ == {"lam": 0.0} and not search.budget_met_
+    assert search.cv_results_["refit_retried"].tolist() == [False, True, True]
     assert search.cv_results_["refit_rejected"].tolist() == [False, True, True]
     assert search.refit_measures_[DP] > 0.1
 

@@ -22,9 +22,10 @@ the same network at lam=0 fitted on the training rows (once per task and seed);
 predictor measures by chance on its held-out folds; a budget below it draws a
 ``BudgetBelowNoiseWarning``); ``budget_met_in_cv``, whether some lam met the
 budget in cross-validation; ``budget_met``, the search's ``budget_met_``;
-``rejected_lams``, the lams whose refit the search rejected (its
-``cv_results_["refit_rejected"]``: a refit that broke a DP budget on its own
-training rows unlike its folds).
+``retried_lams``, the lams whose first refit broke a DP budget on its own
+training rows unlike its folds and was refitted with another seed (its
+``cv_results_["refit_retried"]``); ``rejected_lams``, those whose second
+refit broke it too and were passed over (``cv_results_["refit_rejected"]``).
 ``fresh_dp`` and ``holds_fresh`` (synthetic tasks, DP budgets): the same check
 on a fresh draw of ``--fresh-rows`` rows (default 100,000) from the task's
 generator with another seed (``seed + FRESH_SEED_OFFSET``), rows the search
@@ -237,13 +238,16 @@ def one_case(
         "lam": lam,
         "budget_met_in_cv": bool(search.cv_results_["meets_budget"].any()),
         "budget_met": search.budget_met_,
-        "rejected_lams": " ".join(
-            f"{value:g}"
-            for value, rejected in zip(
-                search.cv_results_[f"param_{param}"], search.cv_results_["refit_rejected"]
+        **{
+            f"{flag}_lams": " ".join(
+                f"{value:g}"
+                for value, flagged in zip(
+                    search.cv_results_[f"param_{param}"], search.cv_results_[f"refit_{flag}"]
+                )
+                if flagged
             )
-            if rejected
-        ),
+            for flag in ("retried", "rejected")
+        },
         "cv_value": float(search.cv_results_[f"mean_test_{measure}"][search.best_index_]),
         "cv_noise_floor": search.noise_floor_.get(measure, np.nan),
         **measured(search.best_estimator_, name, seed, budget_name, rows, adult_rows, fresh_rows),
