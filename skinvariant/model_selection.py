@@ -475,6 +475,21 @@ class _BudgetRule:
         return _preference(cv_results, self.budget, self.param)[0][0]
 
 
+def _after_rejection(results, param, met, rejected_index, remaining):
+    """What the search does after rejecting the candidate ``rejected_index``, in words."""
+    if not remaining:
+        return "no other lam is left: keeping it (budget_met_ is False)."
+    following = results["params"][remaining[0]][param]
+    if met[remaining[0]]:
+        return f"refitting {param}={following:g}, the next most accurate within the budget."
+    if met[rejected_index]:
+        return (
+            f"no other lam meets the budget in cross-validation: refitting {param}="
+            f"{following:g}, the most invariant of the rest (budget_met_ is False)."
+        )
+    return f"refitting {param}={following:g}, the next most invariant."
+
+
 class _BudgetGridSearchCV(GridSearchCV):
     """``GridSearchCV`` that also hands the budget scorers their metadata with routing off.
 
@@ -908,20 +923,9 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
                 continue
             rejected[index] = True
             remaining = [i for i in order if not rejected[i]]
-            if not remaining:
-                instead = "no other lam is left: keeping it (budget_met_ is False)."
-            else:
-                following = results["params"][remaining[0]][param]
-                if met[remaining[0]]:
-                    instead = f"refitting {param}={following:g}, the next most accurate within the budget."
-                elif met[index]:
-                    instead = (
-                        f"no other lam meets the budget in cross-validation: refitting {param}="
-                        f"{following:g}, the most invariant of the rest (budget_met_ is False)."
-                    )
-                else:
-                    instead = f"refitting {param}={following:g}, the next most invariant."
-            self._warn_unstable(param, lam, detail, instead)
+            self._warn_unstable(
+                param, lam, detail, _after_rejection(results, param, met, index, remaining)
+            )
             if not remaining:
                 return model, index, retried, rejected, measures
             index = remaining[0]
