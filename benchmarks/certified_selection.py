@@ -57,8 +57,8 @@ fitted on the whole 70 % and its own prediction certified on the 30 %
 (``lam=100`` was picked after reading splits 0-11, so splits 12 on judge it).
 
 Run: python benchmarks/certified_selection.py [--seeds 0 1 2] [--fixed LAM]
-[--add-mine] [--set NETWORK.PARAM=VALUE ...]
-[--from-csv RUN_candidates.csv --without NETWORK]
+[--add-mine] [--replicas K] [--set NETWORK.PARAM=VALUE ...]
+[--from-csv RUN_candidates.csv --without NETWORK ...]
 (~4 min a seed, ~1 with --fixed; writes results/certified_selection.csv, or
 certified_selection_seeds_<seeds>.csv for other seeds, and the
 ``_candidates.csv`` beside it; with --fixed, certified_fixed_aii_lam<LAM>...)
@@ -122,15 +122,19 @@ def split_with_baseline(seed):
     return split, LogisticRegression(max_iter=2000).fit(X_train, y_train).score(X_test, y_test)
 
 
-def candidates(X_fit, y_fit, s_fit, seed, networks, options):
+def candidates(X_fit, y_fit, s_fit, seed, networks, options, replicas=0):
     """Every (network, lam, fairness, n_cells): a function from rows to cells, fitted on the fit rows.
 
     ``fairness`` is None for the network's own prediction as 2 cells;
     ``options`` maps a network's class name to parameters it is built with.
+    With ``replicas`` k > 0, each network is fitted k more times with other
+    seeds, named ``<class>~1``, ..., ``<class>~k``.
     """
-    for estimator, lam in networks:
-        name = estimator.__name__
-        network = estimator(lam=lam, random_state=seed, **options.get(name, {}))
+    for (estimator, lam), replica in itertools.product(networks, range(replicas + 1)):
+        name = estimator.__name__ + (f"~{replica}" if replica else "")
+        network = estimator(
+            lam=lam, random_state=seed + 1000 * replica, **options.get(estimator.__name__, {})
+        )
         network.fit(X_fit, y_fit, sensitive=s_fit)
         yield (name, lam, None, 2), network.predict
         scaler = StandardScaler().fit(network.transform(X_fit))
@@ -201,14 +205,14 @@ def simultaneous_bounds(empirical, deviation, n_candidates):
     return np.minimum(empirical + deviation * np.sqrt(level), 1.0)
 
 
-def choice_without(candidates_csv, network):
-    """The choices each split of a run's ``_candidates.csv`` would have made without ``network``.
+def choice_without(candidates_csv, networks):
+    """The choices each split of a run's ``_candidates.csv`` would have made without ``networks``.
 
     The simultaneous bounds are recomputed for the smaller number of
     candidates (from the columns of runs that recorded them).
     """
     table = pd.read_csv(candidates_csv)
-    table = table[table.network != network].astype({"fairness": object})
+    table = table[~table.network.isin(networks)].astype({"fairness": object})
     table["fairness"] = table.fairness.where(table.fairness.notna(), None)
     rules = list(RULES) if "simultaneous_empirical" in table else ["validation"]
     summaries = []
@@ -228,7 +232,7 @@ def choice_without(candidates_csv, network):
     return pd.DataFrame(summaries)
 
 
-def run(seed, networks=NETWORKS, options=None):
+def run(seed, networks=NETWORKS, options=None, replicas=0):
     (X_train, X_test, y_train, y_test, s_train, s_test), baseline = split_with_baseline(seed)
     X_fit, X_val, y_fit, y_val, s_fit, s_val = train_test_split(
         X_train,
@@ -239,7 +243,8 @@ def run(seed, networks=NETWORKS, options=None):
         random_state=seed,
     )
     rows, scale = [], np.sqrt(len(y_val) / len(y_test))
-    for setting, cells_of in candidates(X_fit, y_fit, s_fit, seed, networks, options or {}):
+    fitted = candidates(X_fit, y_fit, s_fit, seed, networks, options or {}, replicas)
+    for setting, cells_of in fitted:
         cells_fit, cells_val = cells_of(X_fit), cells_of(X_val)
         certificate = demographic_parity_bound(cells_val, s_val)
         rows.append(
@@ -323,12 +328,20 @@ def main():
     )
     parser.add_argument(
         "--without",
+        nargs="+",
         metavar="NETWORK",
-        help="with --from-csv: the choice a run would have made without NETWORK's candidates",
+        help="with --from-csv: the choice a run would have made without these networks' candidates",
     )
     parser.add_argument("--from-csv", type=Path, help="a run's _candidates.csv (for --without)")
     parser.add_argument(
         "--add-mine", action="store_true", help="MINE at lam 10 and 30 among the candidates too"
+    )
+    parser.add_argument(
+        "--replicas",
+        type=int,
+        default=0,
+        metavar="K",
+        help="fit every network K more times with other seeds (named <class>~1 ... <class>~K)",
     )
     parser.add_argument(
         "--set",
@@ -348,18 +361,21 @@ def main():
     started = time.perf_counter()
     suffix = "" if seeds == [0, 1, 2] else f"_seeds_{'_'.join(map(str, seeds))}"
     suffix += "_with_mine" if args.add_mine else ""
+    suffix += f"_replicas_{args.replicas}" if args.replicas else ""
     suffix += "".join(f"_{pair}" for pair in args.set)
     if args.without is not None:
         table = choice_without(args.from_csv, args.without)
         seeds = list(table.seed)
         stem = args.from_csv.name.removesuffix("_candidates.csv")
-        table.to_csv(RESULTS / f"{stem}_without_{args.without}.csv", index=False)
+        table.to_csv(RESULTS / f"{stem}_without_{'_'.join(args.without)}.csv", index=False)
     elif args.fixed is not None:
         table = pd.DataFrame([run_fixed(seed, args.fixed) for seed in seeds])
         table.to_csv(RESULTS / f"certified_fixed_aii_lam{args.fixed:g}{suffix}.csv", index=False)
     else:
         networks = NETWORKS + MINE_NETWORKS if args.add_mine else NETWORKS
-        summaries, every_candidate = zip(*(run(seed, networks, options) for seed in seeds))
+        summaries, every_candidate = zip(
+            *(run(seed, networks, options, args.replicas) for seed in seeds)
+        )
         table = pd.DataFrame([summary for split in summaries for summary in split])
         table.to_csv(RESULTS / f"certified_selection{suffix}.csv", index=False)
         pd.concat(every_candidate).to_csv(
