@@ -200,7 +200,12 @@ def choice(rows, seed, baseline, rule):
 
 
 def simultaneous_bounds(empirical, deviation, n_candidates):
-    """Bounds whose deviation terms, computed at one candidate's confidence, cover ``n_candidates``."""
+    """Bounds whose deviation terms, computed at one candidate's confidence, cover ``n_candidates``.
+
+    The same as ``demographic_parity_bound(..., confidence=1 - 0.05 / K)``
+    for two groups (Adult's), rescaled from the stored single-candidate term
+    so that ``--without`` can redo it for a smaller K.
+    """
     level = np.log(n_candidates / (1 - CONFIDENCE)) / np.log(1 / (1 - CONFIDENCE))
     return np.minimum(empirical + deviation * np.sqrt(level), 1.0)
 

@@ -226,9 +226,8 @@ def one_case(
         search.fit(X_train, y_train, sensitive=s_train)
     seconds = time.perf_counter() - start
     ((measure, _),) = BUDGETS[budget_name].items()
-    (param,) = search.best_params_
-    lam = search.best_params_[param]
-    row = {
+    ((param, lam),) = search.best_params_.items()
+    return {
         "task": name,
         "estimator": estimator,
         "seed": seed,
@@ -254,7 +253,6 @@ def one_case(
         "lam0_dp": lam0_dp(name, seed, rows, adult_rows, epochs, estimator, options),
         "seconds": seconds,
     }
-    return row
 
 
 def summary(rows, settings="quick settings", floors=None):
