@@ -276,7 +276,7 @@ def _fit_sensitive_codes(estimator, sensitive, n_samples):
             NoInvarianceWarning,
         )
         return np.zeros(n_samples, dtype=np.int64), [None]
-    return group_codes(sensitive, n_samples)
+    return group_codes(sensitive, n_samples, compared_by="a fairness-aware tree")
 
 
 class _FAREBase(_CellsMixin, TransformerMixin, ClassNamePrefixFeaturesOutMixin, BaseEstimator):

@@ -122,6 +122,22 @@ def test_bad_inputs_name_the_fix():
         equalized_odds_bound(cells, y, s)
 
 
+def test_a_single_group_is_refused_rather_than_certified_at_zero():
+    cells, s = draw_cells(100, np.random.RandomState(5))
+    y = cells % 2
+    single = np.zeros_like(s)
+    match = r"single group \(0\); a (certificate|fairness-aware tree) needs at least two"
+    with pytest.raises(ValueError, match=match):
+        demographic_parity_bound(cells, single)
+    with pytest.raises(ValueError, match=match):
+        equalized_odds_bound(cells, y, single)
+    with pytest.raises(ValueError, match=match):
+        FARETransformer().fit(cells[:, None], y, sensitive=single)
+    cells_of_both = FARETransformer().fit(cells[:, None], y, sensitive=s)
+    with pytest.raises(ValueError, match=match):
+        cells_of_both.certify(cells[:, None], y, sensitive=single)
+
+
 # -- FARE -----------------------------------------------------------------------
 
 

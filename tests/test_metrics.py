@@ -1,3 +1,4 @@
+import functools
 import pickle
 
 import numpy as np
@@ -22,6 +23,7 @@ from skinvariant.metrics import (
     equality_gap,
     equalized_odds_difference,
     fairness_report,
+    group_error_gap,
     make_fairness_scorer,
     parity_gap,
     parity_noise_floor,
@@ -179,11 +181,73 @@ def test_string_and_bool_labels_map_to_zero_one(random_predictions, ours, fairle
     y_true, y_pred, sensitive = random_predictions
     expected = ours(y_true, y_pred, sensitive=sensitive)
     as_strings = np.array(["no", "yes"])
-    assert ours(as_strings[y_true], as_strings[y_pred], sensitive=sensitive) == pytest.approx(
-        expected
-    )
+    assert ours(
+        as_strings[y_true], as_strings[y_pred], sensitive=sensitive, pos_label="yes"
+    ) == pytest.approx(expected)
     assert ours(y_true.astype(bool), y_pred.astype(bool), sensitive=sensitive) == pytest.approx(
         expected
+    )
+
+
+@pytest.mark.parametrize("measure", [demographic_parity_difference, equalized_odds_difference])
+def test_a_gap_that_is_the_same_whichever_label_is_positive_needs_no_pos_label(
+    random_predictions, measure
+):
+    y_true, y_pred, sensitive = random_predictions
+    labels = np.array(["denied", "approved"])
+    expected = measure(y_true, y_pred, sensitive=sensitive)
+    assert measure(labels[y_true], labels[y_pred], sensitive=sensitive) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    "measure",
+    [
+        equal_opportunity_difference,
+        functools.partial(equality_gap, rate="tpr"),
+        functools.partial(equality_gap, rate="tnr"),
+    ],
+)
+def test_a_gap_that_depends_on_the_positive_label_needs_it_for_labels_other_than_0_1(
+    random_predictions, measure
+):
+    # "denied" sorts after "approved": a default would have taken it as the positive label
+    y_true, y_pred, sensitive = random_predictions
+    labels = np.array(["denied", "approved"])
+    with pytest.raises(ValueError, match=r"pass pos_label \(e.g. pos_label='denied'\)"):
+        measure(labels[y_true], labels[y_pred], sensitive=sensitive)
+    assert measure(
+        labels[y_true], labels[y_pred], sensitive=sensitive, pos_label="approved"
+    ) == pytest.approx(measure(y_true, y_pred, sensitive=sensitive, pos_label=1))
+
+
+@pytest.mark.parametrize(("measure", "_"), BINARY_MEASURES)
+def test_a_pos_label_that_is_not_a_label_is_refused(random_predictions, measure, _):
+    y_true, y_pred, sensitive = random_predictions
+    for absent in ("1", "yes"):
+        with pytest.raises(ValueError, match=rf"pos_label='{absent}' is not one of the labels"):
+            measure(y_true, y_pred, sensitive=sensitive, pos_label=absent)
+
+
+@pytest.mark.parametrize(
+    "measure",
+    [
+        demographic_parity_difference,
+        equalized_odds_difference,
+        equal_opportunity_difference,
+        parity_gap,
+        equality_gap,
+        group_error_gap,
+        lambda y_true, _, sensitive: parity_noise_floor(y_true, sensitive=sensitive),
+    ],
+)
+def test_a_gap_between_groups_refuses_a_single_group(random_predictions, measure):
+    y_true, y_pred, sensitive = random_predictions
+    single = np.full(len(y_true), "a")
+    with pytest.raises(ValueError, match=r"single group \('a'\); a gap between groups"):
+        measure(y_true, y_pred, sensitive=single)
+    # the worst group's accuracy of a single group is its accuracy
+    assert worst_group_accuracy(y_true, y_pred, sensitive=single) == pytest.approx(
+        np.mean(y_true == y_pred)
     )
 
 
@@ -688,6 +752,9 @@ def test_kernel_statistics_separate_dependent_from_independent_and_ignore_scale(
     assert hsic(np.c_[age + 0.1 * rng.randn(600)], age) > 0.5 > 0.05 > hsic(independent, age)
     assert 0 <= hsic(dependent, s, normalize=False)
     assert hsic(dependent, s, max_samples=300) == pytest.approx(hsic(dependent, s), abs=0.1)
+    for statistic in (hsic, mmd):
+        with pytest.raises(ValueError, match="single group"):
+            statistic(dependent, np.zeros_like(s))
 
 
 def test_leakage_reports_the_strongest_of_several_fresh_probes():

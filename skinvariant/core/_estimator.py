@@ -442,12 +442,12 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
             )
             self.sensitive_groups_ = None
             return None
-        codes, groups = group_codes(sensitive, n_samples, advice=self._continuous_sensitive_advice)
-        if len(groups) < 2:
-            raise ValueError(
-                f"sensitive has a single group ({groups[0]!r}); invariance needs "
-                "at least 2 groups in the training data."
-            )
+        codes, groups = group_codes(
+            sensitive,
+            n_samples,
+            advice=self._continuous_sensitive_advice,
+            compared_by="invariance in the training data",
+        )
         self.sensitive_groups_ = groups
         return codes
 

@@ -245,12 +245,14 @@ def encode_groups(sensitive, n_samples=None, *, min_group_size=1, advice=ESTIMAT
     return codes, groups
 
 
-def group_codes(sensitive, n_samples=None, *, advice=ESTIMATOR_ADVICE):
+def group_codes(sensitive, n_samples=None, *, advice=ESTIMATOR_ADVICE, compared_by=None):
     """Encode group labels under the one rule every estimator and metric applies.
 
     A group of one row cannot be compared or learned from, so every group
     needs ``MIN_GROUP_SIZE`` rows (an integer quantity such as age in years
     usually fails this); more than ``MANY_GROUPS`` groups draw a warning.
+    Whatever compares groups refuses a single group, which would read as
+    perfect invariance or parity.
 
     Parameters
     ----------
@@ -260,6 +262,9 @@ def group_codes(sensitive, n_samples=None, *, advice=ESTIMATOR_ADVICE):
         Expected number of rows.
     advice : str, default=ESTIMATOR_ADVICE
         What to use instead of group labels for a quantity.
+    compared_by : str, default=None
+        What compares the groups (e.g. ``"a gap between groups"``), named in
+        the error that a single group raises; None accepts a single group.
 
     Returns
     -------
@@ -270,6 +275,11 @@ def group_codes(sensitive, n_samples=None, *, advice=ESTIMATOR_ADVICE):
     codes, groups = encode_groups(
         sensitive, n_samples, min_group_size=MIN_GROUP_SIZE, advice=advice
     )
+    if compared_by is not None and len(groups) < 2:
+        raise ValueError(
+            f"sensitive holds a single group ({groups[0]!r}); {compared_by} needs at "
+            "least two groups."
+        )
     if len(groups) > MANY_GROUPS:
         warn_at_caller(
             f"sensitive has {len(groups)} groups; if it is a quantity (e.g. age in "

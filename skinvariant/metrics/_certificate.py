@@ -135,7 +135,9 @@ def demographic_parity_bound(cells, sensitive, *, confidence=0.95):
     _check_confidence(confidence)
     check_sensitive_aligned(sensitive, cells=cells)
     codes, n_cells = _cell_codes(cells)
-    groups, labels = group_codes(sensitive, len(codes), advice=CONTINUOUS_ADVICE)
+    groups, labels = group_codes(
+        sensitive, len(codes), advice=CONTINUOUS_ADVICE, compared_by="a certificate"
+    )
     empirical, bound = _group_shares_bound(codes, groups, len(labels), 1 - confidence)
     return Bunch(
         bound=float(bound),
@@ -187,7 +189,9 @@ def equalized_odds_bound(cells, y_true, sensitive, *, confidence=0.95):
     y_true = column_or_1d(y_true)
     if len(y_true) != len(codes):
         raise ValueError(f"y_true has {len(y_true)} rows where cells has {len(codes)}.")
-    groups, labels = group_codes(sensitive, len(codes), advice=CONTINUOUS_ADVICE)
+    groups, labels = group_codes(
+        sensitive, len(codes), advice=CONTINUOUS_ADVICE, compared_by="a certificate"
+    )
     classes = np.unique(y_true)
     delta = (1 - confidence) / len(classes)
     per_class = {}

@@ -19,21 +19,45 @@ from skinvariant.core._validation import (
 from ._groups import CONTINUOUS_ADVICE
 
 _LABELS_SHOWN = 10
+_GAP = "a gap between groups"
 
 
-def _default_pos_label(labels):
-    """Return the positive label of a binary problem whose labels are ``labels``."""
-    label_set = set(labels.tolist())
-    if label_set <= {0, 1} or label_set <= {-1, 1}:
-        return 1
-    if len(labels) == 2:
-        return labels[-1]
-    shown = sorted(map(str, label_set))
+def _shown(labels):
+    """``labels`` sorted as text, cut after ``_LABELS_SHOWN``, for an error message."""
+    shown = sorted(map(str, labels))
     if len(shown) > _LABELS_SHOWN:
         shown = [*shown[:_LABELS_SHOWN], f"... {len(shown) - _LABELS_SHOWN} more"]
+    return shown
+
+
+def _positive_label(labels, pos_label, symmetric):
+    """The label that counts as positive among ``labels`` (those of y_true and y_pred).
+
+    An explicit ``pos_label`` must be one of the labels (when there are two or
+    more). By default 1 for labels within {0, 1} or {-1, 1}; for two other
+    labels, the greater when the measure is ``symmetric`` (the same whichever
+    label is positive), and otherwise an error, as in scikit-learn.
+    """
+    label_set = set(labels.tolist())
+    if pos_label is not None:
+        if len(label_set) > 1 and pos_label not in label_set:
+            raise ValueError(
+                f"pos_label={pos_label!r} is not one of the labels {_shown(label_set)}."
+            )
+        return pos_label
+    if label_set <= {0, 1} or label_set <= {-1, 1}:
+        return 1
+    if len(labels) == 2 and symmetric:
+        return labels[-1]
+    if len(labels) == 2:
+        raise ValueError(
+            f"The labels are {_shown(label_set)}, and this measure depends on which one "
+            f"is positive: pass pos_label (e.g. pos_label={labels.tolist()[-1]!r})."
+        )
     raise ValueError(
-        f"Binary fairness measures need two labels, got {len(label_set)}: {shown}; "
-        "pass pos_label explicitly (every other label then counts as negative)."
+        f"Binary fairness measures need two labels, got {len(label_set)}: "
+        f"{_shown(label_set)}; pass pos_label explicitly (every other label then counts "
+        "as negative)."
     )
 
 
@@ -67,25 +91,31 @@ def _check_labels(name, labels):
     return labels
 
 
-def _binarize(y_true, y_pred, pos_label):
-    """Map ``y_true`` and ``y_pred`` to 0/1 arrays, 1 meaning ``pos_label``."""
+def _binarize(y_true, y_pred, pos_label, symmetric=True):
+    """Map ``y_true`` and ``y_pred`` to 0/1 arrays, 1 meaning the positive label.
+
+    ``symmetric``: the measure is the same whichever of two labels is positive
+    (see :func:`_positive_label`).
+    """
     y_true, y_pred = _check_labels("y_true", y_true), _check_labels("y_pred", y_pred)
-    if pos_label is None:
-        pos_label = _default_pos_label(np.union1d(y_true, y_pred))
+    pos_label = _positive_label(np.union1d(y_true, y_pred), pos_label, symmetric)
     return (y_true == pos_label).astype(int), (y_pred == pos_label).astype(int)
 
 
-def _binary_group_difference(fairlearn_metric, y_true, y_pred, sensitive, pos_label):
+def _binary_group_difference(
+    fairlearn_metric, y_true, y_pred, sensitive, pos_label, symmetric=True
+):
     """Call a fairlearn group-difference metric on 0/1 labels, as a float."""
-    true_positive, predicted_positive = _binarize(y_true, y_pred, pos_label)
-    codes = _as_sensitive_features(sensitive, y_true, y_pred)
+    true_positive, predicted_positive = _binarize(y_true, y_pred, pos_label, symmetric)
+    codes = _as_sensitive_features(sensitive, y_true, y_pred, compared_by=_GAP)
     return float(fairlearn_metric(true_positive, predicted_positive, sensitive_features=codes))
 
 
-def _as_sensitive_features(sensitive, y_true, y_pred):
+def _as_sensitive_features(sensitive, y_true, y_pred, compared_by=None):
     """Group codes of ``sensitive``, checked against the labels, for fairlearn."""
     check_sensitive_aligned(sensitive, y_true=y_true, y_pred=y_pred)
-    return group_codes(sensitive, len(np.asarray(y_true)), advice=CONTINUOUS_ADVICE)[0]
+    n_samples = len(np.asarray(y_true))
+    return group_codes(sensitive, n_samples, advice=CONTINUOUS_ADVICE, compared_by=compared_by)[0]
 
 
 def demographic_parity_difference(y_true, y_pred, *, sensitive, pos_label=None):
@@ -105,10 +135,11 @@ def demographic_parity_difference(y_true, y_pred, *, sensitive, pos_label=None):
         Group labels; a 2-D ``sensitive`` defines intersectional groups (one
         group per unique row).
     pos_label : object, default=None
-        The positive label. By default 1 when the labels are within {0, 1}
-        (bools included) or {-1, 1}, otherwise the greater of the two labels
-        (e.g. ``"yes"`` over ``"no"``), as in scikit-learn. With an explicit
-        ``pos_label`` every other label counts as negative.
+        The positive label, one of the labels. By default 1 when the labels
+        are within {0, 1} (bools included) or {-1, 1}; of two other labels
+        the greater, which changes nothing here (the gap is the same
+        whichever label is positive). With an explicit ``pos_label`` every
+        other label counts as negative, so more than two labels need one.
 
     Returns
     -------
@@ -235,7 +266,7 @@ def parity_noise_floor(
     if isinstance(n_draws, bool) or not isinstance(n_draws, (int, np.integer)) or n_draws < 1:
         raise ValueError(f"n_draws must be a positive integer; got {n_draws!r}.")
     positive, _ = _binarize(y_true, y_true, pos_label)
-    codes = _as_sensitive_features(sensitive, positive, positive)
+    codes = _as_sensitive_features(sensitive, positive, positive, compared_by=_GAP)
     n_groups, rate, rng = (
         int(codes.max()) + 1,
         float(positive.mean()),
@@ -272,7 +303,10 @@ def equal_opportunity_difference(y_true, y_pred, *, sensitive, pos_label=None):
     sensitive : array-like of shape (n_samples,) or (n_samples, n_attributes)
         Group labels; a 2-D ``sensitive`` defines intersectional groups.
     pos_label : object, default=None
-        The positive label; see :func:`demographic_parity_difference`.
+        The positive label, one of the labels. By default 1 when the labels
+        are within {0, 1} (bools included) or {-1, 1}; other labels need it,
+        as in scikit-learn, since the gap depends on which label is positive.
+        Every other label counts as negative.
 
     Returns
     -------
@@ -288,7 +322,12 @@ def equal_opportunity_difference(y_true, y_pred, *, sensitive, pos_label=None):
     0.5
     """
     return _binary_group_difference(
-        fairlearn_metrics.equal_opportunity_difference, y_true, y_pred, sensitive, pos_label
+        fairlearn_metrics.equal_opportunity_difference,
+        y_true,
+        y_pred,
+        sensitive,
+        pos_label,
+        symmetric=False,
     )
 
 
@@ -329,8 +368,11 @@ def equality_gap(y_true, y_pred, *, sensitive, rate="tpr", pos_label=None):
 
     Parameters
     ----------
-    y_true, y_pred, sensitive, pos_label
+    y_true, y_pred, sensitive
         See :func:`demographic_parity_difference`.
+    pos_label
+        See :func:`equal_opportunity_difference`: labels other than {0, 1}
+        or {-1, 1} need it.
     rate : {"tpr", "tnr"}, default="tpr"
         Compare true-positive rates (recall of the positives) or
         true-negative rates (recall of the negatives).
@@ -353,7 +395,12 @@ def equality_gap(y_true, y_pred, *, sensitive, rate="tpr", pos_label=None):
         )
     if rate == "tnr":
         return _binary_group_difference(
-            fairlearn_metrics.true_negative_rate_difference, y_true, y_pred, sensitive, pos_label
+            fairlearn_metrics.true_negative_rate_difference,
+            y_true,
+            y_pred,
+            sensitive,
+            pos_label,
+            symmetric=False,
         )
     raise ValueError(f"rate must be 'tpr' or 'tnr'; got {rate!r}.")
 
@@ -396,9 +443,9 @@ def worst_group_accuracy(y_true, y_pred, *, sensitive):
     return float(frame.group_min())
 
 
-def _group_errors(y_true, y_pred, sensitive, metric):
+def _group_errors(y_true, y_pred, sensitive, metric, compared_by=None):
     """fairlearn's ``MetricFrame`` of ``metric`` per group of ``sensitive``, on real targets."""
-    sensitive = _as_sensitive_features(sensitive, y_true, y_pred)
+    sensitive = _as_sensitive_features(sensitive, y_true, y_pred, compared_by)
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
     for name, values in (("y_true", y_true), ("y_pred", y_pred)):
         if values.dtype.kind not in "biuf":
@@ -456,7 +503,7 @@ def group_error_gap(y_true, y_pred, *, sensitive, metric=mean_absolute_error):
     >>> group_error_gap(y_true, y_pred, sensitive=["a", "a", "b", "b"])  # 0 and 1.5
     1.5
     """
-    return float(_group_errors(y_true, y_pred, sensitive, metric).difference())
+    return float(_group_errors(y_true, y_pred, sensitive, metric, compared_by=_GAP).difference())
 
 
 def worst_group_error(y_true, y_pred, *, sensitive, metric=mean_absolute_error):

@@ -66,7 +66,9 @@ def hsic(Z, sensitive, *, normalize=True, max_samples=5000, random_state=0):
         values = continuous_values(sensitive, n_samples, advice="pass group labels")[rows]
         L = kernels.gaussian_kernel(torch.as_tensor(values, dtype=torch.float64))
     else:
-        codes, groups = group_codes(sensitive, n_samples, advice=CONTINUOUS_ADVICE)
+        codes, groups = group_codes(
+            sensitive, n_samples, advice=CONTINUOUS_ADVICE, compared_by="hsic"
+        )
         L = kernels.delta_kernel(torch.as_tensor(codes[rows]), len(groups)).double()
     K = kernels.gaussian_kernel(Z)
     statistic = kernels.normalized_hsic(K, L) if normalize else kernels.hsic(K, L)
@@ -97,6 +99,6 @@ def mmd(Z, sensitive, *, max_samples=5000, random_state=0):
     float
     """
     Z, rows, n_samples = _kernel_rows(Z, sensitive, max_samples, random_state)
-    codes, groups = group_codes(sensitive, n_samples, advice=CONTINUOUS_ADVICE)
+    codes, groups = group_codes(sensitive, n_samples, advice=CONTINUOUS_ADVICE, compared_by="mmd")
     K = kernels.gaussian_kernel(Z)
     return float(kernels.maximum_mean_discrepancy(K, torch.as_tensor(codes[rows]), len(groups)))

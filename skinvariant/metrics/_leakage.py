@@ -126,12 +126,9 @@ def _split_groups(Z, sensitive, test_size, random_state):
 
 def _group_codes(sensitive, n_samples):
     """Group codes of ``sensitive`` and the number of groups, which must be at least two."""
-    codes, groups = group_codes(sensitive, n_samples, advice=CONTINUOUS_ADVICE)
-    if len(groups) < 2:
-        raise ValueError(
-            f"sensitive holds a single group ({groups[0]!r}); leakage and conditional "
-            "entropy need at least two groups."
-        )
+    codes, groups = group_codes(
+        sensitive, n_samples, advice=CONTINUOUS_ADVICE, compared_by="reading s from Z"
+    )
     return codes, len(groups)
 
 
@@ -415,7 +412,9 @@ def reattach_sensitive(Z, y, sensitive):
             f"got a {type_of_target(y)} target."
         )
     Z = check_array(Z)
-    codes, groups = group_codes(sensitive, len(Z), advice=CONTINUOUS_ADVICE)
+    codes, groups = group_codes(
+        sensitive, len(Z), advice=CONTINUOUS_ADVICE, compared_by="reattaching s"
+    )
     combination = LogisticRegression().fit(Z, y).decision_function(Z)
     r = ((combination - combination.mean()) / (combination.std() + 1e-12))[:, None]
     with_sensitive = np.hstack([r, np.eye(len(groups))[codes][:, 1:]])
