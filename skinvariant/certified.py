@@ -30,7 +30,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .core._validation import check_sensitive_aligned, group_codes
+from .core._validation import check_sensitive_aligned, check_transform_output, group_codes
 from .exceptions import NoInvarianceWarning, warn_at_caller
 
 __all__ = ["FAREClassifier", "FARETransformer", "QuantizedRepresentation"]
@@ -199,7 +199,7 @@ class _FairSplitTree:
 # ---------------------------------------------------
 
 
-class _CellsMixin:
+class _CellsMixin(TransformerMixin):
     """``transform`` to one-hot cells or their index, and ``certify`` on held-out rows.
 
     Subclasses set ``n_cells_`` when fitted and define ``apply(X)``, the cell
@@ -217,6 +217,7 @@ class _CellsMixin:
         -------
         ndarray of shape (n_samples, n_cells_) or (n_samples, 1)
         """
+        check_transform_output(self)
         cells = self.apply(X)
         if self.transform_output == "index":
             return cells[:, None]
@@ -264,6 +265,7 @@ class _CellsMixin:
 
     @property
     def _n_features_out(self):
+        check_transform_output(self)
         return 1 if self.transform_output == "index" else self.n_cells_
 
 

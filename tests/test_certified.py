@@ -203,6 +203,11 @@ def test_the_cells_predict_the_majority_class_and_transform_has_their_names():
     clf.set_params(transform_output="index")
     np.testing.assert_array_equal(clf.transform(X_test)[:, 0], cells)
     assert list(clf.get_feature_names_out()) == ["fareclassifier0"]
+    as_frame = clf.set_output(transform="pandas").transform(X_test)
+    assert list(as_frame.columns) == ["fareclassifier0"]
+    np.testing.assert_array_equal(as_frame["fareclassifier0"], cells)
+    with pytest.raises(ValueError, match="'transform_output' parameter of FAREClassifier"):
+        clf.set_params(transform_output="indices").transform(X_test)
 
 
 def test_fare_pickles_searches_lam_with_routing_and_warns_without_sensitive():

@@ -125,12 +125,25 @@ def test_inverse_transform_takes_what_transform_gives(fitted):
 
 def test_feature_names_follow_transform_output(fitted):
     model, X, _ = fitted
+    logits = [f"invertibleclassifier_logits{i}" for i in range(2)]
+    nuisance = [f"invertibleclassifier_nuisance{i}" for i in range(2)]
     try:
-        for output in ("logits", "nuisance", "full"):
+        for output, names in (
+            ("logits", logits),
+            ("nuisance", nuisance),
+            ("full", logits + nuisance),
+        ):
             model.set_params(transform_output=output)
-            assert len(model.get_feature_names_out()) == model.transform(X).shape[1], output
+            assert list(model.get_feature_names_out()) == names
+            assert len(names) == model.transform(X).shape[1], output
+        model.set_output(transform="pandas")
+        assert list(model.transform(X).columns) == logits + nuisance
+        with pytest.raises(
+            ValueError, match="'transform_output' parameter of InvertibleClassifier"
+        ):
+            model.set_params(transform_output="predictive").transform(X)
     finally:
-        model.set_params(transform_output="logits")
+        model.set_params(transform_output="logits").set_output(transform="default")
 
 
 def test_too_few_inputs_are_padded_to_a_nonempty_nuisance_block():

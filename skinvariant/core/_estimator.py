@@ -34,6 +34,7 @@ from ._runtime import OPTIMIZERS, resolve_device, resolve_optimizer, seeded_torc
 from ._validation import (
     ESTIMATOR_ADVICE,
     check_sensitive_aligned,
+    check_transform_output,
     codes_of_known_groups,
     continuous_columns,
     continuous_values,
@@ -630,7 +631,7 @@ class SensitiveTypeMixin:
         return self.sensitive_type_ == "categorical"
 
 
-class TwoBlockRepresentationMixin:
+class TwoBlockRepresentationMixin(TransformerMixin):
     """A representation [first block, second block] that the network maps back to inputs.
 
     Subclasses set ``_block_names`` (the ``transform_output`` values for the
@@ -648,6 +649,11 @@ class TwoBlockRepresentationMixin:
         width = self._first_block_width()
         return {first: slice(0, width), second: slice(width, None), both: slice(None)}
 
+    def _chosen_block(self):
+        """The columns of the representation that ``transform_output`` names."""
+        check_transform_output(self)
+        return self._blocks()[self.transform_output]
+
     @checked_call
     def transform(self, X):
         """Return the block of the representation that ``transform_output`` names.
@@ -660,13 +666,33 @@ class TwoBlockRepresentationMixin:
         -------
         ndarray of shape (n_samples, n_components_)
         """
-        block = self._represent(X)[:, self._blocks()[self.transform_output]]
+        block = self._represent(X)[:, self._chosen_block()]
         return block.numpy().astype(np.float64)
 
     @property
     def _n_features_out(self):
         """Width of what ``transform`` gives with the current ``transform_output``."""
-        return len(range(self.n_latent_)[self._blocks()[self.transform_output]])
+        return len(range(self.n_latent_)[self._chosen_block()])
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the columns ``transform`` gives, each named after its block.
+
+        Parameters
+        ----------
+        input_features : None
+            Unused; the names depend on the representation only.
+
+        Returns
+        -------
+        ndarray of str, e.g. ``invertibleclassifier_logits0``, ...,
+        ``invertibleclassifier_nuisance0``, ...
+        """
+        check_is_fitted(self)
+        prefix, (first, second, _) = type(self).__name__.lower(), self._block_names
+        width = self._first_block_width()
+        names = [f"{prefix}_{first}{i}" for i in range(width)]
+        names += [f"{prefix}_{second}{i}" for i in range(self.n_latent_ - width)]
+        return np.asarray(names[self._chosen_block()], dtype=object)
 
     @checked_call
     def inverse_transform(self, Z):
@@ -689,7 +715,7 @@ class TwoBlockRepresentationMixin:
         """
         check_is_fitted(self)
         Z = np.asarray(Z, dtype=np.float32)
-        block = self._blocks()[self.transform_output]
+        block = self._chosen_block()
         if Z.ndim != 2 or Z.shape[1] not in (self._n_features_out, self.n_latent_):
             raise ValueError(
                 f"Z must have shape (n_samples, {self._n_features_out}), as transform gives "

@@ -1,7 +1,9 @@
-"""Checks and encodings of the ``sensitive`` argument shared by estimators and metrics."""
+"""Checks and encodings of the ``sensitive`` argument shared by estimators and metrics,
+and the check of a parameter that ``transform`` reads."""
 
 import numpy as np
 import pandas as pd
+from sklearn.utils._param_validation import validate_parameter_constraints
 from sklearn.utils.multiclass import type_of_target
 
 from ..exceptions import warn_at_caller
@@ -329,3 +331,16 @@ def take_rows(data, rows):
     if not hasattr(data, "shape"):  # a list of rows
         data = np.asarray(data)
     return data[rows]
+
+
+def check_transform_output(estimator):
+    """Check ``estimator.transform_output`` against its declared options.
+
+    ``fit`` checks every parameter; this one can be changed after ``fit``
+    (``set_params(transform_output=...)``) and is read by ``transform``.
+    """
+    validate_parameter_constraints(
+        {"transform_output": estimator._parameter_constraints["transform_output"]},
+        {"transform_output": estimator.transform_output},
+        caller_name=type(estimator).__name__,
+    )
