@@ -21,6 +21,7 @@ from sklearn import get_config
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone, is_classifier
 from sklearn.metrics import accuracy_score, check_scoring, get_scorer_names
 from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold, check_cv, train_test_split
+from sklearn.pipeline import Pipeline
 from sklearn.utils import check_random_state, get_tags
 from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.metadata_routing import (
@@ -66,16 +67,31 @@ def _last_step_path(model):
     return prefix, model
 
 
-def _sensitive_fit_param(model):
-    """The fit keyword that brings ``sensitive`` to ``model``'s invariant estimator.
+def _sensitive_fit_param(lam_param):
+    """The fit keyword that brings ``sensitive`` to the estimator whose ``lam`` is ``lam_param``.
 
     With metadata routing on, a pipeline routes ``sensitive`` itself; with it
-    off, a pipeline takes ``<last step>__sensitive`` (``<outer>__<inner>__...``
-    for nested pipelines).
+    off, a pipeline takes it where the ``lam`` is: ``<step>__sensitive``
+    (``<outer>__<inner>__...`` for nested pipelines), whichever step that is.
     """
-    if get_config()["enable_metadata_routing"]:
+    if get_config()["enable_metadata_routing"] or "__" not in lam_param:
         return "sensitive"
-    return f"{_last_step_path(model)[0]}sensitive"
+    return f"{lam_param.rsplit('__', 1)[0]}__sensitive"
+
+
+def _representation(model, X):
+    """``model``'s representation of ``X``: its ``transform``, or for a pipeline ending
+    in a predictor without one, what that predictor sees (the steps before it)."""
+    if hasattr(model, "transform"):
+        return model.transform(X)
+    return model[:-1].transform(X)
+
+
+def _has_representation(estimator):
+    """Whether :func:`_representation` can read ``estimator`` once fitted."""
+    return hasattr(estimator, "transform") or (
+        isinstance(estimator, Pipeline) and len(estimator.steps) > 1
+    )
 
 
 def _find_lam_param(estimator):
@@ -195,8 +211,11 @@ def lam_path(
 
     Parameters
     ----------
-    estimator : skinvariant estimator or Pipeline ending in one
-        Unfitted; it is cloned for every ``lam``.
+    estimator : skinvariant estimator or Pipeline holding one
+        Unfitted; it is cloned for every ``lam``. For a pipeline ending in a
+        predictor without ``transform`` (e.g. a skinvariant transformer, then
+        a classifier), the representation the probes read is what that
+        predictor sees.
     X : array-like of shape (n_samples, n_features)
     y : array-like of shape (n_samples,)
         Binary labels.
@@ -240,15 +259,15 @@ def lam_path(
     X_train, X_test = (take_rows(X, rows) for rows in (train, test))
     s_train, s_test = (_rows_of(frame, rows) for rows in (train, test))
     rows = []
-    fit_params = {_sensitive_fit_param(estimator): s_train}
+    fit_params = {_sensitive_fit_param(param): s_train}
     for lam, model in _models_along(
         estimator, param, lams, X_train, y[train], fit_params, warm_epochs
     ):
         predicted = model.predict(X_test)
         leakage = sensitive_leakage(
-            model.transform(X_train),
+            _representation(model, X_train),
             s_train,
-            held_out=(model.transform(X_test), s_test),
+            held_out=(_representation(model, X_test), s_test),
             random_state=random_state,
         )
         rows.append(
@@ -382,11 +401,11 @@ class _FoldLeakageScorer(LeakageScorer):
         if sensitive is None or fold.get(_ROWS) is None:
             return super().__call__(estimator, X, y_true, sensitive=None)  # the routing error
         train = self.train_of[np.asarray(fold[_ROWS]).tobytes()]
-        Z_train = estimator.transform(take_rows(self.X, train))
+        Z_train = _representation(estimator, take_rows(self.X, train))
         leakage = sensitive_leakage(
             Z_train,
             _rows_of(self.sensitive, train),
-            held_out=(estimator.transform(X), sensitive),
+            held_out=(_representation(estimator, X), sensitive),
             **self.metric_kwargs,
         )
         return leakage.balanced_accuracy
@@ -555,15 +574,17 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
     warning, and the next candidate in the order above is refitted.
 
     ``fit(X, y, sensitive=s)`` works with metadata routing on or off, for a
-    skinvariant estimator or a ``Pipeline`` ending in one (its ``lam`` is
-    found as ``<step>__lam``). The search is a
+    skinvariant estimator or a ``Pipeline`` holding one (its ``lam`` is
+    found as ``<step>__lam``): last, or a skinvariant transformer before a
+    predictor, whose input is then the representation that the leakage
+    budget reads. The search is a
     :class:`~sklearn.model_selection.GridSearchCV` over ``lam`` whose refit
     callable applies the budget.
 
     Parameters
     ----------
     estimator : estimator with a ``lam`` parameter
-        A skinvariant estimator or a Pipeline ending in one; it is cloned.
+        A skinvariant estimator or a Pipeline holding one; it is cloned.
     budget : dict
         The most each measure may reach, e.g.
         ``{"demographic_parity_difference": 0.05}`` or ``{"leakage": 0.55}``;
@@ -579,9 +600,10 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
         every group (on ``y`` alone when some cell has fewer rows than folds,
         or for a regressor a :class:`~sklearn.model_selection.KFold`); shuffled
         when ``random_state`` is set. Other values as in ``GridSearchCV``.
-    scoring : str, callable or None, default="accuracy"
-        What "most accurate" means: one scorer, as ``GridSearchCV`` takes it
-        (``None``: the estimator's ``score``).
+    scoring : str, callable or None, default=None
+        What "most accurate" means: one scorer, as ``GridSearchCV`` takes it.
+        None is the estimator's ``score``: accuracy for a classifier, R^2 for
+        a regressor.
     n_jobs : int, default=None
         Number of fits run in parallel (``None`` means 1).
     random_state : int, RandomState instance or None, default=None
@@ -690,7 +712,7 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
         *,
         lams=None,
         cv=3,
-        scoring="accuracy",
+        scoring=None,
         n_jobs=None,
         random_state=None,
         verbose=0,
@@ -744,12 +766,31 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
                 f"but {type(self.estimator).__name__} is not a classifier; bound "
                 "its representation with budget={'leakage': ...}."
             )
-        if "leakage" in budget and not hasattr(self.estimator, "transform"):
+        if "leakage" in budget and not _has_representation(self.estimator):
             raise ValueError(
                 f"budget['leakage'] reads the representation, but "
                 f"{type(self.estimator).__name__} has no transform."
             )
+        if not hasattr(self.estimator, "predict"):
+            raise ValueError(
+                f"BudgetSearchCV keeps the most accurate lam within the budget, but "
+                f"{type(self.estimator).__name__} does not predict: put it in a Pipeline "
+                "before a predictor, e.g. make_pipeline(AffinityTransformer(), "
+                "LogisticRegression())."
+            )
         return budget
+
+    @staticmethod
+    def _check_binary_target(y, budget):
+        """Refuse a parity budget for a target that is not binary."""
+        predictions = sorted(set(budget) & set(_PREDICTION_MEASURES))
+        target = type_of_target(y)
+        if predictions and target != "binary":
+            raise ValueError(
+                f"budget[{predictions[0]!r}] compares positive-prediction rates and needs "
+                f"a binary y; got a {target} target. Bound the representation with "
+                "budget={'leakage': ...} instead."
+            )
 
     def _check_lams(self, param):
         lams = self.lams
@@ -779,14 +820,14 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
             raise ValueError(
                 f"BudgetSearchCV searches over lam, but its estimator "
                 f"{type(self.estimator).__name__} has no lam parameter: give a skinvariant "
-                "estimator or a Pipeline whose last step is one."
+                "estimator or a Pipeline holding one."
             )
         return param
 
-    def _sensitive_and_params(self, sensitive, params):
+    def _sensitive_and_params(self, sensitive, params, param):
         """``sensitive`` from either form, and the other fit parameters."""
         params = dict(params)
-        legacy = _sensitive_fit_param(self.estimator)
+        legacy = _sensitive_fit_param(param)
         if legacy != "sensitive" and legacy in params:
             if sensitive is not None:
                 raise TypeError(f"pass sensitive once: as sensitive= or as {legacy}=, not both.")
@@ -977,7 +1018,7 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
         budget = self._check_budget()
         param = self._lam_param()
         lams = self._check_lams(param)
-        sensitive, params = self._sensitive_and_params(sensitive, params)
+        sensitive, params = self._sensitive_and_params(sensitive, params, param)
         check_sensitive_aligned(sensitive, X=X, y=y)
         X, y = indexable(X, y)
         if len(as_frame(sensitive)) != len(y):
@@ -985,6 +1026,7 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
                 f"sensitive has {len(as_frame(sensitive))} rows but X has "
                 f"{len(y)}; pass one sensitive label per sample of X."
             )
+        self._check_binary_target(y, budget)
         splits = self._splits(X, y, sensitive, params.pop("groups", None))
 
         scorers = {_SCORE: _ScoreWithoutSensitive(check_scoring(self.estimator, self.scoring))}
@@ -1012,7 +1054,7 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
             fit_params = {**score_params, **params}
         else:
             search.budget_score_params = score_params
-            fit_params = {_sensitive_fit_param(self.estimator): sensitive, **params}
+            fit_params = {_sensitive_fit_param(param): sensitive, **params}
         search.fit(X, y, **fit_params)
 
         results = search.cv_results_

@@ -438,6 +438,37 @@ def test_bad_arguments_are_refused_naming_the_argument(blobs):
         BudgetSearchCV(HSICRegressor(), {DP: 0.1})._check_budget()
     with pytest.raises(ValueError, match="has no transform"):
         BudgetSearchCV(make_pipeline(LogisticRegression()), {"leakage": 0.6})._check_budget()
+    with pytest.raises(ValueError, match=r"does not predict: put it in a Pipeline before"):
+        BudgetSearchCV(AffinityTransformer(), {"leakage": 0.6}).fit(X, y, sensitive=s)
+    three_classes = y + (X[:, 0] > 1)
+    with pytest.raises(ValueError, match="needs a binary y; got a multiclass target"):
+        BudgetSearchCV(model(), {DP: 0.1}, lams=LAMS).fit(X, three_classes, sensitive=s)
+
+
+@pytest.mark.parametrize("routing", [False, True])
+def test_a_fair_transformer_before_a_classifier_is_searched_with_routing_on_or_off(blobs, routing):
+    # sensitive goes to the step whose lam is searched, not to the last step
+    X, y, s = blobs
+    fair = AffinityTransformer(max_epochs=3, random_state=0)
+    with sklearn.config_context(enable_metadata_routing=routing):
+        if routing:
+            fair.set_fit_request(sensitive=True)
+        pipe = make_pipeline(fair, LogisticRegression())
+        search = BudgetSearchCV(pipe, {DP: 1.0, "leakage": 1.0}, lams=[0.0, 1.0], cv=2)
+        search.fit(X, y, sensitive=s)
+    assert search.best_params_ == {"affinitytransformer__lam": 0.0}  # the most accurate
+    # the leakage budget read the representation the classifier sees
+    assert 0.5 < search.cv_results_["mean_test_leakage"][0] <= 1
+    assert search.score(X, y) == pytest.approx(search.best_estimator_.score(X, y))
+
+
+def test_a_regressor_is_searched_by_its_own_score_by_default(blobs):
+    X, _, s = blobs
+    y = X[:, 0] + 0.1 * np.random.RandomState(0).randn(len(X))
+    search = BudgetSearchCV(
+        HSICRegressor(max_epochs=3, random_state=0), {"leakage": 1.0}, lams=[0.0], cv=2
+    ).fit(X, y, sensitive=s)
+    assert search.score(X, y) == pytest.approx(search.best_estimator_.score(X, y))  # R^2
 
 
 # -- lam_path ---------------------------------------------------------------------
@@ -527,3 +558,24 @@ def test_lam_path_on_a_pipeline_without_param_names_the_steps_lam():
         lam_path(pipeline, X, y, s, lams=[1.0])
     with pytest.raises(ValueError, match=re.escape("param='<step>__lam'")):
         lam_path(make_pipeline(LogisticRegression()), X, y, s, lams=[1.0])
+
+
+@pytest.mark.parametrize("routing", [False, True])
+def test_lam_path_reads_what_the_classifier_after_a_fair_transformer_sees(routing):
+    from .conftest import make_leaky_data
+
+    X, y, s = make_leaky_data(300)
+    fair = AffinityTransformer(max_epochs=2, random_state=0)
+    with sklearn.config_context(enable_metadata_routing=routing):
+        if routing:
+            fair.set_fit_request(sensitive=True)
+        path = lam_path(
+            make_pipeline(fair, LogisticRegression()),
+            X,
+            y,
+            s,
+            lams=[0.0, 1.0],
+            param="affinitytransformer__lam",
+        )
+    assert path["lam"].tolist() == [0.0, 1.0]
+    assert path["leakage_balanced_accuracy"].between(0.4, 1).all()
