@@ -28,9 +28,14 @@ from sklearn.cluster import KMeans
 from sklearn.utils import Bunch, get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
-from .core._validation import check_sensitive_aligned, check_transform_output, group_codes
+from .core._validation import (
+    check_sensitive_aligned,
+    check_transform_output,
+    group_codes,
+    validate_numeric,
+)
 from .exceptions import NoInvarianceWarning, warn_at_caller
 
 __all__ = ["FAREClassifier", "FARETransformer", "QuantizedRepresentation"]
@@ -366,7 +371,7 @@ class _FAREBase(_CellsMixin, TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
             The fitted estimator.
         """
         check_sensitive_aligned(sensitive, X=X, y=y)
-        X, y = validate_data(self, X, y, dtype=np.float64)
+        X, y = validate_numeric(self, X, y, dtype=np.float64)
         check_classification_targets(y)
         self.classes_, y_codes = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
@@ -411,7 +416,7 @@ class _FAREBase(_CellsMixin, TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
         ndarray of shape (n_samples,)
         """
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float64, reset=False)
+        X = validate_numeric(self, X, dtype=np.float64, reset=False)
         return self.tree_.apply(_binned(X, self.bin_edges_, self.is_categorical_))
 
 
@@ -599,7 +604,10 @@ class QuantizedRepresentation(
     transform_output : {"onehot", "index"}, default="onehot"
         What ``transform`` returns: the one-hot cell or its index.
     random_state : int, RandomState instance or None, default=None
-        Seed of k-means.
+        Seed of k-means (``cells="kmeans"``). None draws afresh at each fit,
+        as in scikit-learn, so that two fits of the same seeded estimator can
+        cut different cells and certify differently: set an int for
+        reproducible cells.
 
     Attributes
     ----------
@@ -624,7 +632,8 @@ class QuantizedRepresentation(
     >>> from skinvariant.certified import QuantizedRepresentation
     >>> from skinvariant.datasets import make_attribute_blobs
     >>> X, y, s = make_attribute_blobs(600, random_state=0)
-    >>> cells = QuantizedRepresentation(IIDMClassifier(max_epochs=5, random_state=0), n_cells=4)
+    >>> network = IIDMClassifier(max_epochs=5, random_state=0)
+    >>> cells = QuantizedRepresentation(network, n_cells=4, random_state=0)
     >>> cells.fit(X, y, sensitive=s).transform(X).shape
     (600, 4)
     """

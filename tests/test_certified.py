@@ -120,6 +120,9 @@ def test_bad_inputs_name_the_fix():
     y = (s == 0).astype(int)  # group 1 has no row of class 1
     with pytest.raises(ValueError, match="every group in every class"):
         equalized_odds_bound(cells, y, s)
+    text = np.array(["a", "b"])[cells % 2][:, None]
+    with pytest.raises(ValueError, match="encode categorical columns first"):
+        FARETransformer().fit(text, cells % 2, sensitive=s)
 
 
 def test_a_single_group_is_refused_rather_than_certified_at_zero():

@@ -22,7 +22,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from ..exceptions import NoInvarianceWarning, warn_at_caller
@@ -39,8 +39,8 @@ from ._validation import (
     continuous_columns,
     continuous_values,
     group_codes,
-    non_numeric_columns,
     standardize_continuous,
+    validate_numeric,
 )
 
 KERNEL_PENALTY_CONSTRAINT = {"kernel_penalty": [Interval(Real, 0, None, closed="left")]}
@@ -404,24 +404,9 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
         return len(self.classes_)
 
     def _validate_numeric(self, X, y="no_validation", reset=False, **target_options):
-        non_numeric = non_numeric_columns(X)
-        if non_numeric:
-            raise ValueError(
-                f"X has non-numeric columns {non_numeric}; encode them first, e.g. "
-                "make_pipeline(make_column_transformer((OneHotEncoder(), columns), "
-                "remainder=StandardScaler()), estimator)."
-            )
-        try:
-            validated = validate_data(
-                self, X, y=y, reset=reset, dtype=np.float32, accept_sparse=True, **target_options
-            )
-        except ValueError as error:
-            if "could not convert" not in str(error):
-                raise
-            raise ValueError(
-                f"X must be numeric ({error}); encode categorical columns "
-                "first, e.g. with OneHotEncoder in a ColumnTransformer."
-            ) from error
+        validated = validate_numeric(
+            self, X, y=y, reset=reset, dtype=np.float32, accept_sparse=True, **target_options
+        )
         # one-hot encoders emit sparse matrices; the network needs dense rows
         if isinstance(validated, tuple):
             return _dense(validated[0]), validated[1]
@@ -437,7 +422,7 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
         if sensitive is None:
             warn_at_caller(
                 f"{type(self).__name__}.fit was called without sensitive=...: no invariance "
-                "is enforced and the model is a plain neural classifier. Pass "
+                "is enforced and the model is a plain neural network. Pass "
                 "fit(X, y, sensitive=s) (with routing: enable_metadata_routing).",
                 NoInvarianceWarning,
             )

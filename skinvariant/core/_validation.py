@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils._param_validation import validate_parameter_constraints
 from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import validate_data
 
 from ..exceptions import warn_at_caller
 
@@ -344,3 +345,37 @@ def check_transform_output(estimator):
         {"transform_output": estimator.transform_output},
         caller_name=type(estimator).__name__,
     )
+
+
+def validate_numeric(estimator, X, y="no_validation", **options):
+    """scikit-learn's ``validate_data``, whose error for text columns says to encode them.
+
+    Parameters
+    ----------
+    estimator : estimator
+        The estimator whose ``fit``, ``predict`` or ``transform`` reads ``X``.
+    X : array-like of shape (n_samples, n_features)
+    y : array-like or "no_validation", default="no_validation"
+    **options
+        Passed to ``validate_data`` (``reset``, ``dtype``, ...).
+
+    Returns
+    -------
+    X, or (X, y) when ``y`` is validated too.
+    """
+    non_numeric = non_numeric_columns(X)
+    if non_numeric:
+        raise ValueError(
+            f"X has non-numeric columns {non_numeric}; encode them first, e.g. "
+            "make_pipeline(make_column_transformer((OneHotEncoder(), columns), "
+            f"remainder=StandardScaler()), {type(estimator).__name__}())."
+        )
+    try:
+        return validate_data(estimator, X, y=y, **options)
+    except ValueError as error:
+        if "could not convert" not in str(error):
+            raise
+        raise ValueError(
+            f"X must be numeric ({error}); encode categorical columns "
+            "first, e.g. with OneHotEncoder in a ColumnTransformer."
+        ) from error
