@@ -286,7 +286,7 @@ def _fit_sensitive_codes(estimator, sensitive, n_samples):
     return group_codes(sensitive, n_samples, compared_by="a fairness-aware tree")
 
 
-class _FAREBase(_CellsMixin, TransformerMixin, ClassNamePrefixFeaturesOutMixin, BaseEstimator):
+class _FAREBase(_CellsMixin, ClassNamePrefixFeaturesOutMixin, BaseEstimator):
     """FARE's tree: parameters, fit, and the cell of each row."""
 
     __metadata_request__fit = {"sensitive": True}
@@ -567,7 +567,6 @@ class FAREClassifier(ClassifierMixin, _FAREBase):
 
 class QuantizedRepresentation(
     _CellsMixin,
-    TransformerMixin,
     MetaEstimatorMixin,
     ClassNamePrefixFeaturesOutMixin,
     BaseEstimator,

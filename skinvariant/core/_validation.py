@@ -1,5 +1,5 @@
-"""Checks and encodings of the ``sensitive`` argument shared by estimators and metrics,
-and the check of a parameter that ``transform`` reads."""
+"""Checks shared by estimators and metrics: the encodings of the ``sensitive``
+argument, numeric ``X``, and the one parameter that ``transform`` reads."""
 
 import numpy as np
 import pandas as pd
