@@ -17,8 +17,10 @@ __all__ = [
 class DivergenceError(FloatingPointError):
     """Training produced a NaN or infinite loss, or a loss or representation that exploded.
 
-    The message names the epoch and the term. The estimator is left unfitted:
-    lower ``lr`` or ``lam``, or standardise the inputs, and refit.
+    The message names the epoch and the term. The estimator is left unfitted
+    (after ``partial_fit`` too, whatever earlier calls trained): lower ``lr``
+    or ``lam``, or standardise the inputs, and refit. The error's
+    ``history`` attribute holds the history of the run that diverged.
     """
 
 

@@ -286,10 +286,13 @@ def test_unavailable_device_is_refused_and_auto_picks_what_exists(leaky_data):
 def test_diverging_training_stops_with_an_error_and_no_model(leaky_data):
     X, y, s = leaky_data
     model = AdversarialClassifier(optimizer="sgd", lr=1e12, max_epochs=5, random_state=0)
-    with pytest.raises(DivergenceError, match=r"epoch 1: .*(task_loss|penalty)"):
-        model.fit(X * 1e6, y, sensitive=s)
+    model.set_params(lr=1e-3).fit(X, y, sensitive=s)  # a good fit first, then a failed refit
+    with pytest.raises(DivergenceError, match=r"epoch 1: .*(task_loss|penalty)") as raised:
+        model.set_params(lr=1e12).fit(X * 1e6, y, sensitive=s)
     with pytest.raises(NotFittedError):
         check_is_fitted(model)
+    # the refit's history is on the error, and no earlier fit's is left on the model
+    assert len(raised.value.history) == 1 and not hasattr(model, "history_")
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)

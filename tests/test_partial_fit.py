@@ -6,10 +6,12 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from sklearn.exceptions import NotFittedError
 
 from skinvariant import (
     AdversarialClassifier,
     ContrastiveInvariantClassifier,
+    DivergenceError,
     HSICClassifier,
     HSICRegressor,
     IIDMClassifier,
@@ -91,7 +93,7 @@ def test_partial_fit_after_fit_trains_at_the_lam_set_since():
 
 
 @pytest.mark.parametrize("fit_first", [True, False])
-def test_partial_fit_refuses_parameters_the_built_network_cannot_take(fit_first):
+def test_partial_fit_refuses_parameters_the_built_network_cannot_take(fit_first, capsys):
     X, y, s = make_leaky_data(400)
     model = IIDMClassifier(max_epochs=2, random_state=0)
     if fit_first:
@@ -110,6 +112,8 @@ def test_partial_fit_refuses_parameters_the_built_network_cannot_take(fit_first)
             lr=built_with["lr"], n_components=built_with["n_components"], lam=-1.0
         ).partial_fit(X, y, sensitive=s)
     model.set_params(lam=3.0, class_weight={0: 1.0, 1: 2.0}).partial_fit(X, y, sensitive=s)
+    model.set_params(verbose=1).partial_fit(X, y, sensitive=s)  # output only: applied
+    assert capsys.readouterr().out.strip()  # the epoch's row of the log
     model.fit(X, y, sensitive=s)  # rebuilds at the new values; nothing left to refuse
     model.set_params(lr=1e-5).fit(X, y, sensitive=s).partial_fit(X, y, sensitive=s)
 
@@ -143,6 +147,50 @@ def test_classes_and_groups_are_fixed_by_the_first_call():
         IIDMClassifier(class_weight="balanced").partial_fit(X, y, sensitive=s, classes=[0, 1])
     with pytest.raises(ValueError, match="X has 3 features"):
         model.partial_fit(X[:, :3], y, sensitive=s)
+    with pytest.raises(ValueError, match=r"classes=\[0, 1, 2\] differs from the classes \[0, 1\]"):
+        model.partial_fit(X, y, sensitive=s, classes=[0, 1, 2])
+    model.partial_fit(X, y, sensitive=s, classes=[1, 0])  # the same classes: accepted
+
+
+def test_chunk_weights_keep_their_scale_across_chunks():
+    # a chunk weighted 1e-3 against one weighted 1 trains almost on the second alone
+    X, y, s = make_leaky_data(600)
+    first, second = np.arange(300), np.arange(300, 600)
+    flipped = 1 - y  # the first chunk's labels say the opposite of the second's
+
+    def trained(weight_of_first):
+        model = IIDMClassifier(lam=0.0, random_state=0)
+        for _ in range(5):
+            model.partial_fit(
+                X[first],
+                flipped[first],
+                classes=[0, 1],
+                sample_weight=np.full(300, weight_of_first),
+            )
+            model.partial_fit(X[second], y[second], classes=[0, 1])
+        return model.score(X[second], y[second])
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NoInvarianceWarning)
+        assert trained(1e-3) > trained(1.0) + 0.1
+
+
+def test_a_diverging_pass_leaves_the_estimator_unfitted_with_its_history_on_the_error():
+    X, y, s = make_leaky_data(300)
+    model = IIDMClassifier(random_state=0).partial_fit(X, y, sensitive=s, classes=[0, 1])
+    model.set_params(lam=1.0)
+    exploding = IIDMClassifier(optimizer="sgd", lr=100.0, random_state=0)
+    for estimator, first in ((exploding, True), (model, False)):
+        if not first:  # a good model, then a pass that diverges
+            estimator.net_.module_.apply(
+                lambda m: torch.nn.init.constant_(m.weight, 1e6) if hasattr(m, "weight") else None
+            )
+        with pytest.raises(DivergenceError) as raised:
+            estimator.partial_fit(1e3 * X, y, sensitive=s, classes=[0, 1])
+        assert len(raised.value.history) >= 1
+        assert not hasattr(estimator, "net_") and not hasattr(estimator, "history_")
+        with pytest.raises(NotFittedError):
+            estimator.predict(X)
 
 
 def test_a_regressor_keeps_the_first_chunks_scaling_of_y_and_of_a_continuous_attribute():

@@ -1,6 +1,7 @@
 """The estimator bases: validation, encoding of y and ``sensitive``, building the
 engine, and prediction and representation from it."""
 
+import contextlib
 import copy
 import functools
 import inspect
@@ -25,7 +26,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-from ..exceptions import NoInvarianceWarning, warn_at_caller
+from ..exceptions import DivergenceError, NoInvarianceWarning, warn_at_caller
 from ._engine import InvariantNet, softmax
 from ._modules import InvariantNetwork, make_mlp
 from ._objective import ObjectiveSum
@@ -58,7 +59,8 @@ TASK_LOSSES = {
 
 # What each call of ``partial_fit`` reads afresh; every other parameter is
 # built into the network by the call that builds it.
-PARAMS_READ_EACH_CALL = ("lam", "class_weight")
+# what partial_fit applies at each call; every other parameter is built into the network
+PARAMS_READ_EACH_CALL = ("lam", "class_weight", "verbose", "transform_output")
 
 
 def _same_value(old, new):
@@ -226,14 +228,14 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
         self : object
             The fitted estimator.
         """
-        self.__dict__.pop("net_", None)  # a failed refit must not leave the old model
-        self.__dict__.pop("_partial_fit_seeds_", None)
+        self._forget_fit()  # a failed refit must not leave the old model
         inputs, target, X = self._training_inputs(X, y, sensitive, sample_weight, reset=True)
         self.device_ = resolve_device(self.device)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         with seeded_torch(seed, self.device_), training_threads(self.device_):
             net = self._build_net(X, "sensitive" in inputs)
-            net.fit(inputs, target)
+            with _history_on_divergence(net):
+                net.fit(inputs, target)
         self.net_ = net
         self._params_at_build = self.get_params(deep=False)
         self.history_ = net.history
@@ -266,16 +268,26 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
             group seen later for the first time raises a ``ValueError``.
         classes : array-like of shape (n_classes,), default=None
             Every class of y, required on a classifier's first call (a chunk
-            may lack some; a transformer takes the first chunk's classes),
-            ignored after it.
+            may lack some; a transformer takes the first chunk's classes);
+            on a later call, if given, it must name the same classes.
         sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each row of the chunk in the task loss. ``class_weight``
-            must be a dict here: "balanced" would weigh each chunk differently.
+            Weight of each row of the chunk in the task loss, taken as given
+            (``fit`` rescales its weights to average 1; here they are not
+            rescaled per chunk, so that weights compare across chunks).
+            ``class_weight`` must be a dict here: "balanced" would weigh each
+            chunk differently.
 
         Returns
         -------
         self : object
             The estimator, trained one more pass.
+
+        Raises
+        ------
+        DivergenceError
+            When the pass diverges; the estimator is then left unfitted,
+            whatever earlier calls trained (the network they trained is
+            broken too), and the error's ``history`` holds the run.
         """
         return self._partial_fit(X, y, sensitive, sample_weight, classes=classes)
 
@@ -284,6 +296,7 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
         self._validate_params()
         if not first:
             self._check_params_since_build()
+            _check_same_classes(classes, getattr(self, "classes_", None))
         if getattr(self, "class_weight", None) == "balanced":
             raise ValueError(
                 "class_weight='balanced' is not supported by partial_fit: it would weigh "
@@ -304,9 +317,20 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
                 self.history_ = self.net_.history
                 self._params_at_build = self.get_params(deep=False)
             self.net_.lam = self.lam  # set_params(lam=...) between calls weighs the next pass
-            self.net_.partial_fit(inputs, target, epochs=1)
+            self.net_.verbose = self.verbose
+            try:
+                with _history_on_divergence(self.net_):
+                    self.net_.partial_fit(inputs, target, epochs=1)
+            except DivergenceError:
+                self._forget_fit()
+                raise
         self.history_ = self.net_.history
         return self
+
+    def _forget_fit(self):
+        """Leave the estimator unfitted: no network, history or partial_fit state."""
+        for name in ("net_", "history_", "_params_at_build", "_partial_fit_seeds_"):
+            self.__dict__.pop(name, None)
 
     def _check_params_since_build(self):
         """Refuse parameters set since the network was built, other than those each call reads."""
@@ -320,7 +344,7 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
             raise ValueError(
                 f"{', '.join(changed)} changed since the network was built, and partial_fit "
                 f"cannot apply {'it' if len(changed) == 1 else 'them'} to a built network (it "
-                f"applies only {' and '.join(PARAMS_READ_EACH_CALL)}). Call fit to rebuild the "
+                f"applies only {', '.join(PARAMS_READ_EACH_CALL)}). Call fit to rebuild the "
                 "network with the new values, or set them back to continue training."
             )
 
@@ -334,7 +358,7 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
         )
         target = self._encode_target(y, reset=reset)
         sensitive_codes = self._encode_sensitive(sensitive, len(X), reset=reset)
-        row_weights = self._row_weights(sample_weight, y)
+        row_weights = self._row_weights(sample_weight, y, rescale=not incremental)
         inputs = {"X": X}
         if sensitive_codes is not None:
             inputs["sensitive"] = sensitive_codes
@@ -371,12 +395,14 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
             )
         return X, y
 
-    def _row_weights(self, sample_weight, y):
-        """Each row's weight in the task loss, scaled to average 1, or None for equal weights.
+    def _row_weights(self, sample_weight, y, rescale=True):
+        """Each row's weight in the task loss, or None for equal weights.
 
-        Only the task loss is weighted: the invariance terms are taken over
-        the rows as they come, since the weights say what the prediction
-        should favour, not from which population ``s`` must be hidden.
+        ``rescale`` scales them to average 1 (``fit``); ``partial_fit`` keeps
+        them as given, so that they compare across chunks. Only the task
+        loss is weighted: the invariance terms are taken over the rows as
+        they come, since the weights say what the prediction should favour,
+        not from which population ``s`` must be hidden.
         """
         class_weight = getattr(self, "class_weight", None)  # classifiers only
         if sample_weight is None and class_weight is None:
@@ -393,7 +419,7 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
                 "sample_weight (times class_weight) is zero for every row: at "
                 "least one row must have a positive weight."
             )
-        return (weights / weights.mean()).astype(np.float32)
+        return (weights / weights.mean() if rescale else weights).astype(np.float32)
 
     def _encode_target(self, y, *, reset=True):
         """What the head trains on: the codes of y among ``classes_`` (set in validation)."""
@@ -891,6 +917,28 @@ class InvariantRegressorBase(RegressorMixin, InvariantEstimatorBase):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
+
+
+def _check_same_classes(classes, known):
+    """Refuse a later ``partial_fit``'s ``classes`` that differ from the first call's."""
+    if classes is None or known is None:
+        return
+    if not np.array_equal(np.unique(classes), known):
+        raise ValueError(
+            f"classes={np.unique(classes).tolist()} differs from the classes "
+            f"{known.tolist()} fixed by the first call to partial_fit; call fit to "
+            "start again with other classes."
+        )
+
+
+@contextlib.contextmanager
+def _history_on_divergence(net):
+    """Attach the run's history to a :class:`DivergenceError` raised while ``net`` trains."""
+    try:
+        yield
+    except DivergenceError as error:
+        error.history = net.history
+        raise
 
 
 def _check_known_classes(y, classes):

@@ -146,8 +146,9 @@ def weighted_mean(losses, weight=None):
     """Mean over rows of per-row losses, each times its weight when weights are given.
 
     ``losses`` has one entry per row, or one per row and target (averaged
-    over the targets first). The weights average 1 over the training rows,
-    so the mean of a batch estimates the weighted mean over all of them.
+    over the targets first). ``fit``'s weights average 1 over the training
+    rows, so the mean of a batch estimates the weighted mean over all of
+    them; ``partial_fit`` takes its weights as given.
     """
     per_row = losses.reshape(len(losses), -1).mean(dim=1)
     return per_row.mean() if weight is None else (per_row * weight).mean()
