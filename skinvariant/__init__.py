@@ -17,6 +17,7 @@ from .contrastive import ContrastiveInvariantClassifier
 from .exceptions import (
     BudgetBelowNoiseWarning,
     BudgetNotMetWarning,
+    CollapseWarning,
     DivergenceError,
     GraphCaptureWarning,
     NoInvarianceWarning,
@@ -36,6 +37,7 @@ __all__ = [
     "AffinityTransformer",
     "BudgetBelowNoiseWarning",
     "BudgetNotMetWarning",
+    "CollapseWarning",
     "ContrastiveInvariantClassifier",
     "DivergenceError",
     "FAREClassifier",

@@ -7,6 +7,7 @@ import warnings
 __all__ = [
     "BudgetBelowNoiseWarning",
     "BudgetNotMetWarning",
+    "CollapseWarning",
     "DivergenceError",
     "GraphCaptureWarning",
     "NoInvarianceWarning",
@@ -21,6 +22,19 @@ class DivergenceError(FloatingPointError):
     (after ``partial_fit`` too, whatever earlier calls trained): lower ``lr``
     or ``lam``, or standardise the inputs, and refit. The error's
     ``history`` attribute holds the history of the run that diverged.
+    """
+
+
+class CollapseWarning(UserWarning):
+    """At the end of training, a model with an invariance term learned little of ``y``.
+
+    A classifier is no more accurate on its training rows than the majority
+    class, or predicts a class far below its share of ``y``; a regressor
+    explains no more of ``y`` than its mean. The message names the symptom and
+    the usual causes (``lam`` too large, classes to weight, too few epochs).
+    A search over ``lam`` draws it for its large values, where it is the
+    trade-off searched over: filter it there with
+    ``warnings.filterwarnings("ignore", category=CollapseWarning)``.
     """
 
 
@@ -72,17 +86,19 @@ class BudgetBelowNoiseWarning(UserWarning):
 
 
 def warn_at_caller(message, category=UserWarning):
-    """Issue a warning attributed to the first line outside skinvariant, scikit-learn and skorch.
+    """Issue a warning attributed to the first line outside skinvariant and the libraries it runs in.
 
     A fixed ``stacklevel`` would point into scikit-learn's wrappers (``fit``
-    decorators, ``Pipeline``) rather than at the user's line.
+    decorators, ``Pipeline``), skorch, or joblib (which runs a search's fits)
+    rather than at the user's line.
     """
+    import joblib
     import sklearn
     import skorch
 
     skipped = tuple(
-        os.path.dirname(path) + os.sep for path in (__file__, sklearn.__file__, skorch.__file__)
-    )
+        os.path.dirname(module.__file__) + os.sep for module in (sklearn, skorch, joblib)
+    ) + (os.path.dirname(__file__) + os.sep,)
     frame, level = sys._getframe(1), 2
     while frame is not None and frame.f_code.co_filename.startswith(skipped):
         frame, level = frame.f_back, level + 1

@@ -22,7 +22,7 @@ from skinvariant import (
     IIDMRegressor,
     MINEDebiasedRegressor,
 )
-from skinvariant.exceptions import DivergenceError, NoInvarianceWarning
+from skinvariant.exceptions import CollapseWarning, DivergenceError, NoInvarianceWarning
 from skinvariant.metrics import (
     group_error_gap,
     make_fairness_scorer,
@@ -182,7 +182,7 @@ def test_validation_split_and_early_stopping_work_with_a_real_target(data):
 def test_a_target_x_says_nothing_about_warns_that_the_fit_is_no_better_than_the_mean(data):
     X, _, s = data
     noise = np.random.RandomState(2).normal(size=len(X))
-    with pytest.warns(UserWarning, match="no better than always predicting the mean"):
+    with pytest.warns(CollapseWarning, match="no better than always predicting the mean"):
         small(HSICRegressor, lam=10.0, max_epochs=2).fit(X, noise, sensitive=s)
 
 

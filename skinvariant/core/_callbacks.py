@@ -13,7 +13,7 @@ import math
 import torch
 from skorch.callbacks import Callback
 
-from ..exceptions import DivergenceError, warn_at_caller
+from ..exceptions import CollapseWarning, DivergenceError, warn_at_caller
 from ._objective import LAM
 
 # An epoch's mean task loss above this multiple of its starting value (or of 1,
@@ -255,7 +255,7 @@ def _tensors(arrays):
     return {name: torch.from_numpy(value) for name, value in arrays.items()}
 
 
-class CollapseWarning(Callback):
+class CollapseCheck(Callback):
     """Warn at the end of training when the invariance terms may have pushed the task aside.
 
     A classifier collapses when its training accuracy is no better than the
@@ -289,7 +289,8 @@ class CollapseWarning(Callback):
                 f"{symptom}. If the classes are imbalanced, weight them: "
                 "class_weight='balanced' (or fit(..., sample_weight=w)); the invariance "
                 f"weight lam={net.lam:g} may overwhelm the task (lower lam); training may "
-                "have stopped too early (raise max_epochs); or X carries nothing about y."
+                "have stopped too early (raise max_epochs); or X carries nothing about y.",
+                CollapseWarning,
             )
 
 
@@ -336,5 +337,6 @@ def _warn_if_no_better_than_the_mean(lam, predictions, y):
             f"Training R^2 at the end of training ({r2:.3f}) is no better than "
             f"always predicting the mean of y (0): the invariance weight "
             f"lam={lam:g} may overwhelm the task (lower lam), training may have "
-            "stopped too early (raise max_epochs), or X carries nothing about y."
+            "stopped too early (raise max_epochs), or X carries nothing about y.",
+            CollapseWarning,
         )

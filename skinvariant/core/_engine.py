@@ -25,7 +25,7 @@ from skorch.utils import TeeGenerator
 from ..exceptions import GraphCaptureWarning, warn_at_caller
 from ._callbacks import (
     ClosedFormRefit,
-    CollapseWarning,
+    CollapseCheck,
     DivergenceCheck,
     TermMeans,
     WeightAveraging,
@@ -542,7 +542,7 @@ class InvariantNet(NeuralNet):
             ("divergence_check", DivergenceCheck()),
             ("closed_form_refit", ClosedFormRefit()),
             ("weight_averaging", WeightAveraging()),
-            ("collapse_warning", CollapseWarning()),
+            ("collapse_warning", CollapseCheck()),
             print_log,
         ]
 
