@@ -250,6 +250,13 @@ def lam_path(
     skinvariant.plotting.plot_tradeoff : Draw the fronts.
     """
     _check_lam_param(estimator, param)
+    if not is_classifier(estimator):
+        raise ValueError(
+            f"lam_path measures a classifier's accuracy and parity gaps, and "
+            f"{type(estimator).__name__} is not a classifier. For a regressor, search "
+            "lam with BudgetSearchCV(estimator, {'leakage': ...}) (scored by R^2), or "
+            "read metrics.group_error_gap and sensitive_leakage at each lam."
+        )
     _check_warm_epochs(estimator, lams, warm_epochs)
     check_sensitive_aligned(sensitive, X=X, y=y)
     y, frame = np.asarray(y), as_frame(sensitive)

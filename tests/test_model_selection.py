@@ -549,6 +549,12 @@ def test_a_warm_lam_path_refuses_what_it_cannot_walk():
             lam_path(model, X, y, s, lams=[1.0], warm_epochs=bad)
 
 
+def test_lam_path_refuses_a_regressor_naming_what_measures_one():
+    X, _, s = make_attribute_blobs(200, random_state=0)
+    with pytest.raises(ValueError, match=r"HSICRegressor is not a classifier.*BudgetSearchCV"):
+        lam_path(HSICRegressor(max_epochs=1), X, X[:, 0], s, lams=[0.0])
+
+
 def test_lam_path_on_a_pipeline_without_param_names_the_steps_lam():
     from .conftest import make_leaky_data
 

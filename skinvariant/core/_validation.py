@@ -98,7 +98,10 @@ def _as_numbers(column):
     return numbers.to_numpy() if not numbers.isna().any() else column.to_numpy()
 
 
-ESTIMATOR_ADVICE = "use an estimator that accepts continuous attributes (MINEDebiasedClassifier)"
+ESTIMATOR_ADVICE = (
+    "use an estimator that accepts continuous attributes (MINEDebiasedClassifier, "
+    "HSICClassifier or their regressors)"
+)
 
 
 def check_group_labels(sensitive, advice=ESTIMATOR_ADVICE):
