@@ -11,10 +11,20 @@ takes its attribute from columns of ``X`` the same way.
 """
 
 import numbers
+from copy import deepcopy
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
+from sklearn.utils import get_tags
+from sklearn.utils.metadata_routing import (
+    MetadataRequest,
+    MetadataRouter,
+    MethodMapping,
+    _routing_enabled,
+    get_routing_for_object,
+    process_routing,
+)
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
@@ -47,6 +57,13 @@ class SensitiveFromColumns(MetaEstimatorMixin, BaseEstimator):
     the same layout and drop the attribute's columns, so the attribute is not
     used at prediction.
 
+    The wrapper takes its estimator type and tags (classifier, regressor,
+    transformer) from ``estimator``. With metadata routing on, it routes what
+    ``estimator`` requests (``sample_weight`` after ``set_fit_request``, say)
+    to the same method. It hands ``sensitive`` to ``fit`` itself, whatever
+    ``estimator`` requests, and so does not request it from its caller; it
+    hands ``classes`` to ``partial_fit`` unrouted.
+
     Parameters
     ----------
     estimator : estimator
@@ -54,7 +71,7 @@ class SensitiveFromColumns(MetaEstimatorMixin, BaseEstimator):
     columns : int, str or list of them, default=-1
         The attribute's columns: positions, or names of a pandas
         DataFrame's columns. Several columns make an intersectional (2-D)
-        attribute.
+        attribute, its columns in the order given.
 
     Attributes
     ----------
@@ -92,13 +109,15 @@ class SensitiveFromColumns(MetaEstimatorMixin, BaseEstimator):
         y : array-like of shape (n_samples,)
             The target.
         **fit_params
-            Passed to the estimator's ``fit`` (not ``sensitive``).
+            Passed to the estimator's ``fit`` (not ``sensitive``); with
+            metadata routing on, those it requests.
 
         Returns
         -------
         self : object
         """
         _refuse_sensitive(fit_params)
+        fit_params = self._route("fit", fit_params)
         features, sensitive = self._split(X, fitting=True)
         self.estimator_ = clone(self.estimator).fit(features, y, sensitive=sensitive, **fit_params)
         return self
@@ -115,37 +134,118 @@ class SensitiveFromColumns(MetaEstimatorMixin, BaseEstimator):
         self : object
         """
         _refuse_sensitive(fit_params)
+        classes = {"classes": fit_params.pop("classes")} if "classes" in fit_params else {}
+        fit_params = self._route("partial_fit", fit_params)
         first = not hasattr(self, "estimator_")
         features, sensitive = self._split(X, fitting=first)
         if first:
             self.estimator_ = clone(self.estimator)
-        self.estimator_.partial_fit(features, y, sensitive=sensitive, **fit_params)
+        self.estimator_.partial_fit(features, y, sensitive=sensitive, **classes, **fit_params)
         return self
 
     @available_if(_estimator_has("predict"))
-    def predict(self, X):
+    def predict(self, X, **params):
         """The estimator's ``predict`` on the columns that are not the attribute's."""
-        return self.estimator_.predict(self._features(X))
+        return self.estimator_.predict(self._features(X), **self._route("predict", params))
 
     @available_if(_estimator_has("predict_proba"))
-    def predict_proba(self, X):
+    def predict_proba(self, X, **params):
         """The estimator's ``predict_proba`` on the columns that are not the attribute's."""
-        return self.estimator_.predict_proba(self._features(X))
+        return self.estimator_.predict_proba(
+            self._features(X), **self._route("predict_proba", params)
+        )
 
     @available_if(_estimator_has("transform"))
-    def transform(self, X):
+    def transform(self, X, **params):
         """The estimator's representation of the columns that are not the attribute's."""
-        return self.estimator_.transform(self._features(X))
+        return self.estimator_.transform(self._features(X), **self._route("transform", params))
 
     @available_if(_estimator_has("score"))
-    def score(self, X, y, sample_weight=None):
+    def score(self, X, y, sample_weight=None, **params):
         """The estimator's ``score`` on the columns that are not the attribute's."""
-        return self.estimator_.score(self._features(X), y, sample_weight=sample_weight)
+        params = self._route("score", {"sample_weight": sample_weight, **params})
+        return self.estimator_.score(self._features(X), y, **params)
+
+    @available_if(_estimator_has("get_feature_names_out"))
+    def get_feature_names_out(self, input_features=None):
+        """The estimator's output feature names.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Names of ``X``'s columns, the attribute's included: the
+            attribute's are dropped before they reach the estimator.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+        """
+        if input_features is not None:
+            input_features = self._features(pd.DataFrame(columns=input_features)).columns
+        return self.estimator_.get_feature_names_out(input_features)
+
+    @available_if(_estimator_has("set_output"))
+    def set_output(self, *, transform=None):
+        """Set the output container of ``transform``, on the estimator (and its fitted clone).
+
+        Parameters
+        ----------
+        transform : {"default", "pandas", "polars"} or None, default=None
+            As for the estimator's ``set_output``; None leaves it unchanged.
+
+        Returns
+        -------
+        self : object
+        """
+        for estimator in (self.estimator, getattr(self, "estimator_", None)):
+            if estimator is not None:
+                estimator.set_output(transform=transform)
+        return self
+
+    def get_metadata_routing(self):
+        """Metadata routing: each method's metadata to the estimator's same method.
+
+        ``sensitive`` is not among them: the wrapper takes it from ``X``.
+
+        Returns
+        -------
+        routing : :class:`~sklearn.utils.metadata_routing.MetadataRouter`
+        """
+        request = get_routing_for_object(self.estimator)
+        if isinstance(request, MetadataRequest):
+            for method in ("fit", "partial_fit"):
+                getattr(request, method).add_request(param="sensitive", alias=False)
+        mapping = MethodMapping()
+        for method in ("fit", "partial_fit", "predict", "predict_proba", "transform", "score"):
+            if hasattr(self.estimator, method):
+                mapping.add(caller=method, callee=method)
+        return MetadataRouter(owner=self).add(estimator=request, method_mapping=mapping)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        inner = deepcopy(get_tags(self.estimator))
+        for field in (
+            "estimator_type",
+            "target_tags",
+            "transformer_tags",
+            "classifier_tags",
+            "regressor_tags",
+            "input_tags",
+        ):
+            setattr(tags, field, getattr(inner, field))
+        tags.input_tags.sparse = False  # the columns are split as a dense array or a frame
+        return tags
 
     @property
     def classes_(self):
         check_is_fitted(self)
         return self.estimator_.classes_
+
+    def _route(self, method, params):
+        """``params`` for the estimator's ``method``: those it requests when routing is on."""
+        if not _routing_enabled():
+            return params
+        return process_routing(self, method, **params).estimator[method]
 
     def _features(self, X):
         check_is_fitted(self)
@@ -195,6 +295,7 @@ class SensitiveFromColumns(MetaEstimatorMixin, BaseEstimator):
                     f"columns holds {column!r}, not a column of X's {n_columns}: give "
                     "positions from 0 (or negative from the end) or column names."
                 )
-        if len(set(positions)) == n_columns:
+        positions = list(dict.fromkeys(positions))  # without repeats, in the order given
+        if len(positions) == n_columns:
             raise ValueError("columns names every column of X: no features would remain.")
-        return np.array(sorted(set(positions)))
+        return np.array(positions)

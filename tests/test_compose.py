@@ -6,13 +6,18 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.base import clone
-from sklearn.model_selection import cross_val_score
+import sklearn
+from sklearn.base import clone, is_classifier, is_regressor
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import cross_val_score, cross_validate
+from sklearn.pipeline import make_pipeline
+from sklearn.utils import get_tags
 
-from skinvariant import HSICClassifier, IIDMClassifier
+from skinvariant import HSICClassifier, IIDMClassifier, IIDMRegressor
 from skinvariant.compose import SensitiveFromColumns
 from skinvariant.datasets import make_attribute_blobs
 from skinvariant.exceptions import NoInvarianceWarning
+from skinvariant.metrics import make_fairness_scorer
 
 
 @pytest.fixture
@@ -55,6 +60,78 @@ def test_named_columns_of_a_frame_make_an_intersectional_attribute(blobs):
     assert model.estimator_.n_features_in_ == X.shape[1]
     assert len(model.estimator_.sensitive_groups_) == 6  # 3 groups x 2 halves
     assert model.predict(frame).shape == (len(frame),)
+
+
+def test_the_attribute_keeps_the_order_its_columns_are_named_in(blobs):
+    X, y, s = blobs
+    frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
+    frame["group"], frame["half"] = s, np.arange(len(s)) % 2
+    for columns in (["half", "group"], [-1, -2]):
+        model = SensitiveFromColumns(IIDMClassifier(max_epochs=1, random_state=0), columns)
+        groups = model.fit(frame if isinstance(columns[0], str) else frame.to_numpy(), y)
+        assert {half for half, _ in groups.estimator_.sensitive_groups_} == {0, 1}
+        assert {group for _, group in groups.estimator_.sensitive_groups_} == {0, 1, 2}
+
+
+def test_it_takes_the_wrapped_estimators_type_and_tags(blobs):
+    X, y, s = blobs
+    classifier = SensitiveFromColumns(IIDMClassifier(max_epochs=2, random_state=0))
+    assert is_classifier(classifier) and not is_regressor(classifier)
+    assert is_regressor(SensitiveFromColumns(IIDMRegressor()))
+    assert get_tags(classifier).transformer_tags is not None
+    assert not get_tags(classifier).input_tags.sparse  # X is split as dense columns
+    # a classifier: cv=3 stratifies, and roc_auc finds predict_proba
+    scores = cross_val_score(classifier, np.column_stack([X, s]), y, cv=3, scoring="roc_auc")
+    assert np.all(scores > 0.6)
+
+
+def test_metadata_routing_reaches_the_estimator_and_sensitive_comes_from_x(blobs):
+    X, y, s = blobs
+    Xs, weights = np.column_stack([X, s]), np.linspace(0.2, 2.0, len(y))
+    with sklearn.config_context(enable_metadata_routing=True):
+        inner = IIDMClassifier(max_epochs=2, random_state=0)
+        inner.set_fit_request(sample_weight=True).set_score_request(sample_weight=True)
+        direct = clone(inner).fit(X, y, sensitive=s, sample_weight=weights)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", NoInvarianceWarning)
+            pipeline = make_pipeline(SensitiveFromColumns(inner)).fit(Xs, y, sample_weight=weights)
+        np.testing.assert_array_equal(pipeline.predict_proba(Xs), direct.predict_proba(X))
+        assert pipeline.score(Xs, y, sample_weight=weights) == direct.score(
+            X, y, sample_weight=weights
+        )
+        # sensitive goes to the scorer only: the wrapper takes its own from X
+        results = cross_validate(
+            SensitiveFromColumns(inner),
+            Xs,
+            y,
+            cv=3,
+            scoring={
+                "score": None,
+                "dp": make_fairness_scorer("demographic_parity_difference"),
+            },
+            params={"sample_weight": weights, "sensitive": s},
+            error_score="raise",
+        )
+    assert np.all(results["test_score"] > 0.5)
+    assert np.all(results["test_dp"] <= 0)
+
+
+def test_set_output_and_feature_names_come_from_the_estimator(blobs):
+    X, y, s = blobs
+    frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
+    frame["group"] = s
+    pipeline = make_pipeline(
+        SensitiveFromColumns(IIDMClassifier(max_epochs=2, random_state=0), "group"),
+        LogisticRegression(),
+    ).set_output(transform="pandas")
+    wrapped = pipeline.fit(frame, y)[0]
+    names = wrapped.estimator_.get_feature_names_out()
+    np.testing.assert_array_equal(wrapped.get_feature_names_out(), names)
+    np.testing.assert_array_equal(wrapped.get_feature_names_out(frame.columns), names)
+    represented = wrapped.transform(frame)
+    assert isinstance(represented, pd.DataFrame)
+    assert list(represented.columns) == list(names)
+    assert pipeline.predict(frame).shape == (len(frame),)
 
 
 def test_chunks_train_as_partial_fit_with_sensitive_does(blobs):
