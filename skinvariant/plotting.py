@@ -333,12 +333,22 @@ def plot_tradeoff(fronts, *, x="demographic_parity_difference", y="accuracy", ax
 
 
 def _history_of(estimator):
-    """The ``history_`` of a fitted skinvariant estimator or of a Pipeline's last step."""
+    """``history_`` of a skinvariant estimator, or of one in a Pipeline or SensitiveFromColumns."""
+    from .compose import SensitiveFromColumns
     from .core import InvariantEstimatorBase
 
     final, step = estimator, None
-    while hasattr(final, "steps"):
-        step, final = final.steps[-1]
+    while hasattr(final, "steps") or isinstance(final, SensitiveFromColumns):
+        if hasattr(final, "steps"):
+            step, final = final.steps[-1]
+        elif hasattr(final, "estimator_"):
+            step, final = None, final.estimator_
+        else:
+            raise NotFittedError(
+                "plot_history(estimator): SensitiveFromColumns is not fitted, so it "
+                "has no estimator_ with a history_; fit it first: fit(X, y) with the "
+                "attribute among the columns of X, and pass the fitted estimator."
+            )
     if hasattr(final, "history_"):
         return final.history_
     name = type(final).__name__
@@ -356,7 +366,8 @@ def _history_of(estimator):
     raise TypeError(
         f"plot_history(estimator) plots history_, the per-epoch records of a "
         f"fitted skinvariant estimator; {name} has none. Pass a fitted skinvariant "
-        "estimator or a Pipeline ending in one (for a search, its best_estimator_)."
+        "estimator or a Pipeline ending in one, or a SensitiveFromColumns holding one "
+        "(for a search, its best_estimator_)."
     )
 
 
@@ -366,20 +377,56 @@ def _is_rate(key, values):
     return named and all(math.isfinite(v) and 0.0 <= v <= 1.0 for v in values)
 
 
+# skorch's own records, and the scale of z (a divergence watch, not a loss)
+_NOT_BY_DEFAULT = (
+    "train_loss",
+    "train_loss_best",
+    "train_batch_count",
+    "train_z_mean_square",
+)
+
+
+def _record_name(key):
+    """The history record ``key`` names: itself with a train_ or valid_ prefix, else train_key."""
+    return key if key.startswith(("train_", "valid_")) else "train_" + key
+
+
+def _line_colors(names):
+    """A colour of the property cycle per record name; a valid_ record shares its train_ one's."""
+    colors = _cycle_colors()
+    partner = {
+        name: "train_" + name[len("valid_") :]
+        for name in names
+        if name.startswith("valid_") and "train_" + name[len("valid_") :] in names
+    }
+    own = [name for name in dict.fromkeys(names) if name not in partner]
+    color = {name: colors[index % len(colors)] for index, name in enumerate(own)}
+    return {**color, **{name: color[train] for name, train in partner.items()}}
+
+
 def plot_history(estimator, keys=None, *, ax=None):
-    """Plot the per-epoch training records of a fitted estimator.
+    """Plot the per-epoch training (and validation) records of a fitted estimator.
 
     Losses and penalties (epoch means) share the left axis. Accuracies and
     fractions (keys ending ``_acc``, ``accuracy`` or ``_fraction``, all
     values in [0, 1]) are drawn dashed on a right axis from 0 to 1, or on
-    the left one when nothing else is plotted.
+    the left one when nothing else is plotted. Validation records
+    (``valid_*``, recorded with ``validation_fraction``) are dotted, in the
+    colour of their ``train_*`` record when that is plotted too. Each record
+    is drawn over the epochs that have it (after ``partial_fit`` chunks
+    without ``sensitive``, the penalties lack some epochs).
 
     Parameters
     ----------
-    estimator : fitted skinvariant estimator or Pipeline ending in one
-    keys : list of str, default=None
-        History keys without the ``train_`` prefix (e.g. ``["task_loss",
-        "penalty"]``); by default every ``train_*`` record but the totals and ``z_mean_square``.
+    estimator : fitted skinvariant estimator, or a Pipeline or SensitiveFromColumns holding one
+    keys : str or list of str, default=None
+        History keys: one with a ``train_`` or ``valid_`` prefix is used as
+        given (``["train_loss", "valid_loss"]`` plots the whole objective on
+        the training and the validation rows); one without it names its
+        ``train_`` record (``["task_loss", "penalty"]``). By default every
+        ``train_*`` record but the totals and ``z_mean_square``, without its
+        prefix, and the ``valid_*`` record of each of them that has one
+        (e.g. ``valid_task_loss``).
     ax : matplotlib.axes.Axes, default=None
 
     Returns
@@ -394,46 +441,46 @@ def plot_history(estimator, keys=None, *, ax=None):
     sklearn.exceptions.NotFittedError
         If the skinvariant estimator (a ValueError) is not fitted.
     TypeError
-        If ``estimator`` is not a skinvariant estimator or a Pipeline ending in one.
+        If ``estimator`` holds no skinvariant estimator.
     ValueError
         If a key is not in ``history_``.
     """
     history = _history_of(estimator)
-    last = history[-1]
+    recorded = list(
+        dict.fromkeys(key for row in history for key in row if key.startswith(("train_", "valid_")))
+    )
     if keys is None:
         keys = [
             key[len("train_") :]
-            for key in last
-            if key.startswith("train_")
-            # skorch's own records, and the scale of z (a divergence watch, not a loss)
-            and key
-            not in ("train_loss", "train_loss_best", "train_batch_count", "train_z_mean_square")
+            for key in recorded
+            if key.startswith("train_") and key not in _NOT_BY_DEFAULT
         ]
+        keys += ["valid_" + key for key in keys if "valid_" + key in recorded]
+    elif isinstance(keys, str):
+        keys = [keys]
     for key in keys:
-        if "train_" + key not in last:
-            raise ValueError(
-                f"history_ has no 'train_{key}'; it has "
-                f"{sorted(k for k in last if k.startswith('train_'))}."
-            )
+        if _record_name(key) not in recorded:
+            raise ValueError(f"history_ has no {_record_name(key)!r}; it has {sorted(recorded)}.")
     ax = _axes(ax)
-    epochs = np.arange(1, len(history) + 1)
-    records = {key: [float(value) for value in history[:, "train_" + key]] for key in keys}
-    rates = [key for key in keys if _is_rate(key, records[key])]
+    records = {}
+    for key in keys:
+        name = _record_name(key)
+        epochs = [epoch for epoch, row in enumerate(history, start=1) if name in row]
+        records[key] = (epochs, [float(row[name]) for row in history if name in row])
+    rates = [key for key in keys if _is_rate(key, records[key][1])]
     others = [key for key in keys if key not in rates]
     right = ax.twinx() if rates and others else None
-    for key in others:
-        ax.plot(epochs, records[key], label=key)
-    rate_ax = right if right is not None else ax
-    # the twin's colour cycle starts again: go on from the left axis's
-    colors = _cycle_colors()
-    for index, key in enumerate(rates, start=len(others) if right is not None else 0):
-        rate_ax.plot(
-            epochs,
-            records[key],
-            linestyle="--",
-            color=colors[index % len(colors)] if right is not None else None,
-            label=f"{key} (right)" if right is not None else key,
+    colors = _line_colors([_record_name(key) for key in others + rates])
+    for key in others + rates:
+        name = _record_name(key)
+        on_right = right is not None and key in rates
+        (right if on_right else ax).plot(
+            *records[key],
+            linestyle=":" if name.startswith("valid_") else "--" if key in rates else "-",
+            color=colors[name],
+            label=f"{key} (right)" if on_right else key,
         )
+    rate_ax = right if right is not None else ax
     fractions_only = rates and all(key.endswith("_fraction") for key in rates)
     rate_label = "fraction" if fractions_only else "accuracy"
     if others:
@@ -477,9 +524,17 @@ def plot_leakage(front, *, measure="leakage_balanced_accuracy", chance=None, ax=
 
     Raises
     ------
+    TypeError
+        If ``front`` is not a DataFrame.
     ValueError
         If ``front`` lacks ``lam`` or ``measure``.
     """
+    if not isinstance(front, pd.DataFrame):
+        raise TypeError(
+            "plot_leakage(front) takes one pandas DataFrame (as lam_path returns "
+            f"it); got {type(front).__name__}. For several fronts, call it once "
+            "per front with the same ax=."
+        )
     missing = [column for column in ("lam", measure) if column not in front.columns]
     if missing:
         raise ValueError(

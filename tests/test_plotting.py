@@ -12,6 +12,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skinvariant import IIDMClassifier
+from skinvariant.compose import SensitiveFromColumns
 from skinvariant.datasets import make_attribute_blobs
 from skinvariant.plotting import plot_history, plot_leakage, plot_tradeoff
 
@@ -126,6 +127,11 @@ def test_leakage_against_lam_with_a_chance_line():
     assert ax.get_xscale() == "log" and len(ax.get_lines()) == 2
 
 
+def test_leakage_refuses_a_dict_of_fronts_as_tradeoff_does():
+    with pytest.raises(TypeError, match="plot_leakage\\(front\\) takes one pandas DataFrame"):
+        plot_leakage({"IIDM": FRONT})
+
+
 @pytest.mark.parametrize(
     "plot",
     [plot_leakage, lambda front: plot_tradeoff(front, x="lam")],
@@ -212,3 +218,54 @@ def test_history_of_one_kind_of_record_has_one_labelled_axis(fitted):
     assert losses.right_ax is None and losses.get_ylabel() == "loss (epoch mean)"
     accuracy = plot_history(fitted, ["adversary_acc"])
     assert accuracy.right_ax is None and accuracy.get_ylabel() == "accuracy (epoch mean)"
+
+
+def test_history_plots_validation_records_beside_their_training_ones(blobs):
+    X, y, s = blobs
+    model = IIDMClassifier(max_epochs=2, validation_fraction=0.2, random_state=0)
+    model.fit(X, y, sensitive=s)
+    totals = plot_history(model, ["train_loss", "valid_loss"])
+    assert [line.get_label() for line in totals.get_lines()] == ["train_loss", "valid_loss"]
+    assert totals.get_ylabel() == "loss (epoch mean)"
+    lines = {line.get_label(): line for line in all_lines(plot_history(model))}
+    assert {"task_loss", "valid_task_loss", "penalty", "valid_penalty"} <= set(lines)
+    assert "valid_loss" not in lines  # the totals, as train_loss, only on request
+    # dotted, in the colour of the training record
+    assert lines["valid_task_loss"].get_linestyle() == ":"
+    assert lines["valid_task_loss"].get_color() == lines["task_loss"].get_color()
+    np.testing.assert_allclose(
+        lines["valid_task_loss"].get_ydata(), model.history_[:, "valid_task_loss"]
+    )
+
+
+def test_history_takes_one_key_as_a_string(fitted):
+    (line,) = plot_history(fitted, "task_loss").get_lines()
+    assert line.get_label() == "task_loss"
+    with pytest.raises(ValueError, match="history_ has no 'valid_loss'"):
+        plot_history(fitted, "valid_loss")
+
+
+def test_history_draws_each_record_over_the_epochs_that_have_it(blobs):
+    X, y, s = blobs
+    model = IIDMClassifier(max_epochs=1, random_state=0)
+    model.partial_fit(X, y, sensitive=s, classes=[0, 1])
+    with pytest.warns(UserWarning, match="without sensitive"):
+        model.partial_fit(X, y)
+    model.partial_fit(X, y, sensitive=s)
+    lines = {line.get_label(): line for line in all_lines(plot_history(model))}
+    assert list(lines["task_loss"].get_xdata()) == [1, 2, 3]
+    assert list(lines["penalty"].get_xdata()) == [1, 3]
+    assert list(lines["adversary_acc (right)"].get_xdata()) == [1, 3]
+
+
+def test_history_of_sensitive_from_columns_is_that_of_its_estimator(blobs):
+    X, y, s = blobs
+    wrapped = SensitiveFromColumns(IIDMClassifier(max_epochs=3, random_state=0))
+    with pytest.raises(NotFittedError, match="SensitiveFromColumns is not fitted"):
+        plot_history(wrapped)
+    wrapped.fit(np.column_stack([X, s]), y)
+    drawn = all_lines(plot_history(wrapped))
+    expected = all_lines(plot_history(wrapped.estimator_))
+    assert [line.get_label() for line in drawn] == [line.get_label() for line in expected]
+    for line, same in zip(drawn, expected):
+        np.testing.assert_allclose(line.get_ydata(), same.get_ydata())
