@@ -318,11 +318,15 @@ def test_blobs_bunch_output():
         ({"n_groups": 1}, "n_groups"),
         ({"n_groups": 2.5}, "n_groups"),
         ({"n_samples": 2, "n_groups": 3}, "n_samples"),
+        ({"n_samples": 3}, r"n_samples must be an integer >= 6 \(n_groups \* n_classes"),
         ({"n_classes": 1}, "n_classes"),
         ({"n_task_features": 0}, "n_task_features"),
         ({"cluster_std": 0.0}, "cluster_std"),
         ({"cluster_std": -1.0}, "cluster_std"),
         ({"radius": 0}, "radius"),
+        ({"radius": np.inf}, "radius must be a finite number > 0"),
+        ({"cluster_std": float("nan")}, "cluster_std"),
+        ({"class_separation": np.inf}, "class_separation"),
         ({"class_separation": -0.1}, "class_separation"),
         ({"leakage": 1.5}, "leakage"),
         ({"leakage": -0.1}, "leakage"),
@@ -332,6 +336,11 @@ def test_blobs_bunch_output():
 def test_blobs_reject_bad_arguments(arguments, name):
     with pytest.raises(ValueError, match=name):
         make_attribute_blobs(**arguments)
+
+
+def test_blobs_smallest_size_puts_every_class_in_every_group():
+    _, y, s = make_attribute_blobs(n_samples=6, random_state=0)
+    assert pd.crosstab(s, y).to_numpy().tolist() == [[1, 1]] * 3
 
 
 def test_colored_digits_bias_colour_by_class_in_training_only():
@@ -371,6 +380,22 @@ def test_colored_digits_bad_arguments_name_the_argument():
         make_colored_digits(0.02, color="hsv")
 
 
+@pytest.mark.parametrize("maker", ["make_colored_digits", "make_colored_background_digits"])
+def test_colored_digits_test_size_leaves_every_class_in_both_splits(maker):
+    from skinvariant import datasets
+
+    make = getattr(datasets, maker)
+    for test_size in (1.0, 0.001, float("nan")):
+        with pytest.raises(ValueError, match=r"test_size must .*\(0\.005008, 0\.9944\]"):
+            make(test_size=test_size)
+    # the bounds: 10 digits, one per class, in the smaller split
+    for test_size, n_test in ((9.5 / 1797, 10), (1787 / 1797, 1787)):
+        split = make(test_size=test_size, random_state=0)
+        y_train, y_test = (split.y_train, split.y_test) if isinstance(split, Bunch) else split[2:4]
+        assert len(y_test) == n_test
+        assert set(y_train.tolist()) == set(y_test.tolist()) == set(range(10))
+
+
 def test_spheres_put_each_class_on_its_radius():
     from skinvariant.datasets import make_spheres
 
@@ -379,8 +404,9 @@ def test_spheres_put_each_class_on_its_radius():
     np.testing.assert_allclose(np.linalg.norm(X, axis=1), np.where(y == 0, 1.0, 10.0))
     X_again, _ = make_spheres(301, n_features=100, radii=(1, 10), random_state=0)
     np.testing.assert_array_equal(X, X_again)
-    with pytest.raises(ValueError, match="radii must hold at least two distinct"):
-        make_spheres(10, radii=(1, 1))
+    for radii in ((1, 1), (1, np.nan), (1, np.inf)):
+        with pytest.raises(ValueError, match="radii must hold at least two distinct finite"):
+            make_spheres(10, radii=radii)
 
 
 PAPER_001_TRAIN_ANGLES = (-45, -22.5, 0, 22.5, 45)
@@ -512,6 +538,14 @@ def test_inverted_digits_split_by_the_same_seed_keep_both_origins_in_the_test_pa
     X, y, inverted = make_inverted_digits(random_state=0)
     *_, inverted_test = train_test_split(X, y, inverted, test_size=0.3, stratify=y, random_state=0)
     assert 0.4 < inverted_test.mean() < 0.6  # was 7 of 540 with a per-class permutation
+
+
+@pytest.mark.parametrize("fraction, origin", [(0.001, 1), (0.999, 0)])
+def test_inverted_digits_keep_one_image_of_each_origin_per_class(fraction, origin):
+    from skinvariant.datasets import make_inverted_digits
+
+    _, y, inverted = make_inverted_digits(inverted_fraction=fraction, random_state=0)
+    assert np.bincount(y[inverted == origin]).tolist() == [1] * 10
 
 
 def test_mixed_factors_are_determined_by_their_factors():

@@ -1,6 +1,7 @@
 """Synthetic data sets whose features carry a known sensitive attribute."""
 
 import colorsys
+import math
 import numbers
 
 import numpy as np
@@ -10,20 +11,43 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import Bunch, check_random_state
 
 
-def _check_integer(name, value, minimum):
-    """Raise a ValueError naming ``name`` unless ``value`` is an int >= ``minimum``."""
+def _check_integer(name, value, minimum, why=""):
+    """Raise a ValueError naming ``name`` unless ``value`` is an int >= ``minimum``.
+
+    ``why``, e.g. ``" (n_groups * n_classes)"``, follows the minimum in the message.
+    """
     if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}.")
+        raise ValueError(f"{name} must be an integer >= {minimum}{why}; got {value!r}.")
 
 
 def _check_real(name, value, *, low, high=np.inf, include_low=True):
-    """Raise a ValueError naming ``name`` unless ``value`` is a number in range."""
+    """Raise a ValueError naming ``name`` unless ``value`` is a finite number in range."""
     is_number = isinstance(value, numbers.Real) and not isinstance(value, bool)
-    if is_number and (low < value <= high or (include_low and value == low)):
+    if (
+        is_number
+        and math.isfinite(value)
+        and (low < value <= high or (include_low and value == low))
+    ):
         return
-    opening = "[" if include_low else "("
-    closing = "]" if high < np.inf else ")"
-    raise ValueError(f"{name} must be a number in {opening}{low}, {high}{closing}; got {value!r}.")
+    if high < np.inf:
+        bounds = f"in {'[' if include_low else '('}{low}, {high}]"
+    else:
+        bounds = f"{'>=' if include_low else '>'} {low}"
+    raise ValueError(f"{name} must be a finite number {bounds}; got {value!r}.")
+
+
+def _check_test_size(test_size, y):
+    """Raise a ValueError unless a split stratified by ``y`` leaves every class in both parts."""
+    n_samples, n_classes = len(y), len(np.unique(y))
+    is_share = isinstance(test_size, numbers.Real) and 0 < test_size < 1
+    # scikit-learn's split puts ceil(test_size * n_samples) rows in the test part
+    if not (is_share and n_classes <= math.ceil(test_size * n_samples) <= n_samples - n_classes):
+        raise ValueError(
+            f"test_size must leave each split at least one digit of each of the {n_classes} "
+            f"classes: a number in ({(n_classes - 1) / n_samples:.4g}, "
+            f"{(n_samples - n_classes) / n_samples:.4g}] for the {n_samples} digits; "
+            f"got {test_size!r}."
+        )
 
 
 def _group_sizes(n_samples, n_groups):
@@ -100,7 +124,8 @@ def make_attribute_blobs(
     Parameters
     ----------
     n_samples : int, default=1000
-        Number of samples, at least ``n_groups``. Each group gets
+        Number of samples, at least ``n_groups * n_classes``, so that every
+        group holds every class. Each group gets
         ``n_samples // n_groups`` samples, the first ``n_samples % n_groups``
         groups one more.
     n_groups : int, default=3
@@ -110,12 +135,12 @@ def make_attribute_blobs(
     n_task_features : int, default=2
         Number of features that carry ``y``, at least 1.
     cluster_std : float, default=0.6
-        Standard deviation of every blob along each axis; must be > 0.
+        Standard deviation of every blob along each axis; finite, > 0.
     radius : float, default=1.0
-        Radius of the circle on which the blob means lie; must be > 0.
+        Radius of the circle on which the blob means lie; finite, > 0.
     class_separation : float, default=2.0
         Distance between the means of consecutive classes in the task
-        features; must be >= 0 (0 makes ``y`` unpredictable from them).
+        features; finite, >= 0 (0 makes ``y`` unpredictable from them).
     leakage : float, default=0.0
         Probability, in [0, 1], that a sample's label is ``s % n_classes``
         instead of its independent draw.
@@ -152,8 +177,13 @@ def make_attribute_blobs(
     [100, 100, 100]
     """
     _check_integer("n_groups", n_groups, 2)
-    _check_integer("n_samples", n_samples, n_groups)
     _check_integer("n_classes", n_classes, 2)
+    _check_integer(
+        "n_samples",
+        n_samples,
+        n_groups * n_classes,
+        " (n_groups * n_classes, so that every group holds every class)",
+    )
     _check_integer("n_task_features", n_task_features, 1)
     _check_real("cluster_std", cluster_std, low=0, include_low=False)
     _check_real("radius", radius, low=0, include_low=False)
@@ -213,7 +243,9 @@ def make_colored_digits(sigma=0.02, *, test_size=0.3, color="rgb", n_bins=2, ran
     sigma : float, default=0.02
         Standard deviation of the training colours around their class mean.
     test_size : float, default=0.3
-        Share of the 1,797 digits in the test split (stratified by class).
+        Share of the 1,797 digits in the test split (stratified by class),
+        leaving each split one digit of each class at least: in
+        (0.005008, 0.9944].
     color : {"rgb", "binned"}, default="rgb"
         How the colour is returned as the sensitive attribute: continuous RGB
         in [0, 1], or each channel binned into ``n_bins`` integer levels (a
@@ -243,12 +275,12 @@ def make_colored_digits(sigma=0.02, *, test_size=0.3, color="rgb", n_bins=2, ran
     ((1257, 192), (1257, 3))
     """
     _check_real("sigma", sigma, low=0)
-    _check_real("test_size", test_size, low=0, high=1, include_low=False)
     _check_integer("n_bins", n_bins, 2)
     if color not in ("rgb", "binned"):
         raise ValueError(f"color must be 'rgb' or 'binned'; got {color!r}.")
-    rng = check_random_state(random_state)
     images, y = _peak_scaled_digits()
+    _check_test_size(test_size, y)
+    rng = check_random_state(random_state)
     train, test = train_test_split(
         np.arange(len(y)), test_size=test_size, stratify=y, random_state=rng
     )
@@ -312,7 +344,9 @@ def make_inverted_digits(*, inverted_fraction=0.5, random_state=None):
     Parameters
     ----------
     inverted_fraction : float, default=0.5
-        Share of each class's images that are inverted, in (0, 1).
+        Share of each class's images that are inverted, in (0, 1). Each
+        class keeps one image of each origin at least, so a share too small
+        (or too large) to round to one image inverts one image (or all but one).
     random_state : int, RandomState instance or None, default=None
         Seeds which images are inverted.
 
@@ -346,7 +380,8 @@ def make_inverted_digits(*, inverted_fraction=0.5, random_state=None):
     inverted = np.zeros(len(y), dtype=int)
     for digit in np.unique(y):
         rows = np.flatnonzero(y == digit)
-        inverted[rows[np.argsort(keys[rows])][: round(inverted_fraction * len(rows))]] = 1
+        count = min(max(round(inverted_fraction * len(rows)), 1), len(rows) - 1)
+        inverted[rows[np.argsort(keys[rows])][:count]] = 1
     X = np.where(inverted[:, None] == 1, 1.0 - X, X)
     return X, y, inverted
 
@@ -469,7 +504,9 @@ def make_colored_background_digits(
     test_angles : sequence of float, default=(0,)
         Rotation angles of the test digits.
     test_size : float, default=0.3
-        Share of the 1,797 digits in the test split (stratified by class).
+        Share of the 1,797 digits in the test split (stratified by class),
+        leaving each split one digit of each class at least: in
+        (0.005008, 0.9944].
     random_state : int, RandomState instance or None, default=None
         Seeds the split, the colours and the angles.
 
@@ -498,11 +535,11 @@ def make_colored_background_digits(
     >>> cells = np.column_stack([data.y_test, data.nuisance_test])  # worst-group cells
     """
     _check_real("correlation", correlation, low=0, high=1)
-    _check_real("test_size", test_size, low=0, high=1, include_low=False)
     train_angles = _check_angles("train_angles", train_angles)
     test_angles = _check_angles("test_angles", test_angles)
-    rng = check_random_state(random_state)
     images, y = _peak_scaled_digits()
+    _check_test_size(test_size, y)
+    rng = check_random_state(random_state)
     train, test = train_test_split(
         np.arange(len(y)), test_size=test_size, stratify=y, random_state=rng
     )
@@ -628,7 +665,7 @@ def make_spheres(
     n_features : int, default=100
         Dimension of the space.
     radii : sequence of float, default=(1.0, 10.0)
-        Radius of each class's sphere (at least two, all positive and distinct).
+        Radius of each class's sphere (at least two, all finite, positive and distinct).
     shuffle : bool, default=True
         Shuffle the samples; otherwise they are ordered by class.
     random_state : int, RandomState instance or None, default=None
@@ -654,11 +691,11 @@ def make_spheres(
     if (
         radii.ndim != 1
         or len(radii) < 2
-        or np.any(radii <= 0)
+        or not np.all(np.isfinite(radii) & (radii > 0))
         or len(np.unique(radii)) < len(radii)
     ):
         raise ValueError(
-            f"radii must hold at least two distinct positive radii; got {radii.tolist()}."
+            f"radii must hold at least two distinct finite positive radii; got {radii.tolist()}."
         )
     rng = check_random_state(random_state)
     y = np.repeat(np.arange(len(radii)), _group_sizes(n_samples, len(radii)))
