@@ -183,10 +183,14 @@ fairness_report(search.best_estimator_, X_test, y_test, sex_test).round(3)
 # %% [markdown]
 # ## Notes
 #
-# * **Without routing**, `search.fit(X, y, sensitive=s)` still reaches the
-#   estimator's `fit` (as an old-style fit parameter), but the fairness scorers
-#   never get `sensitive` and raise an error. Keep routing on for fairness
-#   scoring. See `docs/routing.md`.
+# * **Without routing**, `search.fit(X, y, sensitive=s)` fails for this
+#   pipeline: `Pipeline.fit` refuses a bare `sensitive`, so every fit fails.
+#   The old-style fit parameter named for the step,
+#   `search.fit(X, y, iidmclassifier__sensitive=s)`, reaches the estimator's
+#   `fit` (a search over a bare estimator takes `sensitive=s`), but the
+#   fairness scorers never get `sensitive`: they raise, and `GridSearchCV`
+#   records their scores as NaN with a "Scoring failed" warning. Keep routing
+#   on for fairness scoring. See `docs/routing.md`.
 # * The same routing works in `cross_validate(model, X, y, scoring=scoring,
 #   params={"sensitive": s})` and in `RandomizedSearchCV`.
 # * **In parallel**: `GridSearchCV(..., n_jobs=2)` fits the candidates in two

@@ -48,9 +48,10 @@ from skinvariant.metrics import sensitive_leakage
 # %%
 X, y, inverted = make_inverted_digits(random_state=0)
 X = X.astype(np.float32)
-# stratified by (digit, origin): every cell is split 70/30. (Stratifying by the
-# digit alone with the generator's seed would pick mostly plain test images,
-# as both draw the same per-class permutation.)
+# stratified by (digit, origin): each of the 20 cells is split 70/30, so every
+# digit's test images are inverted in the same share as in the data. (Stratifying
+# by the digit alone would come close: the generator draws one random key per
+# image and inverts each class's lowest keys, independent of the split's draws.)
 X_train, X_test, y_train, y_test, inv_train, inv_test = train_test_split(
     X, y, inverted, test_size=0.3, stratify=y * 2 + inverted, random_state=0
 )
