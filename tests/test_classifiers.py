@@ -9,7 +9,7 @@ import torch
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_is_fitted
-from skorch.callbacks import Checkpoint, EarlyStopping, LRScheduler, ProgressBar
+from skorch.callbacks import Checkpoint, EarlyStopping, EpochScoring, LRScheduler, ProgressBar
 from torch import nn
 
 from skinvariant import (
@@ -184,6 +184,16 @@ def test_skorch_callbacks_work_and_are_not_mutated(leaky_data, tmp_path):
     assert (tmp_path / "params.pt").exists()
     assert early_stopping not in model.net_.callbacks  # the net trained a copy
     assert model.get_params()["callbacks"][0] is early_stopping
+
+
+def test_skorch_epoch_scoring_scores_the_held_out_rows_as_the_estimator_would(leaky_data):
+    X, y, s = leaky_data
+    scores = [EpochScoring(name, lower_is_better=False) for name in ("accuracy", "roc_auc")]
+    model = IIDMClassifier(
+        max_epochs=3, validation_fraction=0.25, callbacks=scores, random_state=0
+    ).fit(X, y, sensitive=s)
+    accuracy, auc = model.history_[-1, "accuracy"], model.history_[-1, "roc_auc"]
+    assert 0.6 < accuracy <= 1 and 0.6 < auc <= 1 and accuracy != auc
 
 
 @pytest.mark.filterwarnings("ignore:Training accuracy")  # a 3-epoch fit learns little

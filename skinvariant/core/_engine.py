@@ -341,6 +341,25 @@ class InvariantNet(NeuralNet):
         kwargs["criterion__reduction"] = "none"
         super().__init__(module, *args, **kwargs)
 
+    # -- scikit-learn's view of the net, which skorch's EpochScoring scores ---
+
+    def predict(self, X):
+        """Class codes (those y holds) for classification; the outputs otherwise."""
+        outputs = self.predict_proba(X)
+        return outputs.argmax(axis=1) if self.classification else outputs
+
+    @property
+    def classes_(self):
+        """The class codes y holds; only for classification."""
+        if not self.classification:
+            raise AttributeError("a regression net has no classes_")
+        return np.arange(len(self.class_labels))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.estimator_type = "classifier" if self.classification else "regressor"
+        return tags
+
     # -- components ---------------------------------------------------------
 
     def initialize_callbacks(self):
