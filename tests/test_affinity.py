@@ -268,8 +268,11 @@ def test_inverted_digits_invert_half_of_each_class():
     np.testing.assert_array_equal(X, again[0])
     for digit in range(10):
         assert abs(inverted[y == digit].mean() - 0.5) < 0.01
-    plain, _, _ = make_inverted_digits(inverted_fraction=1e-9, random_state=0)
-    np.testing.assert_allclose(X[inverted == 1], 1 - plain[inverted == 1])
+    # at the smallest fraction one image of each class is still inverted
+    plain, _, few = make_inverted_digits(inverted_fraction=1e-9, random_state=0)
+    assert np.bincount(y[few == 1]).tolist() == [1] * 10
+    both = (inverted == 1) & (few == 0)
+    np.testing.assert_allclose(X[both], 1 - plain[both])
     with pytest.raises(ValueError, match="inverted_fraction"):
         make_inverted_digits(inverted_fraction=1.5)
 
