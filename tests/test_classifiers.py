@@ -1,6 +1,7 @@
 """Behaviour of the invariant classifiers that users rely on."""
 
 import pickle
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -148,6 +149,30 @@ def test_random_state_makes_fits_identical_and_spares_global_rng(Estimator, leak
     assert not np.array_equal(first.predict_proba(X), other.predict_proba(X))
 
 
+def test_fits_in_threads_give_the_models_their_seeds_give_alone(leaky_data):
+    # torch's generator is global to the process: threaded fits must take turns with it
+    X, y, s = leaky_data
+    alone = IIDMClassifier(max_epochs=2, random_state=0).fit(X, y, sensitive=s)
+    with ThreadPoolExecutor(3) as pool:
+        threaded = list(
+            pool.map(
+                lambda _: IIDMClassifier(max_epochs=2, random_state=0).fit(X, y, sensitive=s),
+                range(3),
+            )
+        )
+    for model in threaded:
+        np.testing.assert_array_equal(model.predict_proba(X), alone.predict_proba(X))
+
+
+def test_class_probabilities_sum_to_one_in_float64(leaky_data):
+    X, y, s = leaky_data
+    three_classes = y + (X[:, 1] > 0.5)
+    proba = IIDMClassifier(max_epochs=2, random_state=0).fit(X, three_classes, sensitive=s)
+    rows = proba.predict_proba(X)
+    assert rows.dtype == np.float64 and np.abs(rows.sum(axis=1) - 1).max() < 1e-12
+    np.random.default_rng(0).choice(3, p=rows[0])  # numpy checks the sum to 1e-8
+
+
 @pytest.mark.parametrize("name", CONFIGURATIONS)
 def test_history_records_each_term_per_epoch(name, leaky_data):
     X, y, s = leaky_data
@@ -205,6 +230,15 @@ def test_user_encoder_replaces_the_mlp_and_is_copied(leaky_data):
     model.fit(X, y, sensitive=s)
     assert model.n_components_ == 5 and model.transform(X).shape == (len(X), 5)
     assert all(torch.equal(a, b) for a, b in zip(before, encoder.parameters()))
+
+
+@pytest.mark.filterwarnings("ignore:Training accuracy")
+def test_an_encoder_with_batch_norm_trains_when_a_last_batch_would_hold_one_row(leaky_data):
+    X, y, s = leaky_data
+    encoder = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 3))
+    model = AdversarialClassifier(encoder=encoder, batch_size=64, max_epochs=1, random_state=0)
+    model.fit(X[:129], y[:129], sensitive=s[:129])  # 64 + 65 rows, not 64 + 64 + 1
+    assert len(model.history_[-1, "batches"]) == 2
 
 
 def test_encoder_with_a_wrong_output_shape_is_rejected(leaky_data):

@@ -148,6 +148,16 @@ def test_pickle_round_trip_predicts_the_same(Estimator, data):
     np.testing.assert_array_equal(restored.transform(X), model.transform(X))
 
 
+def test_a_target_whose_spread_is_tiny_beside_its_mean_is_still_standardised(data):
+    X, y, s = data
+    offset = 1e6 + 0.01 * y  # a spread 1e-9 of the mean: float32 could not hold it, float64 can
+    model = small(HSICRegressor).fit(X, offset, sensitive=s)
+    assert model.y_scale_[0] == pytest.approx(0.01 * y.std())
+    assert model.score(X, offset) == pytest.approx(
+        small(HSICRegressor).fit(X, y, sensitive=s).score(X, y), abs=1e-6
+    )
+
+
 @pytest.mark.parametrize("Estimator", REGRESSORS)
 def test_random_state_makes_fits_identical(Estimator, data):
     X, y, s = data

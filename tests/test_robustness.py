@@ -11,6 +11,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import cross_validate
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils import get_tags
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import Callback, EarlyStopping
 
@@ -121,8 +122,34 @@ def test_a_healthy_fit_does_not_warn_of_a_collapse():
 def test_fit_without_y_says_y_is_required():
     X, _, s = make_attribute_blobs(n_samples=100, random_state=0)
     for model in (AffinityTransformer(max_epochs=1), IIDMClassifier(max_epochs=1)):
+        assert get_tags(model).target_tags.required  # as scikit-learn's checks read it
         with pytest.raises(ValueError, match=r"requires y to be passed"):
             model.fit(X, None, sensitive=s)
+
+
+def test_columns_named_twice_are_refused_naming_them():
+    X, y, s = make_attribute_blobs(n_samples=200, random_state=0)
+    frame = pd.DataFrame(X[:, :3], columns=["a", "a", "b"])
+    with pytest.raises(ValueError, match=r"X has columns named more than once: \['a'\]"):
+        IIDMClassifier(max_epochs=1).fit(frame, y, sensitive=s)
+    twice = pd.DataFrame({"g": s, "h": s}).rename(columns={"h": "g"})
+    with pytest.raises(ValueError, match=r"sensitive has columns named more than once"):
+        IIDMClassifier(max_epochs=1).fit(X, y, sensitive=twice)
+
+
+@pytest.mark.parametrize("Estimator", [HSICClassifier, IIDMClassifier])
+def test_a_categorical_of_floats_is_group_labels(Estimator):
+    X, y, s = make_attribute_blobs(n_samples=200, random_state=0)
+    groups = pd.Series(pd.Categorical(np.where(s == 1, 0.5, 1.5)))
+    model = Estimator(max_epochs=1, random_state=0).fit(X, y, sensitive=groups)
+    assert sorted(model.sensitive_groups_) == [0.5, 1.5]
+
+
+def test_a_class_too_rare_for_the_validation_split_names_validation_fraction():
+    X, y, s = make_attribute_blobs(n_samples=200, random_state=0)
+    y = np.where(np.arange(200) == 0, 5, y)  # class 5 has one row
+    with pytest.raises(ValueError, match=r"validation_fraction=0.1 cannot hold out.*5: 1"):
+        IIDMClassifier(max_epochs=1, validation_fraction=0.1).fit(X, y, sensitive=s)
 
 
 @pytest.mark.parametrize(

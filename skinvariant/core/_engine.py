@@ -188,7 +188,18 @@ class BatchIterator:
         self.shard = shard
 
     def __len__(self):
+        return len(self._starts()) if self.cells is None else self._n_batches()
+
+    def _n_batches(self):
         return math.ceil(len(self.data) / self.batch_size)
+
+    def _starts(self):
+        """First row of each batch; in training, a lone last row joins the batch before
+        it (a batch norm layer in a user's encoder cannot train on one row)."""
+        starts = list(range(0, len(self.data), self.batch_size))
+        if self.shuffle and len(starts) > 1 and len(self.data) - starts[-1] == 1:
+            starts.pop()
+        return starts
 
     def __iter__(self):
         if self.cells is not None:
@@ -198,8 +209,9 @@ class BatchIterator:
         device = self.data.inputs["X"].device
         order = torch.randperm(n_rows) if self.shuffle else torch.arange(n_rows)
         order = order.to(device)
-        for start in range(0, n_rows, self.batch_size):
-            yield self._batch(order[start : start + self.batch_size])
+        starts = self._starts()
+        for start, stop in zip(starts, [*starts[1:], n_rows]):
+            yield self._batch(order[start:stop])
 
     def _stratified(self):
         """Batches whose k-th share of each cell's shuffled rows is the cell's k-th run.
@@ -208,7 +220,7 @@ class BatchIterator:
         ``k * B // n``, rotated by a random offset per cell, so the cells'
         larger and smaller shares do not pile up in the same batches.
         """
-        n_batches, members = len(self), self.cells.members
+        n_batches, members = self._n_batches(), self.cells.members
         shuffled, start = [], 0
         for size in self.cells.sizes:
             order = torch.randperm(size).to(members.device)
@@ -461,12 +473,24 @@ class InvariantNet(NeuralNet):
         if not self.validation_fraction:
             return data, None
         rows = np.arange(len(data))
-        train_rows, valid_rows = train_test_split(
-            rows,
-            test_size=self.validation_fraction,
-            stratify=data.y.cpu().numpy() if self.classification else None,
-            random_state=int(torch.randint(2**31 - 1, ()).item()),
-        )
+        codes = data.y.cpu().numpy() if self.classification else None
+        try:
+            train_rows, valid_rows = train_test_split(
+                rows,
+                test_size=self.validation_fraction,
+                stratify=codes,
+                random_state=int(torch.randint(2**31 - 1, ()).item()),
+            )
+        except ValueError as error:  # a class too rare for a stratified split
+            if codes is None:
+                raise
+            counts = dict(zip(self.class_labels, np.bincount(codes).tolist()))
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction:g} cannot hold out rows of "
+                f"every class, stratified by y (rows per class: {counts}): raise it so that "
+                "the held-out rows hold one of each class at least, give the rare classes "
+                f"more rows, or set validation_fraction=None ({error})"
+            ) from error
         return (
             data.subset(torch.as_tensor(train_rows, device=self.device)),
             data.subset(torch.as_tensor(valid_rows, device=self.device)),

@@ -577,6 +577,7 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        tags.target_tags.required = True  # the representation is trained to predict y
         return tags
 
     def __setstate__(self, state):
@@ -773,7 +774,8 @@ class InvariantClassifierBase(ClassifierMixin, InvariantEstimatorBase):
         """
         check_is_fitted(self)
         X = self._validate_numeric(X)
-        return self.net_.predict_proba(X).astype(np.float64)
+        proba = self.net_.predict_proba(X).astype(np.float64)
+        return proba / proba.sum(axis=1, keepdims=True)  # rows of 1 in float64, not float32
 
     @checked_call
     def predict(self, X):
@@ -885,8 +887,10 @@ class InvariantRegressorBase(RegressorMixin, InvariantEstimatorBase):
             return ((y - self.y_mean_) / self.y_scale_).astype(np.float32)
         self.y_mean_ = y.mean(axis=0)
         scale = y.std(axis=0)
+        # a constant column keeps its units; y is centred in float64 first, so a
+        # spread tiny beside the mean is still a spread
         self.y_scale_ = np.where(
-            scale > np.finfo(np.float32).eps * np.abs(self.y_mean_), scale, 1.0
+            scale > 1e3 * np.finfo(np.float64).eps * np.abs(self.y_mean_), scale, 1.0
         )
         return ((y - self.y_mean_) / self.y_scale_).astype(np.float32)
 

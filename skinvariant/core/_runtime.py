@@ -2,6 +2,7 @@
 
 import functools
 import os
+import threading
 from contextlib import contextmanager
 
 import torch
@@ -58,12 +59,23 @@ def resolve_optimizer(optimizer):
     return optimizer
 
 
+# torch's generator is one per process: fits in threads take turns with it
+SEEDED_SECTION = threading.RLock()
+
+
 @contextmanager
 def seeded_torch(seed, device):
-    """Seed torch inside a forked RNG state, leaving the caller's RNG untouched."""
+    """Seed torch inside a forked RNG state, leaving the caller's RNG untouched.
+
+    The generator is global to the process, so a seed holds only if nothing
+    else draws from it meanwhile: fits run in threads of one process (a
+    threading joblib backend) take turns here, one at a time, and give the
+    models their seeds give alone. Processes (joblib's default) run in
+    parallel.
+    """
     torch_device = torch.device(device)
     cuda_devices = [torch_device.index or 0] if torch_device.type == "cuda" else []
-    with torch.random.fork_rng(devices=cuda_devices):
+    with SEEDED_SECTION, torch.random.fork_rng(devices=cuda_devices):
         torch.manual_seed(seed)
         yield
 

@@ -81,13 +81,25 @@ def _checked_frame(sensitive, n_samples):
 
 
 def continuous_columns(sensitive):
-    """Names of the columns of ``sensitive`` holding non-integer floats."""
-    frame = as_frame(sensitive)
+    """Names of the columns of ``sensitive`` holding non-integer floats (not categoricals)."""
+    frame = _unique_columns(as_frame(sensitive), "sensitive")
     return [
         column
         for column in frame.columns
-        if type_of_target(_as_numbers(frame[column].dropna())) == "continuous"
+        if not isinstance(frame[column].dtype, pd.CategoricalDtype)
+        and type_of_target(_as_numbers(frame[column].dropna())) == "continuous"
     ]
+
+
+def _unique_columns(frame, name):
+    """``frame``, refused when two of its columns share a name."""
+    repeated = frame.columns[frame.columns.duplicated()].unique().tolist()
+    if repeated:
+        raise ValueError(
+            f"{name} has columns named more than once: {repeated}; give each column a "
+            "name of its own."
+        )
+    return frame
 
 
 def _as_numbers(column):
@@ -118,7 +130,7 @@ def check_group_labels(sensitive, advice=ESTIMATOR_ADVICE):
     """
     for column in continuous_columns(sensitive):
         # with non-numeric label columns beside it, only binning makes one kind of attribute
-        instead = "" if non_numeric_columns(as_frame(sensitive)) else f" or {advice}"
+        instead = "" if non_numeric_columns(as_frame(sensitive), "sensitive") else f" or {advice}"
         raise ValueError(
             f"sensitive column {column!r} looks continuous (non-integer floats), but group "
             "labels are needed here: each distinct value would be a group of its own. "
@@ -126,10 +138,14 @@ def check_group_labels(sensitive, advice=ESTIMATOR_ADVICE):
         )
 
 
-def non_numeric_columns(frame):
-    """Names of the columns of a DataFrame that are neither numeric nor bool (none for arrays)."""
+def non_numeric_columns(frame, name="X"):
+    """Names of the columns of a DataFrame that are neither numeric nor bool (none for arrays).
+
+    ``name`` is the argument the frame came in, for the error when two columns share a name.
+    """
     if not isinstance(frame, pd.DataFrame):
         return []
+    frame = _unique_columns(frame, name)
     return [
         column
         for column in frame.columns
@@ -155,7 +171,7 @@ def continuous_values(sensitive, n_samples=None, *, advice):
     values : ndarray of shape (n_samples, n_attributes), dtype float64
     """
     frame = _checked_frame(sensitive, n_samples)
-    labels = non_numeric_columns(frame)
+    labels = non_numeric_columns(frame, "sensitive")
     if labels and len(labels) < frame.shape[1]:
         raise ValueError(
             f"sensitive mixes numeric columns with the non-numeric label columns {labels}; "
@@ -241,7 +257,7 @@ def encode_groups(sensitive, n_samples=None, *, min_group_size=1, advice=ESTIMAT
         small = small if len(small) <= 5 else [*small[:5], f"... {len(small) - 5} more"]
         quantity = (
             ""
-            if non_numeric_columns(frame)
+            if non_numeric_columns(frame, "sensitive")
             else f" If sensitive is a quantity (e.g. age in years), bin it (pd.cut) or {advice}."
         )
         raise ValueError(
