@@ -688,6 +688,8 @@ class QuantizedRepresentation(
                 "fit(X, y, sensitive=s), or use cells='kmeans'."
             )
         fit_params = {} if sensitive is None else {"sensitive": sensitive}
+        for fitted in ("tree_", "kmeans_"):  # a refit cuts afresh
+            self.__dict__.pop(fitted, None)
         self.estimator_ = clone(self.estimator).fit(X, y, **fit_params)
         self.n_features_in_ = self.estimator_.n_features_in_
         if hasattr(self.estimator_, "feature_names_in_"):
@@ -722,9 +724,9 @@ class QuantizedRepresentation(
         """
         check_is_fitted(self)
         standardised = (self.estimator_.transform(X) - self.z_mean_) / self.z_scale_
-        if self.cells == "fare":
+        if hasattr(self, "tree_"):  # the cells fit cut, whatever cells says since
             return self.tree_.apply(standardised)
-        return self.kmeans_.predict(standardised)
+        return self.kmeans_.predict(standardised).astype(np.int64)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -265,6 +265,9 @@ def test_fare_cells_of_a_representation_cut_along_the_classes_and_are_certified(
     tree = QuantizedRepresentation(network, n_cells=4, cells="fare", random_state=0)
     tree.fit(X_train, y_train, sensitive=s_train)
     assert isinstance(tree.tree_, FARETransformer) and not hasattr(tree, "kmeans_")
+    cut = tree.apply(X_test)
+    tree.set_params(cells="kmeans")  # takes effect at the next fit, as in scikit-learn
+    np.testing.assert_array_equal(tree.apply(X_test), cut)
     assert 2 <= tree.n_cells_ <= 4
     assert tree.transform(X_test).shape == (len(X_test), tree.n_cells_)
     certificate = tree.certify(X_test, sensitive=s_test).demographic_parity

@@ -135,7 +135,7 @@ def test_feature_names_follow_transform_output(fitted):
         ):
             model.set_params(transform_output=output)
             assert list(model.get_feature_names_out()) == names
-            assert len(names) == model.transform(X).shape[1], output
+            assert len(names) == model.transform(X).shape[1] == model.n_components_, output
         model.set_output(transform="pandas")
         assert list(model.transform(X).columns) == logits + nuisance
         with pytest.raises(

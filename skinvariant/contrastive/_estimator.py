@@ -203,12 +203,6 @@ class ContrastiveInvariantClassifier(TwoBlockRepresentationMixin, InvariantClass
                 "likelihood='bernoulli' needs X in [0, 1]; scale X (e.g. "
                 "MinMaxScaler) or use likelihood='gaussian' on standardised X."
             )
-        n_output = {
-            "predictive": self.n_components,
-            "nuisance": self.n_nuisance_components,
-            "both": self.n_components + self.n_nuisance_components,
-        }
-        self.n_components_ = n_output[self.transform_output]
         self.n_latent_ = self.n_components + self.n_nuisance_components
         return VariationalNetwork(
             X.shape[1],

@@ -686,6 +686,11 @@ class TwoBlockRepresentationMixin(TransformerMixin):
         """Width of what ``transform`` gives with the current ``transform_output``."""
         return len(range(self.n_latent_)[self._chosen_block()])
 
+    @property
+    def n_components_(self):
+        """Width of what ``transform`` gives, following ``transform_output``."""
+        return self._n_features_out
+
     def get_feature_names_out(self, input_features=None):
         """Names of the columns ``transform`` gives, each named after its block.
 

@@ -202,7 +202,6 @@ class InvertibleClassifier(TwoBlockRepresentationMixin, InvariantClassifierBase)
             class_conditional=self.class_conditional,
             hidden_layer_sizes=check_layer_sizes("hidden_layer_sizes", self.hidden_layer_sizes),
         )
-        self.n_components_ = len(range(self.n_latent_)[self._chosen_block()])
         return network
 
     def build_objective(self, z_dim, n_classes):
