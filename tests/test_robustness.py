@@ -138,6 +138,15 @@ def test_columns_named_twice_are_refused_naming_them():
 
 
 @pytest.mark.parametrize("Estimator", [HSICClassifier, IIDMClassifier])
+def test_an_infinite_sensitive_value_is_refused_naming_sensitive(Estimator):
+    X, y, s = make_attribute_blobs(n_samples=200, random_state=0)
+    age = s + np.random.RandomState(0).rand(200)
+    age[0] = np.inf
+    with pytest.raises(ValueError, match="sensitive holds infinite values"):
+        Estimator(max_epochs=1).fit(X, y, sensitive=age)
+
+
+@pytest.mark.parametrize("Estimator", [HSICClassifier, IIDMClassifier])
 def test_a_categorical_of_floats_is_group_labels(Estimator):
     X, y, s = make_attribute_blobs(n_samples=200, random_state=0)
     groups = pd.Series(pd.Categorical(np.where(s == 1, 0.5, 1.5)))

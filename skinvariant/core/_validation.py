@@ -75,7 +75,8 @@ def _checked_frame(sensitive, n_samples):
     if frame.isna().to_numpy().any():
         raise ValueError(
             "sensitive contains missing values (NaN/None); fill them with an explicit "
-            "group label (e.g. sensitive.fillna('unknown')) or drop those rows."
+            "group label (e.g. sensitive.fillna('unknown')), for a quantity with a value "
+            "(e.g. its median), or drop those rows."
         )
     return frame
 
@@ -83,6 +84,12 @@ def _checked_frame(sensitive, n_samples):
 def continuous_columns(sensitive):
     """Names of the columns of ``sensitive`` holding non-integer floats (not categoricals)."""
     frame = _unique_columns(as_frame(sensitive), "sensitive")
+    numbers = frame.select_dtypes("number")
+    if np.isinf(numbers.to_numpy(dtype=float, na_value=np.nan)).any():
+        raise ValueError(
+            "sensitive holds infinite values; replace them (with a finite value or a "
+            "group label of their own) or drop those rows."
+        )
     return [
         column
         for column in frame.columns
