@@ -263,7 +263,12 @@ def fixed_recipes(candidates_csvs):
     )
     seeds = np.sort(table.seed.unique())
     later = table.seed.isin(seeds[len(seeds) // 2 :])
-    recipe = [table.network, table.lam, table.fairness.astype(object).fillna("own"), table.max_cells]
+    recipe = [
+        table.network,
+        table.lam,
+        table.fairness.astype(object).fillna("own"),
+        table.max_cells,
+    ]
     counts = pd.DataFrame({"first_half": met & ~later, "second_half": met & later})
     return counts.groupby(recipe).sum().sort_values("first_half", ascending=False)
 
