@@ -39,6 +39,7 @@ from skinvariant.core._validation import as_frame, check_sensitive_aligned, take
 from skinvariant.exceptions import (
     BudgetBelowNoiseWarning,
     BudgetNotMetWarning,
+    CollapseWarning,
     UnstableRefitWarning,
     warn_at_caller,
 )
@@ -913,6 +914,21 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
                 BudgetBelowNoiseWarning,
             )
 
+    def _warn_if_one_class(self, X, budget, param):
+        """Warn when a parity budget is met by predicting one class for every row."""
+        if not set(budget) & set(_PREDICTION_MEASURES):
+            return
+        predicted = np.unique(self.best_estimator_.predict(X))
+        if len(predicted) == 1:
+            warn_at_caller(
+                f"The chosen {param}={self.best_params_[param]:g} predicts {predicted.tolist()[0]!r} "
+                "for every training row: it meets the parity budget by treating every row "
+                f"alike, at {self.best_score_:.3g} in cross-validation, about the majority "
+                "class's accuracy. A looser budget, more epochs or another estimator may "
+                "keep more of the task within it.",
+                CollapseWarning,
+            )
+
     def _probe_seed(self):
         if isinstance(self.random_state, numbers.Integral):
             return int(self.random_state)
@@ -1093,6 +1109,7 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
         if hasattr(self.best_estimator_, "feature_names_in_"):
             self.feature_names_in_ = self.best_estimator_.feature_names_in_
         self._warn_below_noise()
+        self._warn_if_one_class(X, budget, param)
         if not met.any():
             measured = ", ".join(
                 f"{key} {results[f'mean_test_{key}'][index]:.3g} (budget {limit:g})"

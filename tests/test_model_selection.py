@@ -22,6 +22,7 @@ from skinvariant.datasets import make_attribute_blobs
 from skinvariant.exceptions import (
     BudgetBelowNoiseWarning,
     BudgetNotMetWarning,
+    CollapseWarning,
     UnstableRefitWarning,
 )
 from skinvariant.metrics import demographic_parity_difference, parity_noise_floor, sensitive_leakage
@@ -225,6 +226,29 @@ class RefitPredictsTheGroup(IIDMClassifier):
         if self.group_of_ is None:
             return super().predict(X)
         return np.array([self.group_of_[bytes(row)] for row in np.asarray(X)])
+
+
+class ConstantAtLargeLam(IIDMClassifier):
+    """IIDM that predicts its first class for every row at lam >= 30: a collapsed model."""
+
+    def predict(self, X):
+        if self.lam >= 30:
+            return np.full(len(X), self.classes_[0])
+        return super().predict(X)
+
+
+@pytest.mark.filterwarnings("ignore::skinvariant.exceptions.BudgetBelowNoiseWarning")
+def test_a_parity_budget_met_by_one_predicted_class_says_so(blobs):
+    X, y, s = blobs  # lam=3 measures a DP of about 0.036 in cross-validation: over the budget
+    search = BudgetSearchCV(
+        ConstantAtLargeLam(max_epochs=5, random_state=0), {DP: 0.02}, lams=LAMS, random_state=0
+    )
+    with pytest.warns(CollapseWarning, match=r"lam=30 predicts 0 for every training row"):
+        search.fit(X, y, sensitive=s)
+    assert search.budget_met_  # met, as the rule says, and the user is told how
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CollapseWarning)
+        BudgetSearchCV(model(), {DP: 1.0}, lams=LAMS, random_state=0).fit(X, y, sensitive=s)
 
 
 @pytest.mark.parametrize("routing", [False, True])
