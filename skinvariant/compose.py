@@ -28,6 +28,8 @@ from sklearn.utils.metadata_routing import (
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
+from .core._validation import check_unique_columns
+
 __all__ = ["SensitiveFromColumns"]
 
 
@@ -279,6 +281,8 @@ class SensitiveFromColumns(MetaEstimatorMixin, BaseEstimator):
         if not chosen:
             raise ValueError("columns is empty: name at least one column of the attribute.")
         n_columns = X.shape[1]
+        if isinstance(X, pd.DataFrame):
+            check_unique_columns(X, "X")  # a name must find one column
         positions = []
         for column in chosen:
             if isinstance(column, str):

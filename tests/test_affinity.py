@@ -93,6 +93,21 @@ def test_a_batch_without_any_pair_gives_a_zero_loss_that_keeps_the_graph():
 # -- the stratified sampler ----------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("n_rows", "shard", "sizes"), [(129, None, [64, 65]), (71, (0, 4), [8, 10])]
+)
+def test_no_training_batch_gives_a_process_a_single_row(n_rows, shard, sizes):
+    # a last batch of one row (or, over 4 processes, of fewer than 8) joins the one before
+    data = TensorData({"X": torch.arange(n_rows)[:, None]}, torch.zeros(n_rows, dtype=torch.long))
+    iterator = BatchIterator(
+        data, batch_size=64 if shard is None else 32, shuffle=True, shard=shard
+    )
+    batches = [len(labels) for _, labels in iterator]
+    assert batches[-2:] == sizes and len(batches) == len(iterator)
+    evaluation = BatchIterator(data, batch_size=64, shuffle=False)
+    assert sum(len(labels) for _, labels in evaluation) == n_rows
+
+
 def test_stratified_batches_hold_every_cell_and_every_row_once():
     torch.manual_seed(0)
     n_rows = 1000

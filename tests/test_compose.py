@@ -71,6 +71,9 @@ def test_the_attribute_keeps_the_order_its_columns_are_named_in(blobs):
         groups = model.fit(frame if isinstance(columns[0], str) else frame.to_numpy(), y)
         assert {half for half, _ in groups.estimator_.sensitive_groups_} == {0, 1}
         assert {group for _, group in groups.estimator_.sensitive_groups_} == {0, 1, 2}
+    twice = frame.rename(columns={"half": "group"})  # two columns named "group"
+    with pytest.raises(ValueError, match=r"X has columns named more than once: \['group'\]"):
+        SensitiveFromColumns(IIDMClassifier(max_epochs=1), "group").fit(twice, y)
 
 
 def test_it_takes_the_wrapped_estimators_type_and_tags(blobs):

@@ -175,6 +175,17 @@ def test_chunk_weights_keep_their_scale_across_chunks():
         assert trained(1e-3) > trained(1.0) + 0.1
 
 
+def test_a_first_call_that_fails_leaves_the_estimator_unfitted_and_free_to_change():
+    X, y, s = make_leaky_data(300)
+    y = np.where(np.arange(300) == 0, 5, y)  # class 5 has one row: no stratified split
+    model = IIDMClassifier(validation_fraction=0.1, random_state=0)
+    with pytest.raises(ValueError, match="validation_fraction=0.1 cannot hold out"):
+        model.partial_fit(X, y, sensitive=s, classes=[0, 1, 5])
+    assert not hasattr(model, "net_")
+    model.set_params(validation_fraction=None).partial_fit(X, y, sensitive=s, classes=[0, 1, 5])
+    assert model.predict(X).shape == (300,)
+
+
 def test_a_diverging_pass_leaves_the_estimator_unfitted_with_its_history_on_the_error():
     X, y, s = make_leaky_data(300)
     model = IIDMClassifier(random_state=0).partial_fit(X, y, sensitive=s, classes=[0, 1])

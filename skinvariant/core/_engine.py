@@ -194,10 +194,12 @@ class BatchIterator:
         return math.ceil(len(self.data) / self.batch_size)
 
     def _starts(self):
-        """First row of each batch; in training, a lone last row joins the batch before
-        it (a batch norm layer in a user's encoder cannot train on one row)."""
+        """First row of each batch. In training, a last batch that would give a process
+        a single row joins the batch before it (a batch norm layer in a user's encoder
+        cannot train on one row): one row, or under a shard fewer than two a process."""
         starts = list(range(0, len(self.data), self.batch_size))
-        if self.shuffle and len(starts) > 1 and len(self.data) - starts[-1] == 1:
+        fewest = 2 * (self.shard[1] if self.shard is not None else 1)
+        if self.shuffle and len(starts) > 1 and len(self.data) - starts[-1] < fewest:
             starts.pop()
         return starts
 
@@ -363,8 +365,8 @@ class InvariantNet(NeuralNet):
     @property
     def classes_(self):
         """The class codes y holds; only for classification."""
-        if not self.classification:
-            raise AttributeError("a regression net has no classes_")
+        if not self.classification or self.class_labels is None:
+            raise AttributeError("classes_ needs a classification net built with class_labels")
         return np.arange(len(self.class_labels))
 
     def __sklearn_tags__(self):

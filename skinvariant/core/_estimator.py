@@ -59,7 +59,6 @@ TASK_LOSSES = {
 
 # What each call of ``partial_fit`` reads afresh; every other parameter is
 # built into the network by the call that builds it.
-# what partial_fit applies at each call; every other parameter is built into the network
 PARAMS_READ_EACH_CALL = ("lam", "class_weight", "verbose", "transform_output")
 
 
@@ -234,7 +233,7 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         with seeded_torch(seed, self.device_), training_threads(self.device_):
             net = self._build_net(X, "sensitive" in inputs)
-            with _history_on_divergence(net):
+            with self._unfitted_on_failure(net, first=True):
                 net.fit(inputs, target)
         self.net_ = net
         self._params_at_build = self.get_params(deep=False)
@@ -312,20 +311,36 @@ class InvariantEstimatorBase(TransformerMixin, ClassNamePrefixFeaturesOutMixin, 
             self._partial_fit_seeds_ = check_random_state(self.random_state)
         seed = self._partial_fit_seeds_.randint(np.iinfo(np.int32).max)
         with seeded_torch(seed, self.device_), training_threads(self.device_):
-            if first:
-                self.net_ = self._build_net(X, "sensitive" in inputs, incremental=True)
-                self.history_ = self.net_.history
-                self._params_at_build = self.get_params(deep=False)
-            self.net_.lam = self.lam  # set_params(lam=...) between calls weighs the next pass
-            self.net_.verbose = self.verbose
-            try:
-                with _history_on_divergence(self.net_):
-                    self.net_.partial_fit(inputs, target, epochs=1)
-            except DivergenceError:
-                self._forget_fit()
-                raise
+            net = (
+                self._build_net(X, "sensitive" in inputs, incremental=True) if first else self.net_
+            )
+            with self._unfitted_on_failure(net, first):
+                if first:
+                    self.net_, self._params_at_build = net, self.get_params(deep=False)
+                net.lam = self.lam  # set_params(lam=...) between calls weighs the next pass
+                net.verbose = self.verbose
+                net.partial_fit(inputs, target, epochs=1)
         self.history_ = self.net_.history
         return self
+
+    @contextlib.contextmanager
+    def _unfitted_on_failure(self, net, first):
+        """Leave the estimator unfitted when training ``net`` fails.
+
+        On a :class:`DivergenceError` (the network is broken; the error gets
+        the run's ``history``) and on any error of a first call (the network
+        is untrained). A later call that fails otherwise keeps the model.
+        """
+        try:
+            yield
+        except DivergenceError as error:
+            error.history = net.history
+            self._forget_fit()
+            raise
+        except Exception:
+            if first:
+                self._forget_fit()
+            raise
 
     def _forget_fit(self):
         """Leave the estimator unfitted: no network, history or partial_fit state."""
@@ -938,16 +953,6 @@ def _check_same_classes(classes, known):
             f"{known.tolist()} fixed by the first call to partial_fit; call fit to "
             "start again with other classes."
         )
-
-
-@contextlib.contextmanager
-def _history_on_divergence(net):
-    """Attach the run's history to a :class:`DivergenceError` raised while ``net`` trains."""
-    try:
-        yield
-    except DivergenceError as error:
-        error.history = net.history
-        raise
 
 
 def _check_known_classes(y, classes):

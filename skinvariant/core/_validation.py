@@ -83,7 +83,7 @@ def _checked_frame(sensitive, n_samples):
 
 def continuous_columns(sensitive):
     """Names of the columns of ``sensitive`` holding non-integer floats (not categoricals)."""
-    frame = _unique_columns(as_frame(sensitive), "sensitive")
+    frame = check_unique_columns(as_frame(sensitive), "sensitive")
     numbers = frame.select_dtypes("number")
     if np.isinf(numbers.to_numpy(dtype=float, na_value=np.nan)).any():
         raise ValueError(
@@ -98,7 +98,7 @@ def continuous_columns(sensitive):
     ]
 
 
-def _unique_columns(frame, name):
+def check_unique_columns(frame, name):
     """``frame``, refused when two of its columns share a name."""
     repeated = frame.columns[frame.columns.duplicated()].unique().tolist()
     if repeated:
@@ -152,7 +152,7 @@ def non_numeric_columns(frame, name="X"):
     """
     if not isinstance(frame, pd.DataFrame):
         return []
-    frame = _unique_columns(frame, name)
+    frame = check_unique_columns(frame, name)
     return [
         column
         for column in frame.columns

@@ -125,7 +125,7 @@ def make_attribute_blobs(
     ----------
     n_samples : int, default=1000
         Number of samples, at least ``n_groups * n_classes``, so that every
-        group holds every class. Each group gets
+        group holds every class (with ``leakage=0``). Each group gets
         ``n_samples // n_groups`` samples, the first ``n_samples % n_groups``
         groups one more.
     n_groups : int, default=3

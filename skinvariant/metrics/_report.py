@@ -91,7 +91,10 @@ def fairness_report(estimator, X, y=None, sensitive=None, *, pos_label=None):
         Group labels of ``X``; a 2-D ``sensitive`` defines intersectional
         groups. Required.
     pos_label : object, default=None
-        The positive label; see :func:`demographic_parity_difference`.
+        The positive label, one of the labels. By default 1 for labels
+        within {0, 1} or {-1, 1}; other labels need it, since the equal
+        opportunity row depends on which label is positive (see
+        :func:`equal_opportunity_difference`).
 
     Returns
     -------
