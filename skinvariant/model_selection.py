@@ -68,6 +68,11 @@ def _last_step_path(model):
     return prefix, model
 
 
+def _step_prefix(param):
+    """The ``<step>__`` path of the estimator that owns ``param`` ("" for the estimator itself)."""
+    return param[: len(param) - len(param.rsplit("__", 1)[-1])]
+
+
 def _sensitive_fit_param(lam_param):
     """The fit keyword that brings ``sensitive`` to the estimator whose ``lam`` is ``lam_param``.
 
@@ -75,9 +80,9 @@ def _sensitive_fit_param(lam_param):
     off, a pipeline takes it where the ``lam`` is: ``<step>__sensitive``
     (``<outer>__<inner>__...`` for nested pipelines), whichever step that is.
     """
-    if get_config()["enable_metadata_routing"] or "__" not in lam_param:
+    if get_config()["enable_metadata_routing"]:
         return "sensitive"
-    return f"{lam_param.rsplit('__', 1)[0]}__sensitive"
+    return f"{_step_prefix(lam_param)}sensitive"
 
 
 def _representation(model, X):
@@ -366,6 +371,13 @@ _PREDICTION_MEASURES = {
     "demographic_parity_difference": demographic_parity_difference,
     "equalized_odds_difference": equalized_odds_difference,
 }
+
+
+def _parity_keys(budget):
+    """The keys of ``budget`` that bound the predictions' parity (not the leakage)."""
+    return [key for key in budget if key in _PREDICTION_MEASURES]
+
+
 # metadata carrying each row's position, sliced per fold like sensitive, so that
 # the leakage scorer can find the training rows of the fold it scores
 _ROWS = "budget_search_rows"
@@ -482,7 +494,7 @@ def _preference(cv_results, budget, param):
 
 def _training_measures(model, X, y, sensitive, budget):
     """The budget's parity measures of ``model`` on the rows it was fitted on."""
-    parity = [key for key in budget if key in _PREDICTION_MEASURES]
+    parity = _parity_keys(budget)
     if not parity:
         return {}
     predictions = model.predict(X)
@@ -767,7 +779,7 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
                     f"measure may reach); got {value!r}."
                 )
             budget[key] = float(value)
-        predictions = sorted(set(budget) & set(_PREDICTION_MEASURES))
+        predictions = _parity_keys(budget)
         if predictions and not is_classifier(self.estimator):
             raise ValueError(
                 f"budget[{predictions[0]!r}] measures a classifier's predictions, "
@@ -791,7 +803,7 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
     @staticmethod
     def _check_binary_target(y, budget):
         """Refuse a parity budget for a target that is not binary."""
-        predictions = sorted(set(budget) & set(_PREDICTION_MEASURES))
+        predictions = _parity_keys(budget)
         target = type_of_target(y)
         if predictions and target != "binary":
             raise ValueError(
@@ -803,9 +815,10 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
     def _check_lams(self, param):
         lams = self.lams
         if lams is None:
+            prefix = _step_prefix(param)
             owner = (
-                self.estimator.get_params(deep=True).get(param.rsplit("__", 1)[0])
-                if "__" in param
+                self.estimator.get_params(deep=True).get(prefix.removesuffix("__"))
+                if prefix
                 else self.estimator
             )
             lams = getattr(type(owner), "lam_grid", None)
@@ -882,7 +895,7 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
 
     def _noise_floors(self, y, sensitive, budget, splits):
         """Each parity budget's noise floor: the mean over held-out folds of ``parity_noise_floor``."""
-        parity = [key for key in budget if key in _PREDICTION_MEASURES]
+        parity = _parity_keys(budget)
         if not parity or type_of_target(y) != "binary":
             return {}
         y = np.asarray(y)
@@ -916,7 +929,7 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
 
     def _warn_if_one_class(self, X, budget, param):
         """Warn when a parity budget is met by predicting one class for every row."""
-        if not set(budget) & set(_PREDICTION_MEASURES):
+        if not _parity_keys(budget):
             return
         predicted = np.unique(self.best_estimator_.predict(X))
         if len(predicted) == 1:
@@ -956,7 +969,7 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
         rejected = np.zeros(len(met), dtype=bool)
         model, index = search.best_estimator_, order[0]
         noise = self._noise_floors(y, sensitive, budget, [(None, slice(None))])  # all rows
-        seed_param = param.removesuffix("lam") + "random_state"
+        seed_param = _step_prefix(param) + "random_state"
         can_retry = seed_param in model.get_params(deep=True)
         while True:
             measures = _training_measures(model, X, y, sensitive, budget)
