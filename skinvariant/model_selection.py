@@ -35,6 +35,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, indexable
 
+from skinvariant.compose import SensitiveFromColumns
 from skinvariant.core._validation import as_frame, check_sensitive_aligned, take_rows
 from skinvariant.exceptions import (
     BudgetBelowNoiseWarning,
@@ -73,31 +74,49 @@ def _step_prefix(param):
     return param[: len(param) - len(param.rsplit("__", 1)[-1])]
 
 
-def _sensitive_fit_param(lam_param):
+def _sensitive_fit_param(estimator, lam_param):
     """The fit keyword that brings ``sensitive`` to the estimator whose ``lam`` is ``lam_param``.
 
     With metadata routing on, a pipeline routes ``sensitive`` itself; with it
     off, a pipeline takes it where the ``lam`` is: ``<step>__sensitive``
-    (``<outer>__<inner>__...`` for nested pipelines), whichever step that is.
+    (``<outer>__<inner>__...`` for nested pipelines). Any other meta-estimator
+    on the way takes ``sensitive`` itself and hands it on, except
+    :class:`~skinvariant.compose.SensitiveFromColumns`, which reads it from
+    ``X``: then None, nothing to pass.
     """
-    if get_config()["enable_metadata_routing"]:
-        return "sensitive"
-    return f"{_step_prefix(lam_param)}sensitive"
+    prefix, owner = "", estimator
+    for name in lam_param.split("__")[:-1]:
+        if not isinstance(owner, Pipeline):
+            break
+        prefix, owner = f"{prefix}{name}__", owner.named_steps[name]
+    if isinstance(owner, SensitiveFromColumns):
+        return None
+    return "sensitive" if get_config()["enable_metadata_routing"] else f"{prefix}sensitive"
 
 
-def _representation(model, X):
-    """``model``'s representation of ``X``: its ``transform``, or for a pipeline ending
-    in a predictor without one, what that predictor sees (the steps before it)."""
-    if hasattr(model, "transform"):
-        return model.transform(X)
-    return model[:-1].transform(X)
+def _with_sensitive(key, sensitive, params=()):
+    """Fit parameters: ``params`` with ``sensitive`` under ``key`` (none where ``key`` is None)."""
+    return {**({} if key is None else {key: sensitive}), **dict(params)}
 
 
-def _has_representation(estimator):
-    """Whether :func:`_representation` can read ``estimator`` once fitted."""
-    return hasattr(estimator, "transform") or (
-        isinstance(estimator, Pipeline) and len(estimator.steps) > 1
-    )
+def _searched_step(estimator, lam_param):
+    """The estimator that owns ``lam_param``, down nested pipelines' steps."""
+    head, _, rest = lam_param.partition("__")
+    if isinstance(estimator, Pipeline) and rest:
+        return _searched_step(estimator.named_steps[head], rest)
+    return estimator
+
+
+def _representation(model, X, lam_param):
+    """The representation of ``X`` by the step whose ``lam`` is ``lam_param``: ``X``
+    through a pipeline's steps up to and including it (whatever steps follow)."""
+    head, _, rest = lam_param.partition("__")
+    if isinstance(model, Pipeline) and rest:
+        index = [name for name, _ in model.steps].index(head)
+        if index:
+            X = model[:index].transform(X)
+        return _representation(model.steps[index][1], X, rest)
+    return model.transform(X)
 
 
 def _find_lam_param(estimator):
@@ -218,10 +237,11 @@ def lam_path(
     Parameters
     ----------
     estimator : skinvariant estimator or Pipeline holding one
-        Unfitted; it is cloned for every ``lam``. For a pipeline ending in a
-        predictor without ``transform`` (e.g. a skinvariant transformer, then
-        a classifier), the representation the probes read is what that
-        predictor sees.
+        Unfitted; it is cloned for every ``lam``. In a pipeline, the
+        representation the probes read is the output of the step whose
+        ``lam`` varies (the steps before it applied first), whatever follows
+        it: a skinvariant transformer before a classifier is read, not the
+        classifier.
     X : array-like of shape (n_samples, n_features)
     y : array-like of shape (n_samples,)
         Binary labels.
@@ -272,15 +292,15 @@ def lam_path(
     X_train, X_test = (take_rows(X, rows) for rows in (train, test))
     s_train, s_test = (_rows_of(frame, rows) for rows in (train, test))
     rows = []
-    fit_params = {_sensitive_fit_param(param): s_train}
+    fit_params = _with_sensitive(_sensitive_fit_param(estimator, param), s_train)
     for lam, model in _models_along(
         estimator, param, lams, X_train, y[train], fit_params, warm_epochs
     ):
         predicted = model.predict(X_test)
         leakage = sensitive_leakage(
-            _representation(model, X_train),
+            _representation(model, X_train, param),
             s_train,
-            held_out=(_representation(model, X_test), s_test),
+            held_out=(_representation(model, X_test, param), s_test),
             random_state=random_state,
         )
         rows.append(
@@ -411,9 +431,10 @@ class _FoldLeakageScorer(LeakageScorer):
     ``sensitive_leakage(..., held_out=...)`` does.
     """
 
-    def __init__(self, X, sensitive, splits, random_state):
+    def __init__(self, X, sensitive, splits, random_state, param):
         super().__init__("balanced_accuracy", leakage_kwargs={"random_state": random_state})
         self.X = X
+        self.param = param
         self.sensitive = as_frame(sensitive)
         self.train_of = {np.asarray(test).tobytes(): np.asarray(train) for train, test in splits}
 
@@ -421,11 +442,11 @@ class _FoldLeakageScorer(LeakageScorer):
         if sensitive is None or fold.get(_ROWS) is None:
             return super().__call__(estimator, X, y_true, sensitive=None)  # the routing error
         train = self.train_of[np.asarray(fold[_ROWS]).tobytes()]
-        Z_train = _representation(estimator, take_rows(self.X, train))
+        Z_train = _representation(estimator, take_rows(self.X, train), self.param)
         leakage = sensitive_leakage(
             Z_train,
             _rows_of(self.sensitive, train),
-            held_out=(_representation(estimator, X), sensitive),
+            held_out=(_representation(estimator, X, self.param), sensitive),
             **self.metric_kwargs,
         )
         return leakage.balanced_accuracy
@@ -596,8 +617,11 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
     ``fit(X, y, sensitive=s)`` works with metadata routing on or off, for a
     skinvariant estimator or a ``Pipeline`` holding one (its ``lam`` is
     found as ``<step>__lam``): last, or a skinvariant transformer before a
-    predictor, whose input is then the representation that the leakage
-    budget reads. The search is a
+    predictor. The leakage budget reads the output of the step whose ``lam``
+    is searched, whatever steps follow it. An estimator wrapped in
+    :class:`~skinvariant.compose.SensitiveFromColumns` is searched too (it
+    reads ``sensitive`` from ``X``; the budget still measures against
+    ``sensitive=``). The search is a
     :class:`~sklearn.model_selection.GridSearchCV` over ``lam`` whose refit
     callable applies the budget.
 
@@ -786,10 +810,12 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
                 f"but {type(self.estimator).__name__} is not a classifier; bound "
                 "its representation with budget={'leakage': ...}."
             )
-        if "leakage" in budget and not _has_representation(self.estimator):
+        param = _find_lam_param(self.estimator)
+        searched = self.estimator if param is None else _searched_step(self.estimator, param)
+        if "leakage" in budget and not hasattr(searched, "transform"):
             raise ValueError(
                 f"budget['leakage'] reads the representation, but "
-                f"{type(self.estimator).__name__} has no transform."
+                f"{type(searched).__name__} has no transform."
             )
         if not hasattr(self.estimator, "predict"):
             raise ValueError(
@@ -848,8 +874,8 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
     def _sensitive_and_params(self, sensitive, params, param):
         """``sensitive`` from either form, and the other fit parameters."""
         params = dict(params)
-        legacy = _sensitive_fit_param(param)
-        if legacy != "sensitive" and legacy in params:
+        legacy = _sensitive_fit_param(self.estimator, param)
+        if legacy not in (None, "sensitive") and legacy in params:
             if sensitive is not None:
                 raise TypeError(f"pass sensitive once: as sensitive= or as {legacy}=, not both.")
             sensitive = params.pop(legacy)
@@ -1068,7 +1094,7 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
         scorers = {_SCORE: _ScoreWithoutSensitive(check_scoring(self.estimator, self.scoring))}
         for key in budget:
             scorers[key] = (
-                _FoldLeakageScorer(X, sensitive, splits, self._probe_seed())
+                _FoldLeakageScorer(X, sensitive, splits, self._probe_seed(), param)
                 if key == "leakage"
                 else _FoldFairnessScorer(_PREDICTION_MEASURES[key])
             )
@@ -1090,7 +1116,9 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
             fit_params = {**score_params, **params}
         else:
             search.budget_score_params = score_params
-            fit_params = {_sensitive_fit_param(param): sensitive, **params}
+            fit_params = _with_sensitive(
+                _sensitive_fit_param(self.estimator, param), sensitive, params
+            )
         search.fit(X, y, **fit_params)
 
         results = search.cv_results_

@@ -13,7 +13,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_validate, train_test_split
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
 import skinvariant.metrics
@@ -609,3 +609,51 @@ def test_lam_path_reads_what_the_classifier_after_a_fair_transformer_sees(routin
         )
     assert path["lam"].tolist() == [0.0, 1.0]
     assert path["leakage_balanced_accuracy"].between(0.4, 1).all()
+
+
+@pytest.mark.parametrize("routing", [False, True])
+def test_an_estimator_reading_sensitive_from_a_column_is_searched_like_the_bare_one(blobs, routing):
+    # SensitiveFromColumns takes sensitive from X: nothing to pass its fit,
+    # while the budget still measures against sensitive=
+    from skinvariant.compose import SensitiveFromColumns
+
+    X, y, s = blobs
+    with_column = np.column_stack([X, s])
+    with sklearn.config_context(enable_metadata_routing=routing):
+        bare = BudgetSearchCV(model(), {DP: 0.1}, lams=LAMS, cv=2).fit(X, y, sensitive=s)
+        wrapped = BudgetSearchCV(
+            make_pipeline(FunctionTransformer(), SensitiveFromColumns(model())),
+            {DP: 0.1},
+            lams=LAMS,
+            cv=2,
+        ).fit(with_column, y, sensitive=s)
+        path = lam_path(
+            SensitiveFromColumns(model()), with_column, y, s, lams=[0.0], param="estimator__lam"
+        )
+    assert wrapped.best_params_ == {
+        "sensitivefromcolumns__estimator__lam": bare.best_params_["lam"]
+    }
+    for key in ("mean_test_score", f"mean_test_{DP}"):
+        np.testing.assert_allclose(wrapped.cv_results_[key], bare.cv_results_[key], atol=1e-6)
+    assert path["accuracy"].between(0.5, 1).all()
+
+
+def test_the_leakage_budget_reads_the_searched_step_whatever_follows_it(blobs):
+    # a predictor that also transforms (LDA) after the fair transformer: the
+    # budget reads the fair transformer's output, as before a classifier
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+
+    X, y, s = blobs
+    leakage = [
+        BudgetSearchCV(
+            make_pipeline(AffinityTransformer(max_epochs=3, random_state=0), last),
+            {"leakage": 1.0},
+            lams=[0.0],
+            cv=2,
+            random_state=0,
+        )
+        .fit(X, y, sensitive=s)
+        .cv_results_["mean_test_leakage"][0]
+        for last in (LogisticRegression(), LinearDiscriminantAnalysis())
+    ]
+    assert leakage[0] == pytest.approx(leakage[1])
