@@ -140,8 +140,10 @@ LAM_DOC = {
 SENSITIVE_TYPE_DOC = """\
     sensitive_type : {"auto", "categorical", "continuous"}, default={default:sensitive_type}
         How to read ``sensitive``; ``"auto"`` treats non-integer floats as
-        continuous and anything else as group labels. The decision is stored
-        in ``sensitive_type_``."""
+        continuous and anything else as group labels. A 2-D ``sensitive``
+        with one continuous column is continuous in every column (a 0/1
+        column is then a number, standardised like the others). The decision
+        is stored in ``sensitive_type_``."""
 
 SENSITIVE_TYPE_ATTRIBUTES_DOC = """\
     sensitive_type_ : {"categorical", "continuous"}
