@@ -32,7 +32,11 @@ rules avoid that; every run writes both (``rule`` column). Per 70/30 split:
    all K bounds hold together with 95 % probability (the union bound); the
    most accurate on validation among those within 0.05 is chosen after
    reading them, and its bound is the one reported (no drift between the
-   bound that chose and the bound that certifies).
+   bound that chose and the bound that certifies). Since 2026-12-08 the
+   bound is the library's, whose term for two cells is Bernstein's (see
+   ``demographic_parity_bound``); ``simultaneous_mcdiarmid`` makes the same
+   choice from the same fits with McDiarmid's term for every candidate, the
+   bound of earlier runs, for a paired comparison.
 
 Every candidate's readings are written too (``..._candidates.csv``), after
 the choice, to show what the rules left; a choice made by reading the
@@ -72,6 +76,7 @@ certified_selection_seeds_<seeds>.csv for other seeds, and the
 
 import argparse
 import itertools
+import json
 import time
 from pathlib import Path
 
@@ -163,6 +168,8 @@ RULES = {
     # rule: (the bound that admits a candidate, the bound reported for the chosen one)
     "validation": ("val_bound", "test_bound"),
     "simultaneous": ("simultaneous_bound", "simultaneous_bound"),
+    # the same with McDiarmid's term for every candidate, as before 2026-12-08 (runs since)
+    "simultaneous_mcdiarmid": ("simultaneous_mcdiarmid_bound", "simultaneous_mcdiarmid_bound"),
 }
 
 
@@ -205,15 +212,46 @@ def choice(rows, seed, baseline, rule):
     }
 
 
-def simultaneous_bounds(empirical, deviation, n_candidates):
-    """Bounds whose deviation terms, computed at one candidate's confidence, cover ``n_candidates``.
+def pooled_counts(cells, sensitive):
+    """Each group's row count per cell, as JSON (what a bound needs, for any number of candidates)."""
+    groups = np.unique(sensitive)
+    return json.dumps(
+        [np.bincount(cells[sensitive == g], minlength=cells.max() + 1).tolist() for g in groups]
+    )
 
-    The same as ``demographic_parity_bound(..., confidence=1 - 0.05 / K)``
-    for two groups (Adult's), rescaled from the stored single-candidate term
-    so that ``--without`` can redo it for a smaller K.
+
+def bound_from_counts(counts_json, confidence):
+    """``demographic_parity_bound`` of the rows that ``pooled_counts`` summarised."""
+    counts = np.array(json.loads(counts_json))
+    cells = np.concatenate([np.repeat(np.arange(counts.shape[1]), row) for row in counts])
+    groups = np.repeat(np.arange(len(counts)), counts.sum(axis=1))
+    return demographic_parity_bound(cells, groups, confidence=confidence).bound
+
+
+def simultaneous_bounds(split):
+    """One split's candidates' bounds at ``1 - 0.05 / K`` for its K candidates.
+
+    From the pooled counts where the run recorded them (runs since
+    2026-12-08: the library's bound, Bernstein's term for two cells); older
+    runs recorded only McDiarmid's single-candidate term, which is rescaled
+    (for two groups, Adult's), so that ``--without`` and ``--slack`` redo
+    them for a smaller K as they were computed.
     """
-    level = np.log(n_candidates / (1 - CONFIDENCE)) / np.log(1 / (1 - CONFIDENCE))
-    return np.minimum(empirical + deviation * np.sqrt(level), 1.0)
+    confidence = 1 - (1 - CONFIDENCE) / len(split)
+    if "simultaneous_counts" in split:
+        return np.array([bound_from_counts(c, confidence) for c in split.simultaneous_counts])
+    level = np.log(len(split) / (1 - CONFIDENCE)) / np.log(1 / (1 - CONFIDENCE))
+    return np.minimum(
+        split.simultaneous_empirical + split.simultaneous_deviation * np.sqrt(level), 1.0
+    ).to_numpy()
+
+
+def mcdiarmid_bounds(split, sizes):
+    """The bounds of ``simultaneous_bounds`` with McDiarmid's term for every candidate (the
+    certificate before 2026-12-08), for a paired comparison on the same fits."""
+    delta = (1 - CONFIDENCE) / len(split)
+    deviation = np.sqrt(np.log(1 / delta) * np.sum(1 / np.asarray(sizes)) / 2)
+    return np.minimum(split.simultaneous_empirical + deviation, 1.0).to_numpy()
 
 
 def choice_without(candidates_csv, networks):
@@ -225,15 +263,15 @@ def choice_without(candidates_csv, networks):
     table = pd.read_csv(candidates_csv)
     table = table[~table.network.isin(networks)].astype({"fairness": object})
     table["fairness"] = table.fairness.where(table.fairness.notna(), None)
-    rules = list(RULES) if "simultaneous_empirical" in table else ["validation"]
+    rules = ["validation", "simultaneous"] if "simultaneous_empirical" in table else ["validation"]
+    rules += ["simultaneous_mcdiarmid"] if "simultaneous_counts" in table else []
     summaries = []
     for seed, split in table.groupby("seed"):
         if "simultaneous_empirical" in split:
-            split = split.assign(
-                simultaneous_bound=simultaneous_bounds(
-                    split.simultaneous_empirical, split.simultaneous_deviation, len(split)
-                )
-            )
+            split = split.assign(simultaneous_bound=simultaneous_bounds(split))
+        if "simultaneous_counts" in split:
+            sizes = np.sum(json.loads(split.simultaneous_counts.iloc[0]), axis=1)
+            split = split.assign(simultaneous_mcdiarmid_bound=mcdiarmid_bounds(split, sizes))
         rows = [
             row | {"setting": (row["network"], row["lam"], row["fairness"], row["max_cells"])}
             for row in split.to_dict("records")
@@ -285,9 +323,7 @@ def what_the_deviation_costs(candidates_csvs, slacks=(0.0, 0.01, 0.02)):
     """
     rows = []
     for seed, split in default_candidates(candidates_csvs).groupby("seed"):
-        bounds = simultaneous_bounds(
-            split.simultaneous_empirical, split.simultaneous_deviation, len(split)
-        )
+        bounds = simultaneous_bounds(split)
         needed = split.logreg_raw_accuracy.iloc[0] - ACCURACY_MARGIN
         row = {
             "seed": seed,
@@ -332,18 +368,19 @@ def run(seed, networks=NETWORKS, options=None, replicas=0):
             row["cells_of"](X_fit), y_fit, cells_test, y_test
         )
         row["test_bound"] = demographic_parity_bound(cells_test, s_test).bound
-        pooled = demographic_parity_bound(np.concatenate([cells_val, cells_test]), s_certify)
+        cells_certify = np.concatenate([cells_val, cells_test])
+        pooled = demographic_parity_bound(cells_certify, s_certify)
         row["simultaneous_empirical"] = pooled.empirical
         row["simultaneous_deviation"] = pooled.bound - pooled.empirical
-    for row, bound in zip(
-        rows,
-        simultaneous_bounds(
-            np.array([row["simultaneous_empirical"] for row in rows]),
-            np.array([row["simultaneous_deviation"] for row in rows]),
-            len(rows),
-        ),
+        row["simultaneous_counts"] = pooled_counts(cells_certify, s_certify)
+    table = pd.DataFrame(rows)
+    sizes = np.unique(s_certify, return_counts=True)[1]
+    for column, bounds in (
+        ("simultaneous_bound", simultaneous_bounds(table)),
+        ("simultaneous_mcdiarmid_bound", mcdiarmid_bounds(table, sizes)),
     ):
-        row["simultaneous_bound"] = bound
+        for row, bound in zip(rows, bounds):
+            row[column] = bound
     summaries = [choice(rows, seed, baseline, rule) for rule in RULES]
     every_candidate = pd.DataFrame(
         [
@@ -358,6 +395,8 @@ def run(seed, networks=NETWORKS, options=None, replicas=0):
                     "simultaneous_empirical",
                     "simultaneous_deviation",
                     "simultaneous_bound",
+                    "simultaneous_mcdiarmid_bound",
+                    "simultaneous_counts",
                 )
             }
             for row in rows

@@ -63,6 +63,32 @@ def test_the_bound_holds_at_least_at_its_confidence_over_many_draws():
     assert np.mean(slack) < 0.15  # and it is not vacuous
 
 
+def test_two_cells_hold_their_confidence_with_their_shares_variance():
+    # a prediction with few positives, groups of unequal size: Bernstein's term
+    rng = np.random.RandomState(6)
+    positive_rate, sizes = np.array([0.10, 0.14]), np.array([200, 1000])
+    s = np.repeat([0, 1], sizes)
+    held = [
+        demographic_parity_bound(
+            (rng.random_sample(len(s)) < positive_rate[s]).astype(int), s, confidence=0.9
+        ).bound
+        >= 0.04
+        for _ in range(300)
+    ]
+    assert np.mean(held) >= 0.9  # measured: every draw
+
+
+def test_two_cells_far_from_half_and_half_get_a_narrower_term():
+    rng = np.random.RandomState(7)
+    s = np.repeat([0, 1], [4400, 8900])  # Adult's certifying rows, about
+    mcdiarmid = np.sqrt(np.log(1 / 0.05) * (1 / 4400 + 1 / 8900) / 2)
+    # measured: 0.67, 0.82 and 1.04 times McDiarmid's term
+    for positive_rate, at_most in ((0.10, 0.75), (0.17, 0.9), (0.5, 1.05)):
+        cells = (rng.random_sample(len(s)) < positive_rate).astype(int)
+        result = demographic_parity_bound(cells, s)
+        assert result.bound - result.empirical <= at_most * mcdiarmid
+
+
 def test_empirical_is_the_gap_of_the_worst_classifier_of_the_cells():
     cells, s = draw_cells(2000, np.random.RandomState(1))
     counts = np.array([np.bincount(cells[s == g], minlength=5) for g in (0, 1)])

@@ -18,10 +18,28 @@ inequality gives, with probability at least ``1 - delta``,
 whatever the number of cells. ``delta`` splits ``1 - confidence`` evenly over
 the pairs of groups (and the classes, for equalized odds), so that the bounds
 of every pair hold together.
+
+When the rows fall in at most two cells (a binary prediction, a tree of two
+leaves), the total variation is the gap ``P_g(A) - P_g'(A)`` of one set of
+cells ``A`` fixed by the true distributions (one of the two cells, with any
+cells the rows never reached), and ``TV^`` is at least its empirical gap.
+That gap is a sum of independent terms of variance
+``P_g(A)(1 - P_g(A)) / n_g`` and ``P_g'(A)(1 - P_g'(A)) / n_g'``, each at
+most ``1 / n`` in size, so Bernstein's inequality bounds it with the
+variance instead of McDiarmid's worst case (a quarter). The variances are
+bounded from above by each group's Clopper-Pearson interval on its share of
+one cell, widened by the most that cells unseen in the rows can hold, so
+that the bound stays valid when the representation has cells the rows
+never reached. Those intervals take a fifth of ``delta``, and the term is
+the smaller of Bernstein's and Hoeffding's for that gap at the rest: a
+sixth narrower than McDiarmid's for a prediction with 17 % positives on
+4,400 and 8,900 rows, a third at 10 %, and at most 4 % wider near half and
+half (where Hoeffding's, at four fifths of ``delta``, is the smaller).
 """
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 from sklearn.utils import Bunch, check_array, column_or_1d
 
 from ..core._validation import check_sensitive_aligned, group_codes
@@ -50,18 +68,69 @@ def _check_confidence(confidence):
         )
 
 
+# shares of a two-cell pair's delta: Bernstein's tail, and per group the
+# interval on its cells' shares and the mass of cells unseen in its rows
+BERNSTEIN_SHARE, SHARES_SHARE, UNSEEN_SHARE = 0.8, 0.05, 0.05
+
+
+def _mcdiarmid_deviation(size_g, size_h, delta):
+    """How far the total variation can exceed its empirical value, any number of cells."""
+    return np.sqrt(np.log(1 / delta) * (1 / size_g + 1 / size_h) / 2)
+
+
+def _variance_bound(count, size, delta):
+    """Largest ``p (1 - p)`` of the share ``p`` of one of two cells (plus unseen cells) in a group.
+
+    ``p`` lies in the two-sided Clopper-Pearson interval of ``count`` out of
+    ``size`` rows at level ``SHARES_SHARE * delta``, widened by the mass of
+    cells that ``size`` rows never reached, at most ``1 - d ** (1 / size)``
+    with probability ``1 - d`` for ``d = UNSEEN_SHARE * delta``.
+    """
+    tail = SHARES_SHARE * delta / 2
+    low = stats.beta.ppf(tail, count, size - count + 1) if count > 0 else 0.0
+    high = stats.beta.ppf(1 - tail, count + 1, size - count) if count < size else 1.0
+    unseen = 1 - (UNSEEN_SHARE * delta) ** (1 / size)
+    low, high = max(low - unseen, 0.0), min(high + unseen, 1.0)
+    if low <= 0.5 <= high:
+        return 0.25
+    return max(low * (1 - low), high * (1 - high))
+
+
+def _two_cell_deviation(count_g, size_g, count_h, size_h, delta):
+    """How far the total variation of two cells can exceed its empirical value (module notes).
+
+    The smaller of Bernstein's and Hoeffding's terms for the same sum, both
+    at ``BERNSTEIN_SHARE * delta``: the smaller of two thresholds of one tail
+    is exceeded only when the smaller one is, so the minimum costs nothing.
+    """
+    variance = (
+        _variance_bound(count_g, size_g, delta) / size_g
+        + _variance_bound(count_h, size_h, delta) / size_h
+    )
+    log_term = np.log(1 / (BERNSTEIN_SHARE * delta))
+    range_term = max(1 / size_g, 1 / size_h) * log_term / 3
+    bernstein = range_term + np.sqrt(range_term**2 + 2 * variance * log_term)
+    return min(bernstein, _mcdiarmid_deviation(size_g, size_h, BERNSTEIN_SHARE * delta))
+
+
 def _group_shares_bound(cells, groups, n_groups, delta):
     """The largest empirical total variation between two groups' cell shares, and its bound."""
-    counts = np.zeros((n_groups, cells.max() + 1))
+    counts = np.zeros((n_groups, max(cells.max() + 1, 2)))
     np.add.at(counts, (groups, cells), 1.0)
     sizes = counts.sum(axis=1)
     shares = counts / sizes[:, None]
-    n_pairs = n_groups * (n_groups - 1) // 2
+    two_cells = counts.shape[1] == 2
+    delta = delta / (n_groups * (n_groups - 1) // 2)
     empirical, bound = 0.0, 0.0
     for g in range(n_groups):
         for h in range(g + 1, n_groups):
             distance = 0.5 * np.abs(shares[g] - shares[h]).sum()
-            deviation = np.sqrt(np.log(n_pairs / delta) * (1 / sizes[g] + 1 / sizes[h]) / 2)
+            if two_cells:
+                deviation = _two_cell_deviation(
+                    counts[g, 1], sizes[g], counts[h, 1], sizes[h], delta
+                )
+            else:
+                deviation = _mcdiarmid_deviation(sizes[g], sizes[h], delta)
             empirical = max(empirical, distance)
             bound = max(bound, distance + deviation)
     return empirical, min(bound, 1.0)
@@ -108,7 +177,11 @@ def demographic_parity_bound(cells, sensitive, *, confidence=0.95):
     empirical total variation by
     ``sqrt(log(1 / (1 - confidence)) * (1 / n_g + 1 / n_h) / 2)``, whatever
     the number of cells (0.028 at 95 % with 2,900 and 6,100 rows; with more
-    groups ``1 - confidence`` is split over the pairs). The empirical total
+    groups ``1 - confidence`` is split over the pairs). With two cells (a
+    binary prediction, a tree of two leaves) the term uses the variance of
+    the groups' shares (Bernstein's inequality; see the module's notes):
+    0.67 times that at a tenth of the rows in one cell, 0.82 times at 17 %,
+    and at most 1.04 times it near half and half. The empirical total
     variation itself is biased upwards by about ``sqrt(k / n)`` with ``k``
     cells, so few cells and many rows per cell give a tight bound. It is
     computed on one set of rows, unlike the three disjoint sets of the FARE
