@@ -54,7 +54,10 @@ shown MINE's parity at ``lam`` 10-30 on their own splits): no MINE
 candidate was chosen, so it is not in the default set. ``--from-csv
 RUN_candidates.csv --without NETWORK`` re-makes a run's choice without one
 network's candidates (each network is fitted alone, so that is the choice
-the run would have made without it).
+the run would have made without it). ``--from-csv RUN_candidates.csv``
+alone re-makes a run's choices with the library's bound as it now is
+(from the counts that runs since 2026-12-08 record; the validation rule's
+bounds as recorded) and rewrites the run's summary.
 
 With ``--fixed LAM`` nothing is chosen: ``AdversarialClassifier(lam=LAM)`` is
 fitted on the whole 70 % and its own prediction certified on the 30 %
@@ -68,7 +71,7 @@ or for want of an accurate enough network).
 
 Run: python benchmarks/certified_selection.py [--seeds 0 1 2] [--fixed LAM]
 [--add-mine] [--replicas K] [--set NETWORK.PARAM=VALUE ...]
-[--from-csv RUN_candidates.csv --without NETWORK ...] [--slack RUN_candidates.csv ...]
+[--from-csv RUN_candidates.csv [--without NETWORK ...]] [--slack RUN_candidates.csv ...]
 (~4 min a seed, ~1 with --fixed; writes results/certified_selection.csv, or
 certified_selection_seeds_<seeds>.csv for other seeds, and the
 ``_candidates.csv`` beside it; with --fixed, certified_fixed_aii_lam<LAM>...)
@@ -238,7 +241,7 @@ def simultaneous_bounds(split):
     them for a smaller K as they were computed.
     """
     confidence = 1 - (1 - CONFIDENCE) / len(split)
-    if "simultaneous_counts" in split:
+    if "simultaneous_counts" in split and split.simultaneous_counts.notna().all():
         return np.array([bound_from_counts(c, confidence) for c in split.simultaneous_counts])
     level = np.log(len(split) / (1 - CONFIDENCE)) / np.log(1 / (1 - CONFIDENCE))
     return np.minimum(
@@ -440,7 +443,12 @@ def main():
         metavar="NETWORK",
         help="with --from-csv: the choice a run would have made without these networks' candidates",
     )
-    parser.add_argument("--from-csv", type=Path, help="a run's _candidates.csv (for --without)")
+    parser.add_argument(
+        "--from-csv",
+        type=Path,
+        help="re-make a run's choices from its _candidates.csv with the library's bound "
+        "(from recorded counts); with --without, without some networks",
+    )
     parser.add_argument(
         "--slack",
         nargs="+",
@@ -470,8 +478,8 @@ def main():
     for pair in args.set:
         name, _, param = pair.partition(".")
         options.setdefault(name, {}).update(parse_set([param]))
-    if (args.without is None) != (args.from_csv is None):
-        parser.error("--without and --from-csv go together")
+    if args.without is not None and args.from_csv is None:
+        parser.error("--without needs --from-csv")
     seeds = args.seeds
     started = time.perf_counter()
     suffix = "" if seeds == [0, 1, 2] else f"_seeds_{'_'.join(map(str, seeds))}"
@@ -488,11 +496,12 @@ def main():
         print("Recipes fixed in advance, splits meeting the target alone:")
         print(fixed_recipes(args.slack).head(5).to_string())
         return
-    if args.without is not None:
-        table = choice_without(args.from_csv, args.without)
+    if args.from_csv is not None:
+        table = choice_without(args.from_csv, args.without or [])
         seeds = list(table.seed)
         stem = args.from_csv.name.removesuffix("_candidates.csv")
-        table.to_csv(RESULTS / f"{stem}_without_{'_'.join(args.without)}.csv", index=False)
+        stem += f"_without_{'_'.join(args.without)}" if args.without else ""
+        table.to_csv(RESULTS / f"{stem}.csv", index=False)
     elif args.fixed is not None:
         table = pd.DataFrame([run_fixed(seed, args.fixed) for seed in seeds])
         table.to_csv(RESULTS / f"certified_fixed_aii_lam{args.fixed:g}{suffix}.csv", index=False)
