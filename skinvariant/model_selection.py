@@ -74,6 +74,17 @@ def _step_prefix(param):
     return param[: len(param) - len(param.rsplit("__", 1)[-1])]
 
 
+def _pipeline_path(estimator, lam_param):
+    """``(prefix, step)``: the ``<step>__`` path down nested pipelines to the step that
+    holds ``lam_param`` (the first on the path that is not a Pipeline), and that step."""
+    prefix, step = "", estimator
+    for name in lam_param.split("__")[:-1]:
+        if not isinstance(step, Pipeline):
+            break
+        prefix, step = f"{prefix}{name}__", step.named_steps[name]
+    return prefix, step
+
+
 def _sensitive_fit_param(estimator, lam_param):
     """The fit keyword that brings ``sensitive`` to the estimator whose ``lam`` is ``lam_param``.
 
@@ -84,11 +95,7 @@ def _sensitive_fit_param(estimator, lam_param):
     :class:`~skinvariant.compose.SensitiveFromColumns`, which reads it from
     ``X``: then None, nothing to pass.
     """
-    prefix, owner = "", estimator
-    for name in lam_param.split("__")[:-1]:
-        if not isinstance(owner, Pipeline):
-            break
-        prefix, owner = f"{prefix}{name}__", owner.named_steps[name]
+    prefix, owner = _pipeline_path(estimator, lam_param)
     if isinstance(owner, SensitiveFromColumns):
         return None
     return "sensitive" if get_config()["enable_metadata_routing"] else f"{prefix}sensitive"
@@ -97,14 +104,6 @@ def _sensitive_fit_param(estimator, lam_param):
 def _with_sensitive(key, sensitive, params=()):
     """Fit parameters: ``params`` with ``sensitive`` under ``key`` (none where ``key`` is None)."""
     return {**({} if key is None else {key: sensitive}), **dict(params)}
-
-
-def _searched_step(estimator, lam_param):
-    """The estimator that owns ``lam_param``, down nested pipelines' steps."""
-    head, _, rest = lam_param.partition("__")
-    if isinstance(estimator, Pipeline) and rest:
-        return _searched_step(estimator.named_steps[head], rest)
-    return estimator
 
 
 def _representation(model, X, lam_param):
@@ -811,7 +810,7 @@ class BudgetSearchCV(MetaEstimatorMixin, BaseEstimator):
                 "its representation with budget={'leakage': ...}."
             )
         param = _find_lam_param(self.estimator)
-        searched = self.estimator if param is None else _searched_step(self.estimator, param)
+        searched = self.estimator if param is None else _pipeline_path(self.estimator, param)[1]
         if "leakage" in budget and not hasattr(searched, "transform"):
             raise ValueError(
                 f"budget['leakage'] reads the representation, but "
