@@ -257,14 +257,15 @@ def mcdiarmid_bounds(split, sizes):
     return np.minimum(split.simultaneous_empirical + deviation, 1.0).to_numpy()
 
 
-def choice_without(candidates_csv, networks):
-    """The choices each split of a run's ``_candidates.csv`` would have made without ``networks``.
+def choices_from_candidates(candidates_csv, without=()):
+    """The choices each split of a run's ``_candidates.csv`` makes, without the networks
+    named in ``without``.
 
-    The simultaneous bounds are recomputed for the smaller number of
-    candidates (from the columns of runs that recorded them).
+    The simultaneous bounds are recomputed for the number of candidates left,
+    with the library's bound where the run recorded its counts.
     """
     table = pd.read_csv(candidates_csv)
-    table = table[~table.network.isin(networks)].astype({"fairness": object})
+    table = table[~table.network.isin(without)].astype({"fairness": object})
     table["fairness"] = table.fairness.where(table.fairness.notna(), None)
     rules = ["validation", "simultaneous"] if "simultaneous_empirical" in table else ["validation"]
     rules += ["simultaneous_mcdiarmid"] if "simultaneous_counts" in table else []
@@ -497,7 +498,7 @@ def main():
         print(fixed_recipes(args.slack).head(5).to_string())
         return
     if args.from_csv is not None:
-        table = choice_without(args.from_csv, args.without or [])
+        table = choices_from_candidates(args.from_csv, args.without or ())
         seeds = list(table.seed)
         stem = args.from_csv.name.removesuffix("_candidates.csv")
         stem += f"_without_{'_'.join(args.without)}" if args.without else ""
